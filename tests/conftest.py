@@ -48,10 +48,8 @@ def real_data() -> Path:
 def _is_local(address: object) -> bool:
     if isinstance(address, tuple) and address:
         host = str(address[0])
-    elif isinstance(address, (str, bytes)):
-        return True  # AF_UNIX sockets
     else:
-        return False
+        return isinstance(address, (str, bytes))  # AF_UNIX sockets are local
     if host in ("localhost", ""):
         return True
     try:

@@ -62,9 +62,7 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every configured secret value, for scrubbing logs and errors."""
         return [
-            s
-            for s in (self.coingecko_api_key, self.coinmetrics_api_key, self.fred_api_key)
-            if s
+            s for s in (self.coingecko_api_key, self.coinmetrics_api_key, self.fred_api_key) if s
         ]
 
     def with_store(self, store_path: str | os.PathLike[str] | None) -> Settings:

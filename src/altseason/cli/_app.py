@@ -22,7 +22,16 @@ from altseason.exceptions import AltseasonError, ValidationError
 from altseason.labels import DEMO_LABEL
 from altseason.store import Store
 
-__all__ = ["app", "console", "err_console", "export_frame", "main", "open_cli_store", "print_frame", "state"]
+__all__ = [
+    "app",
+    "console",
+    "err_console",
+    "export_frame",
+    "main",
+    "open_cli_store",
+    "print_frame",
+    "state",
+]
 
 app = typer.Typer(
     name="altseason",
@@ -59,7 +68,9 @@ state = _State()
 @app.callback()
 def _root(
     store: Path | None = typer.Option(
-        None, "--store", help="DuckDB store file (default: $ALTSEASON_HOME/altseason.duckdb).",
+        None,
+        "--store",
+        help="DuckDB store file (default: $ALTSEASON_HOME/altseason.duckdb).",
         envvar=None,
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),

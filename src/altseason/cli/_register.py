@@ -3,4 +3,7 @@
 Each command group lives in its own module; add new ones here.
 """
 
-from altseason.cli import _data  # noqa: F401
+from altseason.cli import (
+    _check,  # noqa: F401
+    _data,  # noqa: F401
+)

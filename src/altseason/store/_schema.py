@@ -61,7 +61,9 @@ _PROV = (
 )
 
 
-def _t(name: str, key: tuple[str, ...], cols: list[Column], *, date_column: str | None, doc: str) -> TableSpec:
+def _t(
+    name: str, key: tuple[str, ...], cols: list[Column], *, date_column: str | None, doc: str
+) -> TableSpec:
     return TableSpec(name, tuple(cols) + _PROV, key, True, date_column, doc)
 
 
@@ -70,7 +72,9 @@ TABLES: dict[str, TableSpec] = {
         "assets",
         ("asset_id",),
         [
-            Column("asset_id", "VARCHAR", False, "stable id, upper-case symbol unless disambiguated"),
+            Column(
+                "asset_id", "VARCHAR", False, "stable id, upper-case symbol unless disambiguated"
+            ),
             Column("symbol", "VARCHAR", False, "ticker as the venue shows it"),
             Column("name", "VARCHAR"),
             Column("sector", "VARCHAR", doc="DESIGN sector"),
@@ -153,7 +157,12 @@ TABLES: dict[str, TableSpec] = {
         [
             Column("date", "DATE", False),
             Column("asset_id", "VARCHAR", False),
-            Column("metric", "VARCHAR", False, "realized_cap_usd, mvrv, supply, realized_price_usd, ..."),
+            Column(
+                "metric",
+                "VARCHAR",
+                False,
+                "realized_cap_usd, mvrv, supply, realized_price_usd, ...",
+            ),
             Column("value", "DOUBLE", False),
         ],
         date_column="date",

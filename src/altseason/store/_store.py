@@ -9,6 +9,7 @@ transaction, so a crash or a failing batch leaves the store as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -152,10 +153,8 @@ class Store:
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
         """Close the connection (idempotent)."""
-        try:
+        with contextlib.suppress(duckdb.Error):
             self._con.close()
-        except duckdb.Error:  # pragma: no cover - closing twice
-            pass
 
     def __enter__(self) -> Store:
         return self
@@ -228,10 +227,8 @@ class Store:
                 raise
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self._con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
 
     # ------------------------------------------------------------------ writing
     @contextmanager
@@ -342,28 +339,40 @@ class Store:
         return result
 
     def log_failure(
-        self, *, dataset: str, source: str, error: str, run_id: str | None = None,
+        self,
+        *,
+        dataset: str,
+        source: str,
+        error: str,
+        run_id: str | None = None,
         started_at: dt.datetime | None = None,
     ) -> None:
         """Record a failed ingest in ``ingest_log`` (its data was not written)."""
         with self.transaction() as con:
             con.execute(
                 "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'failed', ?)",
-                [run_id or uuid.uuid4().hex, dataset, source, started_at or utcnow(), utcnow(),
-                 error[:2000]],
+                [
+                    run_id or uuid.uuid4().hex,
+                    dataset,
+                    source,
+                    started_at or utcnow(),
+                    utcnow(),
+                    error[:2000],
+                ],
             )
 
-    def upsert(self, table: str, frame: pd.DataFrame, *, source: str) -> int:
-        """Upsert one frame in its own transaction (no ingest_log row); rows written."""
-        prepared = self._prepare(table, frame, source)
-        with self.transaction() as con:
-            return self._upsert_frame(con, TABLES[table], prepared, utcnow())
+    def upsert(
+        self, table: str, frame: pd.DataFrame, *, source: str, dataset: str | None = None
+    ) -> int:
+        """Upsert one frame atomically, logged in ``ingest_log``; returns rows written."""
+        result = self.ingest(
+            dataset=dataset or f"{table}:{source}", source=source, tables={table: frame}
+        )
+        return result.rows_written.get(table, 0)
 
     def _prepare(self, table: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
         if table not in TABLES:
-            raise ValidationError(
-                f"unknown table {table!r}; the store has {', '.join(TABLES)}."
-            )
+            raise ValidationError(f"unknown table {table!r}; the store has {', '.join(TABLES)}.")
         spec = TABLES[table]
         df = frame.copy()
         if isinstance(df.index, pd.MultiIndex) or df.index.name in spec.key:
@@ -396,8 +405,13 @@ class Store:
                     "every row needs its key."
                 )
         for col in spec.columns:
-            if not col.nullable and col.name in df.columns and col.name not in spec.key \
-                    and col.name != "ingested_at" and df[col.name].isna().any():
+            if (
+                not col.nullable
+                and col.name in df.columns
+                and col.name not in spec.key
+                and col.name != "ingested_at"
+                and df[col.name].isna().any()
+            ):
                 bad = int(np.flatnonzero(df[col.name].isna().to_numpy())[0])
                 raise ValidationError(
                     f"table {table!r}: column {col.name!r} is empty in row {bad + 1} of the batch "
@@ -479,8 +493,16 @@ class Store:
         frame = pd.DataFrame(
             rows,
             columns=[
-                "run_id", "dataset", "seq", "source", "location", "line", "column_name",
-                "reason", "raw", "rejected_at",
+                "run_id",
+                "dataset",
+                "seq",
+                "source",
+                "location",
+                "line",
+                "column_name",
+                "reason",
+                "raw",
+                "rejected_at",
             ],
         )
         con.register("_rej", frame)
@@ -516,7 +538,9 @@ class Store:
         known = (
             spec.column_names
             if spec
-            else [r[0] for r in self._con.execute(f"DESCRIBE {self._bookkeeping(table)}").fetchall()]
+            else [
+                r[0] for r in self._con.execute(f"DESCRIBE {self._bookkeeping(table)}").fetchall()
+            ]
         )
         cols = list(columns) if columns else known
         for c in [*cols, *filters]:
@@ -538,7 +562,9 @@ class Store:
                 params.append(pd.Timestamp(end).to_pydatetime())
             else:
                 where.append(f"{date_col} < ?")
-                params.append((pd.Timestamp(end).normalize() + pd.Timedelta(days=1)).to_pydatetime())
+                params.append(
+                    (pd.Timestamp(end).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+                )
         for c, v in filters.items():
             if v is None:
                 continue
@@ -569,8 +595,7 @@ class Store:
     def _bookkeeping(table: str) -> str:
         if table not in BOOKKEEPING_DDL:
             raise ValidationError(
-                f"unknown table {table!r}; the store has "
-                f"{', '.join([*TABLES, *BOOKKEEPING_DDL])}."
+                f"unknown table {table!r}; the store has {', '.join([*TABLES, *BOOKKEEPING_DDL])}."
             )
         return table
 
@@ -606,13 +631,17 @@ class Store:
                 f"unknown price field {field!r}; choose one of {', '.join(PRICE_FIELDS)}."
             )
         long = self.read_table(
-            "prices", start=start, end=end, columns=["asset_id", "date", field],
+            "prices",
+            start=start,
+            end=end,
+            columns=["asset_id", "date", field],
             asset_id=list(assets) if assets is not None else None,
         )
         if long.empty:
             cols = list(assets) if assets is not None else []
             return pd.DataFrame(
-                index=pd.DatetimeIndex([], name="date"), columns=pd.Index(cols, name="asset_id"),
+                index=pd.DatetimeIndex([], name="date"),
+                columns=pd.Index(cols, name="asset_id"),
                 dtype=float,
             )
         panel = long.pivot(index="date", columns="asset_id", values=field).astype(float)
@@ -645,11 +674,22 @@ class Store:
         """Per data table: rows, assets, date range, sources and last ingest time."""
         out = []
         for name, spec in TABLES.items():
-            asset_col = "asset_id" if "asset_id" in spec.column_names else (
-                "fund" if name == "etf_flows" else (
-                    "underlying" if name == "options" else (
-                        "series_id" if name == "macro" else (
-                            "index_id" if name == "sentiment" else None)))
+            asset_col = (
+                "asset_id"
+                if "asset_id" in spec.column_names
+                else (
+                    "fund"
+                    if name == "etf_flows"
+                    else (
+                        "underlying"
+                        if name == "options"
+                        else (
+                            "series_id"
+                            if name == "macro"
+                            else ("index_id" if name == "sentiment" else None)
+                        )
+                    )
+                )
             )
             date_col = spec.date_column
             parts = ["count(*)"]
