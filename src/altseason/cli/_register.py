@@ -1,9 +1,9 @@
+# ruff: noqa: F401
 """Importing this module registers every command on :data:`altseason.cli.app`.
 
-Each command group lives in its own module; add new ones here.
+Each command group lives in its own module; add one ``import`` line per module here.
 """
 
-from altseason.cli import (
-    _check,  # noqa: F401
-    _data,  # noqa: F401
-)
+import altseason.cli._check
+import altseason.cli._data
+import altseason.cli._serve

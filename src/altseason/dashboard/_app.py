@@ -1,0 +1,240 @@
+"""The FastAPI application behind ``altseason serve``.
+
+Pages (HTML) and a JSON API per page over a read-only store. Charts are
+Plotly figures sent as JSON and drawn by ``/static/app.js``: no inline
+script, so the Content-Security-Policy can forbid it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from altseason.dashboard._params import PAGES, PageParams, ParamError, parse_params
+from altseason.dashboard._security import SecurityMiddleware
+from altseason.exceptions import AltseasonError
+from altseason.labels import DEMO_LABEL, is_demo
+from altseason.store import Store
+
+__all__ = ["PageBuilder", "create_app"]
+
+PageBuilder = Callable[[Store, str, PageParams], dict[str, Any]]
+"""``(store, page_id, params) -> {"findings": [...], "charts": [...], ...}``."""
+
+_STATIC: dict[str, tuple[str, str]] = {
+    "app.js": ("altseason.dashboard", "application/javascript"),
+    "style.css": ("altseason.dashboard", "text/css"),
+    "plotly.min.js": ("plotly", "application/javascript"),
+}
+
+
+def _static_bytes(name: str) -> bytes:
+    package, _ = _STATIC[name]
+    if package == "plotly":
+        base = resources.files("plotly") / "package_data" / "plotly.min.js"
+    else:
+        base = resources.files(package) / "static" / name
+    return base.read_bytes()
+
+
+def _page_html(page: str, title: str, demo: bool) -> str:
+    nav = "".join(
+        f'<a href="/{pid}" class="{"active" if pid == page else ""}">{ptitle}</a>'
+        for pid, ptitle in PAGES.items()
+    )
+    banner = (
+        f'<div class="demo-banner">{DEMO_LABEL}: a deterministic simulation, not market data</div>'
+        if demo
+        else ""
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>altseason · {title}</title>
+<link rel="stylesheet" href="/static/style.css">
+<script src="/static/plotly.min.js" defer></script>
+<script src="/static/app.js" defer></script>
+</head>
+<body data-page="{page}">
+<header><span class="brand">altseason</span><nav>{nav}</nav></header>
+{banner}
+<main>
+<h1>{title}</h1>
+<form id="filters" class="filters" autocomplete="off">
+  <label>As of <input type="date" id="asof" name="asof"></label>
+  <label>Assets <input type="text" id="assets" name="assets" placeholder="BTC,ETH,SOL" maxlength="400"></label>
+  <label>Underlying <select id="underlying" name="underlying"><option>BTC</option><option>ETH</option></select></label>
+  <button type="submit">Apply</button>
+</form>
+<div id="status" class="status">Loading…</div>
+<section id="findings"></section>
+<section id="charts"></section>
+</main>
+</body></html>"""
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+def create_app(
+    store_path: str | Path,
+    *,
+    token: str | None = None,
+    page_builder: PageBuilder | None = None,
+    cache_size: int = 256,
+) -> FastAPI:
+    """Build the dashboard app over a store opened read-only.
+
+    Parameters
+    ----------
+    store_path
+        The DuckDB store; it must exist (``altseason demo`` or ``import`` first).
+    token
+        Access token required on every request (``Authorization: Bearer``,
+        the ``token`` query parameter once, then a cookie). ``None`` disables
+        the check: only for loopback binding.
+    page_builder
+        Computes a page's findings and charts; default: the report's sections.
+    """
+    store = Store(store_path, read_only=True)
+    lock = threading.Lock()
+    cache = _LRU(cache_size)
+    if page_builder is None:
+        from altseason.dashboard._pages import build_page
+
+        page_builder = build_page
+    builder = page_builder
+    with lock:
+        sources = {s for t in store.status() for s in t.sources}
+    demo = is_demo(sources)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="altseason dashboard",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(SecurityMiddleware, token=token)
+    app.state.store = store
+
+    @app.exception_handler(ParamError)
+    async def _param_error(request: Request, exc: ParamError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(AltseasonError)
+    async def _alt_error(request: Request, exc: AltseasonError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "demo": demo, "label": DEMO_LABEL if demo else None}
+
+    @app.get("/api/status")
+    def status() -> dict[str, Any]:
+        with lock:
+            rows = store.status()
+        return {
+            "demo": demo,
+            "tables": [
+                {
+                    "table": r.table,
+                    "rows": r.rows,
+                    "assets": r.assets,
+                    "start": None if r.start is None else str(r.start.date()),
+                    "end": None if r.end is None else str(r.end.date()),
+                    "sources": list(r.sources),
+                }
+                for r in rows
+            ],
+        }
+
+    @app.get("/api/{page}")
+    def api_page(
+        page: str,
+        asof: str | None = None,
+        start: str | None = None,
+        assets: str | None = None,
+        underlying: str | None = None,
+    ) -> JSONResponse:
+        if page not in PAGES:
+            return JSONResponse(
+                {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
+            )
+        params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
+        key = (page, params)
+        payload = cache.get(key)
+        if payload is None:
+            with lock:
+                payload = builder(store, page, params)
+            payload = {
+                "page": page,
+                "title": PAGES[page],
+                "demo": demo,
+                "label": DEMO_LABEL if demo else None,
+                **payload,
+            }
+            cache.put(key, payload)
+        return JSONResponse(payload)
+
+    @app.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in _STATIC:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return Response(
+            _static_bytes(name), media_type=_STATIC[name][1], headers={"Cache-Control": "no-store"}
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        return HTMLResponse(_page_html("overview", PAGES["overview"], demo))
+
+    @app.get("/{page}", response_class=HTMLResponse)
+    def page_html(page: str) -> Response:
+        if page not in PAGES:
+            return JSONResponse(
+                {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
+            )
+        return HTMLResponse(_page_html(page, PAGES[page], demo))
+
+    return app

@@ -1,0 +1,87 @@
+"""Validation of dashboard request parameters (never passed to SQL as text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = ["PAGES", "PageParams", "ParamError", "parse_params"]
+
+PAGES: dict[str, str] = {
+    "overview": "Overview",
+    "divergence": "Divergence",
+    "flows": "ETF flows",
+    "options": "Options",
+    "support": "Support",
+    "macro": "Macro & sentiment",
+    "correlation": "Correlation",
+    "strategy": "Strategy",
+}
+"""Page id -> title. The only pages (and API endpoints) the dashboard serves."""
+
+_ASSET_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,23}$")
+_MAX_ASSETS = 50
+_MIN_DATE = dt.date(2009, 1, 3)
+
+
+class ParamError(ValueError):
+    """A request parameter is invalid; the message says which and why (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """Validated parameters shared by every page."""
+
+    asof: dt.date | None = None
+    start: dt.date | None = None
+    assets: tuple[str, ...] = ()
+    underlying: str = "BTC"
+
+
+def _date(name: str, raw: str | None) -> dt.date | None:
+    if raw is None or raw == "":
+        return None
+    if len(raw) != 10:
+        raise ParamError(f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}")
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ParamError(f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}") from exc
+    if value < _MIN_DATE or value > dt.date(2100, 1, 1):
+        raise ParamError(f"{name} {raw} is out of range (2009-01-03 to 2100-01-01)")
+    return value
+
+
+def parse_params(
+    asof: str | None = None,
+    start: str | None = None,
+    assets: str | None = None,
+    underlying: str | None = None,
+) -> PageParams:
+    """Validate raw query strings into :class:`PageParams`.
+
+    Raises
+    ------
+    ParamError
+        With a message naming the parameter and the accepted form.
+    """
+    a = _date("asof", asof)
+    s = _date("start", start)
+    if a is not None and s is not None and s > a:
+        raise ParamError("start must not be after asof")
+    ids: tuple[str, ...] = ()
+    if assets:
+        parts = [p.strip().upper() for p in assets.split(",") if p.strip()]
+        if len(parts) > _MAX_ASSETS:
+            raise ParamError(f"assets lists at most {_MAX_ASSETS} ids")
+        for p in parts:
+            if not _ASSET_RE.match(p):
+                raise ParamError(
+                    f"asset id {p[:30]!r} is invalid: use letters, digits, '.' or '-' (max 24)"
+                )
+        ids = tuple(dict.fromkeys(parts))
+    u = (underlying or "BTC").strip().upper()
+    if u not in ("BTC", "ETH"):
+        raise ParamError("underlying must be BTC or ETH")
+    return PageParams(asof=a, start=s, assets=ids, underlying=u)

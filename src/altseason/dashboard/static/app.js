@@ -1,0 +1,103 @@
+// altseason dashboard: fetch the page's JSON and draw findings and charts.
+// No inline script anywhere: the Content-Security-Policy forbids it.
+(function () {
+  "use strict";
+  const page = document.body.dataset.page;
+  const form = document.getElementById("filters");
+  const statusEl = document.getElementById("status");
+  const findingsEl = document.getElementById("findings");
+  const chartsEl = document.getElementById("charts");
+  const params = new URLSearchParams(window.location.search);
+  for (const name of ["asof", "assets", "underlying"]) {
+    const el = document.getElementById(name);
+    if (el && params.get(name)) el.value = params.get(name);
+  }
+
+  function text(tag, value, cls) {
+    const el = document.createElement(tag);
+    el.textContent = value == null ? "" : String(value);
+    if (cls) el.className = cls;
+    return el;
+  }
+
+  function renderFindings(findings) {
+    findingsEl.replaceChildren();
+    if (!findings || !findings.length) return;
+    const table = document.createElement("table");
+    table.className = "findings";
+    const head = document.createElement("tr");
+    for (const h of ["Finding", "Value", "As of", "Window", "Sources"]) head.appendChild(text("th", h));
+    table.appendChild(head);
+    for (const f of findings) {
+      const tr = document.createElement("tr");
+      tr.id = "f-" + f.id;
+      tr.dataset.finding = f.id;
+      tr.appendChild(text("td", f.label || f.id));
+      tr.appendChild(text("td", f.available === false ? "not available: " + (f.reason || "") : f.text, f.available === false ? "na" : "value"));
+      tr.appendChild(text("td", f.asof || ""));
+      tr.appendChild(text("td", f.window || ""));
+      const srcs = (f.provenance || []).flatMap((p) => p.sources || []);
+      tr.appendChild(text("td", Array.from(new Set(srcs)).join(", ")));
+      table.appendChild(tr);
+    }
+    findingsEl.appendChild(table);
+  }
+
+  function renderCharts(charts) {
+    chartsEl.replaceChildren();
+    for (const c of charts || []) {
+      const box = document.createElement("figure");
+      box.className = "chart";
+      const div = document.createElement("div");
+      div.id = "chart-" + c.id;
+      div.className = "plot";
+      div.dataset.chart = c.id;
+      box.appendChild(div);
+      if (c.caption) box.appendChild(text("figcaption", c.caption));
+      chartsEl.appendChild(box);
+      const fig = c.figure || {};
+      window.Plotly.newPlot(div, fig.data || [], fig.layout || {}, { displaylogo: false, responsive: true })
+        .then(() => div.setAttribute("data-rendered", "1"));
+    }
+  }
+
+  async function load() {
+    const q = new URLSearchParams();
+    for (const name of ["asof", "assets", "underlying"]) {
+      const el = document.getElementById(name);
+      if (el && el.value) q.set(name, el.value);
+    }
+    statusEl.textContent = "Loading…";
+    statusEl.className = "status";
+    try {
+      const resp = await fetch("/api/" + encodeURIComponent(page) + "?" + q.toString(), { credentials: "same-origin" });
+      const body = await resp.json();
+      if (!resp.ok) {
+        statusEl.textContent = "Error: " + (body.error || resp.status);
+        statusEl.className = "status error";
+        return;
+      }
+      const label = body.label ? " · " + body.label : "";
+      statusEl.textContent = (body.asof ? "As of " + body.asof : "") + label;
+      renderFindings(body.findings);
+      renderCharts(body.charts);
+      document.body.dataset.loaded = "1";
+    } catch (err) {
+      statusEl.textContent = "Error: " + err;
+      statusEl.className = "status error";
+    }
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const name of ["asof", "assets", "underlying"]) {
+      const el = document.getElementById(name);
+      if (el && el.value) q.set(name, el.value);
+    }
+    window.history.replaceState(null, "", "?" + q.toString());
+    document.body.dataset.loaded = "";
+    load();
+  });
+  window.addEventListener("load", load);
+})();
