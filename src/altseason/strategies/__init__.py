@@ -1,1 +1,45 @@
-"""altseason.strategies."""
+"""Strategies: target-weight rules built from signals.
+
+Data known at the close of day ``t`` -> target weights for ``t``; the
+backtest trades them at a later close. Built-ins: benchmarks
+(:class:`BtcHold`, :class:`BtcEth5050`, :class:`CapWeightedMarket`,
+:class:`EqualWeightSmallCaps`), :class:`Rotation` and top-K momentum
+(:func:`momentum_weights`). Your own strategy is a function
+``fn(data) -> weights`` (wrap it with :func:`as_strategy`) or any object with
+``name`` and ``weights(data)``.
+"""
+
+from altseason.strategies._base import (
+    FunctionStrategy,
+    MarketData,
+    Strategy,
+    as_strategy,
+    rebalance_dates,
+    validate_weights,
+)
+from altseason.strategies._benchmarks import (
+    BtcEth5050,
+    BtcHold,
+    CapWeightedMarket,
+    EqualWeightSmallCaps,
+    capped_weights,
+)
+from altseason.strategies._momentum import momentum_weights
+from altseason.strategies._rotation import Rotation, RotationState
+
+__all__ = [
+    "BtcEth5050",
+    "BtcHold",
+    "CapWeightedMarket",
+    "EqualWeightSmallCaps",
+    "FunctionStrategy",
+    "MarketData",
+    "Rotation",
+    "RotationState",
+    "Strategy",
+    "as_strategy",
+    "capped_weights",
+    "momentum_weights",
+    "rebalance_dates",
+    "validate_weights",
+]

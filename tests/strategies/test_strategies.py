@@ -1,0 +1,170 @@
+"""Built-in strategies: correctness on hand-built data, caps, and no look-ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from altseason.exceptions import DataUnavailableError, StrategyError
+from altseason.strategies import (
+    BtcEth5050,
+    BtcHold,
+    CapWeightedMarket,
+    EqualWeightSmallCaps,
+    MarketData,
+    Rotation,
+    as_strategy,
+    capped_weights,
+    validate_weights,
+)
+
+
+def _market(seed: int = 1, n: int = 500, k: int = 14) -> MarketData:
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2021-01-01", periods=n, freq="D")
+    cols = ["BTC", "ETH"] + [f"T{i}" for i in range(k - 2)]
+    mkt = rng.standard_t(4, size=n) * 0.03
+    rets = mkt[:, None] * np.linspace(1, 1.6, k)[None, :] + rng.normal(0, 0.02, size=(n, k))
+    close = pd.DataFrame(100 * np.exp(np.cumsum(rets, axis=0)), index=idx, columns=cols)
+    close.iloc[:100, 5] = np.nan  # lists later
+    close.iloc[350:, 6] = np.nan  # delists
+    supply = np.linspace(10, 1, k) * 1e6
+    caps = close * supply
+    ranks = caps.rank(axis=1, ascending=False)
+    tiers = pd.DataFrame(
+        np.where(ranks <= 2, "majors", np.where(ranks <= 6, "large", "small")),
+        index=idx,
+        columns=cols,
+    ).where(close.notna())
+    tiers[["BTC", "ETH"]] = "majors"
+    fg = pd.Series(np.clip(50 + np.cumsum(rng.normal(0, 3, n)), 0, 100), index=idx)
+    liq = pd.Series(np.linspace(6e12, 6.5e12, n), index=idx)
+    sectors = pd.Series({c: ("ai" if i % 2 else "defi") for i, c in enumerate(cols)})
+    sectors[["BTC", "ETH"]] = ["currency", "smart_contract_l1"]
+    return MarketData(
+        close=close, market_cap=caps, tiers=tiers, sectors=sectors, fear_greed=fg, liquidity=liq
+    )
+
+
+def test_benchmarks() -> None:
+    d = _market()
+    w = BtcHold().weights(d)
+    assert w.iloc[0]["BTC"] == 1.0 and w.iloc[0].drop("BTC").eq(0).all()
+    assert w.iloc[1:].isna().all().all()
+    w = BtcEth5050(rebalance_days=30).weights(d)
+    rows = w.dropna(how="all")
+    assert len(rows) == len(range(0, 500, 30))
+    assert (rows[["BTC", "ETH"]] == 0.5).all().all()
+    w = CapWeightedMarket(top_n=5, cap=0.25).weights(d).dropna(how="all")
+    assert np.allclose(w.sum(axis=1), 1.0) and (w.max(axis=1) <= 0.25 + 1e-12).all()
+    assert (w.gt(0).sum(axis=1) == 5).all()
+    w = EqualWeightSmallCaps().weights(d).dropna(how="all")
+    for date, row in w.iterrows():
+        members = (d.tiers.loc[date] == "small") & d.close.loc[date].notna()
+        assert np.allclose(row[members], 1.0 / members.sum())
+        assert (row[~members] == 0).all()
+
+
+def test_capped_weights_against_brute_force() -> None:
+    raw = np.array([50.0, 30.0, 10.0, 5.0, 5.0])
+    w = capped_weights(raw, 0.3)
+    # Brute force: cap 50 and 30 at 0.3 each; the other 0.4 shared pro rata by 10, 5, 5.
+    np.testing.assert_allclose(w, [0.3, 0.3, 0.2, 0.1, 0.1])
+    assert capped_weights(np.array([1.0, np.nan, -1.0]), 0.5).tolist() == [0.5, 0.0, 0.0]
+
+
+def test_rotation_respects_caps_and_explains_itself() -> None:
+    d = _market()
+    strat = Rotation(asset_cap=0.05, sleeve_cap=0.3, rebalance_days=7)
+    w = strat.weights(d)
+    validate_weights(w.fillna(0.0))
+    traded = w.dropna(how="all")
+    assert len(traded) > 10
+    assert (traded.sum(axis=1) <= 1 + 1e-9).all() and (traded >= 0).all().all()
+    alts = traded.drop(columns=["BTC", "ETH"])
+    assert (alts.max(axis=1) <= 0.05 + 1e-12).all()
+    assert (alts.sum(axis=1) <= 0.3 + 1e-9).all()
+    assert strat.state_ is not None
+    sig = strat.state_.signals
+    for col in (
+        "momentum_majors",
+        "relative_strength",
+        "sentiment",
+        "macro",
+        "exposure",
+        "alt_share",
+    ):
+        assert col in sig.columns
+    # Non-members never get weight: e.g. a delisted token after its last price.
+    assert traded.loc[traded.index > d.close.index[360], "T4"].fillna(0).eq(0).all()
+    sec = Rotation(sleeves="sectors", n_sectors=1).weights(d).dropna(how="all")
+    assert len(sec) > 5
+
+
+def test_rotation_brake_and_vol_target_scale_down() -> None:
+    d = _market()
+    loose = Rotation(target_vol=10.0, brake_drawdown=1.0).weights(d).dropna(how="all").sum(axis=1)
+    tight = Rotation(target_vol=0.05, brake_drawdown=1.0).weights(d).dropna(how="all").sum(axis=1)
+    common = loose.index.intersection(tight.index)
+    assert (tight[common] <= loose[common] + 1e-12).all() and tight[common].mean() < loose[
+        common
+    ].mean()
+
+
+def test_invalid_parameters_and_weights() -> None:
+    d = _market()
+    with pytest.raises(StrategyError, match="asset_cap"):
+        Rotation(asset_cap=2.0).weights(d)
+    with pytest.raises(DataUnavailableError):
+        EqualWeightSmallCaps().weights(MarketData(close=d.close))
+    bad = pd.DataFrame(0.0, index=d.close.index, columns=d.close.columns)
+    bad.iloc[3, 2] = 1.5
+    with pytest.raises(StrategyError, match="outside"):
+        validate_weights(bad)
+    bad.iloc[3, 2] = 0.6
+    bad.iloc[3, 3] = -0.6
+    with pytest.raises(StrategyError, match="leverage"):
+        validate_weights(bad, leverage=1.0)
+    with pytest.raises(StrategyError, match="DataFrame"):
+        as_strategy(lambda data: 1.0, "bad").weights(d)  # type: ignore[arg-type,return-value]
+
+
+STRATEGIES = [
+    BtcHold(),
+    BtcEth5050(),
+    CapWeightedMarket(top_n=5),
+    EqualWeightSmallCaps(),
+    Rotation(),
+    Rotation(sleeves="sectors", n_sectors=2),
+]
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    t=st.integers(min_value=120, max_value=480),
+    seed=st.integers(0, 1000),
+    which=st.integers(0, len(STRATEGIES) - 1),
+)
+def test_no_look_ahead(t: int, seed: int, which: int) -> None:
+    """Changing any data after day t never changes weights up to t."""
+    d = _market()
+    rng = np.random.default_rng(seed)
+    close = d.close.copy()
+    close.iloc[t + 1 :] *= np.exp(rng.normal(0, 0.3, size=close.iloc[t + 1 :].shape))
+    fg = d.fear_greed.copy()
+    fg.iloc[t + 1 :] = rng.uniform(0, 100, size=len(fg) - t - 1)
+    d2 = MarketData(
+        close=close,
+        market_cap=d.market_cap,
+        tiers=d.tiers,
+        sectors=d.sectors,
+        fear_greed=fg,
+        liquidity=d.liquidity * 1.0,
+    )
+    strat = STRATEGIES[which]
+    a = strat.weights(d).iloc[: t + 1]
+    b = strat.weights(d2).iloc[: t + 1]
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
