@@ -168,3 +168,41 @@ def test_no_look_ahead(t: int, seed: int, which: int) -> None:
     a = strat.weights(d).iloc[: t + 1]
     b = strat.weights(d2).iloc[: t + 1]
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def _rally(n: int = 200) -> MarketData:
+    idx = pd.date_range("2024-01-01", periods=n, freq="D")
+    btc = pd.Series(40000 * np.exp(np.linspace(0, np.log(2.5), n)), index=idx)
+    close = pd.DataFrame({"BTC": btc, "ETH": btc / 20})
+    return MarketData(close=close, implied_vol=pd.Series(0.5, index=idx))
+
+
+def test_hedged_short_caps_losses_in_a_rally() -> None:
+    from altseason.strategies import HedgedShort, run_strategy
+
+    d = _rally()
+    naked = run_strategy(HedgedShort(hedge="none", short_weight=0.5), d)
+    hedged = run_strategy(HedgedShort(hedge="call", short_weight=0.5, call_moneyness=1.05), d)
+    collar = run_strategy(HedgedShort(hedge="collar", short_weight=0.5, call_moneyness=1.05), d)
+    n_final = float(naked.equity.iloc[-1])
+    h_final = float(hedged.equity.iloc[-1])
+    assert n_final < 0.7  # a 2.5x rally against a half-equity short, rebalanced weekly
+    assert h_final > n_final + 0.1  # the calls pay off
+    assert float(collar.equity.iloc[-1]) > n_final
+    legs = HedgedShort(hedge="collar").option_legs(d)
+    assert [(leg.kind, np.sign(leg.size)) for leg in legs] == [("call", 1.0), ("put", -1.0)]
+
+
+def test_short_receives_positive_funding() -> None:
+    from altseason.strategies import HedgedShort, run_strategy
+
+    d = _rally()
+    flat = MarketData(close=d.close * 0 + 40000.0)
+    rate = pd.DataFrame({"BTC": 0.0003, "ETH": 0.0}, index=d.close.index)  # ~11% a year
+    funded = MarketData(close=flat.close, funding=rate)
+    s = HedgedShort(hedge="none", short_weight=0.5)
+    base = float(run_strategy(s, flat).equity.iloc[-1])
+    paid = float(run_strategy(s, funded).equity.iloc[-1])
+    assert base == pytest.approx(1.0, abs=1e-9)
+    # Short 0.5 of equity receives 0.0003 a day on its notional, for ~198 days after the first trade.
+    assert paid == pytest.approx(1.0 + 0.5 * 0.0003 * 198, rel=0.02)

@@ -24,8 +24,10 @@ from altseason.strategies._benchmarks import (
     EqualWeightSmallCaps,
     capped_weights,
 )
+from altseason.strategies._hedged import HedgedShort
 from altseason.strategies._momentum import momentum_weights
 from altseason.strategies._rotation import Rotation, RotationState
+from altseason.strategies._run import run_strategy
 
 __all__ = [
     "BtcEth5050",
@@ -33,6 +35,7 @@ __all__ = [
     "CapWeightedMarket",
     "EqualWeightSmallCaps",
     "FunctionStrategy",
+    "HedgedShort",
     "MarketData",
     "Rotation",
     "RotationState",
@@ -41,5 +44,6 @@ __all__ = [
     "capped_weights",
     "momentum_weights",
     "rebalance_dates",
+    "run_strategy",
     "validate_weights",
 ]

@@ -128,7 +128,9 @@ class FunctionStrategy:
         return out.reindex(index=data.close.index, columns=data.close.columns)
 
 
-def as_strategy(fn: Callable[[MarketData], pd.DataFrame], name: str | None = None) -> FunctionStrategy:
+def as_strategy(
+    fn: Callable[[MarketData], pd.DataFrame], name: str | None = None
+) -> FunctionStrategy:
     """Wrap a weight function as a named strategy."""
     return FunctionStrategy(fn, name or str(getattr(fn, "__name__", "custom")))
 
