@@ -1,0 +1,206 @@
+"""Store loaders for the positioning analytics (flows, options, derivatives, ...).
+
+These are the only functions here that touch a :class:`~altseason.store.Store`;
+they read tables with ``read_table`` / ``read_prices`` and hand plain frames
+to the pure functions. Every frame they return carries
+``frame.attrs["sources"]``, the sorted ``source`` values of the rows read, so
+callers can label demo data (:func:`altseason.labels.is_demo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from altseason.analytics._flows import CostBasis, flows_by_fund, holders_cost_basis
+from altseason.analytics._onchain import realized_price, realized_price_from_mvrv, support_bands
+from altseason.exceptions import DataUnavailableError
+
+if TYPE_CHECKING:
+    from altseason.store import Store
+
+__all__ = [
+    "close_from_store",
+    "etf_flows_from_store",
+    "events_from_store",
+    "funding_from_store",
+    "macro_from_store",
+    "onchain_from_store",
+    "options_from_store",
+    "sentiment_from_store",
+    "support_from_store",
+]
+
+
+def _sources(frame: pd.DataFrame) -> list[str]:
+    if "source" not in frame.columns or frame.empty:
+        return []
+    return sorted({str(s) for s in frame["source"].dropna().unique()})
+
+
+def _need(frame: pd.DataFrame, what: str, fix: str) -> None:
+    if frame.empty:
+        raise DataUnavailableError(f"the store has no {what}; {fix}")
+
+
+def etf_flows_from_store(
+    store: Store, *, underlying: str = "BTC", start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Daily ETF flows by fund in USD: a ``(n_dates, n_funds)`` panel (:func:`flows_by_fund`)."""
+    long = store.read_table("etf_flows", start=start, end=end, underlying=underlying.upper())
+    _need(
+        long, f"ETF flows for {underlying}", "import them ('altseason import' or 'fetch farside')."
+    )
+    panel = flows_by_fund(long, underlying=underlying)
+    _need(panel.T, f"ETF flows for {underlying}", "import them ('altseason import').")
+    panel.attrs["sources"] = _sources(long)
+    return panel
+
+
+def close_from_store(
+    store: Store, asset: str = "BTC", *, field: str = "close", start: Any = None, end: Any = None
+) -> pd.Series:
+    """One asset's daily price field (USD) from ``prices`` (NaN on missing days dropped)."""
+    asset = asset.upper()
+    panel = store.read_prices(field, assets=[asset], start=start, end=end)
+    s = panel[asset].dropna() if asset in panel.columns else pd.Series(dtype=float)
+    _need(s.to_frame(), f"{field} prices for {asset}", "import or fetch prices first.")
+    prov = store.provenance("prices", start=start, end=end, asset_id=asset)
+    s.name = asset
+    s.attrs["sources"] = list(prov["sources"])
+    return s
+
+
+def options_from_store(
+    store: Store,
+    *,
+    underlying: str | None = None,
+    venue: str | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Long ``options`` rows (all snapshots in the date range)."""
+    frame = store.read_table(
+        "options",
+        start=start,
+        end=end,
+        underlying=underlying.upper() if underlying else None,
+        venue=venue,
+    )
+    _need(
+        frame,
+        f"option snapshots{' for ' + underlying if underlying else ''}",
+        "fetch a Deribit snapshot ('altseason fetch deribit') or import a chain.",
+    )
+    frame.attrs["sources"] = _sources(frame)
+    return frame
+
+
+def funding_from_store(
+    store: Store, *, assets: Sequence[str] | None = None, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Long ``funding`` rows."""
+    frame = store.read_table(
+        "funding", start=start, end=end, asset_id=[a.upper() for a in assets] if assets else None
+    )
+    _need(frame, "funding rates", "fetch or import perp funding first.")
+    frame.attrs["sources"] = _sources(frame)
+    return frame
+
+
+def onchain_from_store(
+    store: Store, asset: str = "BTC", *, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """On-chain metrics of one asset as a ``(n_dates, n_metrics)`` frame."""
+    long = store.read_table("onchain", start=start, end=end, asset_id=asset.upper())
+    _need(long, f"on-chain metrics for {asset}", "fetch Coin Metrics or import an on-chain file.")
+    wide = long.pivot(index="date", columns="metric", values="value").astype(float).sort_index()
+    wide.columns.name = "metric"
+    wide.attrs["sources"] = _sources(long)
+    return wide
+
+
+def macro_from_store(
+    store: Store, series_ids: Sequence[str], *, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Macro series as a ``(n_dates, n_series)`` frame in FRED native units (not filled)."""
+    ids = [s.upper() for s in series_ids]
+    long = store.read_table("macro", start=start, end=end, series_id=ids)
+    _need(long, f"macro series {ids}", "fetch them ('altseason fetch fred').")
+    wide = long.pivot(index="date", columns="series_id", values="value").astype(float).sort_index()
+    wide = wide.reindex(columns=ids)
+    wide.attrs["sources"] = _sources(long)
+    return wide
+
+
+def sentiment_from_store(
+    store: Store, index_id: str = "fear_greed", *, start: Any = None, end: Any = None
+) -> pd.Series:
+    """One sentiment index as a Series of values by date."""
+    long = store.read_table("sentiment", start=start, end=end, index_id=index_id)
+    _need(long, f"sentiment index {index_id!r}", "fetch alternative.me or import a file.")
+    s = long.set_index("date")["value"].astype(float).sort_index()
+    s.name = index_id
+    s.attrs["sources"] = _sources(long)
+    return s
+
+
+def events_from_store(
+    store: Store, *, category: str | None = None, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Rows of the ``events`` table (``event_id, date, title, category, ...``)."""
+    frame = store.read_table("events", start=start, end=end, category=category)
+    _need(frame, "events", "load the regulatory calendar or import an events file.")
+    frame.attrs["sources"] = _sources(frame)
+    return frame
+
+
+def support_from_store(
+    store: Store, asset: str = "BTC", *, start: Any = None, end: Any = None
+) -> tuple[pd.DataFrame, CostBasis | None]:
+    """Support bands of one asset from whatever the store holds.
+
+    Realized price comes from the ``realized_price_usd`` metric, else
+    ``realized_cap_usd / supply``, else ``close / mvrv``; the ETF cost basis
+    from the asset's ETF flows when there are any; the 200-week average from
+    the closes (read from the start of history so it is defined at ``start``).
+
+    Returns
+    -------
+    (DataFrame, CostBasis or None)
+        :func:`support_bands` output from ``start`` (``attrs["sources"]`` lists
+        every table's sources), and the ETF cost-basis result when flows exist.
+    """
+    close = close_from_store(store, asset, end=end)
+    sources = set(close.attrs.get("sources", []))
+    realized = None
+    try:
+        onchain = onchain_from_store(store, asset, end=end)
+    except DataUnavailableError:
+        onchain = None
+    if onchain is not None:
+        sources |= set(onchain.attrs.get("sources", []))
+        if "realized_price_usd" in onchain.columns:
+            realized = onchain["realized_price_usd"]
+        elif {"realized_cap_usd", "supply"} <= set(onchain.columns):
+            realized = realized_price(onchain["realized_cap_usd"], onchain["supply"])
+        elif "mvrv" in onchain.columns:
+            px = close.reindex(onchain.index)
+            realized = realized_price_from_mvrv(px, onchain["mvrv"])
+    cb: CostBasis | None = None
+    etf = None
+    try:
+        flows = etf_flows_from_store(store, underlying=asset, end=end)
+    except DataUnavailableError:
+        flows = None
+    if flows is not None and flows.index[0] >= close.index[0]:
+        cb = holders_cost_basis(flows, close)
+        etf = cb.aggregate["cost_basis"]
+        sources |= set(flows.attrs.get("sources", []))
+    bands = support_bands(close, realized=realized, etf_cost_basis=etf)
+    if start is not None:
+        bands = bands.loc[pd.Timestamp(start) :]
+    bands.attrs["sources"] = sorted(sources)
+    return bands, cb

@@ -1,0 +1,175 @@
+"""Positioning commands: flows, options, support, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from altseason.analytics import (
+    close_from_store,
+    event_study,
+    events_from_store,
+    holders_cost_basis,
+    options_from_store,
+    options_positioning,
+    period_flows,
+    support_from_store,
+    support_levels,
+    total_flows,
+)
+from altseason.analytics._events import default_events
+from altseason.analytics._positioning_data import etf_flows_from_store
+from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
+from altseason.exceptions import DataUnavailableError, ValidationError
+from altseason.labels import is_demo
+from altseason.store import Store
+
+_EXPORT_HELP = "Write the table to PATH (.csv, .parquet or .json)."
+_PERIODS = ("day", "week", "month", "year")
+
+
+def _export(frame: pd.DataFrame, export: Path | None, demo: bool) -> None:
+    if export is not None:
+        path = export_frame(frame, export, demo=demo)
+        console.print(f"[green]exported[/] {len(frame)} rows to {path}")
+
+
+@app.command()
+def flows(
+    underlying: str = typer.Option("BTC", "--underlying", "-u", help="ETF underlying, e.g. BTC."),
+    period: str = typer.Option("week", "--period", help="day, week, month or year."),
+    last: int = typer.Option(12, "--last", help="Periods to print (the export has all)."),
+    export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
+) -> None:
+    """Spot ETF net flows per period, cumulative flows and holders' cost basis."""
+    if period not in _PERIODS:
+        raise ValidationError(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
+    with open_cli_store() as store:
+        panel = etf_flows_from_store(store, underlying=underlying)
+        try:
+            close = close_from_store(store, underlying)
+        except DataUnavailableError:
+            close = None
+    sources = list(panel.attrs.get("sources", []))
+    total = total_flows(panel)
+    sums = period_flows(panel, period)  # type: ignore[arg-type]
+    table = pd.DataFrame(
+        {
+            "net_flow_usd_m": period_flows(total, period) / 1e6,  # type: ignore[arg-type]
+            "cumulative_usd_m": total.cumsum().resample(sums.index.freq).last().ffill() / 1e6,
+        }
+    )
+    for fund in sums.sum().abs().sort_values(ascending=False).index[:4]:
+        table[f"{fund}_usd_m"] = sums[fund] / 1e6
+    fund_table = None
+    if close is not None and close.index[0] <= panel.index[0]:
+        sources += list(close.attrs.get("sources", []))
+        cb = holders_cost_basis(panel, close)
+        agg = cb.aggregate.resample(sums.index.freq).last()
+        table["cost_basis_usd"] = agg["cost_basis"]
+        table["holders_pnl"] = agg["unrealised_pnl"]
+        fund_table = cb.by_fund()
+        fund_table.insert(0, "net_flow_usd_m", panel.sum() / 1e6)
+        fund_table = fund_table.sort_values("net_flow_usd_m", ascending=False)
+    table.index.name = period
+    demo = is_demo(sources)
+    print_frame(table.tail(last), f"{underlying.upper()} spot ETF flows per {period}", demo=demo)
+    if fund_table is not None:
+        print_frame(fund_table, f"{underlying.upper()} ETF holders by fund", demo=demo)
+    _export(table, export, demo)
+
+
+@app.command("options")
+def options_cmd(
+    underlying: str = typer.Argument("BTC", help="BTC or ETH."),
+    expiry: str | None = typer.Option(None, "--expiry", help="One expiry day, e.g. 2025-12-26."),
+    horizon_days: float | None = typer.Option(
+        None, "--horizon-days", help="Aggregate the expiries within N days of the snapshot."
+    ),
+    export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
+) -> None:
+    """Options positioning of the latest snapshot: walls, put zone, max pain, skew, gamma."""
+    with open_cli_store() as store:
+        frame = options_from_store(store, underlying=underlying)
+    demo = is_demo(frame.attrs.get("sources", []))
+    res = options_positioning(
+        frame, underlying=underlying, expiry=expiry, horizon_days=horizon_days
+    )
+    summary = res.summary().to_frame("value")
+    print_frame(summary, f"{res.underlying} options positioning at {res.snapshot_ts}", demo=demo)
+    print_frame(res.term_structure, "ATM IV term structure, 25-delta RR and butterfly", demo=demo)
+    table = res.oi_by_strike.join(res.gamma_exposure, how="left")
+    near = table.loc[(table.index > 0.6 * res.spot) & (table.index < 1.5 * res.spot)]
+    print_frame(near, "Open interest by strike (60-150 % of spot)", demo=demo, max_rows=40)
+    console.print(f"[dim]gamma sign convention: {res.gamma_convention}[/]")
+    dropped = res.exclusions.loc[res.exclusions["scope"] != "note"]
+    if not dropped.empty:
+        counts = dropped["reason"].value_counts().to_dict()
+        console.print(f"[yellow]excluded rows:[/] {counts}")
+    _export(table, export, demo)
+
+
+@app.command()
+def support(
+    asset: str = typer.Argument("BTC", help="Asset id."),
+    export: Path | None = typer.Option(None, "--export", help="Write the daily bands to PATH."),
+) -> None:
+    """Support levels: realized price, ETF cost basis, 200-week average; distance to each."""
+    with open_cli_store() as store:
+        bands, _ = support_from_store(store, asset)
+    demo = is_demo(bands.attrs.get("sources", []))
+    table = support_levels(bands)
+    date = table.attrs.get("date")
+    print_frame(table, f"{asset.upper()} support levels on {pd.Timestamp(date).date()}", demo=demo)
+    _export(bands, export, demo)
+
+
+def _market_returns(store: Store, market: str) -> pd.Series:
+    if market.upper() == "TOTAL":
+        caps = store.read_prices("market_cap_usd")
+        if caps.empty:
+            raise DataUnavailableError("no market caps in the store for the TOTAL market.")
+        total = caps.sum(axis=1, min_count=1)
+        return total.pct_change(fill_method=None)
+    return close_from_store(store, market).pct_change()
+
+
+@app.command()
+def events(
+    asset: str = typer.Option("BTC", "--asset", help="Asset studied."),
+    market: str | None = typer.Option(
+        None,
+        "--market",
+        help="Market model benchmark: an asset id or TOTAL (sum of market caps). "
+        "Default BTC, or TOTAL when the asset is BTC.",
+    ),
+    category: str | None = typer.Option(None, "--category", help="Only events of this category."),
+    export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
+) -> None:
+    """Event study: abnormal returns around regulatory and market events, with placebos."""
+    mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
+    with open_cli_store() as store:
+        close = close_from_store(store, asset)
+        sources = list(close.attrs.get("sources", []))
+        try:
+            ev = events_from_store(store, category=category)
+            sources += list(ev.attrs.get("sources", []))
+        except DataUnavailableError:
+            ev = default_events()
+            if category is not None and "category" in ev.columns:
+                ev = ev.loc[ev["category"] == category]
+        m = _market_returns(store, mkt)
+    demo = is_demo(sources)
+    res = event_study(close.pct_change(), m, ev)
+    cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "car_0_20", "t_0_20"]
+    table = res.events.set_index("event_id")[cols]
+    print_frame(table, f"{asset.upper()} abnormal returns vs {mkt} around events", demo=demo)
+    print_frame(res.summary, "Mean CAR (CAAR), t-statistics and placebo comparison", demo=demo)
+    if not res.excluded.empty:
+        console.print(f"[yellow]{len(res.excluded)} event(s) excluded[/] (not enough history).")
+    _export(res.events, export, demo)
+
+
+__all__ = ["events", "flows", "options_cmd", "support"]
