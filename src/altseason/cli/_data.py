@@ -2,10 +2,176 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from altseason.cli._app import app, console, open_cli_store
+from altseason.exceptions import ValidationError
 from altseason.labels import is_demo
+
+_FORMATS_HELP = (
+    "File format (default: detected per file from its header and content). Built-in: "
+    "binance_klines, bybit_klines, ohlcv_daily, coinbase_ohlcv, cmc_snapshots, "
+    "coingecko_prices_json, farside_wide, farside_long, farside_totals, farside_totals_dmy, "
+    "etf_flows_json, deribit_heston, deribit_instruments, deribit_summary, deribit_quotes, "
+    "fred_series, yahoo_daily, cryptoquant, coinmetrics_daily, fear_greed, funding_daily, "
+    "coinalyze_funding, coinalyze_oi, coingecko_bundle, category_map; generic: csv, parquet."
+)
+
+
+def _parse_maps(items: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    mapping: dict[str, str] = {}
+    constants: dict[str, str] = {}
+    for item in items:
+        if ":=" in item:
+            field, value = item.split(":=", 1)
+            constants[field.strip()] = value.strip()
+        elif "=" in item:
+            col, field = item.split("=", 1)
+            mapping[col.strip()] = field.strip()
+        else:
+            raise ValidationError(
+                f"--map {item!r} is not COLUMN=FIELD, '*=FIELD' or FIELD:=VALUE "
+                "(e.g. --map Close=close --map asset_id:=BTC)"
+            )
+    return mapping, constants
+
+
+@app.command("import")
+def import_(
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders to import; folders are walked recursively.", show_default=False
+    ),
+    format: str | None = typer.Option(None, "--format", "-f", help=_FORMATS_HELP),
+    on_error: str = typer.Option(
+        "fail",
+        "--on-error",
+        help="fail: stop at the first bad row (file, line, column) and write nothing of that "
+        "file; reject: write the good rows and store the bad ones in the rejects table.",
+    ),
+    snapshot_ts: str | None = typer.Option(
+        None,
+        "--snapshot-ts",
+        help="UTC time of an option-chain snapshot, e.g. '2025-12-04 23:10'. Default: derived "
+        "per format (stated in the notes).",
+    ),
+    asset: str | None = typer.Option(
+        None,
+        "--asset",
+        help="Asset/underlying for files that do not name it (ETF totals, funding, "
+        "CryptoQuant, option quotes), e.g. BTC.",
+    ),
+    maps: list[str] = typer.Option(
+        [],
+        "--map",
+        help="Generic CSV/Parquet: COLUMN=FIELD maps a column to a store field; '*=FIELD' "
+        "melts a wide file (one column per asset/series); FIELD:=VALUE sets a constant. "
+        "Repeatable.",
+    ),
+    table: str | None = typer.Option(
+        None, "--table", help="Generic import: the target table when the columns fit several."
+    ),
+    skip_unknown: bool = typer.Option(
+        False, "--skip-unknown", help="Skip files whose format cannot be detected (listed)."
+    ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Overwrite rows already stored from other sources (default: keep them and only "
+        "fill their empty columns).",
+    ),
+) -> None:
+    """Import data files (CSV, Parquet, JSON, zstd JSON) into the store.
+
+    Each file is detected, validated (types, UTC dates, positive prices, duplicate keys,
+    future dates; gaps and jumps reported) and written in one transaction. Importing the
+    same files again changes nothing.
+
+    Examples: 'altseason import data/' ; 'altseason import flows.csv --on-error reject' ;
+    'altseason import closes.csv --map Date=date --map "*=close"'.
+    """
+    import pandas as pd
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from altseason.sources.files import ReadOptions, import_files
+
+    mode = on_error.strip().lower()
+    if mode not in ("fail", "reject"):
+        raise ValidationError(f"--on-error must be 'fail' or 'reject', not {on_error!r}.")
+    snap = None
+    if snapshot_ts is not None:
+        try:
+            snap = pd.Timestamp(snapshot_ts)
+        except ValueError as exc:
+            raise ValidationError(
+                f"--snapshot-ts {snapshot_ts!r} is not a time; use e.g. '2025-12-04 23:10' (UTC)."
+            ) from exc
+        if snap.tzinfo is not None:
+            snap = snap.tz_convert("UTC").tz_localize(None)
+    mapping, constants = _parse_maps(maps)
+    options = ReadOptions(
+        snapshot_ts=snap,
+        asset=asset.upper() if asset else None,
+        mapping=mapping,
+        constants=constants,
+        table=table,
+    )
+    with (
+        open_cli_store() as store,
+        Progress(
+            TextColumn("[bold]import[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("", total=None)
+
+        def step(path: Path, i: int, total: int) -> None:
+            progress.update(task, total=total, completed=i, description=path.name)
+
+        summary = import_files(
+            store,
+            paths,
+            format=format,
+            options=options,
+            on_error=mode,  # type: ignore[arg-type]
+            skip_unknown=skip_unknown,
+            replace=replace,
+            progress=step,
+        )
+    tbl = Table(title="altseason import")
+    for col in ("file", "format", "read", "written", "rejected", "kept"):
+        tbl.add_column(
+            col, overflow="fold", justify="left" if col in ("file", "format") else "right"
+        )
+    for r in summary.reports:
+        tbl.add_row(
+            r.path.name,
+            r.format,
+            f"{r.rows_read:,}",
+            f"{r.total_written:,}",
+            f"{r.rows_rejected:,}",
+            f"{r.rows_kept:,}",
+        )
+    console.print(tbl)
+    for r in summary.reports:
+        if r.notes:
+            console.print(f"[bold]{r.path.name}[/]: " + "; ".join(r.notes), highlight=False)
+    console.print(
+        f"{len(summary.reports)} file(s), {summary.total_written:,} row(s) written, "
+        f"{sum(r.rows_rejected for r in summary.reports):,} rejected."
+    )
+    if summary.skipped:
+        console.print(
+            f"[yellow]skipped {len(summary.skipped)} file(s) of unknown format:[/] "
+            + ", ".join(str(p) for p in summary.skipped)
+        )
+    raise typer.Exit(0)
 
 
 @app.command()
@@ -16,13 +182,24 @@ def status() -> None:
     with open_cli_store() as store:
         rows = store.status()
         tbl = Table(title=f"altseason store — {store.path}")
-        for col in ("table", "rows", "assets", "from", "to", "stale (days)", "sources", "last ingest"):
+        for col in (
+            "table",
+            "rows",
+            "assets",
+            "from",
+            "to",
+            "stale (days)",
+            "sources",
+            "last ingest",
+        ):
             tbl.add_column(col)
         demo = False
         for r in rows:
             demo = demo or is_demo(r.sources)
             tbl.add_row(
-                r.table, f"{r.rows:,}", "" if r.assets is None else str(r.assets),
+                r.table,
+                f"{r.rows:,}",
+                "" if r.assets is None else str(r.assets),
                 "" if r.start is None else str(r.start.date()),
                 "" if r.end is None else str(r.end.date()),
                 "" if r.staleness_days() is None else str(r.staleness_days()),
@@ -31,5 +208,7 @@ def status() -> None:
             )
         console.print(tbl)
         if demo:
-            console.print("[bold yellow]Contains the simulated demo market (source 'demo'): not market data.[/]")
+            console.print(
+                "[bold yellow]Contains the simulated demo market (source 'demo'): not market data.[/]"
+            )
     raise typer.Exit(0)

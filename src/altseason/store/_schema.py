@@ -144,8 +144,9 @@ TABLES: dict[str, TableSpec] = {
             Column("venue", "VARCHAR", False),
             Column("instrument", "VARCHAR", False),
             Column("asset_id", "VARCHAR", False),
-            Column("rate", "DOUBLE", False, "funding rate per interval, decimal"),
-            Column("interval_hours", "DOUBLE", False),
+            Column("rate", "DOUBLE", doc="funding rate per interval, decimal; NULL on rows "
+                   "that only carry open interest"),
+            Column("interval_hours", "DOUBLE", doc="hours the rate covers (8, or 24 for a daily sum)"),
             Column("open_interest_usd", "DOUBLE", doc="perp open interest in USD, when known"),
         ],
         date_column="ts",

@@ -1,13 +1,56 @@
-"""Equal-weighted top-K momentum: a small, pure, vectorised weight rule."""
+"""Equal-weighted top-K momentum: a small, pure weight rule (numba inner loop)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from altseason.exceptions import StrategyError
 
 __all__ = ["momentum_weights"]
+
+
+@njit(cache=True)
+def _top_k_rows(close: np.ndarray, lookback: int, k: int, rebalance: int) -> np.ndarray:
+    """Weights on rows ``lookback, lookback + rebalance, ...``; NaN elsewhere."""
+    n, m = close.shape
+    out = np.full((n, m), np.nan)
+    run = np.zeros(m, dtype=np.int64)  # consecutive days with a price, ending today
+    score = np.empty(m)
+    neg = np.empty(m)
+    for t in range(n):
+        for j in range(m):
+            run[j] = run[j] + 1 if np.isfinite(close[t, j]) else 0
+        if t < lookback or (t - lookback) % rebalance != 0:
+            continue
+        n_elig = 0
+        for j in range(m):
+            if run[j] > lookback:
+                score[j] = close[t, j] / close[t - lookback, j] - 1.0
+                neg[n_elig] = -score[j]
+                n_elig += 1
+            else:
+                score[j] = -np.inf
+        for j in range(m):
+            out[t, j] = 0.0
+        if n_elig == 0:
+            continue
+        held = min(k, n_elig)
+        thr = -np.partition(neg[:n_elig], held - 1)[held - 1]  # held-th best score
+        above = 0
+        for j in range(m):
+            if score[j] > thr:
+                above += 1
+        need = held - above  # ties at the threshold, taken left to right
+        w = 1.0 / held
+        for j in range(m):
+            if score[j] > thr:
+                out[t, j] = w
+            elif score[j] == thr and run[j] > lookback and need > 0:
+                out[t, j] = w
+                need -= 1
+    return out
 
 
 def momentum_weights(
@@ -46,24 +89,6 @@ def momentum_weights(
             f"momentum needs lookback >= 1, k >= 1 and rebalance >= 1 "
             f"(got lookback={lookback}, k={k}, rebalance={rebalance})."
         )
-    close = prices.to_numpy(dtype=np.float64)
-    n, m = close.shape
-    out = np.full((n, m), np.nan)
-    rows = np.arange(lookback, n, rebalance)
-    if len(rows) and m:
-        finite = np.isfinite(close)
-        count = np.vstack([np.zeros((1, m), dtype=np.int64), np.cumsum(finite, axis=0)])
-        eligible = (count[rows + 1] - count[rows - lookback]) == lookback + 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(eligible, close[rows] / close[rows - lookback] - 1.0, -np.inf)
-        if k >= m:
-            chosen = eligible
-        else:
-            thr = -np.partition(-score, k - 1, axis=1)[:, k - 1 : k]
-            chosen = score > thr
-            ties = (score == thr) & eligible
-            need = k - chosen.sum(axis=1, keepdims=True)
-            chosen |= ties & (np.cumsum(ties, axis=1) <= need)
-        held = chosen.sum(axis=1, keepdims=True)
-        out[rows] = np.where(chosen, 1.0 / np.maximum(held, 1), 0.0)
-    return pd.DataFrame(out, index=prices.index, columns=prices.columns)
+    close = np.ascontiguousarray(prices.to_numpy(dtype=np.float64))
+    out = _top_k_rows(close, int(lookback), int(k), int(rebalance))
+    return pd.DataFrame(out, index=prices.index, columns=prices.columns, copy=False)

@@ -1,0 +1,241 @@
+"""The result of one backtest: series, positions, trades, costs and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from altseason.backtest import _metrics as m
+
+__all__ = ["BacktestResult", "PositionRecords", "performance_metrics"]
+
+METRIC_NAMES = (
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "max_drawdown",
+    "max_drawdown_duration",
+    "beta_btc",
+    "hit_rate",
+    "turnover",
+    "costs_paid",
+    "avg_gross_exposure",
+    "avg_net_exposure",
+    "exposure_time",
+)
+
+
+def performance_metrics(
+    returns: pd.Series | pd.DataFrame | np.ndarray,
+    *,
+    benchmark_returns: pd.Series | np.ndarray | None = None,
+    periods_per_year: float = m.PERIODS_PER_YEAR,
+) -> pd.DataFrame:
+    """The return-based metrics of one or many strategies, one row per strategy.
+
+    Parameters
+    ----------
+    returns
+        ``(n_periods,)`` or ``(n_periods, n_strategies)`` simple returns.
+    benchmark_returns
+        ``(n_periods,)`` returns for ``beta_btc`` (NaN column without it).
+    periods_per_year
+        Annualisation (365 for daily crypto).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``total_return, cagr, volatility, sharpe, sortino, calmar,
+        max_drawdown, max_drawdown_duration, beta_btc, hit_rate``; index: the
+        DataFrame's columns, or ``0..n_strategies-1``.
+    """
+    arr = np.asarray(returns, dtype=float)
+    a = arr[:, None] if arr.ndim == 1 else arr
+    index = returns.columns if isinstance(returns, pd.DataFrame) else pd.RangeIndex(a.shape[1])
+    if benchmark_returns is not None:
+        if isinstance(benchmark_returns, pd.Series) and isinstance(
+            returns, pd.Series | pd.DataFrame
+        ):
+            bench = benchmark_returns.reindex(returns.index).to_numpy(dtype=float)
+        else:
+            bench = np.asarray(benchmark_returns, dtype=float).reshape(-1)
+        beta_v = m.beta(a, bench)
+    else:
+        beta_v = np.full(a.shape[1], np.nan)
+    out = pd.DataFrame(
+        {
+            "total_return": np.nanprod(a + 1.0, axis=0) - 1.0,
+            "cagr": m.cagr(a, periods_per_year),
+            "volatility": m.annual_volatility(a, periods_per_year),
+            "sharpe": m.sharpe_ratio(a, periods_per_year=periods_per_year),
+            "sortino": m.sortino_ratio(a, periods_per_year=periods_per_year),
+            "calmar": m.calmar_ratio(a, periods_per_year),
+            "max_drawdown": m.max_drawdown(a),
+            "max_drawdown_duration": m.max_drawdown_duration(a),
+            "beta_btc": beta_v,
+            "hit_rate": m.hit_rate(a),
+        },
+        index=index,
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class PositionRecords:
+    """Raw per-cell records of a simulation, ``(n_dates, n_assets)`` arrays.
+
+    ``units`` held at each close, signed ``traded`` value at the close, ``fees``
+    and ``slippage`` paid, ``close`` forward-filled, ``last_valid`` row per asset.
+    """
+
+    index: pd.DatetimeIndex
+    columns: pd.Index
+    units: np.ndarray
+    traded: np.ndarray
+    fees: np.ndarray
+    slippage: np.ndarray
+    close: np.ndarray
+    last_valid: np.ndarray
+
+
+@dataclass
+class BacktestResult:
+    """Everything one backtest produced.
+
+    Attributes
+    ----------
+    equity : Series
+        Portfolio value at each close (initial capital = ``init_cash``).
+    returns : Series
+        Simple daily returns of ``equity`` (the first against ``init_cash``).
+    turnover : Series
+        Daily traded value (absolute, at the close) over equity.
+    costs : DataFrame
+        Daily ``fees, slippage, funding`` paid (funding negative when received),
+        ``cash_yield`` earned and ``option_premium`` (paid +, settlements -), in currency.
+    exposures : DataFrame
+        Daily ``gross, net, long, short`` exposure as fractions of equity
+        (short as a positive number), plus ``options`` (option marks / equity).
+    rejected : DataFrame
+        Target weights zeroed because the asset was not tradable on the decision date:
+        ``date, asset, weight``.
+    metrics : Series
+        See :meth:`summary`.
+    records : PositionRecords
+        Raw arrays behind :attr:`weights`, :attr:`units` and :attr:`trades`
+        (built on first access).
+    label : str or None
+        A data label to show with the numbers (e.g. the simulated demo market).
+    """
+
+    equity: pd.Series
+    returns: pd.Series
+    turnover: pd.Series
+    costs: pd.DataFrame
+    exposures: pd.DataFrame
+    rejected: pd.DataFrame
+    metrics: pd.Series
+    records: PositionRecords
+    init_cash: float = 1.0
+    label: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def units(self) -> pd.DataFrame:
+        """End-of-day units held (negative = short), ``(n_dates, n_assets)``."""
+        r = self.records
+        return pd.DataFrame(r.units, index=r.index, columns=r.columns, copy=False)
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        """End-of-day position weights, ``units x close / equity``, ``(n_dates, n_assets)``."""
+        r = self.records
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(r.units != 0.0, r.units * r.close, 0.0) / self.equity.to_numpy()[:, None]
+        return pd.DataFrame(w, index=r.index, columns=r.columns, copy=False)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """One row per fill: ``date, asset, units, price, value, fees, slippage, reason``.
+
+        ``price`` is the close (fills are at ``close x (1 +/- slippage rate)``);
+        ``reason`` is ``rebalance`` or ``delisting`` (sold at the last price).
+        """
+        r = self.records
+        ii, jj = np.nonzero(r.traded)
+        price = r.close[ii, jj]
+        return pd.DataFrame(
+            {
+                "date": r.index[ii],
+                "asset": r.columns[jj],
+                "units": r.traded[ii, jj] / price,
+                "price": price,
+                "value": r.traded[ii, jj],
+                "fees": r.fees[ii, jj],
+                "slippage": r.slippage[ii, jj],
+                "reason": np.where(ii > r.last_valid[jj], "delisting", "rebalance"),
+            }
+        )
+
+    def summary(self) -> pd.Series:
+        """Headline metrics (365 periods a year).
+
+        ``total_return, cagr, volatility, sharpe, sortino, calmar`` and
+        ``max_drawdown`` are fractions or ratios; ``max_drawdown_duration`` is in
+        days; ``beta_btc`` is against BTC's close-to-close returns (NaN without a
+        BTC column); ``hit_rate`` is the share of up days among days that moved;
+        ``turnover`` is annualised (traded value / equity per year); ``costs_paid``
+        is fees + slippage + funding + option fees as a fraction of initial
+        capital; ``avg_*_exposure`` are daily averages; ``exposure_time`` is the
+        share of days with a position.
+        """
+        out = self.metrics.copy()
+        out.name = self.label or "backtest"
+        return out
+
+    def drawdown(self) -> pd.Series:
+        """Equity over its running peak, minus 1 (<= 0)."""
+        peak = np.maximum.accumulate(np.r_[self.init_cash, self.equity.to_numpy()])[1:]
+        return pd.Series(
+            self.equity.to_numpy() / peak - 1.0, index=self.equity.index, name="drawdown"
+        )
+
+    def _title(self, what: str) -> str:
+        return f"{what} — {self.label}" if self.label else what
+
+    def plot_equity(self, backend: Literal["matplotlib", "plotly"] = "matplotlib") -> Any:
+        """Equity curve as a matplotlib ``Figure`` or a plotly ``Figure`` (never shown)."""
+        return _line_figure(self.equity, self._title("Equity"), "equity", backend)
+
+    def plot_drawdown(self, backend: Literal["matplotlib", "plotly"] = "matplotlib") -> Any:
+        """Drawdown curve (fraction below the running peak) as a figure (never shown)."""
+        return _line_figure(self.drawdown(), self._title("Drawdown"), "drawdown", backend)
+
+
+def _line_figure(series: pd.Series, title: str, ylabel: str, backend: str) -> Any:
+    if backend == "plotly":
+        import plotly.graph_objects as go
+
+        fig = go.Figure(go.Scatter(x=series.index, y=series.to_numpy(), mode="lines", name=ylabel))
+        fig.update_layout(title=title, xaxis_title="date (UTC)", yaxis_title=ylabel)
+        return fig
+    if backend != "matplotlib":
+        raise ValueError(f"backend must be 'matplotlib' or 'plotly', not {backend!r}")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(series.index, series.to_numpy(), lw=1.2)
+    ax.set_title(title)
+    ax.set_xlabel("date (UTC)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,417 @@
+"""Parameter sweeps and walk-forward selection, distributed with Dask.
+
+:func:`run_sweep` evaluates a strategy over a grid of parameters. The price
+panel is scattered to the workers **once**; configurations are cut into
+chunks, one task per chunk; each task builds the chunk's target weights and
+simulates all of them in **one** parallel numba call. The same code runs on
+a ``LocalCluster`` (default), on a real cluster (a scheduler address) or in
+process (``scheduler="serial"``), and gives identical numbers either way.
+
+Each sweep reports the deflated Sharpe ratio of its best configuration and
+the probability of backtest overfitting (CSCV) over all configurations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from altseason._typing import FloatArray
+from altseason.backtest import _engine as eng
+from altseason.backtest._costs import CostModel
+from altseason.backtest._metrics import PERIODS_PER_YEAR, sharpe_ratio
+from altseason.backtest._overfitting import (
+    PBOResult,
+    deflated_sharpe_ratio,
+    probability_of_backtest_overfitting,
+)
+from altseason.backtest._result import performance_metrics
+from altseason.backtest._runner import prepare_prices, prepare_targets
+from altseason.backtest._splitters import WalkForward
+from altseason.exceptions import ConfigError, StrategyError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["SweepResult", "WalkForwardResult", "expand_grid", "run_sweep", "walk_forward"]
+
+StrategyFn = Callable[..., pd.DataFrame]
+
+
+def expand_grid(
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """All configurations of a grid, in product order (the last key varies fastest).
+
+    A sequence of mappings is taken as the explicit list of configurations.
+    """
+    if isinstance(grid, Mapping):
+        keys = list(grid)
+        for k in keys:
+            if isinstance(grid[k], str) or not isinstance(grid[k], Sequence | np.ndarray):
+                raise StrategyError(f"grid value for {k!r} must be a list of values.")
+        return [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*grid.values())]
+    return [dict(c) for c in grid]
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """What every worker needs, scattered once."""
+
+    close: FloatArray
+    index: pd.DatetimeIndex
+    columns: pd.Index
+    last_valid: np.ndarray
+    volume: FloatArray
+    funding: FloatArray
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.close, index=self.index, columns=self.columns, copy=False)
+
+
+def _run_chunk(
+    panel: _Panel, strategy: StrategyFn, configs: list[dict[str, Any]], opts: dict[str, Any]
+) -> tuple[FloatArray, FloatArray]:
+    """Weights and simulation of a chunk; returns ``(returns (n, k), daily extras (k, 4))``."""
+    prices = panel.frame()
+    rows: list[np.ndarray] = []
+    targets: list[FloatArray] = []
+    for params in configs:
+        weights = strategy(prices, **params)
+        prep = prepare_targets(prices, weights, lag=opts["lag"], leverage=opts["leverage"])
+        rows.append(prep.rows)
+        targets.append(prep.targets)
+    offsets = np.zeros(len(configs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(r) for r in rows])
+    m = panel.close.shape[1]
+    all_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    all_targets = np.concatenate(targets) if targets else np.empty((0, m))
+    daily = eng.simulate_many_nb(
+        panel.close,
+        offsets,
+        all_rows.astype(np.int64),
+        np.ascontiguousarray(all_targets),
+        panel.last_valid,
+        opts["init_cash"],
+        opts["fees"],
+        opts["slippage"],
+        opts["impact"],
+        panel.volume,
+        panel.funding,
+        opts["longs_pay_funding"],
+        opts["cash_rate"],
+        opts["margin"],
+        opts["min_units"],
+    )
+    value = daily[:, :, eng.D_VALUE].T  # (n, k)
+    prev = np.vstack([np.full((1, value.shape[1]), opts["init_cash"]), value[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        returns = value / prev - 1.0
+        turnover = np.nanmean(daily[:, :, eng.D_TRADED].T / value, axis=0) * 365.0
+        gross = (daily[:, :, eng.D_LONG] + daily[:, :, eng.D_SHORT]).T / value
+    paid = (daily[:, :, eng.D_FEES] + daily[:, :, eng.D_SLIPPAGE] + daily[:, :, eng.D_FUNDING]).sum(
+        axis=1
+    ) / opts["init_cash"]
+    extras = np.column_stack(
+        [turnover, paid, np.nanmean(gross, axis=0), np.mean(gross > 1e-12, axis=0)]
+    )
+    return returns, extras
+
+
+@dataclass
+class SweepResult:
+    """Metrics of every configuration of a sweep, plus overfitting diagnostics.
+
+    Attributes
+    ----------
+    metrics : DataFrame
+        One row per configuration (index ``config``): the parameters, then
+        ``total_return, cagr, volatility, sharpe, sortino, calmar, max_drawdown,
+        max_drawdown_duration, beta_btc, hit_rate, turnover, costs_paid,
+        avg_gross_exposure, exposure_time`` (365 periods a year).
+    returns : DataFrame
+        ``(n_dates, n_configs)`` daily returns, columns = config ids.
+    params : list of dict
+        The configurations, in id order.
+    deflated_sharpe : float
+        Deflated Sharpe ratio of the configuration with the best Sharpe ratio.
+    pbo : PBOResult or None
+        Probability of backtest overfitting (None with a single configuration
+        or too few dates).
+    """
+
+    metrics: pd.DataFrame
+    returns: pd.DataFrame
+    params: list[dict[str, Any]]
+    deflated_sharpe: float
+    pbo: PBOResult | None
+    label: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def top(self, n: int = 10, by: str = "sharpe") -> pd.DataFrame:
+        """The ``n`` best configurations by a metric column (descending)."""
+        return self.metrics.sort_values(by, ascending=False, kind="stable").head(n)
+
+    def best(self, by: str = "sharpe") -> dict[str, Any]:
+        """Parameters of the best configuration by ``by``."""
+        return dict(self.params[int(self.metrics[by].to_numpy().argmax())])
+
+    def summary(self) -> pd.Series:
+        """Configurations, best Sharpe and its parameters, DSR and PBO."""
+        best_id = int(self.metrics["sharpe"].to_numpy().argmax())
+        return pd.Series(
+            {
+                "configurations": len(self.params),
+                "best_config": best_id,
+                "best_params": self.params[best_id],
+                "best_sharpe": float(self.metrics["sharpe"].iloc[best_id]),
+                "deflated_sharpe": self.deflated_sharpe,
+                "pbo": float("nan") if self.pbo is None else self.pbo.pbo,
+            },
+            name=self.label or "sweep",
+        )
+
+
+def _connect(scheduler: Any, n_workers: int, processes: bool) -> tuple[Client, Callable[[], None]]:
+    from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        return scheduler, lambda: None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=processes,
+            host="127.0.0.1",
+            protocol="tcp://",
+            dashboard_address=None,
+            silence_logs=40,
+        )
+        client = Client(cluster)
+
+        def close() -> None:
+            client.close()
+            cluster.close()
+
+        return client, close
+    try:
+        client = Client(str(scheduler), timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); check the address "
+            "(tcp://host:8786) or omit it to use a local cluster."
+        ) from exc
+    return client, client.close
+
+
+def run_sweep(
+    strategy: StrategyFn,
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
+    prices: pd.DataFrame,
+    *,
+    lag: int = 1,
+    fees_bps: float = 0.0,
+    slippage_bps: float = 0.0,
+    impact: float = 0.0,
+    volume: pd.DataFrame | None = None,
+    funding: pd.DataFrame | None = None,
+    longs_pay_funding: bool = False,
+    cash_yield: float = 0.0,
+    leverage: float = 1.0,
+    margin: bool | None = None,
+    min_units: float = 1e-8,
+    init_cash: float = 1.0,
+    benchmark: str | None = "BTC",
+    scheduler: Any = None,
+    n_workers: int = 2,
+    processes: bool = True,
+    chunk_size: int | None = None,
+    pbo_splits: int = 16,
+    label: str | None = None,
+) -> SweepResult:
+    """Backtest ``strategy`` for every configuration of ``grid``.
+
+    Parameters
+    ----------
+    strategy
+        ``strategy(prices, **params) -> weights`` (a picklable function, e.g.
+        :func:`altseason.strategies.momentum_weights`).
+    grid
+        ``{"lookback": [10, 20], "k": [5, 10]}`` (the product is swept) or an
+        explicit list of parameter dicts.
+    prices
+        ``(n_dates, n_assets)`` close panel.
+    lag, fees_bps, slippage_bps, impact, volume, funding, longs_pay_funding,
+    cash_yield, leverage, margin, min_units, init_cash
+        As in :func:`~altseason.backtest.run_backtest` (no option legs or universe mask).
+    benchmark
+        Column for ``beta_btc``.
+    scheduler
+        None: start a ``LocalCluster`` of ``n_workers`` (``processes`` or
+        threads); a scheduler address (``"tcp://host:8786"``) or a
+        ``distributed.Client``: use that cluster; ``"serial"``: run in this
+        process without Dask. Results are identical.
+    n_workers, processes
+        Size and kind of the local cluster.
+    chunk_size
+        Configurations per task (default: about four tasks per worker).
+    pbo_splits
+        Blocks for CSCV (even).
+
+    Returns
+    -------
+    SweepResult
+    """
+    configs = expand_grid(grid)
+    if not configs:
+        raise StrategyError("the grid is empty: give at least one value per parameter.")
+    costs = CostModel(fees_bps, slippage_bps, impact)
+    close, last_valid = prepare_prices(prices)
+
+    def panel_of(frame: pd.DataFrame | None) -> FloatArray:
+        if frame is None:
+            return np.empty((0, 0))
+        return np.ascontiguousarray(
+            frame.reindex(index=prices.index, columns=prices.columns).to_numpy(dtype=float)
+        )
+
+    if impact > 0 and volume is None:
+        raise StrategyError("impact > 0 needs a volume panel (USD volume per asset and day).")
+    panel = _Panel(
+        close, prices.index, prices.columns, last_valid, panel_of(volume), panel_of(funding)
+    )
+    opts = {
+        "lag": lag,
+        "leverage": leverage,
+        "init_cash": float(init_cash),
+        "fees": costs.fee_rate,
+        "slippage": costs.slippage_rate,
+        "impact": float(impact),
+        "longs_pay_funding": bool(longs_pay_funding),
+        "cash_rate": float((1.0 + cash_yield) ** (1.0 / 365.0) - 1.0),
+        "margin": leverage > 1.0 if margin is None else bool(margin),
+        "min_units": float(min_units),
+    }
+    serial = isinstance(scheduler, str) and scheduler == "serial"
+    workers = 1 if serial else max(1, n_workers)
+    size = chunk_size or max(1, math.ceil(len(configs) / (4 * workers)))
+    chunks = [configs[i : i + size] for i in range(0, len(configs), size)]
+    if serial:
+        parts = [_run_chunk(panel, strategy, c, opts) for c in chunks]
+    else:
+        client, close_client = _connect(scheduler, n_workers, processes)
+        try:
+            shared = client.scatter(panel, broadcast=True)
+            futures = [
+                client.submit(_run_chunk, shared, strategy, c, opts, pure=False) for c in chunks
+            ]
+            parts = client.gather(futures)
+        finally:
+            close_client()
+    returns_a = np.hstack([p[0] for p in parts])
+    extras = np.vstack([p[1] for p in parts])
+    returns = pd.DataFrame(
+        returns_a, index=prices.index, columns=pd.RangeIndex(len(configs), name="config")
+    )
+    bench = None
+    if benchmark is not None and benchmark in prices.columns:
+        bench = prices[benchmark].pct_change(fill_method=None)
+    metrics = performance_metrics(returns, benchmark_returns=bench)
+    metrics["turnover"] = extras[:, 0]
+    metrics["costs_paid"] = extras[:, 1]
+    metrics["avg_gross_exposure"] = extras[:, 2]
+    metrics["exposure_time"] = extras[:, 3]
+    params = pd.DataFrame(configs, index=metrics.index)
+    metrics = pd.concat([params, metrics], axis=1)
+    per_period = np.asarray(sharpe_ratio(returns_a, periods_per_year=1))
+    best = int(np.nanargmax(np.where(np.isnan(per_period), -np.inf, per_period)))
+    dsr = deflated_sharpe_ratio(returns_a[:, best], per_period)
+    pbo: PBOResult | None = None
+    if len(configs) >= 2 and len(prices.index) >= 2 * pbo_splits:
+        pbo = probability_of_backtest_overfitting(returns_a, n_splits=pbo_splits)
+    return SweepResult(
+        metrics=metrics,
+        returns=returns,
+        params=configs,
+        deflated_sharpe=dsr,
+        pbo=pbo,
+        label=label,
+        info={"chunks": len(chunks), "chunk_size": size, **opts},
+    )
+
+
+@dataclass
+class WalkForwardResult:
+    """Out-of-sample record of walk-forward selection.
+
+    Attributes
+    ----------
+    folds : DataFrame
+        Per fold: ``train_start, train_end, test_start, test_end, config``
+        (chosen on the training window), ``train_metric, test_metric``.
+    returns : Series
+        Stitched out-of-sample daily returns of the chosen configurations.
+    metrics : Series
+        Metrics of the stitched out-of-sample returns.
+    """
+
+    folds: pd.DataFrame
+    returns: pd.Series
+    metrics: pd.Series
+
+
+def walk_forward(
+    sweep: SweepResult,
+    splitter: WalkForward,
+    *,
+    by: Callable[[FloatArray], Any] = sharpe_ratio,
+    periods_per_year: float = PERIODS_PER_YEAR,
+) -> WalkForwardResult:
+    """Choose the best configuration on each training window, evaluate it on the next test window.
+
+    Works on the sweep's daily returns: every strategy is causal and the
+    engine runs continuously, so a configuration's return on a test day is
+    the same whether or not earlier days were simulated.
+
+    Parameters
+    ----------
+    sweep
+        A :class:`SweepResult`.
+    splitter
+        A :class:`~altseason.backtest.WalkForward` (anchored or rolling).
+    by
+        Selection metric of a ``(n_periods, n_configs)`` returns array (higher is better).
+    """
+    r = sweep.returns.to_numpy()
+    idx = sweep.returns.index
+    rows = []
+    oos = []
+    for train, test in splitter.split(len(idx)):
+        score = np.asarray(by(r[train]), dtype=float)
+        best = int(np.nanargmax(np.where(np.isnan(score), -np.inf, score)))
+        test_score = float(np.asarray(by(r[test][:, [best]]), dtype=float).reshape(-1)[0])
+        rows.append(
+            {
+                "train_start": idx[train[0]],
+                "train_end": idx[train[-1]],
+                "test_start": idx[test[0]],
+                "test_end": idx[test[-1]],
+                "config": best,
+                "train_metric": float(score[best]),
+                "test_metric": test_score,
+            }
+        )
+        oos.append(pd.Series(r[test, best], index=idx[test]))
+    if not rows:
+        raise StrategyError(
+            f"no walk-forward fold fits in {len(idx)} periods; shorten train/test windows."
+        )
+    returns = pd.concat(oos).rename("returns")
+    metrics = performance_metrics(returns, periods_per_year=periods_per_year).iloc[0]
+    return WalkForwardResult(folds=pd.DataFrame(rows), returns=returns, metrics=metrics)

@@ -1,0 +1,185 @@
+"""Backtest commands: backtest, sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame, state
+from altseason.exceptions import DataUnavailableError, StrategyError
+from altseason.labels import DEMO_LABEL, is_demo
+
+STRATEGIES: dict[str, Callable[..., pd.DataFrame]] = {}
+
+
+def _strategies() -> dict[str, Callable[..., pd.DataFrame]]:
+    if not STRATEGIES:
+        from altseason.strategies import momentum_weights
+
+        STRATEGIES["momentum"] = momentum_weights
+    return STRATEGIES
+
+
+def _strategy(name: str) -> Callable[..., pd.DataFrame]:
+    known = _strategies()
+    if name not in known:
+        raise StrategyError(f"unknown strategy {name!r}; choose one of {', '.join(sorted(known))}.")
+    return known[name]
+
+
+def _value(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text.strip()
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise StrategyError(
+                f"{flag} expects key=value, got {item!r} (e.g. {flag} lookback=30)."
+            )
+        out[key.strip()] = val
+    return out
+
+
+def _load_close(start: str | None, end: str | None) -> tuple[pd.DataFrame, bool]:
+    path = state.settings.store_path
+    if not path.exists():
+        raise DataUnavailableError(
+            f"no store at {path}; import prices first (e.g. 'altseason import FILE') "
+            "or point --store at an existing store."
+        )
+    with open_cli_store(read_only=True) as store:
+        close = store.read_prices("close", start=start, end=end)
+        sources = store.provenance("prices", start=start, end=end)["sources"]
+    close = close.dropna(axis=1, how="all")
+    if close.empty:
+        raise DataUnavailableError(
+            "no close prices in the store for that period; import prices first "
+            "(e.g. 'altseason import FILE') or widen --start/--end."
+        )
+    return close, is_demo(sources)
+
+
+@app.command()
+def backtest(
+    strategy: str = typer.Argument(..., help="Strategy name: momentum."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help="Strategy parameter key=value (repeatable)."
+    ),
+    start: str | None = typer.Option(None, "--start", help="First date (UTC, YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", help="Last date (UTC, YYYY-MM-DD)."),
+    fees_bps: float = typer.Option(
+        10.0, "--fees-bps", help="Fees in basis points of traded value."
+    ),
+    slippage_bps: float = typer.Option(0.0, "--slippage-bps", help="Slippage in basis points."),
+    lag: int = typer.Option(1, "--lag", help="Days between decision close and trade close."),
+    export: Path | None = typer.Option(
+        None,
+        "--export",
+        help="Write the daily equity, returns, exposures and costs (.csv/.parquet/.json).",
+    ),
+) -> None:
+    """Backtest a built-in strategy on the store's daily close panel and print its metrics."""
+    from altseason.backtest import run_backtest
+
+    fn = _strategy(strategy)
+    params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
+    close, demo = _load_close(start, end)
+    try:
+        weights = fn(close, **params)
+    except TypeError as exc:
+        raise StrategyError(f"bad parameters for {strategy!r}: {exc}") from exc
+    result = run_backtest(
+        close,
+        weights,
+        lag=lag,
+        fees_bps=fees_bps,
+        slippage_bps=slippage_bps,
+        label=DEMO_LABEL if demo else None,
+    )
+    table = result.summary().rename("value").to_frame()
+    table.index.name = "metric"
+    shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+    print_frame(
+        table,
+        f"{strategy} ({shown}) {close.index[0].date()} → {close.index[-1].date()}, "
+        f"{close.shape[1]} assets, fees {fees_bps:g} bps",
+        demo=demo,
+    )
+    if export is not None:
+        daily = pd.concat(
+            [result.equity, result.returns, result.turnover, result.exposures, result.costs], axis=1
+        )
+        daily.index.name = "date"
+        export_frame(daily, export, demo=demo)
+        console.print(f"wrote {export}")
+
+
+@app.command()
+def sweep(
+    strategy: str = typer.Argument(..., help="Strategy name: momentum."),
+    grid: list[str] = typer.Option(
+        [], "--grid", "-g", help="Parameter values key=v1,v2,... (repeatable)."
+    ),
+    start: str | None = typer.Option(None, "--start", help="First date (UTC, YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", help="Last date (UTC, YYYY-MM-DD)."),
+    fees_bps: float = typer.Option(
+        10.0, "--fees-bps", help="Fees in basis points of traded value."
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address (default: a local cluster); 'serial' runs in process.",
+    ),
+    workers: int = typer.Option(2, "--workers", help="Workers of the local cluster."),
+    top: int = typer.Option(10, "--top", help="Configurations to show."),
+    export: Path | None = typer.Option(
+        None, "--export", help="Write every configuration's metrics (.csv/.parquet/.json)."
+    ),
+) -> None:
+    """Sweep a strategy's parameters with Dask; print the best configurations, DSR and PBO."""
+    from altseason.backtest import run_sweep
+
+    fn = _strategy(strategy)
+    spec = {
+        k: [_value(x) for x in v.split(",") if x.strip()] for k, v in _pairs(grid, "--grid").items()
+    }
+    if not spec:
+        raise StrategyError("give at least one --grid key=v1,v2 (e.g. --grid lookback=10,20,50).")
+    close, demo = _load_close(start, end)
+    result = run_sweep(
+        fn,
+        spec,
+        close,
+        fees_bps=fees_bps,
+        scheduler=scheduler,
+        n_workers=workers,
+        label=DEMO_LABEL if demo else None,
+    )
+    cols = [*spec, "sharpe", "cagr", "max_drawdown", "sortino", "turnover"]
+    print_frame(
+        result.top(top)[cols],
+        f"{strategy}: top {min(top, len(result.params))} of {len(result.params)} configurations "
+        f"by Sharpe ({close.index[0].date()} → {close.index[-1].date()}, fees {fees_bps:g} bps)",
+        demo=demo,
+    )
+    pbo = "n/a (too few dates or configurations)" if result.pbo is None else f"{result.pbo.pbo:.1%}"
+    console.print(f"deflated Sharpe ratio of the best configuration: {result.deflated_sharpe:.3f}")
+    console.print(f"probability of backtest overfitting (CSCV): {pbo}")
+    if export is not None:
+        export_frame(result.metrics, export, demo=demo)
+        console.print(f"wrote {export}")

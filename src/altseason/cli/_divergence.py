@@ -1,0 +1,85 @@
+"""The ``divergence`` command: who leads whom, and how broad it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
+
+
+def _pct(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for c in cols:
+        if c in out.columns:
+            out[c] = out[c] * 100.0
+    return out
+
+
+@app.command()
+def divergence(
+    asof: str | None = typer.Option(
+        None, "--asof", help="Evaluation date YYYY-MM-DD (default: the last price date)."
+    ),
+    window: int = typer.Option(
+        90, "--window", min=2, help="Main window in days (relative strength, altseason index)."
+    ),
+    export: Path | None = typer.Option(
+        None, "--export", help="Also write the tables (.csv/.parquet/.json; one file per table)."
+    ),
+) -> None:
+    """Performance, relative strength, altseason index, breadth, dispersion, dominance, regime.
+
+    Returns are in percent. Tiers are reconstituted monthly from market caps
+    known then; indices are capped cap-weighted (tiers, market) or equal-weighted
+    (sectors). Data from the simulated demo market carries its label.
+    """
+    from altseason.analytics import DivergenceAnalysis
+    from altseason.exceptions import ValidationError
+
+    try:
+        asof_ts = pd.Timestamp(asof) if asof else None
+    except ValueError as exc:
+        raise ValidationError(f"--asof must be a date like 2025-06-30: {exc}") from exc
+    with open_cli_store(read_only=False) as store, console.status("computing divergence …"):
+        analysis = DivergenceAnalysis.from_store(store, asof=asof_ts, window=window)
+        summary = analysis.summary()
+        snapshot = summary["snapshot"]
+    demo = analysis.is_demo
+    day = pd.Timestamp(analysis.asof).date() if analysis.asof is not None else "?"
+    console.print(f"[bold]Divergence as of {day}[/] — data: {analysis.label}")
+    perf = summary["performance"]
+    ret_cols = [c for c in perf.columns if c != "days_since_peak"]
+    perf_pct = _pct(perf, ret_cols)
+    keep = [c for c in perf_pct.columns if not c.isdigit()] + [
+        c for c in perf_pct.columns if c.isdigit()
+    ][-3:]
+    print_frame(perf_pct.loc[:, keep], "Performance (%)", demo=demo)
+    rs = summary["relative_strength"]
+    rs_pct = _pct(rs, [c for c in rs.columns if c.startswith("change_vs_")])
+    rs_show = rs_pct.loc[:, [c for c in rs_pct.columns if not c.startswith("ratio_vs_")]]
+    print_frame(
+        rs_show,
+        f"Relative strength vs BTC / ETH (ratio change over {window}d in %, z-score)",
+        demo=demo,
+    )
+    movers = summary["movers"].copy()
+    movers["return"] = movers["return"] * 100.0
+    print_frame(movers, "Top / bottom movers, 7d (%)", demo=demo, index=False)
+    print_frame(snapshot, "Altseason index, breadth, dispersion, spread, dominance", demo=demo)
+    regime = summary["regime"]
+    console.print(f"[bold]Regime:[/] {regime.label} — {regime.reason}")
+    if export is not None:
+        tables = {
+            "performance": perf,
+            "relative_strength": rs,
+            "movers": summary["movers"],
+            "snapshot": snapshot,
+        }
+        written = []
+        for name, frame in tables.items():
+            path = export.with_name(f"{export.stem}_{name}{export.suffix}")
+            written.append(export_frame(frame, path, demo=demo))
+        console.print("exported: " + ", ".join(str(p) for p in written))

@@ -1,0 +1,209 @@
+"""Assemble a report: run the sections, collect findings, write the narrative."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from altseason.exceptions import DataUnavailableError, ReportError
+from altseason.labels import DEMO_LABEL, data_label
+from altseason.report._charts import ChartSpec
+from altseason.report._findings import Finding, FindingSet
+from altseason.report._narrative import Paragraph
+from altseason.report._sections import (
+    KEY_FIGURES,
+    SECTIONS,
+    ReportContext,
+    SectionResult,
+    Table,
+    change_findings,
+    headline,
+    section_ids,
+    write_summary,
+)
+from altseason.report._sections._base import unavailable_findings
+from altseason.store import Store, TableStatus
+
+__all__ = ["Report", "ReportSection", "build_report", "default_asof"]
+
+ProgressFn = Callable[[str], None]
+
+
+@dataclass
+class ReportSection:
+    """One rendered section: heading, paragraphs, charts and tables."""
+
+    id: str
+    title: str
+    paragraphs: list[Paragraph]
+    charts: list[ChartSpec] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass
+class Report:
+    """A complete report, ready to render in any format."""
+
+    asof: pd.Timestamp
+    generated_at: dt.datetime
+    title: str
+    headline: str
+    summary: list[Paragraph]
+    key_figures: list[Finding]
+    sections: list[ReportSection]
+    findings: FindingSet
+    coverage: list[TableStatus]
+    demo: bool
+    data_label: str
+    previous: Path | None = None
+
+    @property
+    def charts(self) -> list[ChartSpec]:
+        """Every chart in reading order."""
+        return [c for s in self.sections for c in s.charts]
+
+    def meta(self) -> dict[str, object]:
+        """Metadata stored with the findings JSON."""
+        return {
+            "asof": str(self.asof.date()),
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "title": self.title,
+            "headline": self.headline,
+            "demo": self.demo,
+            "data_label": self.data_label,
+            "previous": None if self.previous is None else str(self.previous),
+            "sections": [s.id for s in self.sections],
+        }
+
+
+def default_asof(store: Store, today: dt.date | None = None) -> pd.Timestamp:
+    """The newest price date on or before ``today`` (UTC), or ``today`` when there is none."""
+    ref = pd.Timestamp(today or dt.datetime.now(dt.UTC).date())
+    row = store.con.execute(
+        "SELECT max(date) FROM prices WHERE date <= ?", [ref.to_pydatetime()]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return ref.normalize()
+    return pd.Timestamp(row[0]).normalize()
+
+
+def _select(sections: Sequence[str] | None) -> list[str]:
+    known = section_ids()
+    if not sections:
+        return known
+    chosen = [s.strip() for s in sections if s.strip()]
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise ReportError(
+            f"unknown report section(s) {', '.join(unknown)}; choose from {', '.join(known)}."
+        )
+    return [s for s in known if s in chosen]
+
+
+def build_report(
+    store: Store,
+    *,
+    asof: dt.date | str | pd.Timestamp | None = None,
+    sections: Sequence[str] | None = None,
+    previous: Path | None = None,
+    progress: ProgressFn | None = None,
+    title: str = "Crypto market note: majors vs small caps",
+) -> Report:
+    """Compute every selected section and write the narrative.
+
+    Parameters
+    ----------
+    store
+        The warehouse to read.
+    asof
+        Report date; default :func:`default_asof`. Nothing after it is read.
+    sections
+        Section ids (default all, see :func:`altseason.report.section_ids`).
+    previous
+        A previous report's ``findings.json`` to compare with (``changes``).
+    progress
+        Called with each section id before it is computed.
+
+    Returns
+    -------
+    Report
+        Findings, narrative and chart specs; render with
+        :func:`altseason.report.write_report`.
+    """
+    when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
+    chosen = _select(sections)
+    ctx = ReportContext(store, when)
+    fs = FindingSet()
+    results: dict[str, SectionResult] = {}
+    notes: dict[str, str] = {}
+    for sec in SECTIONS:
+        if sec.id not in chosen or sec.id == "changes":
+            continue
+        if progress is not None:
+            progress(sec.id)
+        try:
+            res = sec.compute(ctx)
+        except DataUnavailableError as exc:
+            res = SectionResult()
+            notes[sec.id] = str(exc)
+        got = {f.id: f for f in res.findings}
+        reason = notes.get(sec.id, "the analysis returned no value for it")
+        res.findings.extend(unavailable_findings(sec.expected, reason, skip=got))
+        fs.extend(res.findings)
+        results[sec.id] = res
+    if "changes" in chosen:
+        if progress is not None:
+            progress("changes")
+        if previous is not None:
+            prev_fs, prev_meta = FindingSet.read_json(previous)
+            fs.extend(change_findings(fs, prev_fs, prev_meta, previous))
+        else:
+            fs.add(
+                Finding.unavailable(
+                    "changes.previous_asof",
+                    "Date of the previous report",
+                    "no earlier report found in the reports folder",
+                    unit="date",
+                )
+            )
+        results["changes"] = SectionResult()
+
+    out_sections: list[ReportSection] = []
+    for sec in SECTIONS:
+        if sec.id not in results:
+            continue
+        res = results[sec.id]
+        out_sections.append(
+            ReportSection(
+                sec.id,
+                sec.title,
+                sec.write(fs),
+                [c for c in res.charts if c.has_data],
+                res.tables,
+                notes.get(sec.id),
+            )
+        )
+    demo = ctx.is_demo() or fs.is_demo
+    sources = sorted({s for st in ctx.status for s in st.sources})
+    label = data_label(sources)
+    if demo and DEMO_LABEL not in label:
+        label = f"{DEMO_LABEL} + {label}"
+    return Report(
+        asof=when,
+        generated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        title=title,
+        headline=headline(fs),
+        summary=write_summary(fs),
+        key_figures=[fs.get(k) for k in KEY_FIGURES if k in fs],
+        sections=out_sections,
+        findings=fs,
+        coverage=ctx.status,
+        demo=demo,
+        data_label=label,
+        previous=previous,
+    )

@@ -1,0 +1,542 @@
+"""Charts: one backend-neutral description, drawn with plotly (HTML) and matplotlib (PNG).
+
+A section describes a chart as a :class:`ChartSpec` (series already computed
+by analytics, axis labels with units, reference lines and bands, the source
+line, and whether the data is the simulated demo market). :func:`to_plotly`
+draws it as an interactive figure for the HTML report; :func:`to_png` draws
+the same chart with matplotlib for Markdown and PDF (no browser needed).
+Demo charts carry the :data:`~altseason.labels.DEMO_LABEL` as a watermark
+and in the title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from altseason.exceptions import ReportError
+from altseason.labels import DEMO_LABEL
+
+__all__ = [
+    "Band",
+    "ChartSpec",
+    "Marker",
+    "Trace",
+    "to_plotly",
+    "to_png",
+]
+
+PALETTE = (
+    "#1f4e79",
+    "#c0504d",
+    "#4f9a55",
+    "#e08a1e",
+    "#7a5195",
+    "#2a9d8f",
+    "#8c6d31",
+    "#d45087",
+    "#5a6b7b",
+    "#17becf",
+)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One series: ``x`` (dates or categories) against ``y``.
+
+    ``kind`` is ``"line"``, ``"bar"`` or ``"area"``; ``axis`` ``"y"`` or
+    ``"y2"`` (secondary axis, right).
+    """
+
+    name: str
+    x: Sequence[Any]
+    y: Sequence[float]
+    kind: Literal["line", "bar", "area"] = "line"
+    axis: Literal["y", "y2"] = "y"
+    color: str | None = None
+    dash: bool = False
+
+    @classmethod
+    def from_series(cls, s: pd.Series, name: str | None = None, **kw: Any) -> Trace:
+        """A trace from a Series (index -> x), dropping NaN."""
+        s = s.dropna()
+        return cls(
+            str(name if name is not None else s.name), list(s.index), s.astype(float).tolist(), **kw
+        )
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A reference line at ``value`` on axis ``"x"`` (vertical) or ``"y"`` (horizontal)."""
+
+    axis: Literal["x", "y"]
+    value: Any
+    label: str
+    color: str = "#555555"
+    dash: bool = True
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded range ``[lo, hi]`` on axis ``"x"`` or ``"y"``."""
+
+    axis: Literal["x", "y"]
+    lo: Any
+    hi: Any
+    label: str
+    color: str = "#f2c14e"
+
+
+@dataclass
+class ChartSpec:
+    """A chart, independent of the drawing library.
+
+    Attributes
+    ----------
+    id
+        Slug used for the div id and PNG file name.
+    title
+        Chart title.
+    x_label, y_label, y2_label
+        Axis labels, with units (e.g. ``"return since start (%)"``).
+    traces
+        The series (``kind="xy"``).
+    heatmap
+        A square or rectangular frame for ``kind="heatmap"`` (values in
+        ``[zmin, zmax]``).
+    source
+        Source line printed under the chart ("Source: store prices (demo) ...").
+    demo
+        Draw the simulated-demo label.
+    y_format
+        ``"pct"`` shows y as percent (values are fractions), ``"usd"`` as
+        dollars, ``""`` plain.
+    """
+
+    id: str
+    title: str
+    x_label: str
+    y_label: str
+    source: str
+    demo: bool = False
+    kind: Literal["xy", "heatmap"] = "xy"
+    traces: list[Trace] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    heatmap: pd.DataFrame | None = None
+    zmin: float = -1.0
+    zmax: float = 1.0
+    y2_label: str | None = None
+    y_format: Literal["pct", "usd", ""] = ""
+    y2_format: Literal["pct", "usd", ""] = ""
+    y_log: bool = False
+    barmode: Literal["group", "overlay", "stack", "relative"] = "group"
+    horizontal: bool = False
+
+    @property
+    def full_title(self) -> str:
+        """Title with the demo label when applicable."""
+        return f"{self.title} — {DEMO_LABEL}" if self.demo else self.title
+
+    @property
+    def has_data(self) -> bool:
+        """True when the chart has something to draw."""
+        if self.kind == "heatmap":
+            return self.heatmap is not None and not self.heatmap.empty
+        return any(len(t.y) > 0 for t in self.traces)
+
+    def validate(self) -> None:
+        """Raise :class:`ReportError` when the chart has nothing to draw."""
+        if self.kind == "heatmap":
+            if self.heatmap is None or self.heatmap.empty:
+                raise ReportError(f"chart {self.id!r}: heatmap has no data.")
+        elif not self.traces or all(len(t.y) == 0 for t in self.traces):
+            raise ReportError(f"chart {self.id!r}: no series to draw.")
+
+
+# ---------------------------------------------------------------------- plotly
+def _plotly_tickformat(fmt: str) -> dict[str, Any]:
+    if fmt == "pct":
+        return {"tickformat": ".3~%"}
+    if fmt == "usd":
+        return {"tickprefix": "$", "tickformat": "~s"}
+    return {}
+
+
+def to_plotly(spec: ChartSpec) -> Any:
+    """Draw ``spec`` as a ``plotly.graph_objects.Figure``."""
+    import plotly.graph_objects as go
+
+    spec.validate()
+    fig = go.Figure()
+    if spec.kind == "heatmap":
+        hm = spec.heatmap
+        assert hm is not None
+        fig.add_trace(
+            go.Heatmap(
+                z=hm.to_numpy(dtype=float),
+                x=[str(c) for c in hm.columns],
+                y=[str(i) for i in hm.index],
+                zmin=spec.zmin,
+                zmax=spec.zmax,
+                colorscale="RdBu_r",
+                colorbar={"title": {"text": spec.y2_label or ""}},
+                hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>",
+            )
+        )
+        fig.update_yaxes(autorange="reversed")
+    for i, t in enumerate(spec.traces):
+        color = t.color or PALETTE[i % len(PALETTE)]
+        yaxis = "y2" if t.axis == "y2" else "y"
+        if t.kind == "bar":
+            if spec.horizontal:
+                fig.add_trace(
+                    go.Bar(
+                        name=t.name,
+                        x=list(t.y),
+                        y=list(t.x),
+                        orientation="h",
+                        marker_color=color,
+                        yaxis=yaxis,
+                    )
+                )
+            else:
+                fig.add_trace(
+                    go.Bar(name=t.name, x=list(t.x), y=list(t.y), marker_color=color, yaxis=yaxis)
+                )
+        else:
+            fig.add_trace(
+                go.Scatter(
+                    name=t.name,
+                    x=list(t.x),
+                    y=list(t.y),
+                    mode="lines",
+                    yaxis=yaxis,
+                    fill="tozeroy" if t.kind == "area" else None,
+                    line={"color": color, "width": 1.8, "dash": "dash" if t.dash else "solid"},
+                )
+            )
+    for m in spec.markers:
+        kw = {"line_dash": "dash" if m.dash else "solid", "line_color": m.color, "line_width": 1.2}
+        if m.axis == "x":
+            fig.add_vline(x=m.value, **kw)
+            fig.add_annotation(
+                x=m.value,
+                y=1.0,
+                yref="paper",
+                text=m.label,
+                showarrow=False,
+                textangle=-90,
+                xanchor="right",
+                yanchor="top",
+                font={"size": 10, "color": m.color},
+            )
+        else:
+            fig.add_hline(
+                y=m.value,
+                annotation_text=m.label,
+                annotation_position="top left",
+                annotation_font_size=10,
+                annotation_font_color=m.color,
+                **kw,
+            )
+    for b in spec.bands:
+        kw2 = {
+            "fillcolor": b.color,
+            "opacity": 0.18,
+            "line_width": 0,
+            "annotation_text": b.label,
+            "annotation_position": "top left",
+            "annotation_font_size": 10,
+        }
+        if b.axis == "x":
+            fig.add_vrect(x0=b.lo, x1=b.hi, **kw2)
+        else:
+            fig.add_hrect(y0=b.lo, y1=b.hi, **kw2)
+    layout: dict[str, Any] = {
+        "title": {
+            "text": spec.title
+            + (f"<br><sup style='color:#b23b36'>{DEMO_LABEL}</sup>" if spec.demo else ""),
+            "font": {"size": 15},
+            "x": 0.01,
+            "xanchor": "left",
+        },
+        "template": "plotly_white",
+        "barmode": spec.barmode,
+        "height": 380,
+        "margin": {
+            "l": 64,
+            "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
+            "t": 64,
+            "b": 86,
+        },
+        "legend": {"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 11}},
+        "font": {
+            "family": "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif",
+            "size": 12,
+        },
+        "xaxis": {"title": {"text": spec.x_label}},
+        "yaxis": {
+            "title": {"text": spec.y_label},
+            "type": "log" if spec.y_log else "linear",
+            **_plotly_tickformat(spec.y_format),
+        },
+        "annotations": list(fig.layout.annotations or []),
+    }
+    if spec.horizontal and spec.kind == "xy":
+        layout["xaxis"] = {"title": {"text": spec.y_label}, **_plotly_tickformat(spec.y_format)}
+        layout["yaxis"] = {"title": {"text": spec.x_label}, "autorange": "reversed"}
+    if spec.y2_label and spec.kind == "xy":
+        layout["yaxis2"] = {
+            "title": {"text": spec.y2_label},
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            **_plotly_tickformat(spec.y2_format),
+        }
+    layout["annotations"].append(
+        {
+            "text": spec.source,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": -0.36,
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"size": 10, "color": "#666"},
+        }
+    )
+    if spec.demo:
+        layout["annotations"].append(
+            {
+                "text": DEMO_LABEL.upper(),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 30, "color": "rgba(192,80,77,0.16)"},
+                "textangle": -18,
+            }
+        )
+    fig.update_layout(**layout)
+    return fig
+
+
+# ---------------------------------------------------------------------- matplotlib
+def _mpl_formatter(fmt: str) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    if fmt == "pct":
+        return FuncFormatter(lambda v, _p: f"{v * 100:.3g}%")
+    if fmt == "usd":
+
+        def usd(v: float, _p: object) -> str:
+            a = abs(v)
+            for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+                if a >= div:
+                    return f"{'-' if v < 0 else ''}${a / div:g}{suf}"
+            return f"{'-' if v < 0 else ''}${a:g}"
+
+        return FuncFormatter(usd)
+    return None
+
+
+def _is_dates(x: Sequence[Any]) -> bool:
+    return len(x) > 0 and isinstance(x[0], (pd.Timestamp, np.datetime64))
+
+
+def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
+    """Draw ``spec`` with matplotlib and save it as a PNG at ``path``."""
+    from matplotlib.figure import Figure
+
+    spec.validate()
+    fig = Figure(figsize=(8.6, 4.3), dpi=dpi)
+    ax = fig.add_subplot(1, 1, 1)
+    ax2 = None
+    handles: list[Any] = []
+    if spec.kind == "heatmap":
+        hm = spec.heatmap
+        assert hm is not None
+        im = ax.imshow(
+            hm.to_numpy(dtype=float), cmap="RdBu_r", vmin=spec.zmin, vmax=spec.zmax, aspect="auto"
+        )
+        n = len(hm.columns)
+        step = max(1, n // 25)
+        ax.set_xticks(range(0, n, step))
+        ax.set_xticklabels([str(c) for c in hm.columns][::step], rotation=90, fontsize=7)
+        ax.set_yticks(range(0, len(hm.index), step))
+        ax.set_yticklabels([str(i) for i in hm.index][::step], fontsize=7)
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(spec.y2_label or "")
+    bar_traces = [t for t in spec.traces if t.kind == "bar"]
+    nbar = len(bar_traces)
+    for i, t in enumerate(spec.traces):
+        color = t.color or PALETTE[i % len(PALETTE)]
+        target = ax
+        if t.axis == "y2":
+            if ax2 is None:
+                ax2 = ax.twinx()
+            target = ax2
+        x = list(t.x)
+        h: Any
+        if t.kind == "bar":
+            j = bar_traces.index(t)
+            if _is_dates(x):
+                xs = pd.to_datetime(pd.Index(x))
+                # many dated bars: thin vertical lines draw the same picture much faster
+                h = target.vlines(xs, 0.0, list(t.y), color=color, lw=1.2, label=t.name)
+            elif spec.horizontal:
+                pos = np.arange(len(x))
+                hgt = 0.8 / nbar if spec.barmode == "group" else 0.8
+                off = (j - (nbar - 1) / 2) * hgt if spec.barmode == "group" else 0.0
+                h = target.barh(pos + off, list(t.y), height=hgt, color=color, label=t.name)
+                target.set_yticks(pos)
+                target.set_yticklabels([str(v) for v in x], fontsize=8)
+                target.invert_yaxis() if j == 0 else None
+            else:
+                numeric = all(isinstance(v, (int, float, np.number)) for v in x)
+                if numeric:
+                    xs_num = np.asarray(x, dtype=float)
+                    span = np.diff(np.unique(xs_num))
+                    w = (span.min() if len(span) else 1.0) * 0.8
+                    width = w / nbar if spec.barmode == "group" else w
+                    off = (j - (nbar - 1) / 2) * width if spec.barmode == "group" else 0.0
+                    h = target.bar(
+                        xs_num + off,
+                        list(t.y),
+                        width=width,
+                        color=color,
+                        label=t.name,
+                        alpha=0.85 if spec.barmode == "overlay" else 1.0,
+                    )
+                else:
+                    pos = np.arange(len(x))
+                    width = 0.8 / nbar if spec.barmode == "group" else 0.8
+                    off = (j - (nbar - 1) / 2) * width if spec.barmode == "group" else 0.0
+                    h = target.bar(pos + off, list(t.y), width=width, color=color, label=t.name)
+                    target.set_xticks(pos)
+                    target.set_xticklabels([str(v) for v in x], rotation=45, ha="right", fontsize=8)
+            handles.append(h)
+        else:
+            xs_any: Any = pd.to_datetime(pd.Index(x)) if _is_dates(x) else x
+            (h,) = target.plot(
+                xs_any,
+                list(t.y),
+                color=color,
+                lw=1.5,
+                label=t.name,
+                linestyle="--" if t.dash else "-",
+            )
+            if t.kind == "area":
+                target.fill_between(xs_any, list(t.y), 0, color=color, alpha=0.2)
+            handles.append(h)
+    for m in spec.markers:
+        ls = "--" if m.dash else "-"
+        if m.axis == "x":
+            mv = pd.Timestamp(m.value) if isinstance(m.value, str) else m.value
+            if spec.horizontal:
+                ax.axhline(mv, color=m.color, ls=ls, lw=1.1)
+            else:
+                ax.axvline(mv, color=m.color, ls=ls, lw=1.1)
+                ax.annotate(
+                    m.label,
+                    xy=(mv, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    rotation=90,
+                    ha="right",
+                    va="top",
+                    fontsize=7.5,
+                    color=m.color,
+                )
+        else:
+            ax.axhline(m.value, color=m.color, ls=ls, lw=1.1)
+            ax.annotate(
+                m.label,
+                xy=(0.005, m.value),
+                xycoords=("axes fraction", "data"),
+                ha="left",
+                va="bottom",
+                fontsize=7.5,
+                color=m.color,
+            )
+    for b in spec.bands:
+        if b.axis == "x":
+            lo = pd.Timestamp(b.lo) if isinstance(b.lo, str) else b.lo
+            hi = pd.Timestamp(b.hi) if isinstance(b.hi, str) else b.hi
+            ax.axvspan(lo, hi, color=b.color, alpha=0.22, lw=0)
+            ax.annotate(b.label, xy=(lo, 0.02), xycoords=("data", "axes fraction"), fontsize=7.5)
+        else:
+            ax.axhspan(b.lo, b.hi, color=b.color, alpha=0.22, lw=0)
+            ax.annotate(
+                b.label,
+                xy=(0.005, b.hi),
+                xycoords=("axes fraction", "data"),
+                va="top",
+                fontsize=7.5,
+            )
+    ax.set_title(spec.full_title, loc="left", fontsize=11, fontweight="bold")
+    if spec.horizontal and spec.kind == "xy":
+        ax.set_xlabel(spec.y_label, fontsize=9)
+        ax.set_ylabel(spec.x_label, fontsize=9)
+        fmt = _mpl_formatter(spec.y_format)
+        if fmt is not None:
+            ax.xaxis.set_major_formatter(fmt)
+    else:
+        ax.set_xlabel(spec.x_label, fontsize=9)
+        ax.set_ylabel(spec.y_label, fontsize=9)
+        fmt = _mpl_formatter(spec.y_format)
+        if fmt is not None:
+            ax.yaxis.set_major_formatter(fmt)
+    if spec.y_log:
+        ax.set_yscale("log")
+    if ax2 is not None:
+        ax2.set_ylabel(spec.y2_label or "", fontsize=9)
+        fmt2 = _mpl_formatter(spec.y2_format)
+        if fmt2 is not None:
+            ax2.yaxis.set_major_formatter(fmt2)
+    ax.tick_params(labelsize=8)
+    ax.grid(True, color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right") if ax2 is None else ("top",):
+        ax.spines[side].set_visible(False)
+    if handles and spec.kind == "xy":
+        ncol = min(len(handles), 5)
+        fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=ncol,
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.065),
+        )
+    fig.text(0.01, 0.012, spec.source, fontsize=7, color="#555555", ha="left", va="bottom")
+    if spec.demo:
+        fig.text(
+            0.5,
+            0.55,
+            DEMO_LABEL.upper(),
+            fontsize=26,
+            color="#c0504d",
+            alpha=0.16,
+            ha="center",
+            va="center",
+            rotation=18,
+        )
+    bottom = 0.26 if handles and spec.kind == "xy" else 0.12
+    if spec.kind == "heatmap":
+        bottom = 0.18
+    fig.subplots_adjust(
+        left=0.1,
+        right=0.9 if ax2 is not None or spec.kind == "heatmap" else 0.97,
+        top=0.9,
+        bottom=bottom,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    return path

@@ -1,0 +1,231 @@
+"""Prose from findings: sentence templates, evidence rules, hedged wording.
+
+A sentence is written as a template whose numbers are finding references,
+``"The altseason index is [[divergence.altseason_index]]."``. :func:`say`
+resolves each reference against a :class:`FindingSet`; if any finding behind
+the sentence is unavailable the whole sentence is replaced by an explicit
+``"Not available: <what> (<reason>)."`` statement, so no sentence is ever
+printed without the findings that justify it.
+
+Reference syntax: ``[[id]]`` (default format), ``[[id|abs]]`` (absolute
+value, for "fell 3.2%"), ``[[id|signed]]`` / ``[[id|unsigned]]``, and
+``[[id|label]]`` (the finding's label instead of its value).
+
+Qualitative words come from documented rules over findings
+(:func:`leadership`, :func:`breadth_word`, ...) so the wording is hedged by
+the evidence: "small caps lead" only when relative strength and the
+altseason index agree, "broad" only when breadth says so, otherwise
+"mixed".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from altseason.report._findings import FindingSet
+
+__all__ = [
+    "Paragraph",
+    "Ref",
+    "Sentence",
+    "Token",
+    "breadth_word",
+    "correlation_word",
+    "direction_word",
+    "join_sentences",
+    "leadership",
+    "not_available",
+    "say",
+    "sentence_text",
+]
+
+_REF = re.compile(r"\[\[([A-Za-z0-9_.\-]+)(?:\|(abs|signed|unsigned|label))?\]\]")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A rendered number that links to its finding (``finding_id``)."""
+
+    finding_id: str
+    text: str
+
+
+Token = str | Ref
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence: text and finding references; ``missing`` marks a not-available statement."""
+
+    tokens: tuple[Token, ...]
+    missing: bool = False
+
+    @property
+    def refs(self) -> list[Ref]:
+        """The finding references in the sentence."""
+        return [t for t in self.tokens if isinstance(t, Ref)]
+
+
+@dataclass
+class Paragraph:
+    """Sentences rendered together; ``heading`` is an optional lead-in in bold."""
+
+    sentences: list[Sentence] = field(default_factory=list)
+    heading: str | None = None
+
+    def add(self, sentence: Sentence | None) -> None:
+        """Append a sentence (``None`` is ignored)."""
+        if sentence is not None:
+            self.sentences.append(sentence)
+
+    def __bool__(self) -> bool:
+        return bool(self.sentences)
+
+
+def not_available(what: str, reason: str) -> Sentence:
+    """The explicit statement that replaces a sentence whose finding is missing."""
+    reason = reason.rstrip(".")
+    return Sentence((f"Not available: {what} ({reason}).",), missing=True)
+
+
+def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
+    """Resolve a sentence template against findings.
+
+    Parameters
+    ----------
+    fs
+        The findings.
+    template
+        Text with ``[[finding.id]]`` references (see the module docstring).
+    what
+        What the sentence reports, for the "not available" statement
+        (default: the label of the first unavailable finding).
+
+    Returns
+    -------
+    Sentence
+        The sentence, or a "Not available: ..." statement when any
+        referenced finding is unavailable.
+    """
+    tokens: list[Token] = []
+    pos = 0
+    for m in _REF.finditer(template):
+        fid, mode = m.group(1), m.group(2)
+        f = fs.get(fid)
+        if not f.available:
+            label = what or (f.label if f.label != f.id else fid)
+            return not_available(label, f.reason or "no value")
+        if m.start() > pos:
+            tokens.append(template[pos : m.start()])
+        if mode == "label":
+            tokens.append(f.label)
+        else:
+            text = f.format(
+                absolute=mode == "abs",
+                signed=True
+                if mode == "signed"
+                else (False if mode in ("unsigned", "abs") else None),
+            )
+            tokens.append(Ref(fid, text))
+        pos = m.end()
+    if pos < len(template):
+        tokens.append(template[pos:])
+    return Sentence(tuple(tokens))
+
+
+def sentence_text(sentence: Sentence) -> str:
+    """Plain text of a sentence (numbers unlinked)."""
+    return "".join(t if isinstance(t, str) else t.text for t in sentence.tokens)
+
+
+def join_sentences(sentences: Iterable[Sentence]) -> str:
+    """Plain text of several sentences, space-separated."""
+    return " ".join(sentence_text(s) for s in sentences)
+
+
+# ---------------------------------------------------------------------- evidence rules
+LEAD_ALTSEASON_HIGH = 0.5
+"""Altseason index above this (share of top-50 beating BTC) supports "small caps lead"."""
+
+BREADTH_BROAD = 0.6
+"""Share of assets above their 50-day average at or above which a move is "broad"."""
+
+BREADTH_NARROW = 0.4
+"""Share at or below which a move is "narrow"."""
+
+
+def leadership(rs_change: float | None, altseason_index: float | None) -> str:
+    """Who leads, hedged by agreement of two measures.
+
+    Parameters
+    ----------
+    rs_change
+        Change of the small-cap index relative to BTC over the window
+        (fraction; > 0 means small caps outperformed).
+    altseason_index
+        Share of the top-50 beating BTC over 90 days (fraction in [0, 1]).
+
+    Returns
+    -------
+    str
+        ``"small caps lead"`` when both say so (``rs_change > 0`` and
+        index > :data:`LEAD_ALTSEASON_HIGH`), ``"majors lead"`` when both say
+        the opposite, ``"mixed"`` when they disagree or the index is exactly
+        at the threshold, ``"unknown"`` when either is missing.
+    """
+    if rs_change is None or altseason_index is None:
+        return "unknown"
+    small_rs = rs_change > 0
+    big_rs = rs_change < 0
+    small_idx = altseason_index > LEAD_ALTSEASON_HIGH
+    big_idx = altseason_index < LEAD_ALTSEASON_HIGH
+    if small_rs and small_idx:
+        return "small caps lead"
+    if big_rs and big_idx:
+        return "majors lead"
+    return "mixed"
+
+
+def breadth_word(share_above_50d: float | None) -> str:
+    """``"broad"``, ``"narrow"`` or ``"moderate"`` from breadth (``"unknown"`` if missing)."""
+    if share_above_50d is None:
+        return "unknown"
+    if share_above_50d >= BREADTH_BROAD:
+        return "broad"
+    if share_above_50d <= BREADTH_NARROW:
+        return "narrow"
+    return "moderate"
+
+
+def direction_word(
+    change: float | None, *, up: str = "rose", down: str = "fell", flat: str = "was unchanged"
+) -> str:
+    """A verb for the sign of ``change`` (``flat`` when zero or missing)."""
+    if change is None or change == 0:
+        return flat
+    return up if change > 0 else down
+
+
+def correlation_word(avg_corr: float | None) -> str:
+    """Describe an average pairwise correlation level.
+
+    ``>= 0.6`` "high", ``> 0.3`` "moderate", else "low" (``"unknown"`` if missing);
+    the thresholds of ``altseason.analytics.correlation_regime``.
+    """
+    if avg_corr is None:
+        return "unknown"
+    if avg_corr >= 0.6:
+        return "high"
+    if avg_corr > 0.3:
+        return "moderate"
+    return "low"
+
+
+def first_available(fs: FindingSet, ids: Sequence[str]) -> str | None:
+    """The first of ``ids`` that is available, or ``None``."""
+    for i in ids:
+        if fs.available(i):
+            return i
+    return None

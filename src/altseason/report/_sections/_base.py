@@ -1,0 +1,215 @@
+"""Section plumbing: the report context, section definitions and results.
+
+A section has two halves. ``compute(ctx)`` calls analytics / signals /
+backtest on the store and turns what they return into findings and chart
+specs (glue only: picking the last value of a series, attaching provenance).
+``write(fs)`` turns findings into paragraphs with rules and templates; it
+sees only findings, so its wording can be pinned by golden tests on
+hand-built findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from altseason.exceptions import DataUnavailableError
+from altseason.labels import data_label, is_demo
+from altseason.report._charts import ChartSpec
+from altseason.report._findings import Finding, FindingSet, Provenance, Value
+from altseason.report._narrative import Paragraph, Token
+from altseason.store import Store
+
+__all__ = ["ReportContext", "SectionDef", "SectionResult", "Table"]
+
+
+@dataclass
+class Table:
+    """A small table shown in a section (e.g. top movers); numbers are finding references."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Token]]
+
+
+@dataclass
+class SectionResult:
+    """What a section's ``compute`` produced."""
+
+    findings: list[Finding] = field(default_factory=list)
+    charts: list[ChartSpec] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    """A report section.
+
+    Attributes
+    ----------
+    id
+        Short id used by ``--sections`` and as the finding-id prefix.
+    title
+        Heading in the report.
+    compute
+        ``ctx -> SectionResult``; may raise :class:`DataUnavailableError`.
+    write
+        ``FindingSet -> list[Paragraph]``.
+    expected
+        ``(finding_id, label, unit)`` of the findings the section writes
+        about, so a failed compute still yields explicit unavailable findings.
+    """
+
+    id: str
+    title: str
+    compute: Callable[[ReportContext], SectionResult]
+    write: Callable[[FindingSet], list[Paragraph]]
+    expected: tuple[tuple[str, str, str], ...] = ()
+
+
+class ReportContext:
+    """Cached store reads and finding helpers for one report.
+
+    Parameters
+    ----------
+    store
+        The warehouse.
+    asof
+        The report date: nothing after it is read.
+    """
+
+    def __init__(self, store: Store, asof: pd.Timestamp) -> None:
+        self.store = store
+        self.asof = pd.Timestamp(asof).normalize()
+        self._cache: dict[Any, Any] = {}
+        self._status = store.status()
+
+    # -- store reads (cached, bounded by asof)
+    def prices(self, field: str = "close") -> pd.DataFrame:
+        """Price panel ``(n_dates, n_assets)`` up to ``asof``."""
+        key = ("prices", field)
+        if key not in self._cache:
+            self._cache[key] = self.store.read_prices(field, end=self.asof)
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def table(self, name: str, **filters: Any) -> pd.DataFrame:
+        """A long table up to ``asof`` (cached)."""
+        key = ("table", name, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        if key not in self._cache:
+            end = self.asof if name != "assets" else None
+            self._cache[key] = self.store.read_table(name, end=end, **filters)
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def assets(self) -> pd.DataFrame:
+        """The ``assets`` table indexed by ``asset_id``."""
+        return self.table("assets").set_index("asset_id")
+
+    def prov(self, table: str, *, start: Any = None, end: Any = None, **filters: Any) -> Provenance:
+        """Provenance of a table selection (cached); ``end`` defaults to ``asof``."""
+        end = self.asof if end is None and table != "assets" else end
+        key = (
+            "prov",
+            table,
+            str(start),
+            str(end),
+            tuple(sorted((k, str(v)) for k, v in filters.items())),
+        )
+        if key not in self._cache:
+            self._cache[key] = Provenance.from_dict(
+                self.store.provenance(table, start=start, end=end, **filters)
+            )
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    # -- status
+    @property
+    def status(self) -> list[Any]:
+        """``store.status()`` taken when the context was made."""
+        return self._status
+
+    def table_sources(self, table: str) -> tuple[str, ...]:
+        """Sources of a table (from status)."""
+        for s in self._status:
+            if s.table == table:
+                return tuple(s.sources)
+        return ()
+
+    def table_rows(self, table: str) -> int:
+        """Rows in a table (from status)."""
+        for s in self._status:
+            if s.table == table:
+                return int(s.rows)
+        return 0
+
+    def is_demo(self, *tables: str) -> bool:
+        """True when any of ``tables`` (default: all) holds demo rows."""
+        names = tables or tuple(s.table for s in self._status)
+        return is_demo(s for t in names for s in self.table_sources(t))
+
+    def source_line(self, *tables: str, extra: str = "") -> str:
+        """``"Source: altseason store (prices, assets; binance) as of 2025-12-04"``."""
+        srcs = sorted({s for t in tables for s in self.table_sources(t)})
+        text = f"Source: altseason store ({', '.join(tables)}; {data_label(srcs)})"
+        if extra:
+            text += f"; {extra}"
+        return text + f"; as of {self.asof.date()}"
+
+    def require(self, table: str, what: str) -> None:
+        """Raise :class:`DataUnavailableError` when ``table`` has no rows."""
+        if self.table_rows(table) == 0:
+            raise DataUnavailableError(f"no {what} in the store (table {table} is empty)")
+
+
+def finding(
+    id: str,
+    label: str,
+    value: Value | Any,
+    unit: str,
+    *,
+    provenance: Iterable[Provenance],
+    asof: dt.date | pd.Timestamp | str | None = None,
+    window: str | None = None,
+    method: str | None = None,
+) -> Finding:
+    """Build a finding from any scalar (numpy, pandas or Python)."""
+    v: Value
+    if value is None or isinstance(value, str):
+        v = value
+    elif isinstance(value, (pd.Timestamp, dt.date)):
+        v = str(pd.Timestamp(value).date())
+    else:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = str(value)
+    a = (
+        None
+        if asof is None
+        else (str(pd.Timestamp(asof).date()) if not isinstance(asof, str) else asof)
+    )
+    return Finding.of(
+        id, label, v, unit, asof=a, window=window, provenance=provenance, method=method
+    )
+
+
+def unavailable_findings(
+    expected: Sequence[tuple[str, str, str]], reason: str, skip: Mapping[str, Finding] | None = None
+) -> list[Finding]:
+    """Unavailable findings for every expected id not already in ``skip``."""
+    skip = skip or {}
+    return [
+        Finding.unavailable(fid, label, reason, unit=unit)
+        for fid, label, unit in expected
+        if fid not in skip
+    ]
+
+
+def last_valid(s: pd.Series) -> tuple[pd.Timestamp | None, float | None]:
+    """Date and value of the last non-NaN entry of a series."""
+    s = s.dropna()
+    if s.empty:
+        return None, None
+    return pd.Timestamp(s.index[-1]), float(s.iloc[-1])

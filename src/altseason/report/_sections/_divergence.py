@@ -1,0 +1,299 @@
+"""Compute half of the divergence section (majors vs small caps).
+
+Everything comes from :class:`altseason.analytics._divergence.DivergenceAnalysis`:
+the altseason index, relative strength of the small-cap tier index to BTC,
+breadth, dominance, dispersion and the performance table.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from altseason.exceptions import DataUnavailableError
+from altseason.report._charts import Band, ChartSpec, Marker, Trace
+from altseason.report._findings import Finding
+from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+from altseason.report._sections._market import WINDOW, market_panels
+
+__all__ = ["compute_divergence", "divergence_analysis"]
+
+CHART_DAYS = 730
+
+
+def divergence_analysis(ctx: ReportContext) -> object:
+    """The report's :class:`DivergenceAnalysis` (cached on the context)."""
+    key = ("divergence",)
+    if key not in ctx._cache:
+        from altseason.analytics._divergence import DivergenceAnalysis
+
+        close, mcap, sectors = market_panels(ctx)
+        ctx._cache[key] = DivergenceAnalysis.from_panels(
+            close, mcap, sectors, asof=ctx.asof, window=WINDOW
+        )
+    return ctx._cache[key]
+
+
+def compute_divergence(ctx: ReportContext) -> SectionResult:
+    """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
+    from altseason.analytics._divergence import DivergenceAnalysis, season_label
+
+    da = divergence_analysis(ctx)
+    assert isinstance(da, DivergenceAnalysis)
+    close, _mcap, _sectors = market_panels(ctx)
+    if "BTC" not in close:
+        raise DataUnavailableError("no BTC prices in the store")
+    p_win = ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW))
+    p_all = ctx.prov("prices")
+    p_assets = ctx.prov("assets")
+    w = f"{WINDOW}d"
+    out: list[Finding] = []
+    alt = da.altseason()
+    d, v = last_valid(alt["altseason_index"])
+    out.append(
+        finding(
+            "divergence.altseason_index",
+            "Altseason index (share of top-50 beating BTC, 90 days)",
+            v,
+            "percent",
+            provenance=[p_win, p_assets],
+            asof=d,
+            window=w,
+            method="analytics.altseason_index",
+        )
+    )
+    out.append(
+        finding(
+            "divergence.altseason_regime",
+            "Altseason band",
+            None if v is None else season_label(v),
+            "text",
+            provenance=[p_win, p_assets],
+            asof=d,
+            window=w,
+            method="analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
+        )
+    )
+    rs = da.relative_strength()
+    tier = next(
+        (
+            t
+            for t in ("small", "mid", "large")
+            if f"tier:{t}" in rs.index and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
+        ),
+        None,
+    )
+    perf = da.performance()
+    if tier is None:
+        reason = "no small-, mid- or large-cap tier index has 90 days of history"
+        out += [
+            Finding.unavailable(
+                "divergence.rs_small_btc_change", "Small-cap index vs BTC", reason, unit="return"
+            ),
+            Finding.unavailable(
+                "divergence.rs_small_btc_z", "Small-cap / BTC z-score", reason, unit="zscore"
+            ),
+            Finding.unavailable(
+                "divergence.small_return", "Small-cap index return", reason, unit="return"
+            ),
+        ]
+    else:
+        name = f"{tier}-cap"
+        m = f"analytics.relative_strength of the cap-weighted {name} tier index to BTC"
+        out += [
+            finding(
+                "divergence.rs_small_btc_change",
+                f"{name.capitalize()} index relative to BTC, change",
+                rs.loc[f"tier:{tier}", "change_vs_BTC"],
+                "return",
+                provenance=[p_win, p_assets],
+                asof=ctx.asof,
+                window=w,
+                method=m,
+            ),
+            finding(
+                "divergence.rs_small_btc_z",
+                f"{name.capitalize()} / BTC ratio z-score",
+                rs.loc[f"tier:{tier}", "z_vs_BTC"],
+                "zscore",
+                provenance=[p_all, p_assets],
+                asof=ctx.asof,
+                window="365d",
+                method=m,
+            ),
+            finding(
+                "divergence.small_return",
+                f"{name.capitalize()} index return",
+                perf.loc[f"tier:{tier}", f"{WINDOW}d"],
+                "return",
+                provenance=[p_win, p_assets],
+                asof=ctx.asof,
+                window=w,
+                method="analytics.performance_table",
+            ),
+        ]
+    for a in ("BTC", "ETH"):
+        if a in perf.index:
+            out.append(
+                finding(
+                    f"divergence.{a.lower()}_return",
+                    f"{a} return",
+                    perf.loc[a, f"{WINDOW}d"],
+                    "return",
+                    provenance=[
+                        ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)
+                    ],
+                    asof=ctx.asof,
+                    window=w,
+                    method="analytics.performance_table",
+                )
+            )
+    br = da.breadth()
+    for col, wl in (("above_50d", "50"), ("above_200d", "200")):
+        d, v = last_valid(br[col])
+        out.append(
+            finding(
+                f"divergence.breadth_{wl}d",
+                f"Share above {wl}-day average",
+                v,
+                "percent",
+                provenance=[p_all, p_assets],
+                asof=d,
+                method="analytics.breadth (eligible non-stable assets)",
+            )
+        )
+    dom = da.dominance()
+    d, v = last_valid(dom)
+    prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
+    out.append(
+        finding(
+            "divergence.dominance",
+            "BTC dominance",
+            v,
+            "percent",
+            provenance=[p_all, p_assets],
+            asof=d,
+            method="analytics.dominance",
+        )
+    )
+    out.append(
+        finding(
+            "divergence.dominance_change",
+            "BTC dominance change",
+            None if v is None or prev.empty else v - float(prev.iloc[-1]),
+            "pp",
+            provenance=[p_all, p_assets],
+            asof=d,
+            window=w,
+            method="analytics.dominance: change over the window",
+        )
+    )
+    d, v = last_valid(da.dispersion(30))
+    out.append(
+        finding(
+            "divergence.dispersion",
+            "Cross-sectional dispersion of 30-day returns",
+            v,
+            "percent",
+            provenance=[p_all, p_assets],
+            asof=d,
+            window="30d",
+            method="analytics.dispersion",
+        )
+    )
+    reg = da.regime()
+    out.append(
+        finding(
+            "divergence.regime",
+            "Divergence regime",
+            reg.label,
+            "text",
+            provenance=[p_win, p_assets],
+            asof=ctx.asof,
+            window=w,
+            method=f"analytics.divergence_regime: {reg.reason}",
+        )
+    )
+
+    # charts
+    demo = ctx.is_demo("prices", "assets")
+    src = ctx.source_line("prices", "assets")
+    start = ctx.asof - pd.Timedelta(days=CHART_DAYS)
+    charts = [
+        ChartSpec(
+            id="altseason-index",
+            title="Altseason index: share of the top 50 beating BTC over 90 days",
+            x_label="date (UTC)",
+            y_label="share of top-50 assets (%)",
+            y_format="pct",
+            traces=[Trace.from_series(alt["altseason_index"].loc[start:], "altseason index")],
+            bands=[
+                Band("y", 0.75, 1.0, "altseason (75% or more)", "#4f9a55"),
+                Band("y", 0.0, 0.25, "bitcoin season (25% or less)", "#e08a1e"),
+            ],
+            source=src,
+            demo=demo,
+        )
+    ]
+    lv = da.tier_levels.loc[start:]
+    btc = close["BTC"].loc[start:]
+    traces = []
+    for t in ("majors", "large", "mid", "small"):
+        if t in lv and lv[t].notna().sum() > 30:
+            ratio = (lv[t] / btc).dropna()
+            traces.append(Trace.from_series(ratio / ratio.iloc[0], f"{t} tier / BTC"))
+    if traces:
+        charts.append(
+            ChartSpec(
+                id="relative-strength",
+                title="Tier indices relative to BTC (rebased to 1)",
+                x_label="date (UTC)",
+                y_label="index / BTC (start of chart = 1)",
+                traces=traces,
+                markers=[Marker("y", 1.0, "BTC", "#999999")],
+                source=src,
+                demo=demo,
+            )
+        )
+    rows = [
+        r
+        for r in (
+            "BTC",
+            "ETH",
+            "market_cap_weighted",
+            "tier:large",
+            "tier:mid",
+            "tier:small",
+            "tier:micro",
+        )
+        if r in perf.index and pd.notna(perf.loc[r, f"{WINDOW}d"])
+    ]
+    if rows:
+        names = {
+            "market_cap_weighted": "total market",
+            "tier:large": "large caps",
+            "tier:mid": "mid caps",
+            "tier:small": "small caps",
+            "tier:micro": "micro caps",
+        }
+        charts.append(
+            ChartSpec(
+                id="tier-performance",
+                title="Performance by cap tier",
+                x_label="series",
+                y_label="return (%)",
+                y_format="pct",
+                traces=[
+                    Trace(
+                        f"{c}",
+                        [names.get(r, r) for r in rows],
+                        [float(perf.loc[r, c]) for r in rows],
+                        kind="bar",
+                    )
+                    for c in ("30d", f"{WINDOW}d", "1y")
+                    if c in perf.columns
+                ],
+                source=src,
+                demo=demo,
+            )
+        )
+    return SectionResult(findings=out, charts=charts)

@@ -1,0 +1,610 @@
+"""Compute halves of the market sections: tiers, sectors, cross-asset, correlation, events.
+
+Glue only: read the store, call ``altseason.analytics`` / ``altseason.universe``,
+pick values out of their results and attach provenance.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from altseason.exceptions import DataUnavailableError, ValidationError
+from altseason.report._charts import ChartSpec, Marker, Trace
+from altseason.report._findings import Finding
+from altseason.report._narrative import Ref
+from altseason.report._sections._base import (
+    ReportContext,
+    SectionResult,
+    Table,
+    finding,
+    last_valid,
+)
+
+__all__ = [
+    "WINDOW",
+    "compute_correlation",
+    "compute_cross_asset",
+    "compute_events",
+    "compute_sectors",
+    "market_panels",
+    "tier_levels",
+]
+
+WINDOW = 90
+"""Look-back of the report's return comparisons, in days."""
+
+CHART_DAYS = 365
+TOP_N = 50
+
+
+def market_panels(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """``(close, market_cap, sectors)`` up to the report date, stablecoins excluded (cached)."""
+    key = ("market_panels",)
+    if key not in ctx._cache:
+        close = ctx.prices("close")
+        if close.empty:
+            raise DataUnavailableError("no prices in the store up to the report date")
+        mcap = ctx.prices("market_cap_usd").reindex(index=close.index, columns=close.columns)
+        assets = ctx.assets() if ctx.table_rows("assets") else pd.DataFrame()
+        sectors = (
+            assets["sector"].reindex(close.columns)
+            if "sector" in assets
+            else pd.Series(None, index=close.columns, dtype=object)
+        )
+        ctx._cache[key] = (close, mcap, sectors)
+    return ctx._cache[key]  # type: ignore[no-any-return]
+
+
+def tier_levels(ctx: ReportContext) -> pd.DataFrame:
+    """Cap-weighted tier index levels (``altseason.analytics.tier_indices``), cached."""
+    key = ("tier_levels",)
+    if key not in ctx._cache:
+        from altseason.analytics._indices import tier_indices
+        from altseason.universe import cap_tiers
+
+        close, mcap, sectors = market_panels(ctx)
+        tiers = cap_tiers(mcap, close, sectors=sectors)
+        ctx._cache[key] = tier_indices(close, tiers, market_cap=mcap)
+    return ctx._cache[key]  # type: ignore[no-any-return]
+
+
+def top_assets(ctx: ReportContext, n: int = TOP_N) -> list[str]:
+    """The ``n`` largest eligible (non-stable) assets by market cap on the report date.
+
+    Without market caps the assets are ranked by mean daily traded volume over the window.
+    """
+    from altseason.universe import eligible
+
+    close, mcap, sectors = market_panels(ctx)
+    elig = eligible(close, sectors=sectors)
+    last_cap = mcap.ffill().iloc[-1].where(elig.iloc[-1])
+    if last_cap.notna().sum() < 3:
+        # no market caps (e.g. exchange klines only): rank by 90-day traded volume instead
+        vol = ctx.prices("volume_usd").reindex(columns=close.columns)
+        last_cap = vol.iloc[-WINDOW:].mean().where(elig.iloc[-1])
+    return list(last_cap.dropna().sort_values(ascending=False).index[:n])
+
+
+# ---------------------------------------------------------------------- sectors
+def compute_sectors(ctx: ReportContext) -> SectionResult:
+    """Sector index returns over the window (majors excluded) and the top movers."""
+    from altseason.analytics._indices import sector_indices
+    from altseason.analytics._returns import window_return
+    from altseason.universe import sector_name
+
+    close, mcap, sectors = market_panels(ctx)
+    if sectors.dropna().empty:
+        raise DataUnavailableError("no sector labels in the assets table")
+    levels = sector_indices(close, sectors, market_cap=mcap, exclude_majors=("BTC", "ETH"))
+    rets = window_return(levels, WINDOW).dropna().sort_values(ascending=False)
+    if rets.empty:
+        raise DataUnavailableError(f"no sector index has {WINDOW} days of history")
+    prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW)), ctx.prov("assets")]
+    kw = {"provenance": prov, "asof": ctx.asof, "window": f"{WINDOW}d"}
+    m = "analytics.sector_indices (cap-weighted, 25% cap, ex BTC/ETH) + window_return"
+    out = [
+        finding("sectors.best", "Best sector", sector_name(str(rets.index[0])), "text", **kw),
+        finding(
+            "sectors.best_return", "Best sector return", rets.iloc[0], "return", method=m, **kw
+        ),
+        finding("sectors.worst", "Worst sector", sector_name(str(rets.index[-1])), "text", **kw),
+        finding(
+            "sectors.worst_return", "Worst sector return", rets.iloc[-1], "return", method=m, **kw
+        ),
+        finding(
+            "sectors.spread",
+            "Sector spread (best minus worst)",
+            rets.iloc[0] - rets.iloc[-1],
+            "pp",
+            method="best minus worst sector return",
+            **kw,
+        ),
+    ]
+    for sec, r in rets.items():
+        out.append(
+            finding(
+                f"sectors.return.{sec}",
+                f"{sector_name(str(sec))} sector return",
+                r,
+                "return",
+                method=m,
+                **kw,
+            )
+        )
+    top = top_assets(ctx, 100)
+    movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
+    table_rows: list[list[str | Ref]] = []
+    picks = list(movers.index[:5]) + [
+        a for a in movers.index[-5:][::-1] if a not in movers.index[:5]
+    ]
+    rank = {"top": 0, "bottom": 0}
+    for a in picks:
+        side = "top" if movers[a] >= 0 and a in movers.index[:5] else "bottom"
+        rank[side] += 1
+        fid = f"sectors.{side}_mover_{rank[side]}"
+        label = f"{'Top' if side == 'top' else 'Bottom'} mover #{rank[side]}"
+        pa = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)]
+        out.append(
+            finding(fid, label, a, "text", provenance=pa, asof=ctx.asof, window=f"{WINDOW}d")
+        )
+        out.append(
+            finding(
+                f"{fid}_return",
+                f"{label} return ({a})",
+                movers[a],
+                "return",
+                provenance=pa,
+                asof=ctx.asof,
+                window=f"{WINDOW}d",
+                method="analytics.window_return",
+            )
+        )
+        table_rows.append(
+            [
+                a,
+                sector_name(str(sectors.get(a) or "unclassified")),
+                Ref(f"{fid}_return", out[-1].format()),
+            ]
+        )
+    demo = ctx.is_demo("prices", "assets")
+    src = ctx.source_line("prices", "assets")
+    charts = [
+        ChartSpec(
+            id="sector-returns",
+            title=f"Sector index returns, last {WINDOW} days",
+            x_label="sector (cap-weighted index, ex BTC/ETH)",
+            y_label=f"{WINDOW}-day return (%)",
+            y_format="pct",
+            horizontal=True,
+            traces=[
+                Trace(
+                    "return", [sector_name(str(s)) for s in rets.index], rets.tolist(), kind="bar"
+                )
+            ],
+            source=src,
+            demo=demo,
+        )
+    ]
+    tables = [
+        Table(
+            f"Top and bottom movers among the 100 largest assets, {WINDOW} days",
+            ["Asset", "Sector", "Return"],
+            table_rows,
+        )
+    ]
+    return SectionResult(findings=out, charts=charts, tables=tables)
+
+
+# ---------------------------------------------------------------------- cross-asset
+_CROSS = (("gold", "GOLD", "Gold"), ("silver", "SILVER", "Silver"), ("spx", "SPX", "S&P 500"))
+
+
+def _macro_level(ctx: ReportContext, series_ids: tuple[str, ...]) -> tuple[pd.Series, str] | None:
+    if not ctx.table_rows("macro"):
+        return None
+    for sid in series_ids:
+        m = ctx.table("macro", series_id=sid)
+        if not m.empty:
+            s = m.set_index("date")["value"].astype(float).sort_index()
+            return s, sid
+    return None
+
+
+def compute_cross_asset(ctx: ReportContext) -> SectionResult:
+    """BTC against gold, silver and the S&P 500: window returns and 90-day correlation."""
+    from altseason.analytics._correlation import rolling_pair_correlation
+    from altseason.analytics._returns import log_returns, window_return
+
+    close, _mcap, _sectors = market_panels(ctx)
+    if "BTC" not in close:
+        raise DataUnavailableError("no BTC prices in the store")
+    aliases = {
+        "gold": ("GOLD", "GOLDAMGBD228NLBM", "XAU"),
+        "silver": ("SILVER", "XAG"),
+        "spx": ("SPX", "SP500", "^GSPC"),
+    }
+    btc_prov = ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id="BTC")
+    kw = {"asof": ctx.asof, "window": f"{WINDOW}d"}
+    btc_ret = window_return(close[["BTC"]], WINDOW)["BTC"]
+    out = [
+        finding(
+            "cross_asset.btc_return",
+            "BTC return",
+            btc_ret,
+            "return",
+            provenance=[btc_prov],
+            method="analytics.window_return",
+            **kw,
+        )
+    ]
+    start = ctx.asof - pd.Timedelta(days=CHART_DAYS)
+    traces = [
+        Trace.from_series(
+            close["BTC"].loc[start:] / close["BTC"].loc[start:].dropna().iloc[0], "BTC"
+        )
+    ]
+    btc_lr = log_returns(close["BTC"])
+    for key, _sid, name in _CROSS:
+        got = _macro_level(ctx, aliases[key])
+        if got is None:
+            reason = f"no {name} series in the store (macro table, ids {', '.join(aliases[key])})"
+            out.append(
+                Finding.unavailable(
+                    f"cross_asset.{key}_return", f"{name} return", reason, unit="return"
+                )
+            )
+            if key in ("gold", "spx"):
+                out.append(
+                    Finding.unavailable(
+                        f"cross_asset.btc_{key}_corr",
+                        f"BTC / {name} correlation (90 days)",
+                        reason,
+                        unit="ratio",
+                    )
+                )
+            continue
+        s, sid = got
+        daily = s.reindex(pd.date_range(s.index[0], ctx.asof, freq="D")).ffill()
+        daily.index.name = "date"
+        prov = ctx.prov("macro", series_id=sid)
+        r = window_return(daily.to_frame(sid), WINDOW)[sid]
+        out.append(
+            finding(
+                f"cross_asset.{key}_return",
+                f"{name} return",
+                r,
+                "return",
+                provenance=[prov],
+                method="analytics.window_return (last close carried over non-trading days)",
+                **kw,
+            )
+        )
+        if key in ("gold", "spx"):
+            lr = log_returns(s).rename(sid)  # trading days only
+            pair = rolling_pair_correlation(btc_lr.reindex(lr.index), lr, 90)
+            d, v = last_valid(pair.loc[: ctx.asof])
+            out.append(
+                finding(
+                    f"cross_asset.btc_{key}_corr",
+                    f"BTC / {name} correlation (90 observations)",
+                    v,
+                    "ratio",
+                    provenance=[btc_prov, prov],
+                    asof=d,
+                    window="90d",
+                    method="analytics.rolling_pair_correlation on log returns",
+                )
+            )
+        seg = daily.loc[start:].dropna()
+        if len(seg):
+            traces.append(Trace.from_series(seg / seg.iloc[0], name, dash=key == "silver"))
+    charts = [
+        ChartSpec(
+            id="cross-asset",
+            title="BTC against gold, silver and the S&P 500 (rebased)",
+            x_label="date (UTC)",
+            y_label="growth of 1 (start of chart = 1)",
+            traces=traces,
+            markers=[Marker("y", 1.0, "start", "#999999")],
+            source=ctx.source_line("prices", "macro"),
+            demo=ctx.is_demo("prices", "macro"),
+        )
+    ]
+    return SectionResult(findings=out, charts=charts)
+
+
+# ---------------------------------------------------------------------- correlation
+def compute_correlation(ctx: ReportContext) -> SectionResult:
+    """Average pairwise correlation (30/90 days), its regime, a heatmap, the alts' beta."""
+    from altseason.analytics._correlation import (
+        average_pairwise_correlation,
+        correlation_regime,
+        rolling_beta,
+        rolling_correlation,
+    )
+    from altseason.analytics._returns import log_returns
+
+    close, _mcap, _sectors = market_panels(ctx)
+    top = top_assets(ctx, 20)
+    if len(top) < 3:
+        raise DataUnavailableError("fewer than three non-stable assets with prices")
+    lr = log_returns(close[top])
+    avg30 = average_pairwise_correlation(lr, 30)
+    avg90 = average_pairwise_correlation(lr, 90)
+    reg = correlation_regime(avg30)
+    prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=90), asset_id=top)]
+    kw = {"provenance": prov, "asof": ctx.asof}
+    m = f"analytics.average_pairwise_correlation, {len(top)} largest assets, log returns"
+    _, v30 = last_valid(avg30)
+    _, v90 = last_valid(avg90)
+    last_reg = reg.dropna(subset=["regime"])
+    out = [
+        finding(
+            "correlation.avg_30d",
+            "Average pairwise correlation (30 days)",
+            v30,
+            "ratio",
+            window="30d",
+            method=m,
+            **kw,
+        ),
+        finding(
+            "correlation.avg_90d",
+            "Average pairwise correlation (90 days)",
+            v90,
+            "ratio",
+            window="90d",
+            method=m,
+            **kw,
+        ),
+        finding(
+            "correlation.regime",
+            "Correlation regime",
+            None if last_reg.empty else last_reg["regime"].iloc[-1],
+            "text",
+            window="30d",
+            method="analytics.correlation_regime (level and 30-day trend)",
+            **kw,
+        ),
+        finding(
+            "correlation.level",
+            "Correlation level",
+            None if last_reg.empty else last_reg["level_label"].iloc[-1],
+            "text",
+            window="30d",
+            method="analytics.correlation_regime",
+            **kw,
+        ),
+    ]
+    alts = [a for a in top if a not in ("BTC", "ETH")]
+    if "BTC" in top and alts:
+        beta = rolling_beta(lr[["BTC", *alts]], "BTC", 90)
+        med = beta[alts].iloc[-1].median()
+        out.append(
+            finding(
+                "correlation.small_beta",
+                "Median beta of the largest alts to BTC (90 days)",
+                med,
+                "ratio",
+                window="90d",
+                method="analytics.rolling_beta, median across alts",
+                **kw,
+            )
+        )
+    demo = ctx.is_demo("prices")
+    src = ctx.source_line("prices", extra=f"{len(top)} largest non-stable assets")
+    mats = rolling_correlation(lr, 90)
+    mat = mats.at(ctx.asof)
+    start = ctx.asof - pd.Timedelta(days=CHART_DAYS * 2)
+    charts = [
+        ChartSpec(
+            id="correlation-heatmap",
+            title="Pairwise correlation, last 90 days",
+            x_label="asset",
+            y_label="asset",
+            kind="heatmap",
+            heatmap=mat,
+            y2_label="correlation",
+            source=src,
+            demo=demo,
+        ),
+        ChartSpec(
+            id="average-correlation",
+            title="Average pairwise correlation",
+            x_label="date (UTC)",
+            y_label="correlation (Pearson, log returns)",
+            traces=[
+                Trace.from_series(avg30.loc[start:], "30-day"),
+                Trace.from_series(avg90.loc[start:], "90-day", dash=True),
+            ],
+            markers=[
+                Marker("y", 0.6, "high (0.6)", "#c0504d"),
+                Marker("y", 0.3, "low (0.3)", "#4f9a55"),
+            ],
+            source=src,
+            demo=demo,
+        ),
+    ]
+    return SectionResult(findings=out, charts=charts)
+
+
+# ---------------------------------------------------------------------- events & risks
+def compute_events(ctx: ReportContext) -> SectionResult:
+    """Event study of BTC around the store's events; drawdowns and volatility as risks."""
+    from altseason.analytics._events import event_study
+    from altseason.analytics._returns import drawdown, simple_returns
+
+    close, _mcap, _sectors = market_panels(ctx)
+    out: list[Finding] = []
+    charts: list[ChartSpec] = []
+    if "BTC" not in close:
+        raise DataUnavailableError("no BTC prices in the store")
+    btc = close["BTC"]
+    pb = ctx.prov("prices", asset_id="BTC")
+    dd = drawdown(btc.to_frame("BTC"))["BTC"]
+    d, v = last_valid(dd)
+    out.append(
+        finding(
+            "risks.btc_drawdown",
+            "BTC drawdown from its peak",
+            v,
+            "return",
+            provenance=[pb],
+            asof=d,
+            method="analytics.drawdown",
+        )
+    )
+    levels = tier_levels(ctx)
+    alt_tier = next(
+        (t for t in ("small", "mid", "large") if t in levels and levels[t].notna().sum() > WINDOW),
+        None,
+    )
+    if alt_tier is not None:
+        tdd = drawdown(levels[[alt_tier]])[alt_tier]
+        d2, v2 = last_valid(tdd)
+        out.append(
+            finding(
+                "risks.small_drawdown",
+                f"{alt_tier.capitalize()}-cap index drawdown from its peak",
+                v2,
+                "return",
+                provenance=[ctx.prov("prices")],
+                asof=d2,
+                method=f"analytics.drawdown of the {alt_tier}-cap tier index",
+            )
+        )
+    rets = simple_returns(btc.to_frame("BTC"))["BTC"].dropna()
+    tail = rets.loc[ctx.asof - pd.Timedelta(days=29) :]
+    if len(tail) >= 20:
+        from altseason.backtest._metrics import annual_volatility
+
+        out.append(
+            finding(
+                "risks.btc_vol_30d",
+                "BTC 30-day realised volatility (annualised)",
+                annual_volatility(tail),
+                "percent",
+                provenance=[pb],
+                asof=ctx.asof,
+                window="30d",
+                method="backtest.annual_volatility (365 periods a year)",
+            )
+        )
+    start = ctx.asof - pd.Timedelta(days=CHART_DAYS * 2)
+    traces = [Trace.from_series(dd.loc[start:], "BTC", kind="area")]
+    if alt_tier is not None:
+        traces.append(
+            Trace.from_series(
+                drawdown(levels[[alt_tier]])[alt_tier].loc[start:], f"{alt_tier}-cap index"
+            )
+        )
+    charts.append(
+        ChartSpec(
+            id="drawdowns",
+            title="Drawdown from the running peak",
+            x_label="date (UTC)",
+            y_label="drawdown (%)",
+            y_format="pct",
+            traces=traces,
+            source=ctx.source_line("prices"),
+            demo=ctx.is_demo("prices"),
+        )
+    )
+    ev = ctx.table("events") if ctx.table_rows("events") else pd.DataFrame()
+    if ev.empty:
+        for fid, label, unit in (
+            ("events.count", "Events in the window", "count"),
+            ("events.latest_title", "Latest event", "text"),
+            ("events.latest_date", "Date of the latest event", "date"),
+            ("events.car_mean", "Mean cumulative abnormal return", "return"),
+            ("events.car_t", "t-statistic", "number"),
+        ):
+            out.append(Finding.unavailable(fid, label, "no events in the store", unit=unit))
+        return SectionResult(findings=out, charts=charts)
+    pe = ctx.prov("events")
+    ev = ev.sort_values("date")
+    out += [
+        finding(
+            "events.count",
+            "Events recorded up to the report date",
+            len(ev),
+            "count",
+            provenance=[pe],
+            asof=ctx.asof,
+        ),
+        finding(
+            "events.latest_title",
+            "Latest event",
+            str(ev["title"].iloc[-1]),
+            "text",
+            provenance=[pe],
+            asof=ev["date"].iloc[-1],
+        ),
+        finding(
+            "events.latest_date",
+            "Date of the latest event",
+            ev["date"].iloc[-1],
+            "date",
+            provenance=[pe],
+            asof=ev["date"].iloc[-1],
+        ),
+    ]
+    market = levels.get("majors", btc)
+    subject = levels[alt_tier] if alt_tier is not None else btc
+    try:
+        study = event_study(
+            simple_returns(subject.to_frame("s"))["s"],
+            simple_returns(market.to_frame("m"))["m"],
+            ev,
+            n_placebo=100,
+            n_resamples=500,
+        )
+        row = study.summary.set_index("window").loc["0_20"] if "window" in study.summary else None
+        if row is None:
+            row = study.summary.iloc[-1]
+        out += [
+            finding(
+                "events.car_mean",
+                f"Mean cumulative abnormal return of the {alt_tier or 'BTC'} index, days 0 to +20",
+                row["caar"],
+                "return",
+                provenance=[pe, pb],
+                asof=ctx.asof,
+                window="[0, +20] days",
+                method="analytics.event_study (market model on majors, [-120, -11])",
+            ),
+            finding(
+                "events.car_t",
+                "t-statistic of the mean abnormal return",
+                row["t_caar"],
+                "number",
+                provenance=[pe, pb],
+                asof=ctx.asof,
+                window="[0, +20] days",
+                method="analytics.event_study",
+            ),
+        ]
+        path = study.caar_path()
+        charts.append(
+            ChartSpec(
+                id="event-caar",
+                title="Cumulative average abnormal return around events",
+                x_label="days relative to the event",
+                y_label="CAAR (%)",
+                y_format="pct",
+                traces=[Trace("CAAR", list(path.index.astype(int)), path.tolist())],
+                markers=[Marker("x", 0, "event day", "#555555")],
+                source=ctx.source_line(
+                    "prices", "events", extra=f"{len(study.events)} events used"
+                ),
+                demo=ctx.is_demo("prices", "events"),
+            )
+        )
+    except ValidationError as exc:
+        out += [
+            Finding.unavailable(
+                "events.car_mean", "Mean cumulative abnormal return", str(exc), unit="return"
+            ),
+            Finding.unavailable("events.car_t", "t-statistic", str(exc), unit="number"),
+        ]
+    return SectionResult(findings=out, charts=charts)

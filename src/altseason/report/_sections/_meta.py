@@ -1,0 +1,408 @@
+"""Summary, data coverage and staleness, and what changed since the previous report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from altseason.exceptions import ReportError
+from altseason.labels import DEMO_LABEL
+from altseason.report._findings import Finding, FindingSet, Provenance
+from altseason.report._narrative import Paragraph, Sentence, breadth_word, leadership, say
+from altseason.report._sections._base import ReportContext, SectionResult, finding
+
+__all__ = [
+    "KEY_FIGURES",
+    "STALE_DAYS",
+    "change_findings",
+    "compute_coverage",
+    "find_previous",
+    "headline",
+    "write_changes",
+    "write_coverage",
+    "write_summary",
+]
+
+KEY_FIGURES: tuple[str, ...] = (
+    "divergence.altseason_index",
+    "divergence.rs_small_btc_change",
+    "divergence.breadth_50d",
+    "divergence.dominance",
+    "flows.net_flow",
+    "derivatives.call_wall",
+    "onchain.mvrv",
+    "sentiment.fear_greed",
+    "correlation.avg_30d",
+    "strategy.weight_alts",
+)
+"""Findings shown in the key-figures strip at the top of the report."""
+
+STALE_DAYS = 7
+"""A table whose newest row is more than this many days before the report date is stale."""
+
+COVERAGE_TABLES: tuple[tuple[str, str], ...] = (
+    ("prices", "price rows"),
+    ("etf_flows", "ETF flow rows"),
+    ("options", "option-chain rows"),
+    ("funding", "funding-rate rows"),
+    ("onchain", "on-chain rows"),
+    ("macro", "macro rows"),
+    ("sentiment", "sentiment rows"),
+    ("events", "event rows"),
+)
+
+
+# ---------------------------------------------------------------------- summary
+def headline(fs: FindingSet) -> str:
+    """The report's headline: who leads, hedged by agreement of the measures."""
+    lead = leadership(
+        fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
+    )
+    breadth = breadth_word(fs.value("divergence.breadth_50d"))
+    if lead == "small caps lead":
+        return "Small caps lead BTC" + (" on broad participation" if breadth == "broad" else "")
+    if lead == "majors lead":
+        return "Majors lead; small caps lag" + (
+            " on narrow participation" if breadth == "narrow" else ""
+        )
+    if lead == "mixed":
+        return "Mixed signals between majors and small caps"
+    return "Large-cap / small-cap divergence: data not available"
+
+
+def write_summary(fs: FindingSet) -> list[Paragraph]:
+    """The headline summary: one sentence per theme, built from the key findings."""
+    p = Paragraph()
+    lead = leadership(
+        fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
+    )
+    if lead == "small caps lead":
+        p.add(
+            say(
+                fs,
+                "Small caps lead BTC: the altseason index is [[divergence.altseason_index]] "
+                "and the small-cap index gained [[divergence.rs_small_btc_change|abs]] "
+                "relative to BTC.",
+            )
+        )
+    elif lead == "majors lead":
+        p.add(
+            say(
+                fs,
+                "Majors lead: the altseason index is [[divergence.altseason_index]] and the "
+                "small-cap index lost [[divergence.rs_small_btc_change|abs]] relative to BTC.",
+            )
+        )
+    elif lead == "mixed":
+        p.add(
+            say(
+                fs,
+                "Signals are mixed: the altseason index is [[divergence.altseason_index]] "
+                "while the small-cap index moved [[divergence.rs_small_btc_change]] relative "
+                "to BTC.",
+            )
+        )
+    else:
+        p.add(
+            say(
+                fs,
+                "[[divergence.altseason_index]] [[divergence.rs_small_btc_change]]",
+                what="the large-cap / small-cap divergence",
+            )
+        )
+    bw = breadth_word(fs.value("divergence.breadth_50d"))
+    if bw != "unknown":
+        p.add(
+            say(
+                fs,
+                f"Breadth is {bw}, with [[divergence.breadth_50d]] of assets above their "
+                "50-day average.",
+            )
+        )
+    if fs.available("sectors.best"):
+        p.add(
+            say(
+                fs,
+                "[[sectors.best]] led the sectors ([[sectors.best_return]]) and "
+                "[[sectors.worst]] lagged ([[sectors.worst_return]]).",
+            )
+        )
+    if fs.available("flows.net_flow"):
+        p.add(
+            say(
+                fs,
+                "Net spot-ETF flow was [[flows.net_flow]] over the window, with BTC "
+                "[[flows.holder_pnl]] relative to the ETF cost basis.",
+            )
+        )
+    if fs.available("derivatives.call_wall") and fs.available("derivatives.put_zone_low"):
+        p.add(
+            say(
+                fs,
+                "Options positioning brackets spot between a put zone at "
+                "[[derivatives.put_zone_low]]–[[derivatives.put_zone_high]] and a call wall "
+                "at [[derivatives.call_wall]].",
+            )
+        )
+    if fs.available("onchain.mvrv"):
+        p.add(
+            say(
+                fs,
+                "MVRV stands at [[onchain.mvrv]] with the realized price at "
+                "[[onchain.realized_price]].",
+            )
+        )
+    if fs.available("sentiment.fear_greed"):
+        p.add(
+            say(
+                fs,
+                "Sentiment reads [[sentiment.fear_greed]] on Fear & Greed "
+                "([[sentiment.fear_greed_label]]).",
+            )
+        )
+    if fs.available("strategy.weight_alts"):
+        p.add(
+            say(
+                fs,
+                "The [[strategy.name]] strategy holds [[strategy.weight_alts]] in alts and "
+                "[[strategy.weight_cash]] in cash.",
+            )
+        )
+    out = [p]
+    if fs.is_demo:
+        out.append(
+            Paragraph(
+                [
+                    Sentence(
+                        (
+                            f"Every number in this note comes from the {DEMO_LABEL}: it illustrates the method "
+                            "and describes no real market.",
+                        )
+                    )
+                ]
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------- coverage
+def compute_coverage(ctx: ReportContext) -> SectionResult:
+    """Rows, date range and staleness of each data table up to the report date."""
+    out: list[Finding] = []
+    for table, what in COVERAGE_TABLES:
+        prov = ctx.prov(table)
+        label = table.replace("_", " ")
+        if prov.rows == 0:
+            out.append(
+                Finding.unavailable(
+                    f"coverage.{table}.rows",
+                    f"Rows in {label}",
+                    f"table {table} has no rows up to {ctx.asof.date()}",
+                    unit="count",
+                    provenance=[prov],
+                )
+            )
+            continue
+        out.append(
+            finding(
+                f"coverage.{table}.rows",
+                f"{what.capitalize()}",
+                prov.rows,
+                "count",
+                provenance=[prov],
+                asof=ctx.asof,
+            )
+        )
+        out.append(
+            finding(
+                f"coverage.{table}.start",
+                f"First date in {label}",
+                prov.start,
+                "date",
+                provenance=[prov],
+                asof=ctx.asof,
+            )
+        )
+        out.append(
+            finding(
+                f"coverage.{table}.end",
+                f"Last date in {label}",
+                prov.end,
+                "date",
+                provenance=[prov],
+                asof=ctx.asof,
+            )
+        )
+        stale = (ctx.asof - pd.Timestamp(prov.end)).days if prov.end else None
+        out.append(
+            finding(
+                f"coverage.{table}.stale_days",
+                f"Days since the last row in {label}",
+                stale,
+                "days",
+                provenance=[prov],
+                asof=ctx.asof,
+            )
+        )
+    return SectionResult(findings=out)
+
+
+def write_coverage(fs: FindingSet) -> list[Paragraph]:
+    """What the store holds, and which tables are stale relative to the report date."""
+    p = Paragraph(heading="Coverage")
+    q = Paragraph(heading="Staleness")
+    for table, what in COVERAGE_TABLES:
+        fid = f"coverage.{table}.rows"
+        if fid not in fs:
+            continue
+        p.add(
+            say(
+                fs,
+                f"The store holds [[{fid}]] {what} from [[coverage.{table}.start]] to "
+                f"[[coverage.{table}.end]].",
+                what=fs.get(fid).label.lower(),
+            )
+        )
+        stale = fs.value(f"coverage.{table}.stale_days")
+        if stale is not None and stale > STALE_DAYS:
+            q.add(
+                say(
+                    fs,
+                    f"The newest row in {table} is [[coverage.{table}.stale_days]] older "
+                    f"than the report date (last: [[coverage.{table}.end]]); findings from it "
+                    "describe that date, not the report date.",
+                )
+            )
+    if p and not q:
+        q.add(
+            Sentence(
+                (f"Every table with data has a row within {STALE_DAYS} days of the report date.",)
+            )
+        )
+    return [x for x in (p, q) if x]
+
+
+# ---------------------------------------------------------------------- changes
+def find_previous(out_dir: Path, asof: pd.Timestamp) -> Path | None:
+    """The newest ``findings.json`` of an earlier report in ``out_dir``'s parent.
+
+    Candidates are sibling folders (not ``out_dir`` itself) holding a
+    ``findings.json`` whose ``asof`` is on or before ``asof``; the latest
+    ``(asof, generated_at)`` wins.
+    """
+    parent = out_dir.resolve().parent
+    if not parent.is_dir():
+        return None
+    best: tuple[str, str, Path] | None = None
+    for path in parent.glob("*/findings.json"):
+        if path.parent.resolve() == out_dir.resolve():
+            continue
+        try:
+            _fs, meta = FindingSet.read_json(path)
+        except ReportError:  # an unreadable old report cannot be compared with; skip it
+            continue
+        prev_asof = str(meta.get("asof", ""))
+        if not prev_asof or prev_asof > str(asof.date()):
+            continue
+        key = (prev_asof, str(meta.get("generated_at", "")), path)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return None if best is None else best[2]
+
+
+def change_findings(
+    current: FindingSet,
+    previous: FindingSet,
+    meta: dict[str, object],
+    path: Path,
+    *,
+    limit: int = 8,
+) -> list[Finding]:
+    """Findings describing what changed: the previous values of the findings that moved.
+
+    Each changed finding ``<id>`` gets ``changes.prev.<id>`` holding its previous
+    value (provenance: the previous report's findings file). Changes are ranked
+    key figures first, then by relative size; at most ``limit`` are kept.
+    """
+    prov = Provenance(
+        table="previous_report",
+        rows=len(previous),
+        start=str(meta.get("asof")),
+        end=str(meta.get("asof")),
+        sources=tuple(str(s) for s in previous.sources),
+        filters={"file": str(path)},
+    )
+    prev_asof = str(meta.get("asof"))
+    ranked: list[tuple[int, float, Finding, Finding]] = []
+    for cur in current:
+        if cur.section in ("coverage", "changes") or not cur.available:
+            continue
+        if cur.id not in previous:
+            continue
+        old = previous.get(cur.id)
+        if not old.available or old.unit != cur.unit:
+            continue
+        if old.format() == cur.format():
+            continue
+        if isinstance(cur.value, str) or isinstance(old.value, str):
+            size = 1.0
+        else:
+            a, b = float(old.value), float(cur.value)  # type: ignore[arg-type]
+            size = abs(b - a) / max(abs(a), 1e-12)
+        key_rank = KEY_FIGURES.index(cur.id) if cur.id in KEY_FIGURES else len(KEY_FIGURES)
+        ranked.append((key_rank, -size, cur, old))
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    out = [
+        Finding.of(
+            "changes.previous_asof",
+            "Date of the previous report",
+            prev_asof,
+            "date",
+            asof=prev_asof,
+            provenance=[prov],
+        ),
+        Finding.of(
+            "changes.count",
+            "Findings that changed since the previous report",
+            len(ranked),
+            "count",
+            asof=prev_asof,
+            provenance=[prov],
+        ),
+    ]
+    for _rank, _size, cur, old in ranked[:limit]:
+        out.append(
+            Finding(
+                f"changes.prev.{cur.id}",
+                f"Previous report: {cur.label}",
+                old.value,
+                old.unit,
+                prev_asof,
+                old.window,
+                (prov,),
+                None,
+                "previous report",
+            )
+        )
+    return out
+
+
+def write_changes(fs: FindingSet) -> list[Paragraph]:
+    """What changed since the previous report."""
+    p = Paragraph()
+    if not fs.available("changes.previous_asof"):
+        p.add(say(fs, "[[changes.previous_asof]]", what="comparison with the previous report"))
+        return [p]
+    p.add(
+        say(
+            fs,
+            "Since the previous report, dated [[changes.previous_asof]], "
+            "[[changes.count]] findings changed their rounded value.",
+        )
+    )
+    for f in fs.section("changes.prev"):
+        cur_id = f.id[len("changes.prev.") :]
+        cur = fs.get(cur_id)
+        p.add(say(fs, f"{cur.label}: [[{f.id}]] then, [[{cur_id}]] now."))
+    return [p]

@@ -1,0 +1,186 @@
+"""Narrative rules for correlation, the strategy and its backtest, events and risks."""
+
+from __future__ import annotations
+
+from altseason.report._findings import FindingSet
+from altseason.report._narrative import Paragraph, correlation_word, say
+from altseason.report._sections._words import over_window
+
+__all__ = [
+    "CORRELATION_EXPECTED",
+    "EVENTS_EXPECTED",
+    "STRATEGY_EXPECTED",
+    "write_correlation",
+    "write_events",
+    "write_strategy",
+]
+
+CORRELATION_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("correlation.avg_30d", "Average pairwise correlation (30 days)", "ratio"),
+    ("correlation.avg_90d", "Average pairwise correlation (90 days)", "ratio"),
+    ("correlation.regime", "Correlation regime", "text"),
+    ("correlation.level", "Correlation level", "text"),
+    ("correlation.small_beta", "Small-cap index beta to BTC (90 days)", "ratio"),
+)
+
+STRATEGY_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("strategy.name", "Strategy", "text"),
+    ("strategy.weight_majors", "Current weight in majors", "percent"),
+    ("strategy.weight_alts", "Current weight in alts", "percent"),
+    ("strategy.weight_cash", "Current weight in cash / stablecoins", "percent"),
+    ("strategy.top_holding", "Largest holding", "text"),
+    ("strategy.top_weight", "Largest holding's weight", "percent"),
+    ("strategy.cagr", "Strategy CAGR", "return"),
+    ("strategy.sharpe", "Strategy Sharpe ratio", "ratio"),
+    ("strategy.max_drawdown", "Strategy maximum drawdown", "return"),
+    ("strategy.benchmark", "Benchmark", "text"),
+    ("strategy.benchmark_cagr", "Benchmark CAGR", "return"),
+    ("strategy.benchmark_max_drawdown", "Benchmark maximum drawdown", "return"),
+)
+
+EVENTS_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("events.count", "Events in the window", "count"),
+    ("events.latest_title", "Latest event", "text"),
+    ("events.latest_date", "Date of the latest event", "date"),
+    ("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
+    ("events.car_t", "t-statistic of the mean abnormal return", "number"),
+    ("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
+    ("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
+    ("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
+)
+
+
+def write_correlation(fs: FindingSet) -> list[Paragraph]:
+    """Correlation level, regime and what it means for diversification."""
+    p = Paragraph(heading="Correlation and diversification")
+    level = fs.text("correlation.level") or correlation_word(fs.value("correlation.avg_30d"))
+    if level == "unknown":
+        p.add(say(fs, "[[correlation.avg_30d]]"))
+    else:
+        p.add(
+            say(
+                fs,
+                f"Average pairwise correlation of daily returns is {level} at "
+                "[[correlation.avg_30d]] over 30 days and [[correlation.avg_90d]] over 90 "
+                "days; the regime is [[correlation.regime]].",
+            )
+        )
+        if level == "high":
+            p.add(
+                say(
+                    fs,
+                    "At [[correlation.avg_30d]], holding more coins adds little "
+                    "diversification: a basket behaves close to a single position.",
+                )
+            )
+        elif level == "low":
+            p.add(
+                say(
+                    fs,
+                    "At [[correlation.avg_30d]], asset selection matters: returns are "
+                    "driven by idiosyncratic moves more than by the market.",
+                )
+            )
+        else:
+            p.add(
+                say(
+                    fs,
+                    "At [[correlation.avg_30d]], a basket diversifies part of the "
+                    "single-asset risk, but not the market-wide moves.",
+                )
+            )
+    p.add(
+        say(
+            fs,
+            "The small-cap index has a beta of [[correlation.small_beta]] to BTC: a 1% "
+            "BTC move has come with a [[correlation.small_beta]]% small-cap move on "
+            "average.",
+        )
+    )
+    return [p]
+
+
+def write_strategy(fs: FindingSet) -> list[Paragraph]:
+    """The strategy's current allocation and its backtest against a benchmark."""
+    p = Paragraph(heading="Current allocation")
+    p.add(
+        say(
+            fs,
+            "The [[strategy.name]] strategy currently holds [[strategy.weight_majors]] in "
+            "majors, [[strategy.weight_alts]] in alts and [[strategy.weight_cash]] in cash "
+            "or stablecoins.",
+        )
+    )
+    p.add(say(fs, "Its largest position is [[strategy.top_holding]] at [[strategy.top_weight]]."))
+    q = Paragraph(heading="Backtest")
+    win = over_window(fs, "strategy.cagr", default="over the backtest")
+    q.add(
+        say(
+            fs,
+            f"{win.capitalize()}, the strategy compounded at [[strategy.cagr]] a year with "
+            "a Sharpe ratio of [[strategy.sharpe]] and a maximum drawdown of "
+            "[[strategy.max_drawdown]], against [[strategy.benchmark_cagr]] and "
+            "[[strategy.benchmark_max_drawdown]] for the [[strategy.benchmark]] benchmark.",
+        )
+    )
+    s_dd = fs.value("strategy.max_drawdown")
+    b_dd = fs.value("strategy.benchmark_max_drawdown")
+    s_cagr = fs.value("strategy.cagr")
+    b_cagr = fs.value("strategy.benchmark_cagr")
+    if None not in (s_dd, b_dd, s_cagr, b_cagr):
+        assert s_dd is not None and b_dd is not None and s_cagr is not None and b_cagr is not None
+        better_ret = s_cagr > b_cagr
+        shallower = s_dd > b_dd
+        if better_ret and shallower:
+            verdict = "a higher return with a shallower drawdown"
+        elif better_ret:
+            verdict = "a higher return, paid for with a deeper drawdown"
+        elif shallower:
+            verdict = "a lower return but a shallower drawdown"
+        else:
+            verdict = "a lower return and a deeper drawdown"
+        q.add(
+            say(
+                fs,
+                f"Against the benchmark the strategy delivered {verdict} "
+                "([[strategy.cagr]] vs [[strategy.benchmark_cagr]] a year; "
+                "[[strategy.max_drawdown]] vs [[strategy.benchmark_max_drawdown]]). "
+                "Backtests are in-sample and include costs but not every market friction.",
+            )
+        )
+    return [p, q]
+
+
+def write_events(fs: FindingSet) -> list[Paragraph]:
+    """Event study and the risks that the data shows."""
+    p = Paragraph(heading="Events")
+    p.add(
+        say(
+            fs,
+            "The store records [[events.count]] regulatory and market events up to the "
+            "report date; the latest is \u201c[[events.latest_title]]\u201d on "
+            "[[events.latest_date]].",
+        )
+    )
+    t = fs.value("events.car_t")
+    if t is not None:
+        sig = "statistically significant" if abs(t) >= 2 else "not statistically significant"
+        p.add(
+            say(
+                fs,
+                "Across events, the mean cumulative abnormal return over days 0 to +20 is "
+                f"[[events.car_mean]] (t = [[events.car_t]]), {sig} at the 5% level.",
+            )
+        )
+    else:
+        p.add(say(fs, "[[events.car_mean]]", what="event-study abnormal returns"))
+    q = Paragraph(heading="Risks in the data")
+    q.add(
+        say(
+            fs,
+            "BTC stands [[risks.btc_drawdown]] from its peak and the small-cap index "
+            "[[risks.small_drawdown]] from its own.",
+        )
+    )
+    q.add(say(fs, "BTC's 30-day realised volatility is [[risks.btc_vol_30d]] annualised."))
+    return [p, q]

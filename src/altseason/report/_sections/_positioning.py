@@ -1,0 +1,705 @@
+"""Compute halves of the positioning sections: flows, derivatives, on-chain, macro, sentiment.
+
+Glue only: each function reads the store, calls the ``altseason.analytics``
+function that defines the measure, and picks values out of its result.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from altseason.exceptions import DataUnavailableError, ValidationError
+from altseason.report._charts import Band, ChartSpec, Marker, Trace
+from altseason.report._findings import Finding
+from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+
+__all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
+
+FLOW_WINDOW = 30
+CHART_DAYS = 365
+
+
+def _btc_close(ctx: ReportContext) -> pd.Series:
+    px = ctx.prices("close")
+    if "BTC" not in px.columns or px["BTC"].dropna().empty:
+        raise DataUnavailableError("no BTC prices in the store")
+    return px["BTC"].dropna()
+
+
+# ---------------------------------------------------------------------- flows
+def compute_flows(ctx: ReportContext) -> SectionResult:
+    """Net and cumulative BTC spot-ETF flows, holders' cost basis vs price."""
+    from altseason.analytics._flows import (
+        cumulative_flows,
+        flows_by_fund,
+        holders_cost_basis,
+        total_flows,
+    )
+
+    ctx.require("etf_flows", "ETF flows")
+    raw = ctx.table("etf_flows", underlying="BTC")
+    if raw.empty:
+        raise DataUnavailableError("no BTC spot-ETF flows in the store up to the report date")
+    prov_f = ctx.prov("etf_flows", underlying="BTC")
+    panel = flows_by_fund(raw, underlying="BTC")
+    total = total_flows(panel)
+    cum = cumulative_flows(total)
+    assert isinstance(cum, pd.Series)
+    last_day = pd.Timestamp(total.index[-1])
+    start = last_day - pd.Timedelta(days=FLOW_WINDOW)
+    before = cum.loc[:start]
+    net = float(cum.iloc[-1] - (before.iloc[-1] if len(before) else 0.0))
+    out: list[Finding] = [
+        finding(
+            "flows.net_flow",
+            f"Net BTC spot-ETF flow, {FLOW_WINDOW} days",
+            net,
+            "flow",
+            provenance=[prov_f],
+            asof=last_day,
+            window=f"{FLOW_WINDOW}d",
+            method="analytics.cumulative_flows(total_flows): change over the window",
+        ),
+        finding(
+            "flows.cumulative_flow",
+            "Cumulative BTC spot-ETF flow in the data",
+            float(cum.iloc[-1]),
+            "flow",
+            provenance=[prov_f],
+            asof=last_day,
+            window=f"{total.index[0].date()}..{last_day.date()}",
+            method="analytics.cumulative_flows",
+        ),
+        finding(
+            "flows.last_flow",
+            "Latest daily BTC spot-ETF flow",
+            float(total.iloc[-1]),
+            "flow",
+            provenance=[prov_f],
+            asof=last_day,
+            window="1d",
+            method="analytics.total_flows",
+        ),
+        finding(
+            "flows.last_flow_date",
+            "Date of the latest ETF flow",
+            last_day,
+            "date",
+            provenance=[prov_f],
+            asof=last_day,
+        ),
+    ]
+    charts: list[ChartSpec] = []
+    demo = ctx.is_demo("etf_flows", "prices")
+    recent = total.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+    try:
+        btc = _btc_close(ctx)
+        prov_p = ctx.prov("prices", asset_id="BTC")
+        cb = holders_cost_basis(panel, btc)
+        agg = cb.aggregate
+        d, basis = last_valid(agg["cost_basis"])
+        _, pnl = last_valid(agg["unrealised_pnl"])
+        price_d, price = last_valid(btc)
+        out += [
+            finding(
+                "flows.cost_basis",
+                "Aggregate BTC spot-ETF cost basis",
+                basis,
+                "price",
+                provenance=[prov_f, prov_p],
+                asof=d,
+                method="analytics.holders_cost_basis (average cost on units)",
+            ),
+            finding(
+                "flows.btc_price", "BTC price", price, "price", provenance=[prov_p], asof=price_d
+            ),
+            finding(
+                "flows.holder_pnl",
+                "ETF holders' unrealised P&L",
+                pnl,
+                "return",
+                provenance=[prov_f, prov_p],
+                asof=d,
+                method="analytics.holders_cost_basis: price / cost basis - 1",
+            ),
+        ]
+        agg_recent = agg.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+        charts.append(
+            ChartSpec(
+                id="etf-cost-basis",
+                title="BTC price vs spot-ETF holders' cost basis",
+                x_label="date (UTC)",
+                y_label="USD per BTC",
+                y_format="usd",
+                traces=[
+                    Trace.from_series(agg_recent["price"], "BTC close"),
+                    Trace.from_series(
+                        agg_recent["cost_basis"], "ETF cost basis (average cost)", dash=True
+                    ),
+                ],
+                source=ctx.source_line("etf_flows", "prices"),
+                demo=demo,
+            )
+        )
+    except (DataUnavailableError, ValidationError) as exc:
+        for fid, label, unit in (
+            ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
+            ("flows.btc_price", "BTC price", "price"),
+            ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+        ):
+            out.append(Finding.unavailable(fid, label, str(exc), unit=unit, provenance=[prov_f]))
+    charts.insert(
+        0,
+        ChartSpec(
+            id="etf-flows",
+            title="BTC spot-ETF net flows per day",
+            x_label="date (UTC)",
+            y_label="net flow (USD)",
+            y_format="usd",
+            traces=[
+                Trace.from_series(recent, "daily net flow", kind="bar"),
+                Trace.from_series(cum.loc[recent.index], "cumulative (right)", axis="y2"),
+            ],
+            y2_label="cumulative flow (USD)",
+            y2_format="usd",
+            source=ctx.source_line("etf_flows"),
+            demo=demo,
+        ),
+    )
+    return SectionResult(findings=out, charts=charts)
+
+
+# ---------------------------------------------------------------------- derivatives
+def compute_derivatives(ctx: ReportContext) -> SectionResult:
+    """Options positioning of the latest BTC snapshot and perp funding."""
+    from altseason.analytics._derivatives import daily_funding
+    from altseason.analytics._options import options_positioning, prepare_chain
+
+    out: list[Finding] = []
+    charts: list[ChartSpec] = []
+    opts = ctx.table("options", underlying="BTC") if ctx.table_rows("options") else pd.DataFrame()
+    if opts.empty:
+        reason = "no BTC options snapshots in the store up to the report date"
+        for fid, label, unit in (
+            ("derivatives.snapshot", "Options snapshot date", "date"),
+            ("derivatives.spot", "Underlying price at the snapshot", "price"),
+            ("derivatives.call_wall", "Call wall", "price"),
+            ("derivatives.put_zone_low", "Put zone, lower strike", "price"),
+            ("derivatives.put_zone_high", "Put zone, upper strike", "price"),
+            ("derivatives.max_pain", "Max pain", "price"),
+            ("derivatives.put_call_oi", "Put/call open-interest ratio", "ratio"),
+            ("derivatives.rr_25d", "25-delta risk reversal", "pp"),
+            ("derivatives.atm_iv", "At-the-money implied volatility", "percent"),
+        ):
+            out.append(Finding.unavailable(fid, label, reason, unit=unit))
+    else:
+        snap = pd.Timestamp(opts["snapshot_ts"].max())
+        pos = options_positioning(opts, underlying="BTC", snapshot=snap)
+        summ = pos.summary()
+        prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying="BTC")
+        kw = {"provenance": [prov], "asof": snap, "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC"}
+        m = "analytics.options_positioning"
+        out += [
+            finding("derivatives.snapshot", "Options snapshot date", snap, "date", **kw),
+            finding(
+                "derivatives.spot",
+                "BTC price at the options snapshot",
+                summ["spot"],
+                "price",
+                method=m,
+                **kw,
+            ),
+            finding(
+                "derivatives.call_wall", "Call wall", summ["call_wall"], "price", method=m, **kw
+            ),
+            finding(
+                "derivatives.put_zone_low",
+                "Put zone, lower strike",
+                summ["put_zone_low"],
+                "price",
+                method=m,
+                **kw,
+            ),
+            finding(
+                "derivatives.put_zone_high",
+                "Put zone, upper strike",
+                summ["put_zone_high"],
+                "price",
+                method=m,
+                **kw,
+            ),
+            finding("derivatives.max_pain", "Max pain", summ["max_pain"], "price", method=m, **kw),
+            finding(
+                "derivatives.put_call_oi",
+                "Put/call open-interest ratio",
+                summ["put_call_oi"],
+                "ratio",
+                method=m,
+                **kw,
+            ),
+            finding(
+                "derivatives.rr_25d",
+                f"25-delta risk reversal ({pos.target_days:.0f}-day)",
+                summ["rr25"],
+                "pp",
+                method=m,
+                **kw,
+            ),
+            finding(
+                "derivatives.atm_iv",
+                f"At-the-money implied volatility ({pos.target_days:.0f}-day)",
+                summ["atm_iv"],
+                "percent",
+                method=m,
+                **kw,
+            ),
+        ]
+        demo = ctx.is_demo("options")
+        src = ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC")
+        oi = pos.oi_by_strike
+        lo, hi = summ["spot"] * 0.5, summ["spot"] * 1.8
+        oi = oi.loc[(oi.index >= lo) & (oi.index <= hi)]
+        markers = [Marker("x", float(summ["spot"]), f"spot {summ['spot']:,.0f}", "#222222", False)]
+        if summ["call_wall"] == summ["max_pain"]:
+            markers.append(Marker("x", float(summ["call_wall"]), "call wall = max pain", "#4f9a55"))
+        else:
+            markers += [
+                Marker("x", float(summ["call_wall"]), "call wall", "#4f9a55"),
+                Marker("x", float(summ["max_pain"]), "max pain", "#7a5195"),
+            ]
+        bands = []
+        if pd.notna(summ["put_zone_low"]) and pd.notna(summ["put_zone_high"]):
+            bands.append(
+                Band(
+                    "x",
+                    float(summ["put_zone_low"]),
+                    float(summ["put_zone_high"]),
+                    "put zone",
+                    "#c0504d",
+                )
+            )
+        charts.append(
+            ChartSpec(
+                id="oi-by-strike",
+                title="BTC options open interest by strike, all expiries",
+                x_label="strike (USD)",
+                y_label="open interest (BTC)",
+                traces=[
+                    Trace(
+                        "calls", list(oi.index), oi["call_oi"].tolist(), kind="bar", color="#4f9a55"
+                    ),
+                    Trace(
+                        "puts", list(oi.index), oi["put_oi"].tolist(), kind="bar", color="#c0504d"
+                    ),
+                ],
+                markers=markers,
+                bands=bands,
+                barmode="overlay",
+                source=src,
+                demo=demo,
+            )
+        )
+        ts = pos.term_structure.dropna(subset=["atm_iv"])
+        if not ts.empty:
+            charts.append(
+                ChartSpec(
+                    id="iv-term-structure",
+                    title="BTC at-the-money implied volatility by expiry",
+                    x_label="days to expiry",
+                    y_label="implied volatility (%)",
+                    y_format="pct",
+                    traces=[
+                        Trace("ATM IV", ts["days"].tolist(), ts["atm_iv"].tolist()),
+                        Trace(
+                            "25-delta risk reversal (right)",
+                            ts["days"].tolist(),
+                            ts["rr25"].tolist(),
+                            axis="y2",
+                            dash=True,
+                        ),
+                    ],
+                    y2_label="risk reversal (vol points, %)",
+                    y2_format="pct",
+                    source=src,
+                    demo=demo,
+                )
+            )
+        chain = prepare_chain(opts, underlying="BTC", snapshot=snap)
+        frame = chain.frame
+        if "mark_iv" in frame.columns and frame["mark_iv"].notna().any():
+            traces = []
+            for exp in list(chain.expiries)[:4]:
+                g = frame.loc[frame["expiry"] == exp]
+                g = g.loc[(g["strike"] >= lo) & (g["strike"] <= hi)]
+                sm = g.groupby("strike")["mark_iv"].mean().dropna()
+                if len(sm) >= 2:
+                    traces.append(
+                        Trace(f"expiry {pd.Timestamp(exp):%Y-%m-%d}", list(sm.index), sm.tolist())
+                    )
+            if traces:
+                charts.append(
+                    ChartSpec(
+                        id="iv-smile",
+                        title="BTC implied volatility smile (mark IV by strike)",
+                        x_label="strike (USD)",
+                        y_label="implied volatility (%)",
+                        y_format="pct",
+                        traces=traces,
+                        markers=[Marker("x", float(summ["spot"]), "spot", "#222222", False)],
+                        source=src,
+                        demo=demo,
+                    )
+                )
+    if ctx.table_rows("funding"):
+        fund = ctx.table("funding", asset_id="BTC")
+        if not fund.empty:
+            daily = daily_funding(fund, assets=["BTC"])
+            col = daily["BTC"] if "BTC" in daily.columns else daily.iloc[:, 0]
+            d, v = last_valid(col)
+            prov = ctx.prov("funding", asset_id="BTC")
+            out.append(
+                finding(
+                    "derivatives.funding_rate",
+                    "BTC perp funding (per day, latest day)",
+                    v,
+                    "rate",
+                    provenance=[prov],
+                    asof=d,
+                    window="1d",
+                    method="analytics.daily_funding (venues averaged)",
+                )
+            )
+    if not any(f.id == "derivatives.funding_rate" for f in out):
+        out.append(
+            Finding.unavailable(
+                "derivatives.funding_rate",
+                "BTC perp funding",
+                "no BTC funding rates in the store",
+                unit="rate",
+            )
+        )
+    return SectionResult(findings=out, charts=charts)
+
+
+# ---------------------------------------------------------------------- on-chain
+def compute_onchain(ctx: ReportContext) -> SectionResult:
+    """Realized price, MVRV and the 200-week average against the BTC price."""
+    from altseason.analytics._onchain import moving_average_200w, support_bands
+
+    btc = _btc_close(ctx)
+    prov_p = ctx.prov("prices", asset_id="BTC")
+    oc = ctx.table("onchain", asset_id="BTC") if ctx.table_rows("onchain") else pd.DataFrame()
+    series: dict[str, pd.Series] = {}
+    if not oc.empty:
+        for metric, g in oc.groupby("metric"):
+            series[str(metric)] = g.set_index("date")["value"].astype(float).sort_index()
+    prov_o = ctx.prov("onchain", asset_id="BTC")
+    realized = series.get("realized_price_usd")
+    if realized is None and "realized_cap_usd" in series and "supply" in series:
+        from altseason.analytics._onchain import realized_price
+
+        realized = realized_price(series["realized_cap_usd"], series["supply"])
+    ma = moving_average_200w(btc)
+    bands = support_bands(btc, realized=realized, ma_200w=ma)
+    price_d, price = last_valid(btc)
+    out = [finding("onchain.price", "BTC price", price, "price", provenance=[prov_p], asof=price_d)]
+    if realized is not None and "realized_price" in bands:
+        d, rp = last_valid(bands["realized_price"])
+        _, dist = last_valid(bands["realized_price_distance"])
+        out += [
+            finding(
+                "onchain.realized_price",
+                "BTC realized price",
+                rp,
+                "price",
+                provenance=[prov_o],
+                asof=d,
+                method="realized cap / supply (store onchain)",
+            ),
+            finding(
+                "onchain.price_vs_realized",
+                "Price relative to realized price",
+                dist,
+                "return",
+                provenance=[prov_o, prov_p],
+                asof=d,
+                method="analytics.support_bands: close / realized price - 1",
+            ),
+        ]
+    else:
+        reason = "no BTC realized price or realized cap in the store"
+        out += [
+            Finding.unavailable(
+                "onchain.realized_price", "BTC realized price", reason, unit="price"
+            ),
+            Finding.unavailable(
+                "onchain.price_vs_realized",
+                "Price relative to realized price",
+                reason,
+                unit="return",
+            ),
+        ]
+    if "mvrv" in series:
+        d, v = last_valid(series["mvrv"].loc[: ctx.asof])
+        out.append(
+            finding(
+                "onchain.mvrv",
+                "BTC MVRV",
+                v,
+                "ratio",
+                provenance=[prov_o],
+                asof=d,
+                method="market cap / realized cap (store onchain)",
+            )
+        )
+    else:
+        out.append(
+            Finding.unavailable(
+                "onchain.mvrv", "BTC MVRV", "no BTC MVRV in the store", unit="ratio"
+            )
+        )
+    d, v = last_valid(bands["ma_200w"])
+    _, dist = last_valid(bands["ma_200w_distance"])
+    out += [
+        finding(
+            "onchain.ma_200w",
+            "BTC 200-week average",
+            v,
+            "price",
+            provenance=[prov_p],
+            asof=d,
+            method="analytics.moving_average_200w (1,400 daily closes)",
+        ),
+        finding(
+            "onchain.price_vs_200w",
+            "Price relative to the 200-week average",
+            dist,
+            "return",
+            provenance=[prov_p],
+            asof=d,
+            method="analytics.support_bands",
+        ),
+    ]
+    recent = bands.loc[ctx.asof - pd.Timedelta(days=3 * CHART_DAYS) :]
+    traces = [Trace.from_series(recent["close"], "BTC close")]
+    if "realized_price" in recent:
+        traces.append(Trace.from_series(recent["realized_price"], "realized price", dash=True))
+    if recent["ma_200w"].notna().any():
+        traces.append(Trace.from_series(recent["ma_200w"], "200-week average", dash=True))
+    charts = [
+        ChartSpec(
+            id="support-bands",
+            title="BTC price against cost-basis support levels",
+            x_label="date (UTC)",
+            y_label="USD per BTC (log scale)",
+            y_format="usd",
+            y_log=True,
+            traces=traces,
+            source=ctx.source_line("prices", "onchain"),
+            demo=ctx.is_demo("prices", "onchain"),
+        )
+    ]
+    if "mvrv" in series:
+        mv = series["mvrv"].loc[ctx.asof - pd.Timedelta(days=3 * CHART_DAYS) : ctx.asof]
+        charts.append(
+            ChartSpec(
+                id="mvrv",
+                title="BTC MVRV with historical bands",
+                x_label="date (UTC)",
+                y_label="MVRV (market cap / realized cap)",
+                traces=[Trace.from_series(mv, "MVRV")],
+                bands=[
+                    Band("y", 0.0, 1.0, "below 1: capitulation zone", "#c0504d"),
+                    Band(
+                        "y",
+                        3.5,
+                        max(4.0, float(mv.max()) * 1.05),
+                        "above 3.5: overheated",
+                        "#e08a1e",
+                    ),
+                ],
+                source=ctx.source_line("onchain"),
+                demo=ctx.is_demo("onchain"),
+            )
+        )
+    return SectionResult(findings=out, charts=charts)
+
+
+# ---------------------------------------------------------------------- macro & sentiment
+def _macro_series(ctx: ReportContext, series_id: str) -> pd.Series | None:
+    if not ctx.table_rows("macro"):
+        return None
+    m = ctx.table("macro", series_id=series_id)
+    if m.empty:
+        return None
+    return m.set_index("date")["value"].astype(float).sort_index()
+
+
+def compute_macro(ctx: ReportContext) -> SectionResult:
+    """M2 growth, Fed net liquidity, BTC / M2, Fear & Greed and the capitulation score."""
+    from altseason.analytics._macro import m2_yoy, market_cap_to_m2, net_liquidity
+    from altseason.analytics._sentiment import capitulation_score, fear_greed_summary
+
+    out: list[Finding] = []
+    charts: list[ChartSpec] = []
+    m2 = _macro_series(ctx, "M2SL")
+    if m2 is not None:
+        prov = ctx.prov("macro", series_id="M2SL")
+        d, v = last_valid(m2_yoy(m2))
+        out.append(
+            finding(
+                "macro.m2_yoy",
+                "US M2 year-on-year growth",
+                v,
+                "return",
+                provenance=[prov],
+                asof=d,
+                window="365d",
+                method="analytics.m2_yoy",
+            )
+        )
+        mcap = ctx.prices("market_cap_usd")
+        if "BTC" in mcap.columns and mcap["BTC"].notna().any():
+            ratio = market_cap_to_m2(mcap["BTC"].dropna(), m2)
+            d2, v2 = last_valid(ratio)
+            out.append(
+                finding(
+                    "macro.btc_m2_ratio",
+                    "BTC market cap / US M2",
+                    v2,
+                    "percent",
+                    provenance=[prov, ctx.prov("prices", asset_id="BTC")],
+                    asof=d2,
+                    method="analytics.market_cap_to_m2",
+                )
+            )
+            btc = _btc_close(ctx).loc[ctx.asof - pd.Timedelta(days=3 * CHART_DAYS) :]
+            m2r = m2.loc[btc.index[0] - pd.Timedelta(days=40) :]
+            charts.append(
+                ChartSpec(
+                    id="m2-btc",
+                    title="US M2 money supply vs BTC",
+                    x_label="date (UTC)",
+                    y_label="BTC close (USD)",
+                    y_format="usd",
+                    y2_label="M2 (USD billions)",
+                    traces=[
+                        Trace.from_series(btc, "BTC close"),
+                        Trace.from_series(m2r, "US M2 (right)", axis="y2", dash=True),
+                    ],
+                    source=ctx.source_line("prices", "macro"),
+                    demo=ctx.is_demo("prices", "macro"),
+                )
+            )
+    walcl, rrp, tga = (_macro_series(ctx, s) for s in ("WALCL", "RRPONTSYD", "WTREGEN"))
+    if walcl is not None and rrp is not None and tga is not None:
+        nl = net_liquidity(walcl, rrp, tga)["net_liquidity"].loc[: ctx.asof] * 1e9
+        provs = [ctx.prov("macro", series_id=s) for s in ("WALCL", "RRPONTSYD", "WTREGEN")]
+        d, v = last_valid(nl)
+        prev = nl.loc[: (d or ctx.asof) - pd.Timedelta(days=90)].dropna()
+        out.append(
+            finding(
+                "macro.net_liquidity",
+                "Fed net liquidity",
+                v,
+                "usd",
+                provenance=provs,
+                asof=d,
+                method="analytics.net_liquidity",
+            )
+        )
+        if len(prev) and v is not None:
+            out.append(
+                finding(
+                    "macro.net_liquidity_change",
+                    "Fed net liquidity change, 90 days",
+                    v - float(prev.iloc[-1]),
+                    "flow",
+                    provenance=provs,
+                    asof=d,
+                    window="90d",
+                    method="analytics.net_liquidity: change",
+                )
+            )
+    fg = None
+    if ctx.table_rows("sentiment"):
+        s = ctx.table("sentiment", index_id="fear_greed")
+        if not s.empty:
+            fg = s.set_index("date")["value"].astype(float).sort_index()
+            prov = ctx.prov("sentiment", index_id="fear_greed")
+            summ = fear_greed_summary(fg)
+            d = summ["date"]
+            m = "analytics.fear_greed_summary"
+            out += [
+                finding(
+                    "sentiment.fear_greed",
+                    "Fear & Greed index (0-100)",
+                    summ["value"],
+                    "number",
+                    provenance=[prov],
+                    asof=d,
+                    window="1d",
+                    method=m,
+                ),
+                finding(
+                    "sentiment.fear_greed_label",
+                    "Fear & Greed zone",
+                    str(summ["zone"]).replace("_", " "),
+                    "text",
+                    provenance=[prov],
+                    asof=d,
+                    method=m,
+                ),
+                finding(
+                    "sentiment.fear_greed_avg_30d",
+                    "Fear & Greed 30-day average",
+                    summ["mean_30d"],
+                    "number",
+                    provenance=[prov],
+                    asof=d,
+                    window="30d",
+                    method=m,
+                ),
+            ]
+            recent = fg.loc[ctx.asof - pd.Timedelta(days=CHART_DAYS) :]
+            charts.append(
+                ChartSpec(
+                    id="fear-greed",
+                    title="Crypto Fear & Greed index",
+                    x_label="date (UTC)",
+                    y_label="index (0 = extreme fear, 100 = extreme greed)",
+                    traces=[Trace.from_series(recent, "Fear & Greed", kind="area")],
+                    bands=[
+                        Band("y", 0, 25, "extreme fear", "#c0504d"),
+                        Band("y", 75, 100, "extreme greed", "#4f9a55"),
+                    ],
+                    source=ctx.source_line("sentiment"),
+                    demo=ctx.is_demo("sentiment"),
+                )
+            )
+    try:
+        btc = _btc_close(ctx)
+        vol = ctx.prices("volume_usd").get("BTC")
+        cap = capitulation_score(btc, volume=None if vol is None else vol.dropna(), fear_greed=fg)
+        d, v = last_valid(cap["score"])
+        provs = [ctx.prov("prices", asset_id="BTC")]
+        if fg is not None:
+            provs.append(ctx.prov("sentiment", index_id="fear_greed"))
+        out.append(
+            finding(
+                "sentiment.capitulation",
+                "Capitulation score (0-1)",
+                v,
+                "ratio",
+                provenance=provs,
+                asof=d,
+                method="analytics.capitulation_score",
+            )
+        )
+    except DataUnavailableError as exc:
+        out.append(
+            Finding.unavailable(
+                "sentiment.capitulation", "Capitulation score", str(exc), unit="ratio"
+            )
+        )
+    return SectionResult(findings=out, charts=charts)

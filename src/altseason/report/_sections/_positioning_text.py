@@ -1,0 +1,263 @@
+"""Narrative rules for positioning: ETF flows, derivatives, on-chain, macro and sentiment."""
+
+from __future__ import annotations
+
+from altseason.report._findings import FindingSet
+from altseason.report._narrative import Paragraph, say
+from altseason.report._sections._words import over_window
+
+__all__ = [
+    "DERIVATIVES_EXPECTED",
+    "FLOWS_EXPECTED",
+    "MACRO_EXPECTED",
+    "ONCHAIN_EXPECTED",
+    "write_derivatives",
+    "write_flows",
+    "write_macro",
+    "write_onchain",
+]
+
+FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("flows.net_flow", "Net ETF flow", "flow"),
+    ("flows.cumulative_flow", "Cumulative ETF flow since launch", "flow"),
+    ("flows.last_flow", "Latest daily ETF flow", "flow"),
+    ("flows.last_flow_date", "Date of the latest ETF flow", "date"),
+    ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
+    ("flows.btc_price", "BTC price", "price"),
+    ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+)
+
+DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("derivatives.snapshot", "Options snapshot date", "date"),
+    ("derivatives.spot", "Underlying price at the snapshot", "price"),
+    ("derivatives.call_wall", "Call wall", "price"),
+    ("derivatives.put_zone_low", "Put zone, lower strike", "price"),
+    ("derivatives.put_zone_high", "Put zone, upper strike", "price"),
+    ("derivatives.max_pain", "Max pain", "price"),
+    ("derivatives.put_call_oi", "Put/call open-interest ratio", "ratio"),
+    ("derivatives.rr_25d", "25-delta risk reversal", "pp"),
+    ("derivatives.atm_iv", "At-the-money implied volatility", "percent"),
+    ("derivatives.funding_rate", "BTC perp funding (per day, latest day)", "rate"),
+)
+
+ONCHAIN_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("onchain.price", "BTC price", "price"),
+    ("onchain.realized_price", "BTC realized price", "price"),
+    ("onchain.mvrv", "BTC MVRV", "ratio"),
+    ("onchain.price_vs_realized", "Price relative to realized price", "return"),
+    ("onchain.ma_200w", "BTC 200-week average", "price"),
+    ("onchain.price_vs_200w", "Price relative to the 200-week average", "return"),
+)
+
+MACRO_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("macro.m2_yoy", "US M2 year-on-year growth", "return"),
+    ("macro.net_liquidity", "Fed net liquidity", "usd"),
+    ("macro.net_liquidity_change", "Fed net liquidity change", "flow"),
+    ("macro.btc_m2_ratio", "BTC market cap / M2", "percent"),
+    ("sentiment.fear_greed", "Fear & Greed index", "number"),
+    ("sentiment.fear_greed_label", "Fear & Greed classification", "text"),
+    ("sentiment.fear_greed_avg_30d", "Fear & Greed 30-day average", "number"),
+    ("sentiment.capitulation", "Capitulation score", "ratio"),
+)
+
+
+def write_flows(fs: FindingSet) -> list[Paragraph]:
+    """ETF flows and the ETF holders' cost basis."""
+    p = Paragraph(heading="Spot ETF flows")
+    net = fs.value("flows.net_flow")
+    win = over_window(fs, "flows.net_flow")
+    if net is not None and net < 0:
+        p.add(say(fs, f"Spot ETFs saw net outflows of [[flows.net_flow|abs]] {win}."))
+    else:
+        p.add(say(fs, f"Spot ETFs took in net [[flows.net_flow]] {win}."))
+    p.add(
+        say(
+            fs,
+            "The latest daily flow, on [[flows.last_flow_date]], was [[flows.last_flow]]; "
+            "cumulative net flow since launch is [[flows.cumulative_flow]].",
+        )
+    )
+    q = Paragraph(heading="Cost basis")
+    pnl = fs.value("flows.holder_pnl")
+    if pnl is not None and pnl < 0:
+        q.add(
+            say(
+                fs,
+                "BTC at [[flows.btc_price]] trades below the ETF holders' aggregate cost "
+                "basis of [[flows.cost_basis]]: the average ETF unit is "
+                "[[flows.holder_pnl|abs]] under water.",
+            )
+        )
+    else:
+        q.add(
+            say(
+                fs,
+                "BTC at [[flows.btc_price]] trades above the ETF holders' aggregate cost "
+                "basis of [[flows.cost_basis]], an unrealised gain of [[flows.holder_pnl]] "
+                "for the average ETF unit; the cost basis is a reference level for support.",
+            )
+        )
+    return [p, q]
+
+
+def write_derivatives(fs: FindingSet) -> list[Paragraph]:
+    """Options positioning and perp funding."""
+    p = Paragraph(heading="Options positioning")
+    p.add(
+        say(
+            fs,
+            "In the options snapshot of [[derivatives.snapshot]] (spot [[derivatives.spot]]), "
+            "the call wall, the strike above spot with the most call open interest, is at "
+            "[[derivatives.call_wall]].",
+        )
+    )
+    p.add(
+        say(
+            fs,
+            "Put open interest concentrates between [[derivatives.put_zone_low]] and "
+            "[[derivatives.put_zone_high]], the zone where downside protection is bought.",
+        )
+    )
+    mp = fs.value("derivatives.max_pain")
+    spot = fs.value("derivatives.spot")
+    if mp is not None and spot is not None:
+        side = "below" if mp < spot else ("above" if mp > spot else "at")
+        p.add(say(fs, f"Max pain sits at [[derivatives.max_pain]], {side} spot."))
+    else:
+        p.add(say(fs, "Max pain sits at [[derivatives.max_pain]]."))
+    pcr = fs.value("derivatives.put_call_oi")
+    if pcr is not None:
+        tilt = "puts" if pcr > 1 else ("calls" if pcr < 1 else "neither side")
+        p.add(
+            say(
+                fs,
+                f"The put/call open-interest ratio is [[derivatives.put_call_oi]], "
+                f"tilted towards {tilt}.",
+            )
+        )
+    else:
+        p.add(say(fs, "[[derivatives.put_call_oi]]"))
+    q = Paragraph(heading="Volatility and funding")
+    rr = fs.value("derivatives.rr_25d")
+    if rr is not None:
+        skew = "puts over calls" if rr < 0 else "calls over puts"
+        q.add(
+            say(
+                fs,
+                "At-the-money implied volatility is [[derivatives.atm_iv]] and the 25-delta "
+                f"risk reversal is [[derivatives.rr_25d]], pricing {skew}.",
+            )
+        )
+    else:
+        q.add(
+            say(
+                fs,
+                "At-the-money implied volatility is [[derivatives.atm_iv]]; the 25-delta "
+                "risk reversal is [[derivatives.rr_25d]].",
+            )
+        )
+    fr = fs.value("derivatives.funding_rate")
+    if fr is not None:
+        lean = (
+            "longs pay shorts"
+            if fr > 0
+            else ("shorts pay longs" if fr < 0 else "neither side pays")
+        )
+        q.add(
+            say(
+                fs,
+                "BTC perp funding on the latest day was [[derivatives.funding_rate]] per day: "
+                f"{lean}.",
+            )
+        )
+    else:
+        q.add(say(fs, "[[derivatives.funding_rate]]"))
+    return [p, q]
+
+
+def write_onchain(fs: FindingSet) -> list[Paragraph]:
+    """Realized price, MVRV and the 200-week average as support levels."""
+    p = Paragraph(heading="Cost-basis support")
+    rel = fs.value("onchain.price_vs_realized")
+    if rel is not None and rel < 0:
+        p.add(
+            say(
+                fs,
+                "BTC at [[onchain.price]] trades below its realized price of "
+                "[[onchain.realized_price]] ([[onchain.price_vs_realized]]): the average "
+                "coin is held at a loss, a zone historically associated with capitulation.",
+            )
+        )
+    else:
+        p.add(
+            say(
+                fs,
+                "BTC at [[onchain.price]] trades [[onchain.price_vs_realized]] relative to "
+                "its realized price of [[onchain.realized_price]], the average on-chain cost "
+                "basis.",
+            )
+        )
+    mvrv = fs.value("onchain.mvrv")
+    if mvrv is not None:
+        zone = (
+            "below 1, the historical capitulation zone"
+            if mvrv < 1
+            else (
+                "above 3.5, a historically overheated zone"
+                if mvrv > 3.5
+                else "between 1 and 3.5, neither capitulation nor euphoria"
+            )
+        )
+        p.add(say(fs, f"MVRV is [[onchain.mvrv]], {zone}."))
+    else:
+        p.add(say(fs, "[[onchain.mvrv]]"))
+    p.add(
+        say(
+            fs,
+            "The 200-week average is [[onchain.ma_200w]]; price stands "
+            "[[onchain.price_vs_200w]] relative to it.",
+        )
+    )
+    return [p]
+
+
+def write_macro(fs: FindingSet) -> list[Paragraph]:
+    """Macro liquidity and sentiment."""
+    p = Paragraph(heading="Liquidity")
+    m2 = fs.value("macro.m2_yoy")
+    if m2 is not None:
+        word = "expanding" if m2 > 0 else "contracting"
+        p.add(say(fs, f"US M2 is {word} at [[macro.m2_yoy]] year on year."))
+    else:
+        p.add(say(fs, "[[macro.m2_yoy]]"))
+    p.add(
+        say(
+            fs,
+            "Fed net liquidity (balance sheet less reverse repo and the Treasury account) is "
+            "[[macro.net_liquidity]], a change of [[macro.net_liquidity_change]] "
+            f"{over_window(fs, 'macro.net_liquidity_change')}.",
+        )
+    )
+    p.add(say(fs, "BTC's market capitalisation equals [[macro.btc_m2_ratio]] of US M2."))
+    q = Paragraph(heading="Sentiment")
+    q.add(
+        say(
+            fs,
+            "The Fear & Greed index reads [[sentiment.fear_greed]] "
+            "([[sentiment.fear_greed_label]]) against a 30-day average of "
+            "[[sentiment.fear_greed_avg_30d]].",
+        )
+    )
+    cap = fs.value("sentiment.capitulation")
+    if cap is not None:
+        word = "elevated" if cap >= 0.5 else "low"
+        q.add(
+            say(
+                fs,
+                f"The capitulation score is {word} at [[sentiment.capitulation]] "
+                "(0 = none, 1 = every capitulation condition met).",
+            )
+        )
+    else:
+        q.add(say(fs, "[[sentiment.capitulation]]"))
+    return [p, q]

@@ -1,0 +1,30 @@
+"""Small wording helpers shared by the section writers."""
+
+from __future__ import annotations
+
+import re
+
+from altseason.report._findings import FindingSet
+
+__all__ = ["over_window", "window_days"]
+
+_DAYS = re.compile(r"^(\d+)d$")
+
+
+def window_days(fs: FindingSet, fid: str) -> int | None:
+    """The look-back of finding ``fid`` in days when its window reads ``"<n>d"``."""
+    f = fs.get(fid)
+    m = _DAYS.match(f.window or "")
+    return int(m.group(1)) if m else None
+
+
+def over_window(fs: FindingSet, fid: str, default: str = "over the window") -> str:
+    """``"over the last 90 days"`` from the window of ``fid`` (``default`` otherwise)."""
+    n = window_days(fs, fid)
+    if n is None:
+        f = fs.get(fid)
+        if f.window and ".." in f.window:
+            a, b = f.window.split("..", 1)
+            return f"from {a} to {b}"
+        return default
+    return f"over the last {n} days"

@@ -1,0 +1,333 @@
+"""What every live connector shares: results, progress, cursors and batch writes.
+
+A connector turns a query into requests (step 1, *query*), checks and pulls
+the raw records out of each payload (step 2, *extract*: a missing field is a
+:class:`~altseason.exceptions.SourceError` naming the field and the URL) and
+turns them into the store's records (step 3, *transform*: pure functions on
+plain Python/pandas objects, tested on recorded payloads).
+
+Each batch (a page, or one asset's history) is written with one
+``store.ingest`` call whose ``cursors=`` records how far the fetch got, in the
+same transaction as the rows. An interrupted fetch therefore leaves exactly
+the batches it finished and their cursor; the next run starts after the
+cursor, so nothing is fetched twice and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from altseason.config import Settings
+from altseason.exceptions import SourceError
+from altseason.sources._http import HttpClient
+from altseason.store import TABLES, Store, utcnow
+
+__all__ = [
+    "Connector",
+    "FetchProgress",
+    "FetchResult",
+    "ProgressCallback",
+    "require",
+]
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    """One progress event: ``done`` of ``total`` units of a source's work."""
+
+    source: str
+    dataset: str
+    key: str
+    done: int
+    total: int | None
+    message: str = ""
+
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+@dataclass
+class FetchResult:
+    """What one connector dataset fetched.
+
+    Attributes
+    ----------
+    rows_written
+        Rows inserted or changed, per table.
+    batches
+        ``store.ingest`` calls (each one transaction, one ingest_log row).
+    warnings
+        Limits that shaped the result (history clamped to the free tier, ...).
+    error
+        One-line error when the dataset failed (with ``raise_on_error=False``).
+    """
+
+    source: str
+    dataset: str
+    rows_written: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    requests: int = 0
+    keys: int = 0
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def total_written(self) -> int:
+        return sum(self.rows_written.values())
+
+    def _span(self, dates: Iterable[Any]) -> None:
+        values = [pd.Timestamp(d) for d in dates if d is not None and not pd.isna(d)]
+        if not values:
+            return
+        lo, hi = min(values), max(values)
+        self.start = lo if self.start is None else min(self.start, lo)
+        self.end = hi if self.end is None else max(self.end, hi)
+
+
+def require(record: Mapping[str, Any], name: str, *, url: str, source: str, what: str) -> Any:
+    """``record[name]``, or a SourceError naming the missing field and the URL."""
+    if not isinstance(record, Mapping):
+        raise SourceError(
+            f"{source}: expected an object for {what}, got {type(record).__name__}; the "
+            "provider may have changed its response format.",
+            url=url,
+        )
+    if name not in record:
+        raise SourceError(
+            f"{source}: field {name!r} is missing from {what} (fields present: "
+            f"{', '.join(sorted(map(str, record))[:12]) or 'none'}); the provider changed its "
+            "response format. Update altseason or report it.",
+            url=url,
+        )
+    return record[name]
+
+
+def to_float(value: Any) -> float:
+    """A number from a JSON number or numeric string; NaN for None/''/'.'/null."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+        if value in ("", ".", "-", "null", "NaN"):
+            return float("nan")
+    return float(value)
+
+
+class Connector:
+    """Base class of the live connectors.
+
+    Parameters
+    ----------
+    client
+        The shared :class:`HttpClient` (rate limits are registered on it).
+    settings
+        API keys and plans; ``None`` means no keys.
+    now
+        Clock returning the current UTC time (naive); tests pin it.
+    """
+
+    name: ClassVar[str] = ""
+    datasets: ClassVar[tuple[str, ...]] = ()
+    default_datasets: ClassVar[tuple[str, ...]] = ()
+    licence: ClassVar[str] = ""
+    rate_limit_per_minute: ClassVar[float] = 60.0
+
+    def __init__(
+        self,
+        client: HttpClient,
+        settings: Settings | None = None,
+        *,
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.now = now
+        client.set_rate_limit(self.name, self.rate_per_minute())
+
+    def rate_per_minute(self) -> float:
+        """Requests per minute allowed for this source (may depend on the key)."""
+        return self.rate_limit_per_minute
+
+    # ------------------------------------------------------------------ entry point
+    def fetch(
+        self,
+        store: Store,
+        *,
+        datasets: Sequence[str] | None = None,
+        since: Any = None,
+        assets: Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[FetchResult]:
+        """Fetch the datasets (default :attr:`default_datasets`) into ``store``."""
+        chosen = list(datasets) if datasets else list(self.default_datasets)
+        unknown = [d for d in chosen if d not in self.datasets]
+        if unknown:
+            raise SourceError(
+                f"{self.name} has no dataset {', '.join(map(repr, unknown))}; it has "
+                f"{', '.join(self.datasets)}."
+            )
+        results = []
+        for name in chosen:
+            result = FetchResult(self.name, name)
+            self.run_dataset(store, result, since=since, assets=assets, progress=progress)
+            results.append(result)
+        return results
+
+    def run_dataset(
+        self,
+        store: Store,
+        result: FetchResult,
+        *,
+        since: Any = None,
+        assets: Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Fetch ``result.dataset``, accumulating into ``result`` (kept on failure)."""
+        since_ts = None if since is None else pd.Timestamp(since).normalize()
+        before = self.client.requests_made
+        try:
+            method = getattr(self, f"fetch_{result.dataset}")
+            method(store, result, since=since_ts, assets=assets, progress=progress)
+        finally:
+            result.requests = self.client.requests_made - before
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def today(self) -> pd.Timestamp:
+        """Today's UTC date (midnight)."""
+        return pd.Timestamp(self.now()).normalize()
+
+    def _progress(
+        self,
+        progress: ProgressCallback | None,
+        dataset: str,
+        key: str,
+        done: int,
+        total: int | None,
+        message: str = "",
+    ) -> None:
+        if progress is not None:
+            progress(FetchProgress(self.name, dataset, key, done, total, message))
+
+    def resume_point(
+        self,
+        store: Store,
+        dataset: str,
+        key: str,
+        *,
+        since: pd.Timestamp | None,
+        default: pd.Timestamp,
+        table: str | None = None,
+        step: pd.Timedelta = pd.Timedelta(days=1),
+        **filters: Any,
+    ) -> pd.Timestamp:
+        """Where to start: ``since`` if given, else just after the committed cursor,
+        else just after the newest row this source stored for the key
+        (``table`` and ``filters``), else ``default``."""
+        if since is not None:
+            return since
+        cursor = store.read_cursor(self.name, dataset, key)
+        if cursor is not None:
+            return pd.Timestamp(cursor) + step
+        if table is not None:
+            last = last_stored(store, table, source=self.name, **filters)
+            if last is not None:
+                return last + step
+        return default
+
+    def write_batch(
+        self,
+        store: Store,
+        result: FetchResult,
+        *,
+        key: str,
+        tables: Mapping[str, pd.DataFrame],
+        cursor: Any = None,
+        coalesce: bool = False,
+    ) -> None:
+        """One ``store.ingest`` transaction: the batch's rows and its cursor.
+
+        ``coalesce=True`` keeps stored values in columns this source leaves
+        empty (e.g. CoinGecko history has no open/high/low; Binance klines no
+        market cap), so two sources complement instead of erasing each other.
+        """
+        frames = {
+            name: (coalesce_existing(store, name, frame) if coalesce else frame)
+            for name, frame in tables.items()
+        }
+        cursors = None
+        if cursor is not None:
+            text = cursor if isinstance(cursor, str) else pd.Timestamp(cursor).isoformat()
+            cursors = {(result.dataset, key): text}
+        res = store.ingest(
+            dataset=f"{self.name}:{result.dataset}:{key}",
+            source=self.name,
+            tables=frames,
+            cursors=cursors,
+        )
+        result.batches += 1
+        for name, n in res.rows_written.items():
+            result.rows_written[name] = result.rows_written.get(name, 0) + n
+        for name, frame in frames.items():
+            date_col = TABLES[name].date_column
+            if date_col and date_col in frame.columns and not frame.empty:
+                result._span([frame[date_col].min(), frame[date_col].max()])
+
+
+def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None:
+    """Newest value of ``table``'s date column among rows matching ``filters``."""
+    spec = TABLES[table]
+    if spec.date_column is None:
+        return None
+    where = " AND ".join(f"{c} = ?" for c in filters) or "TRUE"
+    row = store.con.execute(
+        f"SELECT max({spec.date_column}) FROM {table} WHERE {where}", list(filters.values())
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return pd.Timestamp(row[0])
+
+
+def coalesce_existing(store: Store, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Fill the frame's missing value columns from rows already stored under the same key."""
+    spec = TABLES[table]
+    if frame.empty:
+        return frame
+    key = list(spec.key)
+    values = [c for c in spec.value_columns if c != "source"]
+    first = key[0]
+    ids = frame[first].dropna().unique().tolist()
+    existing = store.read_table(table, **{first: ids})
+    out = frame.copy()
+    for c in values:
+        if c not in out.columns:
+            out[c] = None
+    if not existing.empty:
+        out = _merge_old(out, existing, key, values, spec)
+    for c, default in _DEFAULTS.get(table, {}).items():
+        out[c] = out[c].where(out[c].notna(), default).astype(type(default))
+    return out
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {"assets": {"is_stablecoin": False}}
+
+
+def _merge_old(
+    out: pd.DataFrame, existing: pd.DataFrame, key: list[str], values: list[str], spec: Any
+) -> pd.DataFrame:
+    for k in key:
+        if spec.column(k).type in ("DATE", "TIMESTAMP"):
+            out[k] = pd.to_datetime(out[k])
+            existing[k] = pd.to_datetime(existing[k])
+    merged = out.merge(existing[key + values], on=key, how="left", suffixes=("", "__old"))
+    for c in values:
+        old = merged.pop(f"{c}__old")
+        merged[c] = merged[c].where(merged[c].notna(), old)
+    return merged.infer_objects()

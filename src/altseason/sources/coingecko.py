@@ -1,0 +1,451 @@
+"""CoinGecko API v3: the universe, daily price/cap/volume history and sectors.
+
+Endpoints (https://docs.coingecko.com/reference/introduction)
+-----------------------------------------------------------
+``/coins/markets``
+    ``vs_currency=usd&order=market_cap_desc&per_page=250&page=N``: one
+    object per coin (``id``, ``symbol``, ``name``, ``market_cap``,
+    ``market_cap_rank``, ``total_volume``, ...). Paged until ``top`` coins or
+    an empty page. Gives the universe (symbol -> CoinGecko id, highest cap
+    wins when symbols collide) and the ``assets`` rows.
+``/coins/{id}/market_chart/range``
+    ``vs_currency=usd&from=&to=`` (UNIX seconds): ``prices``,
+    ``market_caps`` and ``total_volumes`` as ``[[ms, value], ...]``. Ranges
+    longer than 90 days come back daily, stamped 00:00 UTC; the point at
+    00:00 UTC on day D+1 is the close of day D (the store's convention,
+    matching a Binance kline opened on D), so it is stored under date D.
+    Intraday points (the running day) are dropped. The request always spans
+    more than 90 days so the granularity is daily.
+``/coins/categories/list`` and ``/coins/markets?category=``
+    Category ids, then the coins in each mapped category -> ``assets.sector``
+    (canonical ids from :mod:`altseason.universe`).
+
+Keys and limits
+---------------
+``COINGECKO_API_KEY`` with ``COINGECKO_API_PLAN=demo`` (header
+``x-cg-demo-api-key`` on api.coingecko.com, about 30 calls/min) or ``pro``
+(header ``x-cg-pro-api-key`` on pro-api.coingecko.com, 500 calls/min).
+Without a key the public API allows roughly 10 calls/min. The public and
+demo tiers only serve the last 365 days of history: older start dates are
+clamped and the result carries a warning.
+
+Licence: CoinGecko's terms require attribution ("Data provided by CoinGecko").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from altseason.exceptions import SourceError
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    require,
+    to_float,
+)
+from altseason.store import Store
+
+__all__ = [
+    "CATEGORY_SECTORS",
+    "CoinGecko",
+    "MarketCoin",
+    "extract_markets",
+    "transform_market_chart",
+    "transform_markets_assets",
+]
+
+PUBLIC_URL = "https://api.coingecko.com/api/v3"
+PRO_URL = "https://pro-api.coingecko.com/api/v3"
+FREE_HISTORY_DAYS = 365
+ATTRIBUTION = "Data provided by CoinGecko (https://www.coingecko.com)"
+
+#: CoinGecko category id -> (sector id, subsector), in priority order: an
+#: asset in several categories takes the first listed.
+CATEGORY_SECTORS: tuple[tuple[str, str, str | None], ...] = (
+    ("stablecoins", "stablecoin", None),
+    ("exchange-based-tokens", "exchange", "cex_token"),
+    ("meme-token", "culture", "memes"),
+    ("artificial-intelligence", "ai", None),
+    ("real-world-assets-rwa", "rwa", "tokenized_assets"),
+    ("oracle", "infrastructure", "oracles"),
+    ("layer-2", "l2_scaling", "rollup"),
+    ("liquid-staking-tokens", "defi", "liquid_staking"),
+    ("decentralized-exchange", "defi", "dex"),
+    ("lending-borrowing", "defi", "lending"),
+    ("decentralized-finance-defi", "defi", None),
+    ("gaming", "culture", "gaming"),
+    ("socialfi", "web3_social", "social"),
+    ("privacy-coins", "currency", "privacy"),
+    ("layer-1", "smart_contract_l1", "l1"),
+)
+
+#: Coins whose sector the category list gets wrong (payment coins tagged L1).
+SECTOR_OVERRIDES: dict[str, tuple[str, str]] = {
+    "bitcoin": ("currency", "payments"),
+    "litecoin": ("currency", "payments"),
+    "bitcoin-cash": ("currency", "payments"),
+    "ripple": ("currency", "payments"),
+    "stellar": ("currency", "payments"),
+}
+
+
+@dataclass(frozen=True)
+class MarketCoin:
+    """One coin of the ``/coins/markets`` universe."""
+
+    id: str
+    asset_id: str
+    name: str
+    rank: int | None
+    market_cap: float
+
+
+def extract_markets(payload: Any, url: str) -> list[MarketCoin]:
+    """Coins of one ``/coins/markets`` page, checked for the fields we use."""
+    if not isinstance(payload, list):
+        raise SourceError(
+            "coingecko: /coins/markets should return a JSON list of coins, got "
+            f"{type(payload).__name__}.",
+            url=url,
+        )
+    out = []
+    for i, rec in enumerate(payload):
+        what = f"coin {i} of /coins/markets"
+        cid = require(rec, "id", url=url, source="coingecko", what=what)
+        symbol = require(rec, "symbol", url=url, source="coingecko", what=what)
+        name = require(rec, "name", url=url, source="coingecko", what=what)
+        cap = require(rec, "market_cap", url=url, source="coingecko", what=what)
+        rank = rec.get("market_cap_rank")
+        out.append(
+            MarketCoin(
+                id=str(cid),
+                asset_id=str(symbol).upper(),
+                name=str(name),
+                rank=int(rank) if rank is not None else None,
+                market_cap=to_float(cap),
+            )
+        )
+    return out
+
+
+def transform_markets_assets(coins: Sequence[MarketCoin]) -> pd.DataFrame:
+    """``assets`` rows (symbol, name) for the universe; sectors come from categories."""
+    return pd.DataFrame(
+        {
+            "asset_id": [c.asset_id for c in coins],
+            "symbol": [c.asset_id for c in coins],
+            "name": [c.name for c in coins],
+        }
+    )
+
+
+def transform_market_chart(
+    payload: Any, asset_id: str, url: str, *, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """``prices`` rows from a ``market_chart/range`` payload.
+
+    Parameters
+    ----------
+    payload
+        ``{"prices": [[ms, usd], ...], "market_caps": [...], "total_volumes": [...]}``.
+    asset_id
+        Upper-case symbol to store under.
+    start, end
+        Inclusive UTC dates to keep.
+
+    Returns
+    -------
+    DataFrame
+        ``asset_id, date, close, market_cap_usd, volume_usd`` for each day D
+        whose 00:00 UTC point on D+1 is present; empty when none is.
+    """
+    series = {}
+    for field, column in (
+        ("prices", "close"),
+        ("market_caps", "market_cap_usd"),
+        ("total_volumes", "volume_usd"),
+    ):
+        arr = require(payload, field, url=url, source="coingecko", what="market_chart/range")
+        if not isinstance(arr, list) or any(not isinstance(p, list) or len(p) < 2 for p in arr):
+            raise SourceError(
+                f"coingecko: {field!r} should be a list of [timestamp_ms, value] pairs.", url=url
+            )
+        ts = pd.to_datetime([p[0] for p in arr], unit="ms")
+        vals = pd.Series([to_float(p[1]) for p in arr], index=ts, dtype=float)
+        # Keep the first point of each day if it lies within the first hour
+        # (the 00:00 UTC daily stamp); later intraday points are partial days.
+        vals = vals[~vals.index.duplicated(keep="first")].sort_index()
+        day = vals.index.normalize()
+        first = ~pd.Index(day).duplicated(keep="first")
+        near_midnight = (vals.index - day) < pd.Timedelta(hours=1)
+        vals = vals[first & near_midnight]
+        vals.index = vals.index.normalize() - pd.Timedelta(days=1)
+        series[column] = vals
+    frame = pd.DataFrame(series)
+    frame = frame[(frame.index >= start) & (frame.index <= end)]
+    frame = frame[frame["close"].notna()]
+    frame.index.name = "date"
+    frame = frame.reset_index()
+    frame.insert(0, "asset_id", asset_id)
+    return frame
+
+
+class CoinGecko(Connector):
+    """CoinGecko connector.
+
+    Datasets: ``markets`` (universe -> ``assets``), ``history`` (daily
+    ``prices``: close, market cap, volume) and ``categories`` (sectors).
+
+    Parameters
+    ----------
+    top
+        Size of the universe read from ``/coins/markets`` (by market cap).
+    history_start
+        First date fetched when nothing is stored yet.
+    per_page
+        Coins per ``/coins/markets`` page (the API allows up to 250).
+    """
+
+    name = "coingecko"
+    datasets = ("markets", "history", "categories")
+    default_datasets = ("markets", "history", "categories")
+    licence = ATTRIBUTION
+
+    def __init__(
+        self,
+        *args: Any,
+        top: int = 100,
+        history_start: str = "2013-04-28",
+        per_page: int = 250,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.top = top
+        self.per_page = per_page
+        self.history_start = pd.Timestamp(history_start)
+        self._universe: list[MarketCoin] | None = None
+        if self.settings is not None:
+            self.client.add_secret(self.settings.coingecko_api_key)
+
+    # ------------------------------------------------------------------ query
+    @property
+    def plan(self) -> str:
+        """``public`` (no key), ``demo`` or ``pro``."""
+        if self.settings is None or not self.settings.coingecko_api_key:
+            return "public"
+        return self.settings.coingecko_plan
+
+    def rate_per_minute(self) -> float:
+        return {"public": 10.0, "demo": 30.0, "pro": 500.0}[self.plan]
+
+    @property
+    def base_url(self) -> str:
+        return PRO_URL if self.plan == "pro" else PUBLIC_URL
+
+    def _headers(self) -> dict[str, str]:
+        if self.plan == "public" or self.settings is None:
+            return {}
+        key = self.settings.coingecko_api_key or ""
+        header = "x-cg-pro-api-key" if self.plan == "pro" else "x-cg-demo-api-key"
+        return {header: key}
+
+    def _get(self, path: str, params: dict[str, Any]) -> tuple[Any, str]:
+        return self.client.get_json(
+            f"{self.base_url}{path}", source=self.name, params=params, headers=self._headers()
+        )
+
+    # ------------------------------------------------------------------ datasets
+    def universe(self, progress: ProgressCallback | None = None) -> list[MarketCoin]:
+        """The top coins by market cap, one per upper-case symbol (largest cap wins)."""
+        if self._universe is not None:
+            return self._universe
+        coins: list[MarketCoin] = []
+        per_page = min(self.per_page, 250, max(self.top, 1))
+        page = 1
+        while len(coins) < self.top:
+            payload, url = self._get(
+                "/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "order": "market_cap_desc",
+                    "per_page": per_page,
+                    "page": page,
+                },
+            )
+            batch = extract_markets(payload, url)
+            if not batch:
+                break
+            coins.extend(batch)
+            self._progress(progress, "markets", f"page {page}", len(coins), self.top)
+            if len(batch) < per_page:
+                break
+            page += 1
+        seen: set[str] = set()
+        unique = []
+        for c in coins[: self.top]:
+            if c.asset_id not in seen:
+                seen.add(c.asset_id)
+                unique.append(c)
+        self._universe = unique
+        return unique
+
+    def fetch_markets(
+        self,
+        store: Store,
+        result: FetchResult,
+        *,
+        since: pd.Timestamp | None,
+        assets: Sequence[str] | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        coins = self.universe(progress)
+        result.keys = len(coins)
+        frame = transform_markets_assets(coins)
+        self.write_batch(store, result, key="universe", tables={"assets": frame}, coalesce=True)
+
+    def fetch_history(
+        self,
+        store: Store,
+        result: FetchResult,
+        *,
+        since: pd.Timestamp | None,
+        assets: Sequence[str] | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        coins = self._selected(assets, result, progress)
+        end = self.today - pd.Timedelta(days=1)  # last complete UTC day
+        floor = None
+        if self.plan in ("public", "demo"):
+            floor = self.today - pd.Timedelta(days=FREE_HISTORY_DAYS - 1)
+        clamped: list[str] = []
+        for i, coin in enumerate(coins):
+            start = self.resume_point(
+                store,
+                "history",
+                coin.asset_id,
+                since=since,
+                default=self.history_start,
+                table="prices",
+                asset_id=coin.asset_id,
+            )
+            if floor is not None and start < floor:
+                clamped.append(coin.asset_id)
+                start = floor
+            if start > end:
+                self._progress(progress, "history", coin.asset_id, i + 1, len(coins), "up to date")
+                continue
+            # The point stamped 00:00 on D+1 closes day D; ask for > 90 days so
+            # CoinGecko answers with daily granularity.
+            to_ts = end + pd.Timedelta(days=1, hours=1)
+            from_ts = min(start + pd.Timedelta(days=1), to_ts - pd.Timedelta(days=92))
+            if floor is not None:
+                from_ts = max(from_ts, floor)
+            payload, url = self._get(
+                f"/coins/{coin.id}/market_chart/range",
+                {
+                    "vs_currency": "usd",
+                    "from": int(from_ts.timestamp()),
+                    "to": int(to_ts.timestamp()),
+                },
+            )
+            frame = transform_market_chart(payload, coin.asset_id, url, start=start, end=end)
+            result.keys += 1
+            if not frame.empty:
+                self.write_batch(
+                    store,
+                    result,
+                    key=coin.asset_id,
+                    tables={"prices": frame},
+                    cursor=frame["date"].max().date().isoformat(),
+                    coalesce=True,
+                )
+            self._progress(progress, "history", coin.asset_id, i + 1, len(coins))
+        if clamped:
+            result.warnings.append(
+                f"CoinGecko {self.plan} plan serves only the last {FREE_HISTORY_DAYS} days: "
+                f"history of {len(clamped)} asset(s) ({', '.join(clamped[:5])}"
+                f"{', ...' if len(clamped) > 5 else ''}) starts at {floor.date() if floor else ''}. "
+                "Set COINGECKO_API_KEY with COINGECKO_API_PLAN=pro for full history, or "
+                "import older prices from files."
+            )
+
+    def fetch_categories(
+        self,
+        store: Store,
+        result: FetchResult,
+        *,
+        since: pd.Timestamp | None,
+        assets: Sequence[str] | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        coins = self._selected(assets, result, progress)
+        by_id = {c.id: c for c in coins}
+        payload, url = self._get("/coins/categories/list", {})
+        if not isinstance(payload, list):
+            raise SourceError("coingecko: /coins/categories/list should return a list.", url=url)
+        known = {
+            str(require(r, "category_id", url=url, source=self.name, what="a category"))
+            for r in payload
+        }
+        missing = [cid for cid, _, _ in CATEGORY_SECTORS if cid not in known]
+        if missing:
+            result.warnings.append(
+                f"CoinGecko no longer lists categories {', '.join(missing)}; their coins keep "
+                "their stored sector."
+            )
+        assigned: dict[str, tuple[str, str | None]] = {}
+        todo = [entry for entry in CATEGORY_SECTORS if entry[0] in known]
+        for i, (cid, sector, sub) in enumerate(todo):
+            members, murl = self._get(
+                "/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "category": cid,
+                    "order": "market_cap_desc",
+                    "per_page": 250,
+                    "page": 1,
+                },
+            )
+            for coin in extract_markets(members, murl):
+                if coin.id in by_id and coin.id not in assigned:
+                    assigned[coin.id] = (sector, sub)
+            self._progress(progress, "categories", cid, i + 1, len(todo))
+        for cid, pair in SECTOR_OVERRIDES.items():
+            if cid in by_id:
+                assigned[cid] = pair
+        rows = [
+            {
+                "asset_id": by_id[cid].asset_id,
+                "symbol": by_id[cid].asset_id,
+                "name": by_id[cid].name,
+                "sector": sector,
+                "subsector": sub,
+                "is_stablecoin": sector == "stablecoin",
+            }
+            for cid, (sector, sub) in assigned.items()
+        ]
+        result.keys = len(rows)
+        if rows:
+            self.write_batch(
+                store, result, key="sectors", tables={"assets": pd.DataFrame(rows)}, coalesce=True
+            )
+
+    def _selected(
+        self, assets: Sequence[str] | None, result: FetchResult, progress: ProgressCallback | None
+    ) -> list[MarketCoin]:
+        coins = self.universe(progress)
+        if assets is None:
+            return coins
+        wanted = [a.upper() for a in assets]
+        have = {c.asset_id: c for c in coins}
+        absent = [a for a in wanted if a not in have]
+        if absent:
+            result.warnings.append(
+                f"{', '.join(absent)} not in CoinGecko's top {self.top} by market cap; skipped."
+            )
+        return [have[a] for a in wanted if a in have]

@@ -1,0 +1,298 @@
+"""Shared pieces of the file readers: options, results, the reader record, CSV reading.
+
+A reader turns one file into frames shaped like the store's tables. It never
+writes and never prints; :mod:`altseason.sources.files._import` validates and
+writes what it returns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from altseason.exceptions import FormatError, ValidationError
+from altseason.sources._validate import LINE_COL
+from altseason.store import Reject
+
+__all__ = [
+    "HEAD_BYTES",
+    "ReadOptions",
+    "ReadResult",
+    "Reader",
+    "base_asset",
+    "first_line",
+    "header_fields",
+    "read_csv_text",
+    "read_head",
+    "slugify",
+]
+
+HEAD_BYTES = 64 * 1024
+"""How much of a file detection looks at (decompressed for zstd)."""
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options a reader may need; every field has a documented default.
+
+    Attributes
+    ----------
+    snapshot_ts
+        UTC time of an option-chain snapshot; overrides the per-format
+        default (see each options reader).
+    asset
+        Asset / underlying for files that do not name it (ETF totals, a
+        ``date,funding_rate`` file, CryptoQuant exports). Upper-case id.
+    mapping
+        Generic CSV/Parquet import: ``{input column: store field}``; the key
+        ``"*"`` melts every unmapped column of a wide file into that field,
+        the column name filling the table's remaining key (asset, series, fund).
+    constants
+        Generic import: ``{store field: value}`` for every row.
+    table
+        Generic import: the target table when the mapping fits several.
+    today
+        The UTC day after which dates count as future (tests); default today.
+    """
+
+    snapshot_ts: pd.Timestamp | None = None
+    asset: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    table: str | None = None
+    today: pd.Timestamp | None = None
+
+
+@dataclass
+class ReadResult:
+    """What a reader got out of one file.
+
+    Attributes
+    ----------
+    tables
+        ``{table: frame}`` in store columns and units; frames may carry the
+        private ``_line`` / ``_error`` / ``_errcol`` columns of
+        :mod:`altseason.sources._validate`.
+    rejects
+        Rows the reader itself refused (rare: most problems are flagged).
+    notes
+        Human-readable facts about the import, e.g. "dropped 1 partial last day".
+    rows_read
+        Data rows in the file (lines or records), before any drop.
+    columns
+        ``{table: {field: input column}}`` so errors name the file's columns.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A built-in file format.
+
+    Attributes
+    ----------
+    name
+        Format id used by ``--format`` and in the provenance string.
+    description
+        One line for ``--help`` and error messages.
+    detect
+        ``detect(path, head) -> bool``: True when the file is in this format.
+        ``head`` is the first :data:`HEAD_BYTES` of the file as text
+        (decompressed for zstd, empty for Parquet). Rules look at the header
+        and content, the file name only to break ties the content cannot.
+    read
+        ``read(path, options) -> ReadResult``.
+    """
+
+    name: str
+    description: str
+    detect: Callable[[Path, str], bool]
+    read: Callable[[Path, ReadOptions], ReadResult]
+
+
+# ---------------------------------------------------------------------- heads
+def read_head(path: Path, n: int = HEAD_BYTES) -> str:
+    """The first ``n`` bytes of a file as text (zstd decompressed; Parquet gives "")."""
+    with path.open("rb") as fh:
+        raw = fh.read(n)
+    if raw.startswith(_ZSTD_MAGIC):
+        import zstandard
+
+        with path.open("rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as reader:
+            raw = reader.read(n)
+    elif raw.startswith(_PARQUET_MAGIC):
+        return ""
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def is_parquet(path: Path) -> bool:
+    """True when the file starts with the Parquet magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(4) == _PARQUET_MAGIC
+
+
+def first_line(head: str) -> str:
+    """The header line of a text head (without the line break)."""
+    return head.split("\n", 1)[0].rstrip("\r")
+
+
+def header_fields(head: str) -> list[str]:
+    """The comma-separated fields of the header line, stripped."""
+    line = first_line(head)
+    if not line:
+        return []
+    return [f.strip() for f in next(csv.reader([line]))]
+
+
+def head_rows(head: str, n: int = 50) -> list[list[str]]:
+    """Up to ``n`` complete data rows of a CSV head (the last, maybe cut, line is dropped)."""
+    lines = head.splitlines()[1:]
+    if not head.endswith("\n") and lines:
+        lines = lines[:-1]
+    return [r for r in csv.reader(lines[:n]) if r]
+
+
+# ---------------------------------------------------------------------- CSV
+def read_csv_text(
+    path: Path,
+    *,
+    required: Iterable[str] = (),
+    dtype_str: bool = False,
+) -> pd.DataFrame:
+    """Read a comma-separated file as text columns with a ``_line`` column.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8, optional BOM).
+    required
+        Columns the format needs; a missing one is a :class:`FormatError`.
+    dtype_str
+        Read every cell as text. By default pandas infers numbers; a column
+        holding any text stays text, so the parse helpers can flag the bad
+        cells, while a clean numeric column takes the fast path.
+
+    Returns
+    -------
+    DataFrame
+        One row per non-blank data line; ``_line`` is the 1-based line in the
+        file (header = 1). Duplicate header names get pandas' ``.1`` suffixes.
+
+    Raises
+    ------
+    ValidationError
+        Empty file, header without rows, a truncated last line, a line with
+        too many fields, or a wrong delimiter.
+    """
+    p = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read the file: {exc}", path=p) from exc
+    text = data.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        raise ValidationError(
+            "the file is empty; re-export it with a header line and data rows", path=p
+        )
+    header = first_line(text)
+    fields = next(csv.reader([header]))
+    if len(fields) == 1:
+        for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if delim in header:
+                raise ValidationError(
+                    f"the header is separated by {name}, not commas; re-export the file "
+                    "as comma-separated CSV",
+                    path=p,
+                    line=1,
+                )
+    lines = text.splitlines()
+    last_idx = max(i for i, ln in enumerate(lines) if ln.strip())
+    if last_idx == 0:
+        raise ValidationError(
+            "the file has a header but no data rows; re-export it with its data", path=p, line=2
+        )
+    last = next(csv.reader([lines[last_idx]]), [])
+    if not text.endswith(("\n", "\r")) and len(last) < len(fields):
+        raise ValidationError(
+            f"the last line has {len(last)} of the header's {len(fields)} fields: the file "
+            "looks truncated (it ends mid-row); download or export it again",
+            path=p,
+            line=last_idx + 1,
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str if dtype_str else None,
+            skip_blank_lines=False,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ValidationError(
+            f"malformed CSV: {exc}; every line needs the header's {len(fields)} fields",
+            path=p,
+            line=int(m.group(1)) if m else None,
+        ) from exc
+    frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
+    data_cols = [c for c in frame.columns if c != LINE_COL]
+    frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise FormatError(f"missing column(s) {missing}; the file has {data_cols}", path=p, line=1)
+    return frame
+
+
+# ---------------------------------------------------------------------- ids
+_QUOTES = ("USDT", "USDC", "FDUSD", "USD")
+_MULT_PREFIX = re.compile(r"^(10{3,})([A-Z].*)$")
+_MULT_SUFFIX = re.compile(r"^([A-Z][A-Z0-9]*?)(10{3,})$")
+
+
+def base_asset(pair: str) -> tuple[str, float]:
+    """Base asset id and contract multiplier of a venue pair name.
+
+    ``"BTCUSDT"`` -> ``("BTC", 1)``; ``"1000PEPEUSDT"`` -> ``("PEPE", 1000)``;
+    ``"SHIB1000USDT"`` -> ``("SHIB", 1000)``. Prices quoted per 1,000 tokens are
+    divided by the multiplier to give a per-token price. A dash or slash
+    separates base and quote when present (``"BTC-USD"``, ``"ETH/USD"``).
+    """
+    s = pair.strip().upper()
+    for sep in ("/", "-", "_"):
+        if sep in s:
+            s = s.split(sep, 1)[0]
+            break
+    else:
+        for q in _QUOTES:
+            if s.endswith(q) and len(s) > len(q):
+                s = s[: -len(q)]
+                break
+    mult = 1.0
+    m = _MULT_PREFIX.match(s) or None
+    if m:
+        mult, s = float(m.group(1)), m.group(2)
+    else:
+        m = _MULT_SUFFIX.match(s)
+        if m:
+            s, mult = m.group(1), float(m.group(2))
+    return s, mult
+
+
+def slugify(name: str) -> str:
+    """Lower-case ASCII slug of a name: ``"Terra Classic"`` -> ``"terra-classic"``."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+    return s or "unnamed"

@@ -1,0 +1,257 @@
+"""Narrative: wording pinned by golden files, hedging rules, "not available" statements."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from altseason.report import (
+    Finding,
+    FindingSet,
+    Provenance,
+    Ref,
+    breadth_word,
+    leadership,
+    narrative_markdown,
+    say,
+)
+from altseason.report._narrative import sentence_text
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("ALTSEASON_UPDATE_GOLDEN", "") == "1"
+
+PROV = Provenance(
+    "prices",
+    4500,
+    "2024-08-01",
+    "2025-06-30",
+    ("fixture",),
+    "2026-01-01 00:00:00",
+    "2026-01-01 00:00:00",
+)
+
+# (id, value, unit, window) of a market where small caps lead.
+SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
+    ("divergence.altseason_index", 0.78, "percent", "90d"),
+    ("divergence.altseason_regime", "altseason", "text", "90d"),
+    ("divergence.rs_small_btc_change", 0.214, "return", "90d"),
+    ("divergence.rs_small_btc_z", 1.8, "zscore", "365d"),
+    ("divergence.btc_return", -0.052, "return", "90d"),
+    ("divergence.eth_return", 0.031, "return", "90d"),
+    ("divergence.small_return", 0.151, "return", "90d"),
+    ("divergence.breadth_50d", 0.71, "percent", None),
+    ("divergence.breadth_200d", 0.64, "percent", None),
+    ("divergence.dominance", 0.512, "percent", None),
+    ("divergence.dominance_change", -0.034, "pp", "90d"),
+    ("divergence.dispersion", 0.182, "percent", "30d"),
+    ("sectors.best", "AI", "text", "90d"),
+    ("sectors.best_return", 0.42, "return", "90d"),
+    ("sectors.worst", "Exchange tokens", "text", "90d"),
+    ("sectors.worst_return", -0.08, "return", "90d"),
+    ("sectors.spread", 0.50, "pp", "90d"),
+    ("sectors.top_mover_1", "FET", "text", "90d"),
+    ("sectors.top_mover_1_return", 1.35, "return", "90d"),
+    ("sectors.bottom_mover_1", "BNB", "text", "90d"),
+    ("sectors.bottom_mover_1_return", -0.21, "return", "90d"),
+    ("cross_asset.btc_return", -0.052, "return", "90d"),
+    ("cross_asset.gold_return", 0.064, "return", "90d"),
+    ("cross_asset.silver_return", 0.081, "return", "90d"),
+    ("cross_asset.spx_return", 0.022, "return", "90d"),
+    ("cross_asset.btc_spx_corr", 0.34, "ratio", "90d"),
+    ("cross_asset.btc_gold_corr", 0.05, "ratio", "90d"),
+    ("flows.net_flow", -1.25e9, "flow", "30d"),
+    ("flows.cumulative_flow", 5.41e10, "flow", None),
+    ("flows.last_flow", 2.3e8, "flow", "1d"),
+    ("flows.last_flow_date", "2025-06-27", "date", None),
+    ("flows.cost_basis", 84_200.0, "price", None),
+    ("flows.btc_price", 91_500.0, "price", None),
+    ("flows.holder_pnl", 0.0867, "return", None),
+    ("derivatives.snapshot", "2025-06-30", "date", None),
+    ("derivatives.spot", 91_500.0, "price", None),
+    ("derivatives.call_wall", 110_000.0, "price", None),
+    ("derivatives.put_zone_low", 80_000.0, "price", None),
+    ("derivatives.put_zone_high", 85_000.0, "price", None),
+    ("derivatives.max_pain", 95_000.0, "price", None),
+    ("derivatives.put_call_oi", 0.62, "ratio", None),
+    ("derivatives.rr_25d", -0.021, "pp", None),
+    ("derivatives.atm_iv", 0.48, "percent", None),
+    ("derivatives.funding_rate", 0.0003, "rate", "1d"),
+    ("onchain.price", 91_500.0, "price", None),
+    ("onchain.realized_price", 47_300.0, "price", None),
+    ("onchain.mvrv", 1.93, "ratio", None),
+    ("onchain.price_vs_realized", 0.934, "return", None),
+    ("onchain.ma_200w", 52_100.0, "price", None),
+    ("onchain.price_vs_200w", 0.756, "return", None),
+    ("macro.m2_yoy", 0.041, "return", "365d"),
+    ("macro.net_liquidity", 5.8e12, "usd", None),
+    ("macro.net_liquidity_change", 1.2e11, "flow", "90d"),
+    ("macro.btc_m2_ratio", 0.083, "percent", None),
+    ("sentiment.fear_greed", 71.0, "number", "1d"),
+    ("sentiment.fear_greed_label", "greed", "text", None),
+    ("sentiment.fear_greed_avg_30d", 64.5, "number", "30d"),
+    ("sentiment.capitulation", 0.08, "ratio", None),
+    ("correlation.avg_30d", 0.44, "ratio", "30d"),
+    ("correlation.avg_90d", 0.52, "ratio", "90d"),
+    ("correlation.regime", "decoupling", "text", "30d"),
+    ("correlation.level", "moderate", "text", "30d"),
+    ("correlation.small_beta", 1.35, "ratio", "90d"),
+    ("strategy.name", "rotation", "text", None),
+    ("strategy.weight_majors", 0.35, "percent", None),
+    ("strategy.weight_alts", 0.55, "percent", None),
+    ("strategy.weight_cash", 0.10, "percent", None),
+    ("strategy.top_holding", "ETH", "text", None),
+    ("strategy.top_weight", 0.2, "percent", None),
+    ("strategy.cagr", 0.31, "return", "2021-01-01..2025-06-30"),
+    ("strategy.sharpe", 1.12, "ratio", None),
+    ("strategy.max_drawdown", -0.38, "return", None),
+    ("strategy.benchmark", "BTC buy-and-hold", "text", None),
+    ("strategy.benchmark_cagr", 0.27, "return", None),
+    ("strategy.benchmark_max_drawdown", -0.55, "return", None),
+    ("events.count", 14.0, "count", None),
+    ("events.latest_title", "SEC approves spot ETH ETFs", "text", None),
+    ("events.latest_date", "2025-05-23", "date", None),
+    ("events.car_mean", 0.043, "return", "[0, +20] days"),
+    ("events.car_t", 1.4, "number", "[0, +20] days"),
+    ("risks.btc_drawdown", -0.16, "return", None),
+    ("risks.small_drawdown", -0.41, "return", None),
+    ("risks.btc_vol_30d", 0.46, "percent", "30d"),
+    ("coverage.prices.rows", 4500.0, "count", None),
+    ("coverage.prices.start", "2024-08-01", "date", None),
+    ("coverage.prices.end", "2025-06-30", "date", None),
+    ("coverage.prices.stale_days", 0.0, "days", None),
+    ("coverage.etf_flows.rows", 640.0, "count", None),
+    ("coverage.etf_flows.start", "2024-01-11", "date", None),
+    ("coverage.etf_flows.end", "2025-06-27", "date", None),
+    ("coverage.etf_flows.stale_days", 3.0, "days", None),
+    ("coverage.options.rows", 676.0, "count", None),
+    ("coverage.options.start", "2025-05-01", "date", None),
+    ("coverage.options.end", "2025-05-01", "date", None),
+    ("coverage.options.stale_days", 60.0, "days", None),
+    ("changes.previous_asof", "2025-06-23", "date", None),
+    ("changes.count", 2.0, "count", None),
+    ("changes.prev.divergence.altseason_index", 0.66, "percent", None),
+    ("changes.prev.sectors.best", "DeFi", "text", None),
+]
+
+
+def findings(rows: list[tuple[str, object, str, str | None]] = SMALL_CAPS_LEAD) -> FindingSet:
+    fs = FindingSet()
+    for fid, value, unit, window in rows:
+        label = fid.split(".", 1)[1].replace("_", " ")
+        fs.add(
+            Finding.of(
+                fid,
+                label,
+                value,
+                unit,
+                asof="2025-06-30",
+                window=window,  # type: ignore[arg-type]
+                provenance=[PROV],
+            )
+        )
+    return fs
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"golden file {path} was missing and has been written; rerun the test")
+    assert text == path.read_text(encoding="utf-8"), (
+        f"narrative differs from {path}; if the change is intended rerun with "
+        "ALTSEASON_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def test_golden_small_caps_lead() -> None:
+    check_golden("small_caps_lead.md", narrative_markdown(findings()))
+
+
+def test_golden_majors_lead_with_missing_data() -> None:
+    rows = [r for r in SMALL_CAPS_LEAD if not r[0].startswith(("derivatives.", "flows."))]
+    swap = {
+        "divergence.altseason_index": 0.18,
+        "divergence.altseason_regime": "bitcoin season",
+        "divergence.rs_small_btc_change": -0.163,
+        "divergence.breadth_50d": 0.28,
+        "divergence.breadth_200d": 0.22,
+        "correlation.level": "high",
+        "correlation.avg_30d": 0.81,
+    }
+    rows = [(fid, swap.get(fid, v), u, w) for fid, v, u, w in rows]
+    fs = findings(rows)
+    fs.add(
+        Finding.unavailable(
+            "flows.net_flow", "Net ETF flow", "no ETF flows in the store", unit="flow"
+        )
+    )
+    fs.add(
+        Finding.unavailable(
+            "derivatives.call_wall", "Call wall", "no options snapshots in the store", unit="price"
+        )
+    )
+    check_golden("majors_lead_missing_data.md", narrative_markdown(fs))
+
+
+def test_sentence_is_replaced_when_its_finding_is_unavailable() -> None:
+    fs = findings()
+    text = narrative_markdown(fs, sections=["onchain"])
+    assert "MVRV is [1.93](#f-onchain.mvrv)" in text
+    fs.add(
+        Finding.unavailable("onchain.mvrv", "BTC MVRV", "no BTC MVRV in the store", unit="ratio")
+    )
+    text2 = narrative_markdown(fs, sections=["onchain"])
+    assert "1.93" not in text2
+    assert "MVRV is" not in text2
+    assert "*Not available: BTC MVRV (no BTC MVRV in the store).*" in text2
+    # the summary drops its MVRV sentence instead of guessing
+    assert "MVRV stands at" not in text2
+
+
+def test_say_links_every_number_to_its_finding() -> None:
+    fs = findings()
+    s = say(
+        fs, "Index [[divergence.altseason_index]], change [[divergence.rs_small_btc_change|abs]]."
+    )
+    refs = s.refs
+    assert refs == [
+        Ref("divergence.altseason_index", "78%"),
+        Ref("divergence.rs_small_btc_change", "21.4%"),
+    ]
+    assert sentence_text(s) == "Index 78%, change 21.4%."
+    missing = say(fs, "X [[nothing.here]].", what="the thing")
+    assert missing.missing
+    assert sentence_text(missing) == "Not available: the thing (not computed in this report)."
+
+
+@pytest.mark.parametrize(
+    ("rs", "idx", "expected"),
+    [
+        (0.1, 0.8, "small caps lead"),
+        (-0.1, 0.2, "majors lead"),
+        (0.1, 0.3, "mixed"),
+        (-0.1, 0.7, "mixed"),
+        (0.1, 0.5, "mixed"),
+        (None, 0.7, "unknown"),
+    ],
+)
+def test_leadership_needs_both_measures_to_agree(
+    rs: float | None, idx: float, expected: str
+) -> None:
+    assert leadership(rs, idx) == expected
+
+
+def test_broad_only_when_breadth_says_so() -> None:
+    assert breadth_word(0.6) == "broad"
+    assert breadth_word(0.59) == "moderate"
+    assert breadth_word(0.4) == "narrow"
+    assert breadth_word(None) == "unknown"
+    fs = findings()
+    fs.add(replace(fs.get("divergence.breadth_50d"), value=0.5))
+    text = narrative_markdown(fs, sections=["divergence"])
+    assert "Participation is broad" not in text
+    assert "Participation is moderate" in text

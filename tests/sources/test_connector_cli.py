@@ -1,0 +1,128 @@
+"""``altseason fetch`` and ``altseason snapshot options`` through the CLI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from connector_support import Counting, make_client, router
+from typer.testing import CliRunner
+
+import altseason.cli._fetch as cli_fetch
+import altseason.cli._register  # noqa: F401
+from altseason.cli import app, main
+from altseason.config import Settings
+from altseason.store import Store
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    handler = Counting(router)
+    monkeypatch.setattr(cli_fetch, "client_factory", lambda s: make_client(handler, settings=s))
+    return handler
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["altseason", *args])
+    try:
+        main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_fetch_help_documents_keys_limits_and_licences() -> None:
+    result = CliRunner().invoke(app, ["fetch", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for needle in (
+        "COINGECKO_API_KEY",
+        "COINGECKO_API_PLAN",
+        "COINMETRICS_API_KEY",
+        "FRED_API_KEY",
+        "ALTSEASON_USER_AGENT",
+        "CC BY-NC 4.0",
+        "Data provided by CoinGecko",
+        "365 days",
+        "Retry-After",
+        "Farside",
+        "FRED",
+        "--since",
+        "--assets",
+        "binance:klines",
+        "30/min",
+    ):
+        assert needle in text, needle
+
+
+def test_snapshot_help_has_cron_line() -> None:
+    result = CliRunner().invoke(app, ["snapshot", "options", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "0 * * * * altseason snapshot options" in result.output
+
+
+def test_fetch_writes_and_summarises(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = _main(monkeypatch, "fetch", "alternative_me", "lbma", "--since", "2024-01-01")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "alternative_me" in out and "lbma" in out
+    with Store(home / "altseason.duckdb", read_only=True) as store:
+        assert store.count("sentiment") == 10 and store.count("macro") == 12
+
+
+def test_snapshot_options(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = _main(monkeypatch, "snapshot", "options", "--currency", "BTC")
+    assert code == 0
+    assert "archived 6 option rows for BTC" in capsys.readouterr().out
+    with Store(home / "altseason.duckdb", read_only=True) as store:
+        assert store.count("options") == 6
+
+
+def test_failure_is_one_line_and_nonzero(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = Counting(router, fail=99, failure=lambda r: httpx.Response(451))
+    monkeypatch.setattr(cli_fetch, "client_factory", lambda s: make_client(handler, settings=s))
+    code = _main(monkeypatch, "fetch", "binance", "--assets", "BTC")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "error:" in err and "451" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 3  # one message (soft-wrapped at most)
+
+
+def test_bad_arguments_fail_cleanly(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _main(monkeypatch, "fetch", "nosuchsource") == 1
+    assert "unknown source" in capsys.readouterr().err
+    assert _main(monkeypatch, "fetch", "fng", "--since", "yesterday") == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert served.requests == []
+
+
+def test_settings_keys_reach_client(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Settings] = []
+
+    def factory(s: Settings) -> object:
+        seen.append(s)
+        return make_client(Counting(router), settings=s)
+
+    monkeypatch.setattr(cli_fetch, "client_factory", factory)
+    monkeypatch.setenv("FRED_API_KEY", "k-123")
+    assert _main(monkeypatch, "fetch", "fred", "--series", "M2SL") == 0
+    assert seen and seen[0].fred_api_key == "k-123"

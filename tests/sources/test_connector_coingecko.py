@@ -1,0 +1,158 @@
+"""CoinGecko: universe paging, daily history, sectors, plans, drift and resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+from connector_support import (
+    Counting,
+    Interrupted,
+    coingecko_handler,
+    load,
+    make_client,
+    now,
+    ok_batches,
+    rows,
+    settings,
+)
+
+from altseason.exceptions import SourceError
+from altseason.sources import fetch
+from altseason.sources.coingecko import CoinGecko, transform_market_chart
+from altseason.store import Store
+
+
+def _cg(store: Store, handler: Counting, datasets: str = "history", **kw: Any) -> list[Any]:
+    conn = CoinGecko(make_client(handler), kw.pop("settings", None), now=now, top=kw.pop("top", 7))
+    return conn.fetch(store, datasets=datasets.split(","), **kw)
+
+
+def test_history_values_and_date_convention(store: Store) -> None:
+    [res] = _cg(store, Counting(coingecko_handler), assets=["BTC", "ETH"])
+    chart = load("coingecko", "market_chart_bitcoin.json")
+    btc = rows(store, "prices", asset_id="BTC")
+    # Independent: the point stamped 00:00 UTC on D+1 is the close of day D;
+    # the intraday point of the running day is dropped.
+    expected = {
+        pd.Timestamp(ts, unit="ms").normalize() - pd.Timedelta(days=1): v
+        for ts, v in chart["prices"]
+        if pd.Timestamp(ts, unit="ms") == pd.Timestamp(ts, unit="ms").normalize()
+    }
+    assert dict(zip(btc["date"], btc["close"], strict=True)) == expected
+    caps = dict(chart["market_caps"])
+    assert btc["market_cap_usd"].tolist() == [
+        caps[int((d + pd.Timedelta(days=1)).timestamp() * 1000)] for d in btc["date"]
+    ]
+    # Same days and closes as the Binance klines these values came from.
+    klines = load("binance", "klines_BTCUSDT.json")
+    assert btc["close"].tolist() == [float(k[4]) for k in klines]
+    assert res.warnings and "365 days" in res.warnings[0]  # public plan clamps history
+
+
+def test_request_spans_more_than_90_days_for_daily_granularity(store: Store) -> None:
+    handler = Counting(coingecko_handler)
+    _cg(store, handler, assets=["BTC"], since="2024-01-05")
+    [req] = [r for r in handler.requests if "market_chart" in r.url.path]
+    span = int(req.url.params["to"]) - int(req.url.params["from"])
+    assert span > 90 * 86400
+    assert rows(store, "prices")["date"].min() == pd.Timestamp("2024-01-05")
+
+
+def test_markets_paging(store: Store) -> None:
+    handler = Counting(coingecko_handler)
+    conn = CoinGecko(make_client(handler), now=now, top=5, per_page=2)
+    [res] = conn.fetch(store, datasets=["markets"])
+    pages = [int(r.url.params["page"]) for r in handler.requests]
+    assert pages == [1, 2, 3]
+    assert all(r.url.params["per_page"] == "2" for r in handler.requests)
+    assert rows(store, "assets")["asset_id"].tolist() == ["BNB", "BTC", "ETH", "SOL", "USDT"]
+    assert res.batches == 1
+
+
+def test_universe_stops_at_last_page(store: Store) -> None:
+    handler = Counting(coingecko_handler)
+    conn = CoinGecko(make_client(handler), now=now, top=300)
+    coins = conn.universe()
+    assert [int(r.url.params["page"]) for r in handler.requests] == [1]  # 7 < 250: last page
+    assert [c.rank for c in coins] == list(range(1, 8))
+
+
+def test_sectors_from_categories(store: Store) -> None:
+    _cg(store, Counting(coingecko_handler), datasets="markets,categories")
+    assets = rows(store, "assets").set_index("asset_id")
+    assert assets.loc["USDT", "sector"] == "stablecoin" and assets.loc["USDT", "is_stablecoin"]
+    assert assets.loc["BNB", "sector"] == "exchange"  # exchange outranks layer-1
+    assert assets.loc["DOGE", "sector"] == "culture" and assets.loc["DOGE", "subsector"] == "memes"
+    assert assets.loc["LINK", "sector"] == "infrastructure"
+    assert assets.loc["BTC", "sector"] == "currency"  # override of layer-1
+    assert assets.loc["ETH", "sector"] == "smart_contract_l1"
+    assert not assets.loc["ETH", "is_stablecoin"]
+    # Markets again keeps the sectors (coalesced, not erased).
+    _cg(store, Counting(coingecko_handler), datasets="markets")
+    assert rows(store, "assets").set_index("asset_id").loc["DOGE", "sector"] == "culture"
+
+
+@pytest.mark.parametrize(
+    ("plan", "host", "header"),
+    [
+        ("demo", "api.coingecko.com", "x-cg-demo-api-key"),
+        ("pro", "pro-api.coingecko.com", "x-cg-pro-api-key"),
+    ],
+)
+def test_keys_and_hosts(store: Store, tmp_path: Path, plan: str, host: str, header: str) -> None:
+    handler = Counting(coingecko_handler)
+    s = settings(tmp_path, coingecko_api_key="CG-secret", coingecko_plan=plan)
+    [res] = _cg(store, handler, settings=s, assets=["BTC"])
+    assert {r.url.host for r in handler.requests} == {host}
+    assert all(r.headers[header] == "CG-secret" for r in handler.requests)
+    assert all("CG-secret" not in str(r.url) for r in handler.requests)
+    assert bool(res.warnings) is (plan == "demo")
+
+
+def test_schema_drift_names_field_and_url(store: Store) -> None:
+    def drifted(request: httpx.Request) -> httpx.Response:
+        if "market_chart" in request.url.path:
+            body = coingecko_handler(request).json()
+            body["price"] = body.pop("prices")
+            return httpx.Response(200, json=body)
+        return coingecko_handler(request)
+
+    with pytest.raises(SourceError, match="'prices'") as info:
+        _cg(store, Counting(drifted), assets=["BTC"])
+    assert "/coins/bitcoin/market_chart/range" in (info.value.url or "")
+    with pytest.raises(SourceError, match="timestamp_ms"):
+        transform_market_chart(
+            {"prices": [[1]], "market_caps": [], "total_volumes": []},
+            "X",
+            "u",
+            start=pd.Timestamp(0),
+            end=pd.Timestamp(0),
+        )
+
+
+def test_interruption_then_resume(tmp_path: Path) -> None:
+    with Store(tmp_path / "full.duckdb") as full:
+        _cg(full, Counting(coingecko_handler), assets=["BTC", "ETH"])
+        expected = rows(full, "prices")
+    with Store(tmp_path / "s.duckdb") as store:
+        # Request 1 is the universe, 2 is BTC's history; the crash hits ETH's.
+        with pytest.raises(Interrupted):
+            _cg(store, Counting(coingecko_handler, stop_after=2), assets=["BTC", "ETH"])
+        assert ok_batches(store, "coingecko") == 1
+        assert store.read_cursor("coingecko", "history", "BTC") == "2024-01-10"
+        assert store.read_cursor("coingecko", "history", "ETH") is None
+        resumed = Counting(coingecko_handler)
+        _cg(store, resumed, assets=["BTC", "ETH"])
+        charts = [r.url.path for r in resumed.requests if "market_chart" in r.url.path]
+        assert charts == ["/api/v3/coins/ethereum/market_chart/range"]  # BTC is up to date
+        pd.testing.assert_frame_equal(rows(store, "prices"), expected)
+
+
+def test_fetch_entry_point_runs_default_datasets(store: Store) -> None:
+    res = fetch(store, ["coingecko"], client=make_client(Counting(coingecko_handler)), now=now)
+    assert [r.dataset for r in res] == ["markets", "history", "categories"]
+    assert store.count("prices") == 20 and store.count("assets") == 7

@@ -1,0 +1,114 @@
+"""Coin Metrics asset-metrics: values, realized cap, next_page_url paging, drift, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from connector_support import (
+    Counting,
+    Interrupted,
+    coinmetrics_handler,
+    load,
+    make_client,
+    now,
+    ok_batches,
+    rows,
+    settings,
+)
+
+from altseason.exceptions import SourceError
+from altseason.sources.coinmetrics import CoinMetrics
+from altseason.store import Store
+
+
+def _cm(store: Store, handler: Counting, page_size: int = 1000, **kw: object) -> None:
+    s = kw.pop("settings", None)
+    CoinMetrics(make_client(handler), s, now=now, page_size=page_size).fetch(  # type: ignore[arg-type]
+        store,
+        assets=["BTC"],
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_values_and_realized_cap(store: Store) -> None:
+    _cm(store, Counting(coinmetrics_handler))
+    got = rows(store, "onchain").pivot(index="date", columns="metric", values="value")
+    raw = pd.DataFrame(load("coinmetrics", "asset_metrics_btc.json")["data"])
+    raw.index = pd.to_datetime(raw["time"].str[:10])
+    cap = raw["CapMrktCurUSD"].astype(float)
+    mvrv = raw["CapMVRVCur"].astype(float)
+    supply = raw["SplyCur"].astype(float)
+    np.testing.assert_allclose(got["market_cap_usd"], cap)
+    np.testing.assert_allclose(got["realized_cap_usd"], cap / mvrv)
+    np.testing.assert_allclose(got["realized_price_usd"], cap / mvrv / supply)
+    np.testing.assert_allclose(got["mvrv"], mvrv)
+    np.testing.assert_allclose(got["price_usd"], raw["PriceUSD"].astype(float))
+    # realized price = price / mvrv up to the supply used in market cap
+    np.testing.assert_allclose(got["realized_price_usd"], got["price_usd"] / got["mvrv"], rtol=1e-6)
+
+
+def test_next_page_url_paging(store: Store) -> None:
+    handler = Counting(coinmetrics_handler)
+    _cm(store, handler, page_size=3)
+    assert len(handler.requests) == 3  # 7 days in pages of 3
+    assert "next_page_token" not in handler.requests[0].url.params
+    assert handler.requests[1].url.params["next_page_token"] == "3"
+    assert len(rows(store, "onchain")["date"].unique()) == 7
+    assert ok_batches(store, "coinmetrics") == 3
+
+
+def test_key_switches_host_and_is_scrubbed(store: Store, tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            401, json={"error": {"type": "unauthorized", "message": f"bad {request.url}"}}
+        )
+
+    handler = Counting(refuse)
+    with pytest.raises(SourceError) as info:
+        _cm(store, handler, settings=settings(tmp_path, coinmetrics_api_key="cm-SECRET"))
+    assert handler.requests[0].url.host == "api.coinmetrics.io"
+    assert handler.requests[0].url.params["api_key"] == "cm-SECRET"
+    assert "cm-SECRET" not in str(info.value)
+
+
+def test_schema_drift(store: Store) -> None:
+    def drifted(request: httpx.Request) -> httpx.Response:
+        body = coinmetrics_handler(request).json()
+        for r in body["data"]:
+            r["timestamp"] = r.pop("time")
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(SourceError, match="'time'") as info:
+        _cm(store, Counting(drifted))
+    assert "community-api.coinmetrics.io/v4/timeseries/asset-metrics" in (info.value.url or "")
+
+    def renamed(request: httpx.Request) -> httpx.Response:
+        body = coinmetrics_handler(request).json()
+        body["data"] = [
+            {"asset": r["asset"], "time": r["time"], "PriceUsd": r["PriceUSD"]}
+            for r in body["data"]
+        ]
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(SourceError, match="CapMVRVCur"):
+        _cm(store, Counting(renamed))
+
+
+def test_interruption_then_resume(tmp_path: Path) -> None:
+    with Store(tmp_path / "full.duckdb") as full:
+        _cm(full, Counting(coinmetrics_handler), page_size=3)
+        expected = rows(full, "onchain")
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(Interrupted):
+            _cm(store, Counting(coinmetrics_handler, stop_after=2), page_size=3)
+        assert ok_batches(store, "coinmetrics") == 2
+        assert store.read_cursor("coinmetrics", "asset_metrics", "BTC") == "2024-01-06"
+        resumed = Counting(coinmetrics_handler)
+        _cm(store, resumed, page_size=3)
+        assert resumed.requests[0].url.params["start_time"] == "2024-01-07"
+        assert len(resumed.requests) == 1
+        pd.testing.assert_frame_equal(rows(store, "onchain"), expected)
