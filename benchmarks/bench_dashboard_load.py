@@ -88,10 +88,14 @@ async def _run(base: str, clients: int, seconds: float) -> tuple[list[float], li
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--store", type=Path, default=None, help="store to serve (default: a fresh demo store)")
+    ap.add_argument(
+        "--store", type=Path, default=None, help="store to serve (default: a fresh demo store)"
+    )
     args = ap.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.seconds <= 600:
         ap.error("clients must be 1-200 and seconds 1-600")
@@ -102,13 +106,27 @@ def main() -> int:
         print(f"seeding the simulated demo market into {store} …", flush=True)
         subprocess.run(
             [sys.executable, "-m", "altseason", "--store", str(store), "demo"],
-            check=True, env=env, stdout=subprocess.DEVNULL,
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
         )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "altseason", "--store", str(store), "serve", "--host", HOST,
-         "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "altseason",
+            "--store",
+            str(store),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://{HOST}:{port}"
     try:
@@ -135,13 +153,17 @@ def main() -> int:
         server.wait(timeout=30)
         tmp.cleanup()
     n = len(latencies) + len(errors)
-    print(f"clients: {args.clients}  duration: {elapsed:.1f} s  requests: {n}  "
-          f"throughput: {n / elapsed:.0f} req/s")
+    print(
+        f"clients: {args.clients}  duration: {elapsed:.1f} s  requests: {n}  "
+        f"throughput: {n / elapsed:.0f} req/s"
+    )
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     ms = [x * 1000 for x in latencies]
-    print(f"latency ms: p50 {_percentile(ms, 50):.1f}  p90 {_percentile(ms, 90):.1f}  "
-          f"p99 {_percentile(ms, 99):.1f}  max {max(ms) if ms else float('nan'):.1f}  "
-          f"mean {statistics.fmean(ms) if ms else float('nan'):.1f}")
+    print(
+        f"latency ms: p50 {_percentile(ms, 50):.1f}  p90 {_percentile(ms, 90):.1f}  "
+        f"p99 {_percentile(ms, 99):.1f}  max {max(ms) if ms else float('nan'):.1f}  "
+        f"mean {statistics.fmean(ms) if ms else float('nan'):.1f}"
+    )
     return 0 if not errors else 1
 
 

@@ -193,3 +193,34 @@ def test_not_a_duckdb_file(tmp_path: Path) -> None:
     path.write_text("this is not a database")
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(path)
+
+
+def test_migration_from_v1_makes_funding_rate_nullable(tmp_path: Path) -> None:
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute("INSERT INTO schema_meta VALUES ('schema_version', '1')")
+    con.execute(
+        "CREATE TABLE funding (ts TIMESTAMP NOT NULL, venue VARCHAR NOT NULL, instrument VARCHAR "
+        "NOT NULL, asset_id VARCHAR NOT NULL, rate DOUBLE NOT NULL, interval_hours DOUBLE NOT NULL, "
+        "open_interest_usd DOUBLE, source VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, "
+        "PRIMARY KEY (ts, venue, instrument))"
+    )
+    con.execute(
+        "INSERT INTO funding VALUES ('2024-01-01', 'binance', 'BTCUSDT', 'BTC', 0.0001, 8, NULL, "
+        "'x', '2024-01-02')"
+    )
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 2
+        oi = pd.DataFrame(
+            {
+                "ts": pd.to_datetime(["2024-01-02"]),
+                "venue": ["coinalyze"],
+                "instrument": ["BTC"],
+                "asset_id": ["BTC"],
+                "open_interest_usd": [1e10],
+            }
+        )
+        s.ingest(dataset="oi", source="t", tables={"funding": oi})
+        assert s.count("funding") == 2

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 __all__ = ["DATA_TABLES", "SCHEMA_VERSION", "TABLES", "Column", "TableSpec"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -144,9 +144,15 @@ TABLES: dict[str, TableSpec] = {
             Column("venue", "VARCHAR", False),
             Column("instrument", "VARCHAR", False),
             Column("asset_id", "VARCHAR", False),
-            Column("rate", "DOUBLE", doc="funding rate per interval, decimal; NULL on rows "
-                   "that only carry open interest"),
-            Column("interval_hours", "DOUBLE", doc="hours the rate covers (8, or 24 for a daily sum)"),
+            Column(
+                "rate",
+                "DOUBLE",
+                doc="funding rate per interval, decimal; NULL on rows "
+                "that only carry open interest",
+            ),
+            Column(
+                "interval_hours", "DOUBLE", doc="hours the rate covers (8, or 24 for a daily sum)"
+            ),
             Column("open_interest_usd", "DOUBLE", doc="perp open interest in USD, when known"),
         ],
         date_column="ts",

@@ -38,7 +38,13 @@ __all__ = ["IngestResult", "Reject", "Store", "TableStatus", "open_store", "utcn
 PRICE_FIELDS = ("open", "high", "low", "close", "volume_usd", "market_cap_usd")
 
 # Migrations from version N to N+1. Version 1 is the initial schema.
-_MIGRATIONS: dict[int, list[str]] = {}
+_MIGRATIONS: dict[int, list[str]] = {
+    # v2: funding rows may carry only open interest (no rate).
+    1: [
+        "ALTER TABLE funding ALTER COLUMN rate DROP NOT NULL",
+        "ALTER TABLE funding ALTER COLUMN interval_hours DROP NOT NULL",
+    ],
+}
 
 
 def utcnow() -> dt.datetime:
@@ -91,6 +97,12 @@ class TableStatus:
             return None
         ref = pd.Timestamp(asof or utcnow().date())
         return int((ref.normalize() - pd.Timestamp(self.end).normalize()).days)
+
+
+def _one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of a query, fetching the whole result so nothing stays pending."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -175,9 +187,9 @@ class Store:
     def schema_version(self) -> int | None:
         """The schema version recorded in the file, or None for an empty file."""
         try:
-            row = self._con.execute(
-                "SELECT value FROM schema_meta WHERE key = 'schema_version'"
-            ).fetchone()
+            row = _one(
+                self._con.execute("SELECT value FROM schema_meta WHERE key = 'schema_version'")
+            )
         except duckdb.CatalogException:
             return None
         return int(row[0]) if row else None
@@ -462,7 +474,7 @@ class Store:
             f"WHERE t.{first_key} IS NULL OR {differs}",
             [now],
         )
-        n = con.execute("SELECT count(*) FROM _changed").fetchone()
+        n = _one(con.execute("SELECT count(*) FROM _changed"))
         written = int(n[0]) if n else 0
         if written:
             con.execute(
@@ -654,16 +666,18 @@ class Store:
 
     def read_cursor(self, source: str, dataset: str, key: str) -> str | None:
         """The committed fetch cursor for ``(source, dataset, key)``, if any."""
-        row = self._con.execute(
-            "SELECT cursor FROM fetch_state WHERE source = ? AND dataset = ? AND key = ?",
-            [source, dataset, key],
-        ).fetchone()
+        row = _one(
+            self._con.execute(
+                "SELECT cursor FROM fetch_state WHERE source = ? AND dataset = ? AND key = ?",
+                [source, dataset, key],
+            )
+        )
         return str(row[0]) if row else None
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
         name = table if table in TABLES else self._bookkeeping(table)
-        row = self._con.execute(f"SELECT count(*) FROM {name}").fetchone()
+        row = _one(self._con.execute(f"SELECT count(*) FROM {name}"))
         return int(row[0]) if row else 0
 
     def is_empty(self) -> bool:
@@ -697,7 +711,7 @@ class Store:
             parts.append(f"min({date_col})" if date_col else "NULL")
             parts.append(f"max({date_col})" if date_col else "NULL")
             parts.append("max(ingested_at)")
-            row = self._con.execute(f"SELECT {', '.join(parts)} FROM {name}").fetchone()
+            row = _one(self._con.execute(f"SELECT {', '.join(parts)} FROM {name}"))
             assert row is not None
             sources = tuple(
                 r[0]

@@ -24,7 +24,7 @@ def divergence_analysis(ctx: ReportContext) -> object:
     """The report's :class:`DivergenceAnalysis` (cached on the context)."""
     key = ("divergence",)
     if key not in ctx._cache:
-        from altseason.analytics._divergence import DivergenceAnalysis
+        from altseason.analytics import DivergenceAnalysis
 
         close, mcap, sectors = market_panels(ctx)
         ctx._cache[key] = DivergenceAnalysis.from_panels(
@@ -35,7 +35,7 @@ def divergence_analysis(ctx: ReportContext) -> object:
 
 def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
-    from altseason.analytics._divergence import DivergenceAnalysis, season_label
+    from altseason.analytics import DivergenceAnalysis, season_label
 
     da = divergence_analysis(ctx)
     assert isinstance(da, DivergenceAnalysis)
