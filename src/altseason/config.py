@@ -15,11 +15,19 @@ FRED_API_KEY
     Optional FRED key (without one the keyless fredgraph.csv download is used).
 ALTSEASON_USER_AGENT
     Overrides the HTTP User-Agent.
+ALTSEASON_<SOURCE>_BASE_URL
+    Sends every request of one live source (``COINGECKO``, ``COINMETRICS``,
+    ``BINANCE``, ``DERIBIT``, ``FRED``, ``ALTERNATIVE_ME``, ``FARSIDE``,
+    ``LBMA``) to another ``http(s)://host[:port]`` instead of the provider's,
+    keeping the path and query: for a mirror or caching proxy, and for tests
+    that serve recorded payloads on 127.0.0.1. Example:
+    ``ALTSEASON_COINMETRICS_BASE_URL=http://127.0.0.1:8765``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +38,7 @@ from altseason.exceptions import ConfigError
 
 __all__ = ["Settings", "load_settings"]
 
+_BASE_URL_VAR = re.compile(r"ALTSEASON_([A-Z][A-Z0-9_]*)_BASE_URL")
 _DEFAULT_USER_AGENT = "altseason/0.1 (+https://pypi.org/project/altseason/)"
 
 
@@ -48,6 +57,7 @@ class Settings:
     coinmetrics_api_key: str | None = field(default=None, repr=False)
     fred_api_key: str | None = field(default=None, repr=False)
     user_agent: str = _DEFAULT_USER_AGENT
+    base_urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def reports_dir(self) -> Path:
@@ -64,6 +74,10 @@ class Settings:
         return [
             s for s in (self.coingecko_api_key, self.coinmetrics_api_key, self.fred_api_key) if s
         ]
+
+    def base_url(self, source: str) -> str | None:
+        """The ``ALTSEASON_<SOURCE>_BASE_URL`` override for ``source``, if any."""
+        return dict(self.base_urls).get(source.lower())
 
     def with_store(self, store_path: str | os.PathLike[str] | None) -> Settings:
         """A copy with another store path (``None`` keeps the current one)."""
@@ -94,6 +108,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"COINGECKO_API_PLAN={plan!r} is not a CoinGecko plan; set it to 'demo' or 'pro'."
         )
+    base_urls = []
+    for name, value in sorted(env.items()):
+        m = _BASE_URL_VAR.fullmatch(name)
+        if m is None or not value:
+            continue
+        if not re.match(r"^https?://[^/?#\s]+/?$", value.strip()):
+            raise ConfigError(
+                f"{name}={value!r} is not a base URL; give scheme and host only, e.g. "
+                "http://127.0.0.1:8765."
+            )
+        base_urls.append((m.group(1).lower(), value.strip().rstrip("/")))
     return Settings(
         home=home,
         store_path=store_path,
@@ -102,4 +127,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         coinmetrics_api_key=env.get("COINMETRICS_API_KEY") or None,
         fred_api_key=env.get("FRED_API_KEY") or None,
         user_agent=env.get("ALTSEASON_USER_AGENT") or _DEFAULT_USER_AGENT,
+        base_urls=tuple(base_urls),
     )

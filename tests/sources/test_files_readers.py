@@ -441,3 +441,33 @@ def test_every_real_family_is_detected(real_data: Path) -> None:
     for rel, fmt in expect.items():
         reader = detect_format(real_data / rel)
         assert reader is not None and reader.name == fmt, rel
+
+
+def test_coingecko_bundle_uses_the_universe_mapping(tmp_path: Path) -> None:
+    """Bundle sectors equal sector_from_coingecko_categories on each coin's categories."""
+    from altseason.universe import sector_from_coingecko_categories
+
+    cats = {
+        "near": ["Artificial Intelligence (AI)", "Smart Contract Platform", "Layer 1 (L1)"],
+        "uniswap": ["Decentralized Exchange (DEX)", "Exchange-based Tokens"],
+        "ethena": ["Decentralized Finance (DeFi)", "Stablecoin Protocol"],
+        "wrapped-bitcoin": ["Wrapped-Tokens"],
+    }
+    doc = [
+        {
+            "id": {"id": cid, "symbol": cid[:4], "name": cid},
+            "market_cap": {"current_price": 1.0, "market_cap": 1e9 - i, "total_volume": 1.0},
+            "metadata": {"categories": c},
+        }
+        for i, (cid, c) in enumerate(cats.items())
+    ]
+    path = tmp_path / "coingecko.json"
+    path.write_text(json.dumps(doc, separators=(",", ":")))
+    name, tables, _ = _read(path)
+    assert name == "coingecko_bundle"
+    got = tables["assets"].set_index("name")
+    for cid, c in cats.items():
+        want = sector_from_coingecko_categories(c) or (None, None)
+        have = (got.loc[cid, "sector"], got.loc[cid, "subsector"])
+        assert tuple(None if pd.isna(v) else v for v in have) == want, cid
+    assert got.loc["near", "sector"] == "smart_contract_l1"  # was "ai" with the reader's own rules

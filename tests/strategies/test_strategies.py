@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from altseason.analytics import capped_weights
 from altseason.exceptions import DataUnavailableError, StrategyError
 from altseason.strategies import (
     BtcEth5050,
@@ -17,7 +18,6 @@ from altseason.strategies import (
     MarketData,
     Rotation,
     as_strategy,
-    capped_weights,
     validate_weights,
 )
 
@@ -73,7 +73,26 @@ def test_capped_weights_against_brute_force() -> None:
     w = capped_weights(raw, 0.3)
     # Brute force: cap 50 and 30 at 0.3 each; the other 0.4 shared pro rata by 10, 5, 5.
     np.testing.assert_allclose(w, [0.3, 0.3, 0.2, 0.1, 0.1])
-    assert capped_weights(np.array([1.0, np.nan, -1.0]), 0.5).tolist() == [0.5, 0.0, 0.0]
+    # one name with cap 0.5: fully invested (the index rule), not 50% cash
+    assert capped_weights(np.array([1.0, np.nan, -1.0]), 0.5).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_cap_weighted_market_uses_the_index_capping_rule() -> None:
+    """Fewer names than 1 / cap: equal weights summing to 1, as the cap-weighted index."""
+    import altseason.strategies as strategies
+
+    assert "capped_weights" not in strategies.__all__
+    d = _market()
+    w = CapWeightedMarket(top_n=3, cap=0.25).weights(d).dropna(how="all")
+    assert np.allclose(w.sum(axis=1), 1.0)  # the old strategies' copy left 25% in cash
+    assert np.allclose(w.to_numpy()[w.to_numpy() > 0], 1.0 / 3)
+    assert d.market_cap is not None and d.tiers is not None
+    for date, row in w.iloc[:3].iterrows():
+        caps = d.market_cap.loc[date].where(d.close.loc[date].notna() & d.tiers.loc[date].notna())
+        top = caps.nlargest(3).index
+        want = pd.Series(0.0, index=row.index)
+        want[top] = capped_weights(caps[top].to_numpy(dtype=float), 0.25)
+        np.testing.assert_allclose(row.to_numpy(), want.to_numpy())
 
 
 def test_rotation_respects_caps_and_explains_itself() -> None:
@@ -206,3 +225,76 @@ def test_short_receives_positive_funding() -> None:
     assert base == pytest.approx(1.0, abs=1e-9)
     # Short 0.5 of equity receives 0.0003 a day on its notional, for ~198 days after the first trade.
     assert paid == pytest.approx(1.0 + 0.5 * 0.0003 * 198, rel=0.02)
+
+
+ALL_BUILTINS = [
+    BtcHold(),
+    BtcEth5050(),
+    CapWeightedMarket(top_n=5),
+    EqualWeightSmallCaps(),
+    Rotation(),
+    Rotation(sleeves="sectors", n_sectors=2),
+]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    t=st.integers(min_value=150, max_value=480),
+    seed=st.integers(0, 1000),
+    which=st.integers(0, len(ALL_BUILTINS)),
+)
+def test_no_look_ahead_through_the_backtest(t: int, seed: int, which: int) -> None:
+    """Weights, trades and equity up to t ignore any data after t, for every built-in
+    strategy (the last index is the hedged short with options and funding)."""
+    from altseason.strategies import HedgedShort, run_strategy
+
+    d = _market()
+    idx = d.close.index
+    d.funding = pd.DataFrame(0.0002, index=idx, columns=d.close.columns)
+    rng = np.random.default_rng(seed)
+    close = d.close.copy()
+    close.iloc[t + 1 :] *= np.exp(rng.normal(0, 0.3, size=close.iloc[t + 1 :].shape))
+    funding = d.funding.copy()
+    funding.iloc[t + 1 :] = rng.normal(0, 0.01, size=funding.iloc[t + 1 :].shape)
+    fg = d.fear_greed.copy()
+    fg.iloc[t + 1 :] = rng.uniform(0, 100, size=len(fg) - t - 1)
+    d2 = MarketData(
+        close=close,
+        market_cap=d.market_cap,
+        tiers=d.tiers,
+        sectors=d.sectors,
+        fear_greed=fg,
+        liquidity=d.liquidity,
+        funding=funding,
+    )
+    strat = ALL_BUILTINS[which] if which < len(ALL_BUILTINS) else HedgedShort(hedge="collar")
+    r1 = run_strategy(strat, d, fees_bps=10)
+    r2 = run_strategy(strat, d2, fees_bps=10)
+    pd.testing.assert_series_equal(r1.equity.iloc[: t + 1], r2.equity.iloc[: t + 1])
+    pd.testing.assert_frame_equal(r1.units.iloc[: t + 1], r2.units.iloc[: t + 1])
+    day = idx[t]
+    t1 = r1.trades[r1.trades["date"] <= day].reset_index(drop=True)
+    t2 = r2.trades[r2.trades["date"] <= day].reset_index(drop=True)
+    pd.testing.assert_frame_equal(t1, t2)
+
+
+def test_market_data_from_store_on_the_demo(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from altseason.sources.demo import write_demo
+    from altseason.store import Store
+    from altseason.strategies import market_data_from_store
+
+    with Store(Path(str(tmp_path)) / "d.duckdb") as store:
+        write_demo(store, n_assets=30, start="2023-01-01")
+        d = market_data_from_store(store)
+    assert {"BTC", "ETH"} <= set(d.close.columns)
+    assert d.tiers is not None and (d.tiers == "majors").any().any()
+    assert d.fear_greed is not None and d.fear_greed.notna().mean() > 0.9
+    assert d.liquidity is not None and d.liquidity.dropna().between(1_000, 20_000).all()  # USD bn
+    assert d.funding is not None and d.funding["BTC"].notna().any()
+    assert d.implied_vol is not None and d.implied_vol.dropna().between(0.05, 3).all()
+    assert "demo" in d.sources
+    # Stablecoins are never in a tier.
+    stables = [c for c in d.close.columns if d.sectors.get(c) == "stablecoin"]
+    assert stables and d.tiers[stables].isna().all().all()

@@ -73,7 +73,16 @@ def test_user_file_overrides_and_validates(tmp_path: Path) -> None:
     [
         (["Layer 2 (L2)", "Ethereum Ecosystem"], ("l2_scaling", "rollup")),
         (["Meme", "Solana Ecosystem"], ("culture", "memes")),
-        (["Decentralized Finance (DeFi)"], ("defi", "dex")),
+        (["Decentralized Finance (DeFi)"], ("defi", None)),
+        (
+            ["Exchange-based Tokens", "Layer 1 (L1)", "Centralized Exchange (CEX) Token"],
+            (
+                "exchange",
+                "cex_token",
+            ),
+        ),
+        (["Decentralized Exchange (DEX)", "Exchange-based Tokens"], ("defi", "dex")),
+        (["Liquid Staked ETH"], ("defi", "liquid_staking")),
         (["Artificial Intelligence (AI)"], ("ai", "ai_compute")),
         (["Real World Assets (RWA)"], ("rwa", "tokenized_assets")),
         (["Oracle", "Decentralized Finance (DeFi)"], ("infrastructure", "oracles")),
@@ -151,3 +160,16 @@ def test_real_coingecko_bundle_maps_known_tokens(real_data: Path) -> None:
     shared = default_sector_map().join(smap.add_suffix("_cg"), how="inner")
     assert len(shared) > 200
     assert (shared["sector"] == shared["sector_cg"]).mean() > 0.7
+
+
+def test_one_coingecko_mapping_for_reader_connector_and_universe() -> None:
+    """The file reader and the connector have no category table of their own."""
+    import altseason.sources.coingecko as cg
+    import altseason.sources.files as files
+    import altseason.sources.files._categories as cat_reader
+
+    assert not hasattr(files, "coingecko_sector") and not hasattr(files, "COINGECKO_RULES")
+    assert not hasattr(cat_reader, "COINGECKO_RULES")
+    assert not hasattr(cg, "CATEGORY_SECTORS")
+    assert cat_reader.sector_from_coingecko_categories is sector_from_coingecko_categories
+    assert cg.sector_from_coingecko_categories is sector_from_coingecko_categories

@@ -74,11 +74,43 @@ def _load_close(start: str | None, end: str | None) -> tuple[pd.DataFrame, bool]
     return close, is_demo(sources)
 
 
+BUILTINS: dict[str, str] = {
+    "btc_hold": "BtcHold",
+    "btc_eth_50_50": "BtcEth5050",
+    "cap_weighted_market": "CapWeightedMarket",
+    "equal_weight_small_caps": "EqualWeightSmallCaps",
+    "rotation": "Rotation",
+    "hedged_short": "HedgedShort",
+}
+"""Strategy classes built from the store's MarketData (prices, tiers, sentiment, macro, funding, IV)."""
+
+
+def _builtin(name: str, params: dict[str, Any]) -> Any:
+    import dataclasses
+
+    import altseason.strategies as strategies
+
+    cls = getattr(strategies, BUILTINS[name])
+    fields = {
+        f.name for f in dataclasses.fields(cls) if not f.name.endswith("_") and f.name != "name"
+    }
+    unknown = sorted(set(params) - fields)
+    if unknown:
+        raise StrategyError(
+            f"unknown parameter(s) {', '.join(unknown)} for {name!r}; it takes {', '.join(sorted(fields))}."
+        )
+    return cls(**params)
+
+
 @app.command()
 def backtest(
-    strategy: str = typer.Argument(..., help="Strategy name: momentum."),
+    strategy: str = typer.Argument(
+        ...,
+        help="Strategy: momentum, btc_hold, btc_eth_50_50, cap_weighted_market, "
+        "equal_weight_small_caps, rotation or hedged_short.",
+    ),
     param: list[str] = typer.Option(
-        [], "--param", "-p", help="Strategy parameter key=value (repeatable)."
+        [], "--param", "-p", help="Strategy parameter key=value (repeatable), e.g. -p lookback=60."
     ),
     start: str | None = typer.Option(None, "--start", help="First date (UTC, YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", help="Last date (UTC, YYYY-MM-DD)."),
@@ -87,30 +119,57 @@ def backtest(
     ),
     slippage_bps: float = typer.Option(0.0, "--slippage-bps", help="Slippage in basis points."),
     lag: int = typer.Option(1, "--lag", help="Days between decision close and trade close."),
+    cash_yield: float = typer.Option(
+        0.0, "--cash-yield", help="Annual yield on stablecoin cash (0.04 = 4%)."
+    ),
     export: Path | None = typer.Option(
         None,
         "--export",
         help="Write the daily equity, returns, exposures and costs (.csv/.parquet/.json).",
     ),
 ) -> None:
-    """Backtest a built-in strategy on the store's daily close panel and print its metrics."""
+    """Backtest a strategy on the store's data and print its metrics.
+
+    Targets decided at a close trade at the close LAG days later, with fees and
+    slippage; shorts are perps (funding from the store), hedges are Black-76
+    priced options; metrics use 365 periods a year.
+    """
     from altseason.backtest import run_backtest
 
-    fn = _strategy(strategy)
     params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
-    close, demo = _load_close(start, end)
-    try:
-        weights = fn(close, **params)
-    except TypeError as exc:
-        raise StrategyError(f"bad parameters for {strategy!r}: {exc}") from exc
-    result = run_backtest(
-        close,
-        weights,
-        lag=lag,
-        fees_bps=fees_bps,
-        slippage_bps=slippage_bps,
-        label=DEMO_LABEL if demo else None,
-    )
+    if strategy in BUILTINS:
+        from altseason.strategies import market_data_from_store, run_strategy
+
+        strat = _builtin(strategy, params)
+        with open_cli_store(read_only=True) as store:
+            data = market_data_from_store(store, start=start, end=end)
+        demo = is_demo(data.sources)
+        close = data.close
+        result = run_strategy(
+            strat,
+            data,
+            lag=lag,
+            fees_bps=fees_bps,
+            slippage_bps=slippage_bps,
+            cash_yield=cash_yield,
+            label=DEMO_LABEL if demo else None,
+        )
+    else:
+        fn = _strategy(strategy)
+        close, demo = _load_close(start, end)
+        try:
+            weights = fn(close, **params)
+        except TypeError as exc:
+            raise StrategyError(f"bad parameters for {strategy!r}: {exc}") from exc
+        result = run_backtest(
+            close,
+            weights,
+            lag=lag,
+            fees_bps=fees_bps,
+            slippage_bps=slippage_bps,
+            cash_yield=cash_yield,
+            label=DEMO_LABEL if demo else None,
+        )
     table = result.summary().rename("value").to_frame()
     table.index.name = "metric"
     shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
@@ -126,6 +185,100 @@ def backtest(
         )
         daily.index.name = "date"
         export_frame(daily, export, demo=demo)
+        console.print(f"wrote {export}")
+
+
+@app.command()
+def allocate(
+    param: list[str] = typer.Option(
+        [],
+        "--param",
+        "-p",
+        help="Rotation parameter key=value (repeatable), e.g. -p sleeves=sectors.",
+    ),
+    asof: str | None = typer.Option(None, "--asof", help="Decision date (default: latest data)."),
+    export: Path | None = typer.Option(
+        None, "--export", help="Write the weights (.csv/.parquet/.json)."
+    ),
+) -> None:
+    """Today's target weights of the rotation strategy, with the reason from each signal.
+
+    Shows the signals behind the latest rebalance (momentum of majors and of the alt
+    sleeve, relative strength, Fear & Greed, liquidity), the resulting exposure, the
+    vol-target scale and drawdown brake, then the weights (cash = stablecoins).
+    """
+    from altseason.strategies import market_data_from_store
+
+    params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
+    strat = _builtin("rotation", params)
+    strat.rebalance_days = 1
+    with open_cli_store(read_only=True) as store:
+        data = market_data_from_store(store, end=asof)
+    demo = is_demo(data.sources)
+    weights = strat.weights(data)
+    state_ = strat.state_
+    if state_ is None or state_.signals.empty:
+        raise DataUnavailableError(
+            "not enough history to compute the rotation signals (need ~1 year)."
+        )
+    last = state_.signals.iloc[-1]
+    when = state_.signals.index[-1]
+    reasons = pd.DataFrame(
+        {
+            "value": [
+                last[c]
+                for c in (
+                    "momentum_majors",
+                    "momentum_alts",
+                    "relative_strength",
+                    "sentiment",
+                    "macro",
+                    "risk_on",
+                    "exposure",
+                    "alt_share",
+                    "vol_scale",
+                    "drawdown_brake",
+                )
+            ],
+            "meaning": [
+                "trend of BTC+ETH, vol-scaled, in [-1, 1]",
+                f"trend of the alt sleeve ({strat.sleeves}), in [-1, 1]",
+                "alt sleeve vs BTC relative strength, z-scored, in [-1, 1]",
+                "contrarian Fear & Greed (+1 extreme fear)",
+                "liquidity trend over 91 days",
+                "composite: momentum 0.5, sentiment 0.25, macro 0.25",
+                "crypto exposure = 0.5 + 0.5 x risk_on",
+                "share of crypto exposure in the alt sleeve",
+                "volatility-target scale (1 = no cut)",
+                "drawdown brake engaged",
+            ],
+        },
+        index=pd.Index(
+            [
+                "momentum_majors",
+                "momentum_alts",
+                "relative_strength",
+                "sentiment",
+                "macro",
+                "risk_on",
+                "exposure",
+                "alt_share",
+                "vol_scale",
+                "drawdown_brake",
+            ],
+            name="signal",
+        ),
+    )
+    reasons["value"] = reasons["value"].astype(object)
+    print_frame(reasons, f"rotation signals on {when.date()}", demo=demo)
+    target = weights.loc[:when].dropna(how="all").iloc[-1]
+    held = target[target.abs() > 1e-9].sort_values(ascending=False)
+    table = pd.DataFrame({"weight": held})
+    table.loc["cash (stablecoins)", "weight"] = 1.0 - float(held.sum())
+    table.index.name = "asset"
+    print_frame(table, f"target weights on {when.date()} (trade at the next close)", demo=demo)
+    if export is not None:
+        export_frame(table, export, demo=demo)
         console.print(f"wrote {export}")
 
 

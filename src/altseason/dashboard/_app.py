@@ -8,6 +8,7 @@ script, so the Content-Security-Policy can forbid it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +27,8 @@ from altseason.labels import DEMO_LABEL, is_demo
 from altseason.store import Store
 
 __all__ = ["PageBuilder", "create_app"]
+
+_log = logging.getLogger(__name__)
 
 PageBuilder = Callable[[Store, str, PageParams], dict[str, Any]]
 """``(store, page_id, params) -> {"findings": [...], "charts": [...], ...}``."""
@@ -109,6 +112,7 @@ def create_app(
     token: str | None = None,
     page_builder: PageBuilder | None = None,
     cache_size: int = 256,
+    warm_up: bool | None = None,
 ) -> FastAPI:
     """Build the dashboard app over a store opened read-only.
 
@@ -121,11 +125,19 @@ def create_app(
         the ``token`` query parameter once, then a cookie). ``None`` disables
         the check: only for loopback binding.
     page_builder
-        Computes a page's findings and charts; default: the report's sections.
+        Computes a page's findings and charts; default: the report's sections
+        (:func:`altseason.dashboard.build_page`).
+    cache_size
+        Payloads kept (least recently used dropped first).
+    warm_up
+        Build the default overview in a background thread when the server
+        starts; default: only with the default page builder.
     """
     store = Store(store_path, read_only=True)
     lock = threading.Lock()
     cache = _LRU(cache_size)
+    if warm_up is None:
+        warm_up = page_builder is None
     if page_builder is None:
         from altseason.dashboard._pages import build_page
 
@@ -135,10 +147,42 @@ def create_app(
         sources = {s for t in store.status() for s in t.sources}
     demo = is_demo(sources)
 
+    def payload_for(page: str, params: PageParams) -> dict[str, Any]:
+        key = (page, params)
+        payload = cache.get(key)
+        if payload is not None:
+            return payload  # type: ignore[no-any-return]
+        with lock:
+            payload = cache.get(key)  # built meanwhile by another request or the warm-up
+            if payload is None:
+                payload = {
+                    "page": page,
+                    "title": PAGES[page],
+                    "demo": demo,
+                    "label": DEMO_LABEL if demo else None,
+                    **builder(store, page, params),
+                }
+                cache.put(key, payload)
+        return payload  # type: ignore[no-any-return]
+
+    def warm() -> None:
+        # Build the default overview once at start-up so the first visit is fast
+        # (the first build also pays for imports and numba compilation).
+        try:
+            payload_for("overview", PageParams())
+        except AltseasonError as exc:  # the same request reports it to the user
+            _log.info("dashboard warm-up skipped: %s", exc)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warmer = threading.Thread(target=warm, name="altseason-warm", daemon=True)
+        if warm_up:
+            warmer.start()
         yield
-        store.close()
+        if warmer.is_alive():
+            warmer.join(timeout=60)
+        with lock:
+            store.close()
 
     app = FastAPI(
         title="altseason dashboard",
@@ -202,20 +246,7 @@ def create_app(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
         params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
-        key = (page, params)
-        payload = cache.get(key)
-        if payload is None:
-            with lock:
-                payload = builder(store, page, params)
-            payload = {
-                "page": page,
-                "title": PAGES[page],
-                "demo": demo,
-                "label": DEMO_LABEL if demo else None,
-                **payload,
-            }
-            cache.put(key, payload)
-        return JSONResponse(payload)
+        return JSONResponse(payload_for(page, params))
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:

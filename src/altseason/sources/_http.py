@@ -15,6 +15,13 @@ Errors
 * HTTP 429 after the last attempt -> :class:`~altseason.exceptions.RateLimitError`.
 * 5xx, timeouts and connection failures after the last attempt, other 4xx
   at once, and bodies that are not valid JSON -> :class:`~altseason.exceptions.SourceError`.
+* A redirect to another origin (scheme, host or port) is not followed: it
+  raises :class:`~altseason.exceptions.SourceError` at once, so API-key
+  headers never travel to a host they were not meant for. Redirects within
+  the same origin are followed (at most :data:`MAX_REDIRECTS`).
+
+``Settings.base_url(source)`` (``ALTSEASON_<SOURCE>_BASE_URL``) replaces the
+scheme and host of every request tagged with that source (mirrors, tests).
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ SECRET_PARAMS = frozenset(
     {"api_key", "apikey", "key", "token", "access_token", "x_cg_demo_api_key", "x_cg_pro_api_key"}
 )
 _MASK = "***"
+#: Same-origin redirects followed per request.
+MAX_REDIRECTS = 5
 
 
 def scrub_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
@@ -206,7 +215,7 @@ class HttpClient:
             transport=transport,
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": ua, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=True,
+            follow_redirects=False,  # see _send: same-origin redirects only
         )
         self.requests_made = 0
 
@@ -270,12 +279,19 @@ class HttpClient:
         httpx.Response
             A 2xx response.
         """
-        request = self._client.build_request(
-            "GET",
-            url,
-            params={k: v for k, v in params.items() if v is not None} if params else None,
-            headers=dict(headers or {}),
-        )
+        url = self._rebase(url, source)
+        try:
+            request = self._client.build_request(
+                "GET",
+                url,
+                params={k: v for k, v in params.items() if v is not None} if params else None,
+                headers=dict(headers or {}),
+            )
+        except httpx.InvalidURL as exc:
+            raise SourceError(
+                f"{source}: cannot request {self.scrub(url)!r}: {self.scrub(str(exc))}; the "
+                "provider sent a malformed link or the base URL is wrong."
+            ) from None
         shown = self.scrub(request.url)
         limiter = self._limits.get(source)
         policy = self.retry
@@ -287,7 +303,7 @@ class HttpClient:
             self.requests_made += 1
             log.debug("GET %s (attempt %d/%d)", shown, attempt, policy.max_attempts)
             try:
-                response = self._client.send(request)
+                response = self._send(request, source, shown)
             except httpx.TimeoutException as exc:
                 last_status, last_reason = None, f"timed out ({type(exc).__name__})"
                 wait = policy.backoff(attempt, self._rng)
@@ -295,6 +311,12 @@ class HttpClient:
                 last_status = None
                 last_reason = f"connection failed: {self.scrub(str(exc)) or type(exc).__name__}"
                 wait = policy.backoff(attempt, self._rng)
+            except httpx.DecodingError as exc:
+                raise SourceError(
+                    f"{source} sent a body that cannot be decoded ({type(exc).__name__}: "
+                    f"{self.scrub(str(exc))}); the response is corrupt or mislabelled. Retry later.",
+                    url=shown,
+                ) from None
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -336,6 +358,43 @@ class HttpClient:
             "Check the connection and retry later; the fetch resumes where it stopped.",
             url=shown,
             status=last_status,
+        )
+
+    def _rebase(self, url: str, source: str) -> str:
+        """``url`` sent to the source's base-URL override (scheme and host), if any."""
+        base = self.settings.base_url(source) if self.settings is not None else None
+        if not base:
+            return url
+        parts, target = urlsplit(url), urlsplit(base)
+        if (parts.scheme, parts.netloc) == (target.scheme, target.netloc):
+            return url
+        return urlunsplit(parts._replace(scheme=target.scheme, netloc=target.netloc))
+
+    def _send(self, request: httpx.Request, source: str, shown: str) -> httpx.Response:
+        """Send, following redirects only within the request's origin."""
+        origin = (request.url.scheme, request.url.host, request.url.port)
+        response = self._client.send(request)
+        for _ in range(MAX_REDIRECTS):
+            nxt = response.next_request
+            if nxt is None:
+                return response
+            response.close()
+            if (nxt.url.scheme, nxt.url.host, nxt.url.port) != origin:
+                raise SourceError(
+                    f"{source} redirected the request to another origin "
+                    f"({self.scrub(nxt.url)}); redirects to other hosts are not followed. "
+                    "The provider moved or a proxy intercepts the request; check the URL.",
+                    url=shown,
+                    status=response.status_code,
+                )
+            response = self._client.send(nxt)
+        if response.next_request is None:
+            return response
+        response.close()
+        raise SourceError(
+            f"{source} redirected more than {MAX_REDIRECTS} times; giving up.",
+            url=shown,
+            status=response.status_code,
         )
 
     def get_json(

@@ -17,8 +17,10 @@ Endpoints (https://docs.coingecko.com/reference/introduction)
     Intraday points (the running day) are dropped. The request always spans
     more than 90 days so the granularity is daily.
 ``/coins/categories/list`` and ``/coins/markets?category=``
-    Category ids, then the coins in each mapped category -> ``assets.sector``
-    (canonical ids from :mod:`altseason.universe`).
+    Category ids and names, then the coins of each category in
+    :data:`CATEGORY_IDS`; a coin's category names give ``assets.sector`` through
+    :func:`altseason.universe.sector_from_coingecko_categories` (the same rules
+    as the CoinGecko bundle file reader).
 
 Keys and limits
 ---------------
@@ -49,9 +51,10 @@ from altseason.sources._connector import (
     to_float,
 )
 from altseason.store import Store
+from altseason.universe import sector_from_coingecko_categories
 
 __all__ = [
-    "CATEGORY_SECTORS",
+    "CATEGORY_IDS",
     "CoinGecko",
     "MarketCoin",
     "extract_markets",
@@ -64,24 +67,27 @@ PRO_URL = "https://pro-api.coingecko.com/api/v3"
 FREE_HISTORY_DAYS = 365
 ATTRIBUTION = "Data provided by CoinGecko (https://www.coingecko.com)"
 
-#: CoinGecko category id -> (sector id, subsector), in priority order: an
-#: asset in several categories takes the first listed.
-CATEGORY_SECTORS: tuple[tuple[str, str, str | None], ...] = (
-    ("stablecoins", "stablecoin", None),
-    ("exchange-based-tokens", "exchange", "cex_token"),
-    ("meme-token", "culture", "memes"),
-    ("artificial-intelligence", "ai", None),
-    ("real-world-assets-rwa", "rwa", "tokenized_assets"),
-    ("oracle", "infrastructure", "oracles"),
-    ("layer-2", "l2_scaling", "rollup"),
-    ("liquid-staking-tokens", "defi", "liquid_staking"),
-    ("decentralized-exchange", "defi", "dex"),
-    ("lending-borrowing", "defi", "lending"),
-    ("decentralized-finance-defi", "defi", None),
-    ("gaming", "culture", "gaming"),
-    ("socialfi", "web3_social", "social"),
-    ("privacy-coins", "currency", "privacy"),
-    ("layer-1", "smart_contract_l1", "l1"),
+#: CoinGecko category ids whose members are fetched. A coin's sector comes from
+#: the names of the categories it appears in, mapped by
+#: :func:`altseason.universe.sector_from_coingecko_categories` (the one
+#: category -> sector table, shared with the file reader).
+CATEGORY_IDS: tuple[str, ...] = (
+    "stablecoins",
+    "centralized-exchange-token-cex",
+    "exchange-based-tokens",
+    "meme-token",
+    "artificial-intelligence",
+    "real-world-assets-rwa",
+    "oracle",
+    "layer-2",
+    "liquid-staking-tokens",
+    "decentralized-exchange",
+    "lending-borrowing",
+    "decentralized-finance-defi",
+    "gaming",
+    "socialfi",
+    "privacy-coins",
+    "layer-1",
 )
 
 #: Coins whose sector the category list gets wrong (payment coins tagged L1).
@@ -388,19 +394,21 @@ class CoinGecko(Connector):
         payload, url = self._get("/coins/categories/list", {})
         if not isinstance(payload, list):
             raise SourceError("coingecko: /coins/categories/list should return a list.", url=url)
-        known = {
-            str(require(r, "category_id", url=url, source=self.name, what="a category"))
+        names = {
+            str(require(r, "category_id", url=url, source=self.name, what="a category")): str(
+                require(r, "name", url=url, source=self.name, what="a category")
+            )
             for r in payload
         }
-        missing = [cid for cid, _, _ in CATEGORY_SECTORS if cid not in known]
+        missing = [cid for cid in CATEGORY_IDS if cid not in names]
         if missing:
             result.warnings.append(
                 f"CoinGecko no longer lists categories {', '.join(missing)}; their coins keep "
                 "their stored sector."
             )
-        assigned: dict[str, tuple[str, str | None]] = {}
-        todo = [entry for entry in CATEGORY_SECTORS if entry[0] in known]
-        for i, (cid, sector, sub) in enumerate(todo):
+        member_of: dict[str, list[str]] = {}
+        todo = [cid for cid in CATEGORY_IDS if cid in names]
+        for i, cid in enumerate(todo):
             members, murl = self._get(
                 "/coins/markets",
                 {
@@ -412,9 +420,14 @@ class CoinGecko(Connector):
                 },
             )
             for coin in extract_markets(members, murl):
-                if coin.id in by_id and coin.id not in assigned:
-                    assigned[coin.id] = (sector, sub)
+                if coin.id in by_id:
+                    member_of.setdefault(coin.id, []).append(names[cid])
             self._progress(progress, "categories", cid, i + 1, len(todo))
+        assigned: dict[str, tuple[str, str | None]] = {}
+        for coin_id, cats in member_of.items():
+            pair = sector_from_coingecko_categories(cats)
+            if pair is not None:
+                assigned[coin_id] = pair
         for cid, pair in SECTOR_OVERRIDES.items():
             if cid in by_id:
                 assigned[cid] = pair

@@ -157,6 +157,8 @@ class Store:
                 "database, move it away or choose another path with --store."
             ) from exc
         self._lock = threading.RLock()
+        # The library never prints: DuckDB's own progress bar would write to stdout.
+        self._con.execute("SET enable_progress_bar = false")
         if read_only:
             self._check_version()
         else:

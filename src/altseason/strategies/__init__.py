@@ -22,8 +22,8 @@ from altseason.strategies._benchmarks import (
     BtcHold,
     CapWeightedMarket,
     EqualWeightSmallCaps,
-    capped_weights,
 )
+from altseason.strategies._data import atm_implied_vol, market_data_from_store
 from altseason.strategies._hedged import HedgedShort
 from altseason.strategies._momentum import momentum_weights
 from altseason.strategies._rotation import Rotation, RotationState
@@ -41,7 +41,8 @@ __all__ = [
     "RotationState",
     "Strategy",
     "as_strategy",
-    "capped_weights",
+    "atm_implied_vol",
+    "market_data_from_store",
     "momentum_weights",
     "rebalance_dates",
     "run_strategy",

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from altseason.analytics import capped_weights
 from altseason.exceptions import DataUnavailableError, StrategyError
 from altseason.strategies._base import MarketData, rebalance_dates
 
-__all__ = ["BtcEth5050", "BtcHold", "CapWeightedMarket", "EqualWeightSmallCaps", "capped_weights"]
+__all__ = ["BtcEth5050", "BtcHold", "CapWeightedMarket", "EqualWeightSmallCaps"]
 
 
 def _require(data: MarketData, assets: tuple[str, ...]) -> None:
@@ -19,34 +20,6 @@ def _require(data: MarketData, assets: tuple[str, ...]) -> None:
         raise DataUnavailableError(
             f"the price panel has no {', '.join(missing)}; import or fetch their prices first"
         )
-
-
-def capped_weights(raw: np.ndarray, cap: float) -> np.ndarray:
-    """Normalise non-negative ``raw`` to sum 1 with no weight above ``cap``.
-
-    Excess above the cap is redistributed pro rata to the uncapped names,
-    iteratively. If ``cap * n < 1`` the capped names sum to ``cap * n`` (< 1).
-    """
-    w = np.where(np.isfinite(raw) & (raw > 0), raw, 0.0).astype(float)
-    total = w.sum()
-    if total <= 0:
-        return w
-    w = w / total
-    if cap >= 1.0:
-        return w
-    capped = np.zeros(len(w), dtype=bool)
-    for _ in range(len(w)):
-        over = (w > cap + 1e-15) & ~capped
-        if not over.any():
-            break
-        capped |= over
-        excess = (w[capped] - cap).sum()
-        w[capped] = cap
-        free = ~capped & (w > 0)
-        if not free.any():
-            break
-        w[free] += excess * w[free] / w[free].sum()
-    return w
 
 
 @dataclass
@@ -87,7 +60,12 @@ class BtcEth5050:
 
 @dataclass
 class CapWeightedMarket:
-    """Cap-weighted top ``top_n`` non-stable assets, per-asset cap, monthly rebalance."""
+    """Cap-weighted top ``top_n`` non-stable assets, per-asset cap, monthly rebalance.
+
+    Weights come from :func:`altseason.analytics.capped_weights`, the rule of the
+    cap-weighted indices: always fully invested, so with fewer than ``1 / cap``
+    names the weights are equal (``1 / n``) rather than capped with cash left over.
+    """
 
     top_n: int = 100
     cap: float = 0.25

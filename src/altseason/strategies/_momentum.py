@@ -12,45 +12,86 @@ __all__ = ["momentum_weights"]
 
 
 @njit(cache=True)
+def last_gap_nb(close: np.ndarray) -> np.ndarray:
+    """``(n, m)`` int64: the last row ``<= t`` where column ``j`` has no finite close (-1 if none).
+
+    ``t - last_gap[t, j]`` is the number of consecutive days with a price ending at ``t``.
+    """
+    n, m = close.shape
+    out = np.empty((n, m), dtype=np.int64)
+    for t in range(n):
+        for j in range(m):
+            if np.isfinite(close[t, j]):
+                out[t, j] = out[t - 1, j] if t > 0 else -1
+            else:
+                out[t, j] = t
+    return out
+
+
+@njit(cache=True)
+def top_k_row_nb(
+    close: np.ndarray,
+    last_gap: np.ndarray,
+    t: int,
+    lookback: int,
+    k: int,
+    score: np.ndarray,
+    neg: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Write the top-``k`` equal weights of decision row ``t`` into ``out`` (length ``m``).
+
+    ``score`` and ``neg`` are scratch arrays of length ``m``. Requires ``t >= lookback``.
+    """
+    m = close.shape[1]
+    n_elig = 0
+    for j in range(m):
+        if t - last_gap[t, j] > lookback:
+            score[j] = close[t, j] / close[t - lookback, j] - 1.0
+            neg[n_elig] = -score[j]
+            n_elig += 1
+        else:
+            score[j] = -np.inf
+    for j in range(m):
+        out[j] = 0.0
+    if n_elig == 0:
+        return
+    held = min(k, n_elig)
+    thr = -np.partition(neg[:n_elig], held - 1)[held - 1]  # held-th best score
+    above = 0
+    for j in range(m):
+        if score[j] > thr:
+            above += 1
+    need = held - above  # ties at the threshold, taken left to right
+    w = 1.0 / held
+    for j in range(m):
+        if score[j] > thr:
+            out[j] = w
+        elif need > 0 and score[j] == thr and t - last_gap[t, j] > lookback:
+            out[j] = w
+            need -= 1
+
+
+@njit(cache=True)
 def _top_k_rows(close: np.ndarray, lookback: int, k: int, rebalance: int) -> np.ndarray:
     """Weights on rows ``lookback, lookback + rebalance, ...``; NaN elsewhere."""
     n, m = close.shape
     out = np.full((n, m), np.nan)
-    run = np.zeros(m, dtype=np.int64)  # consecutive days with a price, ending today
+    last_gap = last_gap_nb(close)
     score = np.empty(m)
     neg = np.empty(m)
-    for t in range(n):
-        for j in range(m):
-            run[j] = run[j] + 1 if np.isfinite(close[t, j]) else 0
-        if t < lookback or (t - lookback) % rebalance != 0:
-            continue
-        n_elig = 0
-        for j in range(m):
-            if run[j] > lookback:
-                score[j] = close[t, j] / close[t - lookback, j] - 1.0
-                neg[n_elig] = -score[j]
-                n_elig += 1
-            else:
-                score[j] = -np.inf
-        for j in range(m):
-            out[t, j] = 0.0
-        if n_elig == 0:
-            continue
-        held = min(k, n_elig)
-        thr = -np.partition(neg[:n_elig], held - 1)[held - 1]  # held-th best score
-        above = 0
-        for j in range(m):
-            if score[j] > thr:
-                above += 1
-        need = held - above  # ties at the threshold, taken left to right
-        w = 1.0 / held
-        for j in range(m):
-            if score[j] > thr:
-                out[t, j] = w
-            elif score[j] == thr and run[j] > lookback and need > 0:
-                out[t, j] = w
-                need -= 1
+    for t in range(lookback, n, rebalance):
+        top_k_row_nb(close, last_gap, t, lookback, k, score, neg, out[t])
     return out
+
+
+def check_momentum_params(lookback: int, k: int, rebalance: int) -> None:
+    """Raise :class:`StrategyError` unless every parameter is >= 1."""
+    if lookback < 1 or k < 1 or rebalance < 1:
+        raise StrategyError(
+            f"momentum needs lookback >= 1, k >= 1 and rebalance >= 1 "
+            f"(got lookback={lookback}, k={k}, rebalance={rebalance})."
+        )
 
 
 def momentum_weights(
@@ -84,11 +125,7 @@ def momentum_weights(
     ``[t - L, t]`` are eligible, and row ``t`` uses no price after ``t``. Ties
     are broken by column order (the left-most asset wins).
     """
-    if lookback < 1 or k < 1 or rebalance < 1:
-        raise StrategyError(
-            f"momentum needs lookback >= 1, k >= 1 and rebalance >= 1 "
-            f"(got lookback={lookback}, k={k}, rebalance={rebalance})."
-        )
+    check_momentum_params(lookback, k, rebalance)
     close = np.ascontiguousarray(prices.to_numpy(dtype=np.float64))
     out = _top_k_rows(close, int(lookback), int(k), int(rebalance))
     return pd.DataFrame(out, index=prices.index, columns=prices.columns, copy=False)

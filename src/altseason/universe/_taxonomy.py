@@ -171,7 +171,10 @@ def _cats(*names: str) -> frozenset[str]:
 
 
 # (categories, sector, subsector), checked in order: the first rule with a hit wins.
-_RULES: tuple[tuple[frozenset[str], str, str], ...] = (
+# This is the ONLY CoinGecko category -> sector table: the file reader
+# (altseason.sources.files) and the CoinGecko connector both call
+# sector_from_coingecko_categories.
+_RULES: tuple[tuple[frozenset[str], str, str | None], ...] = (
     (
         _cats(
             "Fiat-backed Stablecoin",
@@ -195,6 +198,7 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
             "Base Meme",
             "AI Meme",
             "Political Meme",
+            "PolitiFi",
             "Elon Musk-Inspired",
             "Memes",
         ),
@@ -227,10 +231,14 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
         "l2_scaling",
         "rollup",
     ),
-    (_cats("Sidechain", "Layer 3 (L3)"), "l2_scaling", "sidechain"),
+    (_cats("Sidechain", "Bitcoin Sidechains", "Layer 3 (L3)"), "l2_scaling", "sidechain"),
     (_cats("Oracle"), "infrastructure", "oracles"),
     (_cats("Privacy Coins"), "currency", "privacy"),
-    (_cats("Proof of Work (PoW)", "Bitcoin Fork", "Payment Solutions"), "currency", "payments"),
+    (
+        _cats("Proof of Work (PoW)", "Bitcoin Fork", "Payment Solutions", "Masternodes"),
+        "currency",
+        "payments",
+    ),
     (_cats("Layer 1 (L1)"), "smart_contract_l1", "l1"),
     (
         _cats("Artificial Intelligence (AI)", "Decentralized Compute", "GPU", "Machine Learning"),
@@ -242,22 +250,43 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
         "defi",
         "dex",
     ),
+    # CoinGecko's "Exchange-based Tokens" holds both CEX tokens and DEX tokens:
+    # after the DEX rule, so UNI stays defi and a CEX token without the CEX tag is exchange.
+    (_cats("Exchange-based Tokens"), "exchange", "cex_token"),
     (
-        _cats("Lending/Borrowing Protocols", "Lending/Borrowing", "CDP", "Yield Aggregator"),
+        _cats(
+            "Lending/Borrowing Protocols",
+            "Lending/Borrowing",
+            "CDP",
+            "Fixed Interest",
+            "Yield Aggregator",
+        ),
         "defi",
         "lending",
     ),
     (
-        _cats("Derivatives", "Perpetuals", "Options", "Synthetic Issuer", "Prediction Markets"),
+        _cats(
+            "Derivatives",
+            "Perpetuals",
+            "Options",
+            "Synthetic",
+            "Synthetic Issuer",
+            "Prediction Markets",
+        ),
         "defi",
         "derivatives",
     ),
     (
         _cats(
             "Liquid Staking",
+            "Liquid Staking Tokens",
+            "Liquid Staked ETH",
+            "Liquid Staked SOL",
             "Liquid Staking Governance Tokens",
-            "Restaking",
+            "Liquid Restaking Tokens",
             "Liquid Restaking Governance Tokens",
+            "Restaking",
+            "LSDFi",
         ),
         "defi",
         "liquid_staking",
@@ -268,6 +297,7 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
             "Tokenized Assets",
             "RWA Protocol",
             "Tokenized Gold",
+            "Tokenized Real Estate",
             "Tokenized Treasury Bonds (T-Bills)",
             "Tokenized Commodities",
         ),
@@ -287,11 +317,25 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
         "storage_compute",
     ),
     (
-        _cats("Data Availability", "Analytics", "Internet of Things (IOT)", "Data"),
+        _cats("Data Availability", "Analytics", "Big Data", "Internet of Things (IOT)", "Data"),
         "infrastructure",
         "data",
     ),
-    (_cats("NFT", "NFT Marketplace", "Collectibles", "Music", "Art"), "culture", "nft"),
+    (
+        _cats(
+            "NFT",
+            "NFT Marketplace",
+            "NFTFi",
+            "Collectibles",
+            "Inscriptions",
+            "BRC-20",
+            "Runes",
+            "Music",
+            "Art",
+        ),
+        "culture",
+        "nft",
+    ),
     (
         _cats(
             "Gaming (GameFi)",
@@ -304,6 +348,7 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
             "Sports",
             "Fan Token",
             "Gaming Blockchains",
+            "Gambling (GambleFi)",
             "Move To Earn",
         ),
         "culture",
@@ -319,37 +364,62 @@ _RULES: tuple[tuple[frozenset[str], str, str], ...] = (
         "web3_social",
         "social",
     ),
-    (_cats("Privacy Coins", "Privacy"), "currency", "privacy"),
+    (_cats("Privacy"), "currency", "privacy"),
     (
-        _cats("Decentralized Finance (DeFi)", "Yield Farming", "Exchange-based Tokens"),
+        _cats(
+            "Decentralized Finance (DeFi)",
+            "Yield Farming",
+            "Yield Optimizer",
+            "Launchpad",
+            "BTCfi",
+            "DeFi Index",
+            "Stablecoin Protocol",
+        ),
         "defi",
-        "dex",
+        None,
     ),
-    (_cats("Smart Contract Platform"), "smart_contract_l1", "l1"),
-    (_cats("Infrastructure"), "infrastructure", "data"),
+    (
+        _cats("Smart Contract Platform", "Avalanche L1", "Appchains"),
+        "smart_contract_l1",
+        "l1",
+    ),
+    (
+        _cats("Infrastructure", "Wallets", "Account Abstraction", "Modular Blockchain"),
+        "infrastructure",
+        None,
+    ),
 )
 
 
-def sector_from_coingecko_categories(categories: Sequence[str] | None) -> tuple[str, str] | None:
+def sector_from_coingecko_categories(
+    categories: Sequence[str] | None,
+) -> tuple[str, str | None] | None:
     """Map a coin's CoinGecko category names to ``(sector, subsector)``.
 
+    This is the one CoinGecko category -> sector mapping of altseason: the
+    file reader (CoinGecko bundles) and the CoinGecko connector use it too.
     Rules are checked in a fixed priority order (stablecoin, meme, AI agents,
-    CEX token, L2, oracle, privacy, proof-of-work/payments, L1, AI, the DeFi
-    subsectors, RWA, infrastructure, NFT/gaming, identity/social, generic DeFi,
-    smart-contract platform, generic infrastructure); the first rule that matches
-    any category wins. Matching ignores case; any category containing
-    ``"meme"`` counts as a meme.
+    CEX token, L2, sidechain, oracle, privacy, proof-of-work/payments, L1, AI
+    compute, DEX, exchange-based tokens, the other DeFi subsectors, RWA,
+    infrastructure subsectors, NFT, gaming, identity/social, generic DeFi,
+    smart-contract platform, generic infrastructure); the first rule that
+    matches any category wins. Matching ignores case; any category containing
+    ``"meme"`` counts as a meme. So BTC (PoW + L1) is ``currency``, DOGE (Meme +
+    PoW) ``culture``, BNB (CEX token + L1) ``exchange``, UNI (DEX +
+    exchange-based) ``defi``, ARB (L2 + smart-contract platform) ``l2_scaling``,
+    NEAR (AI + L1) ``smart_contract_l1``.
 
     Examples: ``["Layer 2 (L2)"]`` -> ``("l2_scaling", "rollup")``;
     ``["Meme"]`` -> ``("culture", "memes")``; ``["Decentralized Finance (DeFi)"]``
-    -> ``("defi", "dex")``; ``["Artificial Intelligence (AI)"]`` ->
+    -> ``("defi", None)`` (no subsector); ``["Artificial Intelligence (AI)"]`` ->
     ``("ai", "ai_compute")``; ``["Real World Assets (RWA)"]`` -> ``("rwa",
     "tokenized_assets")``; ``["Oracle"]`` -> ``("infrastructure", "oracles")``.
 
     Returns
     -------
     tuple or None
-        ``None`` when no category is recognised (ecosystem and portfolio tags
+        ``(sector, subsector)``, the subsector ``None`` for the generic DeFi
+        and infrastructure rules; ``None`` when no category is recognised (ecosystem and portfolio tags
         such as "Ethereum Ecosystem" or "Binance Labs Portfolio" carry no sector).
     """
     if not categories:

@@ -9,11 +9,11 @@ file path and ``source`` = ``file:<format>:<file name>``.
 
 See :data:`READERS` for the formats and the reader modules' docstrings for
 their rules (units, asset ids, snapshot times, ETF totals and non-trading
-days, CoinGecko category mapping).
+days). CoinGecko categories map to sectors with
+:func:`altseason.universe.sector_from_coingecko_categories`.
 """
 
 from altseason.sources.files._base import Reader, ReadOptions, ReadResult, base_asset
-from altseason.sources.files._categories import COINGECKO_RULES, coingecko_sector
 from altseason.sources.files._etf import FUND_UNDERLYING, is_total_fund, total_fund
 from altseason.sources.files._import import (
     FileReport,
@@ -28,7 +28,6 @@ from altseason.sources.files._prices import cmc_asset_ids
 from altseason.sources.files._registry import READERS, detect_format, get_reader
 
 __all__ = [
-    "COINGECKO_RULES",
     "FUND_UNDERLYING",
     "READERS",
     "FileReport",
@@ -38,7 +37,6 @@ __all__ = [
     "Reader",
     "base_asset",
     "cmc_asset_ids",
-    "coingecko_sector",
     "detect_format",
     "get_reader",
     "import_file",

@@ -4,17 +4,11 @@ sector ids of :mod:`altseason.universe`.
 
 CoinGecko category -> sector
 ----------------------------
-A coin carries many CoinGecko categories (ecosystems, VC portfolios, ...).
-:data:`COINGECKO_RULES` is an ordered list of (sector, subsector, category
-names); a coin takes the **first rule** any of its categories matches. The
-order puts the specific before the generic: stablecoins, oracles, DeFi
-sub-sectors (DEX, derivatives, lending, liquid staking), exchange tokens,
-memes, AI, social/identity, gaming, NFTs, RWA, L2, infrastructure, generic
-DeFi, privacy / payments / proof-of-work currencies, and last smart-contract
-L1s. So BTC (PoW + L1) is ``currency``, DOGE (Meme + PoW) is ``culture``, LINK
-(Oracle + DeFi + RWA) is ``infrastructure``, UNI (DEX + exchange-based) is
-``defi``, ARB (L2 + smart-contract platform) is ``l2_scaling``. Coins with
-no matching category (wrapped and bridged tokens, e.g. WBTC) get no sector.
+A coin carries many CoinGecko categories (ecosystems, VC portfolios, ...);
+its sector comes from :func:`altseason.universe.sector_from_coingecko_categories`,
+the one mapping shared with the CoinGecko connector (first matching rule in a
+fixed priority order). Coins with no matching category (wrapped and bridged
+tokens, e.g. WBTC) get no sector.
 
 Asset ids: the upper-case symbol for the coin with the largest market cap
 among those sharing it; others get ``SYMBOL-<coingecko id>``.
@@ -42,174 +36,9 @@ from altseason.sources.files._base import (
     read_csv_text,
 )
 from altseason.sources.files._prices import STABLECOIN_SYMBOLS, carry_flags
+from altseason.universe import sector_from_coingecko_categories
 
-__all__ = ["CATEGORY_MAP_SECTORS", "CATEGORY_READERS", "COINGECKO_RULES", "coingecko_sector"]
-
-_R = tuple[str, str | None, frozenset[str]]
-
-
-def _rule(sector: str, sub: str | None, *names: str) -> _R:
-    return (sector, sub, frozenset(n.lower() for n in names))
-
-
-COINGECKO_RULES: tuple[_R, ...] = (
-    _rule("stablecoin", "crypto_backed", "Crypto-backed Stablecoin", "Algorithmic Stablecoin"),
-    _rule(
-        "stablecoin",
-        "fiat_backed",
-        "Stablecoins",
-        "USD Stablecoin",
-        "Fiat-backed Stablecoin",
-        "EUR Stablecoin",
-        "Bridged Stablecoins",
-    ),
-    _rule("infrastructure", "oracles", "Oracle"),
-    _rule(
-        "defi",
-        "dex",
-        "Decentralized Exchange (DEX)",
-        "Automated Market Maker (AMM)",
-        "Dex Aggregator",
-    ),
-    _rule(
-        "defi",
-        "derivatives",
-        "Derivatives",
-        "Perpetuals",
-        "Options",
-        "Prediction Markets",
-        "Synthetic",
-        "Synthetic Issuer",
-    ),
-    _rule("defi", "lending", "Lending/Borrowing Protocols", "Fixed Interest"),
-    _rule(
-        "defi",
-        "liquid_staking",
-        "Liquid Staking",
-        "Liquid Staking Tokens",
-        "Liquid Staked ETH",
-        "Liquid Restaking Tokens",
-        "Restaking",
-        "Liquid Staked SOL",
-        "LSDFi",
-        "Liquid Staking Governance Tokens",
-    ),
-    _rule("exchange", "cex_token", "Centralized Exchange (CEX) Token", "Exchange-based Tokens"),
-    _rule(
-        "culture",
-        "memes",
-        "Meme",
-        "AI Meme",
-        "Solana Meme",
-        "Base Meme",
-        "Sui Meme",
-        "TON Meme",
-        "Parody Meme",
-        "Dog-Themed",
-        "Cat-Themed",
-        "Frog-Themed",
-        "PolitiFi",
-    ),
-    _rule("ai", "ai_agents", "AI Agents", "AI Agent Launchpad", "DeFAI"),
-    _rule("ai", "ai_compute", "Artificial Intelligence (AI)", "AI Applications", "AI Framework"),
-    _rule("web3_social", "identity", "Decentralized Identifier (DID)", "Name Service"),
-    _rule("web3_social", "social", "SocialFi", "Communication"),
-    _rule(
-        "culture",
-        "gaming",
-        "Gaming (GameFi)",
-        "Play To Earn",
-        "Gaming Utility Token",
-        "Gaming Governance Token",
-        "Gaming Platform",
-        "Gaming Blockchains",
-        "RPG",
-        "Shooting Games",
-        "Card Games",
-        "Metaverse",
-        "Gambling (GambleFi)",
-        "Sports",
-        "Fan Token",
-        "Entertainment",
-        "Music",
-    ),
-    _rule(
-        "culture",
-        "nft",
-        "NFT",
-        "NFT Marketplace",
-        "NFTFi",
-        "Collectibles",
-        "Inscriptions",
-        "BRC-20",
-        "Runes",
-    ),
-    _rule(
-        "rwa",
-        "tokenized_assets",
-        "Real World Assets (RWA)",
-        "RWA Protocol",
-        "Tokenized Assets",
-        "Tokenized Real Estate",
-        "Tokenized Commodities",
-        "Tokenized Gold",
-    ),
-    _rule("l2_scaling", "sidechain", "SideChain", "Bitcoin Sidechains"),
-    _rule("l2_scaling", "rollup", "Layer 2 (L2)", "Rollup", "Zero Knowledge (ZK)", "Layer 3 (L3)"),
-    _rule("infrastructure", "storage_compute", "Storage", "DePIN", "Internet of Things (IOT)"),
-    _rule(
-        "infrastructure",
-        "interoperability",
-        "Cross-chain Communication",
-        "Interoperability",
-        "Bridge Governance Tokens",
-        "Layer 0 (L0)",
-    ),
-    _rule("infrastructure", "data", "Data Availability", "Analytics", "Big Data"),
-    _rule(
-        "infrastructure",
-        None,
-        "Infrastructure",
-        "Wallets",
-        "Account Abstraction",
-        "Modular Blockchain",
-        "Business Services",
-        "Cybersecurity",
-    ),
-    _rule(
-        "defi",
-        None,
-        "Decentralized Finance (DeFi)",
-        "Yield Farming",
-        "Yield Aggregator",
-        "Yield Optimizer",
-        "Launchpad",
-        "BTCfi",
-        "DeFi Index",
-        "Regenerative Finance (ReFi)",
-        "Stablecoin Protocol",
-    ),
-    _rule("currency", "privacy", "Privacy Coins", "Privacy Blockchain"),
-    _rule("currency", "payments", "Payment Solutions", "Proof of Work (PoW)", "Masternodes"),
-    _rule(
-        "smart_contract_l1",
-        "l1",
-        "Layer 1 (L1)",
-        "Smart Contract Platform",
-        "Avalanche L1",
-        "Appchains",
-    ),
-)
-"""Ordered CoinGecko category rules: (sector, subsector, category names)."""
-
-
-def coingecko_sector(categories: list[str]) -> tuple[str | None, str | None]:
-    """(sector, subsector) of a coin from its CoinGecko categories (first matching rule)."""
-    cats = {c.strip().lower() for c in categories if isinstance(c, str)}
-    for sector, sub, names in COINGECKO_RULES:
-        if cats & names:
-            return sector, sub
-    return None, None
+__all__ = ["CATEGORY_MAP_SECTORS", "CATEGORY_READERS"]
 
 
 # ---------------------------------------------------------------------- streaming JSON
@@ -288,7 +117,8 @@ def _detect_cg_bundle(path: Path, head: str) -> bool:
 def _read_cg_bundle(path: Path, options: ReadOptions) -> ReadResult:
     """CoinGecko bundle: ``[{id: {id, symbol, name}, market_cap: {...}, metadata: {categories}}]``.
 
-    Writes ``assets`` (sector from :func:`coingecko_sector`) and a one-day
+    Writes ``assets`` (sector from
+    :func:`altseason.universe.sector_from_coingecko_categories`) and a one-day
     ``prices`` cross-section (price, market cap, 24h volume) dated by each
     coin's ``last_updated`` UTC day. Coins without a positive price get no
     price row (noted).
@@ -304,7 +134,7 @@ def _read_cg_bundle(path: Path, options: ReadOptions) -> ReadResult:
                 cats = ast.literal_eval(cats)
             except (ValueError, SyntaxError):
                 cats = []
-        sector, sub = coingecko_sector(list(cats))
+        sector, sub = sector_from_coingecko_categories(list(cats)) or (None, None)
         rows.append(
             {
                 "record": i,

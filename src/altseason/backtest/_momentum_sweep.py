@@ -1,0 +1,139 @@
+"""Fused sweep of the built-in top-K momentum strategy: selection and simulation in one kernel.
+
+:func:`~altseason.backtest.run_sweep` of
+:func:`~altseason.strategies.momentum_weights` does not build a
+``(n_dates, n_assets)`` weight panel per configuration, validate it and
+compress it to its decision rows. Instead, one parallel numba call (a
+``prange`` over configurations) computes, for each configuration, the top-K
+selection on its decision rows only (from the close panel and a shared
+"last row without a price" array computed once) and simulates it directly
+with :func:`~altseason.backtest._engine.simulate_nb`. The selection is the
+very function :func:`momentum_weights` uses row by row, and the targets fed
+to the simulator are those :func:`~altseason.backtest._runner.prepare_targets`
+would produce, so the results are identical to the per-configuration path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from altseason._typing import FloatArray
+from altseason.backtest import _engine as eng
+from altseason.strategies._momentum import check_momentum_params, last_gap_nb, top_k_row_nb
+
+__all__ = ["momentum_params", "momentum_sweep_nb", "last_gap_nb"]
+
+_DEFAULTS = {"lookback": 30, "k": 10, "rebalance": 7}
+
+
+def momentum_params(configs: Sequence[Mapping[str, Any]]) -> np.ndarray | None:
+    """``(n_configs, 3)`` int64 ``lookback, k, rebalance`` per configuration.
+
+    None when a configuration has another key (the generic path then calls
+    the strategy, which reports the problem). Raises
+    :class:`~altseason.exceptions.StrategyError` for parameters below 1,
+    exactly as :func:`momentum_weights` would.
+    """
+    out = np.empty((len(configs), 3), dtype=np.int64)
+    for c, params in enumerate(configs):
+        if not set(params) <= set(_DEFAULTS):
+            return None
+        vals = {**_DEFAULTS, **params}
+        check_momentum_params(vals["lookback"], vals["k"], vals["rebalance"])
+        out[c] = (int(vals["lookback"]), int(vals["k"]), int(vals["rebalance"]))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def momentum_sweep_nb(
+    close: FloatArray,
+    last_gap: np.ndarray,
+    params: np.ndarray,
+    lag: int,
+    last_valid: np.ndarray,
+    init_cash: float,
+    fees: float,
+    slippage: float,
+    impact: float,
+    volume: FloatArray,
+    funding: FloatArray,
+    longs_pay_funding: bool,
+    cash_rate: float,
+    margin: bool,
+    min_units: float,
+) -> FloatArray:
+    """Select and simulate every momentum configuration in parallel.
+
+    Parameters
+    ----------
+    close : (n_dates, n_assets)
+        Close panel (validated by ``prepare_prices``).
+    last_gap : (n_dates, n_assets) int64
+        :func:`last_gap_nb` of ``close``.
+    params : (n_configs, 3) int64
+        ``lookback, k, rebalance`` per configuration (all >= 1).
+    lag
+        Rows between a decision and its trade (>= 0).
+
+    Returns
+    -------
+    ndarray
+        ``daily`` outputs ``(n_configs, n_dates, N_DAILY)`` as
+        :func:`~altseason.backtest._engine.simulate_many_nb`.
+    """
+    n_cfg = params.shape[0]
+    n, m = close.shape
+    out = np.empty((n_cfg, n, eng.N_DAILY))
+    empty2 = np.empty((0, 0))
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0)
+    empty_b = np.empty(0, dtype=np.bool_)
+    for c in prange(n_cfg):
+        lookback = params[c, 0]
+        k = params[c, 1]
+        rebalance = params[c, 2]
+        # decision rows lookback, lookback + rebalance, ... whose trade row t + lag exists
+        stop = n - lag
+        n_rows = 0 if stop <= lookback else (stop - lookback + rebalance - 1) // rebalance
+        rows = np.empty(n_rows, dtype=np.int64)
+        targets = np.empty((n_rows, m))
+        score = np.empty(m)
+        neg = np.empty(m)
+        for r in range(n_rows):
+            t = lookback + r * rebalance
+            top_k_row_nb(close, last_gap, t, lookback, k, score, neg, targets[r])
+            rows[r] = t + lag
+        eng.simulate_nb(
+            close,
+            rows,
+            targets,
+            last_valid,
+            init_cash,
+            fees,
+            slippage,
+            impact,
+            volume,
+            funding,
+            longs_pay_funding,
+            cash_rate,
+            margin,
+            min_units,
+            empty_i,
+            empty_b,
+            empty_f,
+            empty_i,
+            empty_f,
+            empty_b,
+            empty2,
+            out[c],
+            empty2,
+            empty2,
+            empty2,
+            empty2,
+            empty2,
+        )
+    return out

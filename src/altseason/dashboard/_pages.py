@@ -1,0 +1,459 @@
+"""Dashboard page payloads, built on the report machinery.
+
+Each dashboard page is a view of one or more report sections
+(:data:`PAGE_SECTIONS`): :func:`build_page` runs
+:func:`altseason.report.build_report` for those sections at the requested
+date and converts what it returns into JSON for ``/static/app.js``:
+
+* ``paragraphs``: the sections' narrative as plain text (on the overview,
+  the headline and the summary);
+* ``findings``: :meth:`Finding.to_dict` plus ``text`` (the value formatted by
+  its unit) and ``available``; on the overview only the key figures;
+* ``charts``: ``{id, title, caption, figure}`` with the Plotly figure of
+  :func:`altseason.report.to_plotly` as a JSON dict (demo charts carry the
+  watermark);
+* ``tables``: the sections' small tables as text cells.
+
+Filters
+-------
+``asof``
+    Clamped to the store: a date after the last price is read as the last
+    price date, a date between two price dates as the earlier one. A date
+    before the first price is refused with :class:`ParamError` (HTTP 400)
+    naming the range the store covers.
+``assets``
+    Adds a chart of the chosen assets' closes over the 365 days to ``asof``
+    (or from ``start``), rebased to 100, and their 30- and 90-day returns
+    (:func:`altseason.analytics.window_return`). Ids without prices in the
+    store are refused with :class:`ParamError` naming them.
+``underlying``
+    On the options page: the report's derivatives section covers BTC; for
+    ETH the page computes the same positioning figures with
+    :func:`altseason.analytics.options_positioning` on the latest ETH chain
+    up to ``asof``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from altseason.dashboard._params import PAGES, PageParams, ParamError
+from altseason.exceptions import DataUnavailableError
+from altseason.labels import is_demo
+from altseason.report import (
+    Band,
+    ChartSpec,
+    Finding,
+    FindingSet,
+    Marker,
+    Paragraph,
+    Report,
+    Trace,
+    build_report,
+    default_asof,
+    format_value,
+    plain_text,
+    say,
+    to_plotly,
+)
+from altseason.report._sections import ReportContext, Table
+from altseason.report._sections._base import finding
+from altseason.store import Store
+
+__all__ = [
+    "OVERVIEW_CHARTS",
+    "PAGE_SECTIONS",
+    "build_page",
+    "chart_payload",
+    "finding_payload",
+    "resolve_asof",
+]
+
+PAGE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "overview": ("divergence", "flows", "derivatives", "onchain", "macro"),
+    "divergence": ("divergence", "sectors"),
+    "flows": ("flows",),
+    "options": ("derivatives",),
+    "support": ("onchain",),
+    "macro": ("macro", "events"),
+    "correlation": ("correlation", "cross_asset"),
+    "strategy": ("strategy",),
+}
+"""Page id -> the report sections it shows (the overview: headline, summary, key figures)."""
+
+OVERVIEW_CHARTS: tuple[str, ...] = (
+    "altseason-index",
+    "relative-strength",
+    "etf-flows",
+    "support-bands",
+)
+"""Report charts shown on the overview, in this order (those the report drew)."""
+
+ASSET_WINDOWS: tuple[int, ...] = (30, 90)
+"""Return windows (calendar days) reported for the ``assets`` filter."""
+
+ASSET_CHART_DAYS = 365
+"""Default look-back of the selected-assets chart (calendar days)."""
+
+
+# ---------------------------------------------------------------------- conversion
+def finding_payload(f: Finding) -> dict[str, Any]:
+    """A finding as JSON: :meth:`Finding.to_dict` plus ``text`` and ``available``."""
+    d = f.to_dict()
+    d["available"] = f.available
+    d["text"] = format_value(f.value, f.unit) if f.available else "not available"
+    return d
+
+
+def chart_payload(spec: ChartSpec) -> dict[str, Any]:
+    """A chart as JSON: ``id``, ``title``, ``caption`` (source line) and the Plotly figure."""
+    import plotly.io as pio
+
+    fig = to_plotly(spec)
+    figure = json.loads(pio.to_json(fig, validate=False))
+    return {"id": spec.id, "title": spec.full_title, "caption": spec.source, "figure": figure}
+
+
+def _table_payload(t: Table) -> dict[str, Any]:
+    return {
+        "title": t.title,
+        "columns": list(t.columns),
+        "rows": [[c if isinstance(c, str) else c.text for c in row] for row in t.rows],
+    }
+
+
+def _paragraphs(paragraphs: Sequence[Paragraph]) -> list[str]:
+    return [plain_text([p]) for p in paragraphs if p]
+
+
+# ---------------------------------------------------------------------- asof
+def _price_range(store: Store) -> tuple[pd.Timestamp, pd.Timestamp]:
+    row = store.con.execute("SELECT min(date), max(date) FROM prices").fetchone()
+    if row is None or row[0] is None:
+        raise DataUnavailableError(
+            "the store holds no prices: run `altseason demo` or `altseason import` first."
+        )
+    return pd.Timestamp(row[0]).normalize(), pd.Timestamp(row[1]).normalize()
+
+
+def resolve_asof(store: Store, requested: Any = None) -> pd.Timestamp:
+    """The price date a page is computed at.
+
+    Parameters
+    ----------
+    store
+        The warehouse.
+    requested
+        The ``asof`` parameter, or ``None`` for the newest price date on or
+        before today (UTC).
+
+    Returns
+    -------
+    Timestamp
+        The newest price date on or before ``requested`` (so a date after the
+        data is clamped to the last price date).
+
+    Raises
+    ------
+    ParamError
+        When ``requested`` is before the first price in the store.
+    DataUnavailableError
+        When the store holds no prices.
+    """
+    first, last = _price_range(store)
+    if requested is None:
+        when = default_asof(store)
+        return when if first <= when <= last else last
+    ts = pd.Timestamp(requested).normalize()
+    if ts < first:
+        raise ParamError(
+            f"asof {ts.date()} is before the first price in the store; "
+            f"choose a date from {first.date()} to {last.date()}"
+        )
+    return default_asof(store, today=ts.date())
+
+
+# ---------------------------------------------------------------------- assets filter
+def _check_assets(store: Store, assets: Sequence[str]) -> None:
+    rows = store.con.execute(
+        "SELECT DISTINCT asset_id FROM prices WHERE list_contains(?, asset_id)", [list(assets)]
+    ).fetchall()
+    known = {r[0] for r in rows}
+    unknown = [a for a in assets if a not in known]
+    if unknown:
+        raise ParamError(
+            f"unknown asset id(s) {', '.join(unknown)}: the store has no prices for them "
+            "(use ids such as BTC, ETH; see `altseason status`)"
+        )
+
+
+def _asset_extras(
+    ctx: ReportContext, assets: Sequence[str], start: Any = None
+) -> tuple[list[Finding], list[ChartSpec]]:
+    """Returns and a rebased chart of the chosen assets (see the module docstring)."""
+    from altseason.analytics import window_return
+
+    asof = ctx.asof
+    first = (
+        pd.Timestamp(start)
+        if start is not None
+        else asof - pd.Timedelta(days=max(ASSET_CHART_DAYS, *ASSET_WINDOWS))
+    )
+    panel = ctx.store.read_prices("close", assets=list(assets), start=first, end=asof)
+    findings: list[Finding] = []
+    provs = {a: ctx.prov("prices", start=first, asset_id=a) for a in assets}
+    for days in ASSET_WINDOWS:
+        rets = (
+            window_return(panel, days, asof)
+            if not panel.empty
+            else pd.Series(float("nan"), index=list(assets))
+        )
+        for a in assets:
+            findings.append(
+                finding(
+                    f"assets.{a}.return_{days}d",
+                    f"{a} {days}-day return",
+                    rets.get(a),
+                    "return",
+                    provenance=[provs[a]],
+                    asof=asof,
+                    window=f"{days}d",
+                    method="analytics.window_return (close to close)",
+                )
+            )
+    traces = []
+    for a in assets:
+        s = panel[a].dropna() if a in panel.columns else pd.Series(dtype=float)
+        if s.empty:
+            continue
+        traces.append(Trace.from_series(s / s.iloc[0] * 100.0, name=a))
+    charts = []
+    if traces:
+        charts.append(
+            ChartSpec(
+                id="selected-assets",
+                title="Selected assets, rebased to 100",
+                x_label="date",
+                y_label="close, rebased (first day = 100)",
+                traces=traces,
+                source=ctx.source_line("prices", extra=f"from {panel.index[0].date()}"),
+                demo=is_demo(s for p in provs.values() for s in p.sources),
+            )
+        )
+    return findings, charts
+
+
+# ---------------------------------------------------------------------- options (ETH)
+_OPTION_FIGURES: tuple[tuple[str, str, str, str], ...] = (
+    # (id suffix, label, unit, summary key)
+    ("spot", "{u} price at the options snapshot", "price", "spot"),
+    ("call_wall", "{u} call wall", "price", "call_wall"),
+    ("put_zone_low", "{u} put zone, lower strike", "price", "put_zone_low"),
+    ("put_zone_high", "{u} put zone, upper strike", "price", "put_zone_high"),
+    ("max_pain", "{u} max pain", "price", "max_pain"),
+    ("put_call_oi", "{u} put/call open-interest ratio", "ratio", "put_call_oi"),
+    ("atm_iv", "{u} at-the-money implied volatility (30-day)", "percent", "atm_iv"),
+    ("rr_25d", "{u} 25-delta risk reversal (30-day)", "pp", "rr25"),
+)
+
+
+def _options_findings(
+    ctx: ReportContext, underlying: str
+) -> tuple[list[Finding], list[ChartSpec], list[Paragraph]]:
+    """Options positioning of the latest ``underlying`` chain up to ``ctx.asof``.
+
+    Finding ids are ``options.<underlying lower-case>.<figure>``.
+    """
+    from altseason.analytics import options_positioning
+
+    u = underlying.upper()
+    pre = f"options.{u.lower()}"
+    opts = ctx.table("options", underlying=u) if ctx.table_rows("options") else pd.DataFrame()
+    fs = FindingSet()
+    charts: list[ChartSpec] = []
+    if opts.empty:
+        reason = f"no {u} options snapshots in the store up to {ctx.asof.date()}"
+        fs.add(Finding.unavailable(f"{pre}.snapshot", f"{u} options snapshot date", reason))
+        for key, label, unit, _ in _OPTION_FIGURES:
+            fs.add(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
+    else:
+        snap = pd.Timestamp(opts["snapshot_ts"].max())
+        pos = options_positioning(opts, underlying=u, snapshot=snap)
+        summ = pos.summary()
+        prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
+        kw: dict[str, Any] = {
+            "provenance": [prov],
+            "asof": snap,
+            "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC",
+        }
+        fs.add(finding(f"{pre}.snapshot", f"{u} options snapshot date", snap, "date", **kw))
+        for key, label, unit, col in _OPTION_FIGURES:
+            fs.add(
+                finding(
+                    f"{pre}.{key}",
+                    label.format(u=u),
+                    summ[col],
+                    unit,
+                    method="analytics.options_positioning",
+                    **kw,
+                )
+            )
+        spot = float(summ["spot"])
+        oi = pos.oi_by_strike
+        oi = oi.loc[(oi.index >= 0.5 * spot) & (oi.index <= 1.8 * spot)]
+        markers = [Marker("x", spot, f"spot {spot:,.0f}", "#222222", False)]
+        if pd.notna(summ["call_wall"]):
+            markers.append(Marker("x", float(summ["call_wall"]), "call wall", "#4f9a55"))
+        if pd.notna(summ["max_pain"]) and summ["max_pain"] != summ["call_wall"]:
+            markers.append(Marker("x", float(summ["max_pain"]), "max pain", "#7a5195"))
+        bands = []
+        if pd.notna(summ["put_zone_low"]) and pd.notna(summ["put_zone_high"]):
+            lo, hi = float(summ["put_zone_low"]), float(summ["put_zone_high"])
+            bands.append(Band("x", lo, hi, "put zone", "#c0504d"))
+        charts.append(
+            ChartSpec(
+                id=f"oi-by-strike-{u.lower()}",
+                title=f"{u} options open interest by strike, all expiries",
+                x_label="strike (USD)",
+                y_label=f"open interest ({u})",
+                traces=[
+                    Trace("calls", list(oi.index), oi["call_oi"].tolist(), "bar", color="#4f9a55"),
+                    Trace("puts", list(oi.index), oi["put_oi"].tolist(), "bar", color="#c0504d"),
+                ],
+                markers=markers,
+                bands=bands,
+                barmode="overlay",
+                source=ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC"),
+                demo=ctx.is_demo("options"),
+            )
+        )
+    return list(fs), [c for c in charts if c.has_data], _options_text(fs, pre, u)
+
+
+def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
+    p = Paragraph(heading=f"{u} options positioning")
+    p.add(
+        say(
+            fs,
+            f"In the {u} options snapshot of [[{pre}.snapshot]] (spot [[{pre}.spot]]), the call "
+            f"wall, the strike above spot with the most call open interest, is at "
+            f"[[{pre}.call_wall]].",
+        )
+    )
+    p.add(
+        say(
+            fs,
+            f"Put open interest concentrates between [[{pre}.put_zone_low]] and "
+            f"[[{pre}.put_zone_high]], the zone where downside protection is bought.",
+        )
+    )
+    mp, spot = fs.value(f"{pre}.max_pain"), fs.value(f"{pre}.spot")
+    side = "" if mp is None or spot is None else (
+        ", below spot" if mp < spot else (", above spot" if mp > spot else ", at spot")
+    )
+    p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
+    pcr = fs.value(f"{pre}.put_call_oi")
+    tilt = "" if pcr is None else (
+        ", tilted towards puts" if pcr > 1 else (", tilted towards calls" if pcr < 1 else "")
+    )
+    p.add(say(fs, f"The put/call open-interest ratio is [[{pre}.put_call_oi]]{tilt}."))
+    q = Paragraph(heading="Volatility")
+    q.add(
+        say(
+            fs,
+            f"At-the-money implied volatility is [[{pre}.atm_iv]]; the 25-delta risk reversal "
+            f"is [[{pre}.rr_25d]].",
+        )
+    )
+    return [p, q]
+
+
+# ---------------------------------------------------------------------- pages
+def _report(store: Store, page: str, asof: pd.Timestamp, params: PageParams) -> Report | None:
+    sections = PAGE_SECTIONS[page]
+    if page == "options" and params.underlying != "BTC":
+        return None
+    return build_report(store, asof=asof, sections=list(sections))
+
+
+def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
+    """The JSON payload of one dashboard page (see the module docstring).
+
+    Parameters
+    ----------
+    store
+        The warehouse (read-only is enough).
+    page
+        A page id of :data:`altseason.dashboard.PAGES`.
+    params
+        Validated filters.
+
+    Returns
+    -------
+    dict
+        ``asof`` (ISO date), ``headline``, ``paragraphs``, ``findings``,
+        ``charts``, ``tables``, ``sections`` and ``data_label``; the app adds
+        ``page``, ``title``, ``demo`` and ``label``.
+
+    Raises
+    ------
+    ParamError
+        Unknown page, ``asof`` before the data, or asset ids without prices.
+    """
+    if page not in PAGES:
+        raise ParamError(f"unknown page {page[:40]!r}; use one of {', '.join(PAGES)}")
+    if params.assets:
+        _check_assets(store, params.assets)
+    asof = resolve_asof(store, params.asof)
+    report = _report(store, page, asof, params)
+    ctx = ReportContext(store, asof)
+    findings: list[Finding] = []
+    charts: list[ChartSpec] = []
+    paragraphs: list[str] = []
+    tables: list[dict[str, Any]] = []
+    sections: list[dict[str, Any]] = []
+    headline = ""
+    if report is not None:
+        headline = report.headline
+        sections = [{"id": s.id, "title": s.title, "note": s.note} for s in report.sections]
+        if page == "overview":
+            paragraphs = [report.headline + ".", *_paragraphs(report.summary)]
+            findings = list(report.key_figures)
+            by_id = {c.id: c for c in report.charts}
+            charts = [by_id[c] for c in OVERVIEW_CHARTS if c in by_id]
+        else:
+            for s in report.sections:
+                paragraphs += _paragraphs(s.paragraphs)
+                charts += s.charts
+                tables += [_table_payload(t) for t in s.tables]
+            findings = list(report.findings)
+        data_label = report.data_label
+    else:
+        found, charts, paras = _options_findings(ctx, params.underlying)
+        findings = found
+        paragraphs = _paragraphs(paras)
+        sections = [{"id": "options", "title": f"{params.underlying} options", "note": None}]
+        data_label = ""
+    if params.assets:
+        extra_f, extra_c = _asset_extras(ctx, params.assets, params.start)
+        findings += extra_f
+        charts = [*extra_c, *charts]
+    if not data_label:
+        from altseason.labels import data_label as _label
+
+        data_label = _label(s for st in ctx.status for s in st.sources)
+    return {
+        "asof": str(asof.date()),
+        "underlying": params.underlying,
+        "headline": headline,
+        "paragraphs": paragraphs,
+        "findings": [finding_payload(f) for f in findings],
+        "charts": [chart_payload(c) for c in charts],
+        "tables": tables,
+        "sections": sections,
+        "data_label": data_label,
+    }
