@@ -19,6 +19,7 @@ from altseason.report import (
     say,
 )
 from altseason.report._narrative import sentence_text
+from altseason.report._sections._meta import headline
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALTSEASON_UPDATE_GOLDEN", "") == "1"
@@ -255,3 +256,28 @@ def test_broad_only_when_breadth_says_so() -> None:
     text = narrative_markdown(fs, sections=["divergence"])
     assert "Participation is broad" not in text
     assert "Participation is moderate" in text
+
+
+def test_narrative_names_the_fallback_tier() -> None:
+    """A store without a small tier: the sections use the mid-cap index and the text says so."""
+    fs = FindingSet()
+    for f in findings():
+        if f.id in (
+            "divergence.rs_small_btc_change",
+            "divergence.rs_small_btc_z",
+            "divergence.small_return",
+            "risks.small_drawdown",
+        ):
+            f = replace(f, label=f"Mid-cap index {f.label}")
+        fs.add(f)
+    md = narrative_markdown(fs)
+    # (correlation.small_beta, the median beta of the largest alts, is not a tier index)
+    tier_text = [p for p in md.split("\n\n") if "correlation.small_beta" not in p]
+    assert not any("small-cap" in p or "Small caps" in p for p in tier_text)
+    assert headline(fs) == "Mid caps lead BTC on broad participation"
+    assert "Mid caps lead on both measures: the mid-cap index gained" in md
+    assert "The mid-cap / BTC ratio stands" in md
+    assert "and the mid-cap index [+15.1%](#f-divergence.small_return)" in md
+    assert "the mid-cap index [-41.0%](#f-risks.small_drawdown) from its own" in md
+    # the unchanged fixture still reads "small-cap"
+    assert "the small-cap index gained" in narrative_markdown(findings())

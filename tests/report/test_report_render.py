@@ -141,3 +141,16 @@ def test_unknown_section_or_format_is_an_error(
     report = build_report(store, asof=last, sections=["coverage"])
     with pytest.raises(ReportError, match="unknown report format"):
         write_report(report, tmp_path, formats=["docx"])
+
+
+def test_fallback_tier_is_named_in_the_text(market_store: tuple[Store, pd.Timestamp]) -> None:
+    """The fixture market has 42 assets (no small tier): the mid-cap index is used and named."""
+    store, last = market_store
+    report = build_report(store, asof=last, sections=["divergence", "events"])
+    assert report.findings.get("divergence.rs_small_btc_change").label.startswith("Mid-cap")
+    md = render_markdown(report)
+    who = next(line for line in md.splitlines() if line.startswith("**Who leads.**"))
+    assert "the mid-cap index" in who and "small-cap" not in who
+    risks = next(line for line in md.splitlines() if line.startswith("**Risks in the data.**"))
+    dd = report.findings.get("risks.small_drawdown").label.split("-cap")[0].lower()
+    assert f"the {dd}-cap index" in risks and "small-cap" not in risks

@@ -25,7 +25,7 @@ from altseason._typing import FloatArray
 from altseason.backtest import _engine as eng
 from altseason.strategies._momentum import check_momentum_params, last_gap_nb, top_k_row_nb
 
-__all__ = ["momentum_params", "momentum_sweep_nb", "last_gap_nb"]
+__all__ = ["last_gap_nb", "momentum_params", "momentum_sweep_nb"]
 
 _DEFAULTS = {"lookback": 30, "k": 10, "rebalance": 7}
 
@@ -65,6 +65,7 @@ def momentum_sweep_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    n_threads: int,
 ) -> FloatArray:
     """Select and simulate every momentum configuration in parallel.
 
@@ -78,6 +79,8 @@ def momentum_sweep_nb(
         ``lookback, k, rebalance`` per configuration (all >= 1).
     lag
         Rows between a decision and its trade (>= 0).
+    n_threads
+        Number of chunks of configurations run in parallel (numba threads).
 
     Returns
     -------
@@ -92,48 +95,58 @@ def momentum_sweep_nb(
     empty_i = np.empty(0, dtype=np.int64)
     empty_f = np.empty(0)
     empty_b = np.empty(0, dtype=np.bool_)
-    for c in prange(n_cfg):
-        lookback = params[c, 0]
-        k = params[c, 1]
-        rebalance = params[c, 2]
-        # decision rows lookback, lookback + rebalance, ... whose trade row t + lag exists
+    # decision rows lookback, lookback + rebalance, ... whose trade row t + lag exists
+    n_rows = np.zeros(n_cfg, dtype=np.int64)
+    for c in range(n_cfg):
         stop = n - lag
-        n_rows = 0 if stop <= lookback else (stop - lookback + rebalance - 1) // rebalance
-        rows = np.empty(n_rows, dtype=np.int64)
-        targets = np.empty((n_rows, m))
+        if stop > params[c, 0]:
+            n_rows[c] = (stop - params[c, 0] + params[c, 2] - 1) // params[c, 2]
+    # one target buffer per thread, reused by its configurations (no fresh
+    # multi-megabyte allocation, and its page faults, per configuration)
+    n_chunks = max(1, min(n_cfg, n_threads))
+    for ch in prange(n_chunks):
+        lo = ch * n_cfg // n_chunks
+        hi = (ch + 1) * n_cfg // n_chunks
+        rows = np.empty(n_rows[lo:hi].max(), dtype=np.int64)
+        targets = np.empty((rows.shape[0], m))
         score = np.empty(m)
-        neg = np.empty(m)
-        for r in range(n_rows):
-            t = lookback + r * rebalance
-            top_k_row_nb(close, last_gap, t, lookback, k, score, neg, targets[r])
-            rows[r] = t + lag
-        eng.simulate_nb(
-            close,
-            rows,
-            targets,
-            last_valid,
-            init_cash,
-            fees,
-            slippage,
-            impact,
-            volume,
-            funding,
-            longs_pay_funding,
-            cash_rate,
-            margin,
-            min_units,
-            empty_i,
-            empty_b,
-            empty_f,
-            empty_i,
-            empty_f,
-            empty_b,
-            empty2,
-            out[c],
-            empty2,
-            empty2,
-            empty2,
-            empty2,
-            empty2,
-        )
+        top = np.empty(m)
+        for c in range(lo, hi):
+            lookback = params[c, 0]
+            k = params[c, 1]
+            rebalance = params[c, 2]
+            nr = n_rows[c]
+            for r in range(nr):
+                t = lookback + r * rebalance
+                top_k_row_nb(close, last_gap, t, lookback, k, score, top, targets[r])
+                rows[r] = t + lag
+            eng.simulate_nb(
+                close,
+                rows[:nr],
+                targets[:nr],
+                last_valid,
+                init_cash,
+                fees,
+                slippage,
+                impact,
+                volume,
+                funding,
+                longs_pay_funding,
+                cash_rate,
+                margin,
+                min_units,
+                empty_i,
+                empty_b,
+                empty_f,
+                empty_i,
+                empty_f,
+                empty_b,
+                empty2,
+                out[c],
+                empty2,
+                empty2,
+                empty2,
+                empty2,
+                empty2,
+            )
     return out

@@ -78,8 +78,10 @@ def _page_html(page: str, title: str, demo: bool) -> str:
   <label>Underlying <select id="underlying" name="underlying"><option>BTC</option><option>ETH</option></select></label>
   <button type="submit">Apply</button>
 </form>
-<div id="status" class="status">Loading…</div>
+<div id="status" class="status" role="status">Loading…</div>
+<section id="narrative" class="narrative"></section>
 <section id="findings"></section>
+<section id="tables"></section>
 <section id="charts"></section>
 </main>
 </body></html>"""

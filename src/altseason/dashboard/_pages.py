@@ -362,11 +362,15 @@ def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
     )
     p.add(say(fs, f"The put/call open-interest ratio is [[{pre}.put_call_oi]]{tilt}."))
     q = Paragraph(heading="Volatility")
+    rr = fs.value(f"{pre}.rr_25d")
+    skew = "" if rr is None else (
+        ", pricing puts over calls" if rr < 0 else (", pricing calls over puts" if rr > 0 else "")
+    )
     q.add(
         say(
             fs,
-            f"At-the-money implied volatility is [[{pre}.atm_iv]]; the 25-delta risk reversal "
-            f"is [[{pre}.rr_25d]].",
+            f"At-the-money implied volatility is [[{pre}.atm_iv]] and the 25-delta risk "
+            f"reversal is [[{pre}.rr_25d]]{skew}.",
         )
     )
     return [p, q]
@@ -395,9 +399,11 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``asof`` (ISO date), ``headline``, ``paragraphs``, ``findings``,
-        ``charts``, ``tables``, ``sections`` and ``data_label``; the app adds
-        ``page``, ``title``, ``demo`` and ``label``.
+        ``asof`` (ISO date the page is computed at), ``first_date`` and
+        ``last_date`` (the store's price range), ``underlying``, ``headline``
+        (overview only, else empty), ``paragraphs``, ``findings``, ``charts``,
+        ``tables``, ``sections`` (``id, title, note``) and ``data_label``; the
+        app adds ``page``, ``title``, ``demo`` and ``label``.
 
     Raises
     ------
@@ -409,6 +415,7 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     if params.assets:
         _check_assets(store, params.assets)
     asof = resolve_asof(store, params.asof)
+    first, last = _price_range(store)
     report = _report(store, page, asof, params)
     ctx = ReportContext(store, asof)
     findings: list[Finding] = []
@@ -418,10 +425,10 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     sections: list[dict[str, Any]] = []
     headline = ""
     if report is not None:
-        headline = report.headline
+        headline = report.headline if page == "overview" else ""
         sections = [{"id": s.id, "title": s.title, "note": s.note} for s in report.sections]
         if page == "overview":
-            paragraphs = [report.headline + ".", *_paragraphs(report.summary)]
+            paragraphs = _paragraphs(report.summary)
             findings = list(report.key_figures)
             by_id = {c.id: c for c in report.charts}
             charts = [by_id[c] for c in OVERVIEW_CHARTS if c in by_id]
@@ -448,6 +455,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         data_label = _label(s for st in ctx.status for s in st.sources)
     return {
         "asof": str(asof.date()),
+        "first_date": str(first.date()),
+        "last_date": str(last.date()),
         "underlying": params.underlying,
         "headline": headline,
         "paragraphs": paragraphs,

@@ -164,7 +164,7 @@ def _plotly_tickformat(fmt: str) -> dict[str, Any]:
     if fmt == "pct":
         return {"tickformat": ".3~%"}
     if fmt == "usd":
-        return {"tickprefix": "$", "tickformat": "~s"}
+        return {"tickprefix": "$", "exponentformat": "B"}
     return {}
 
 
@@ -480,7 +480,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
                 va="top",
                 fontsize=7.5,
             )
-    ax.set_title(spec.full_title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_title(spec.full_title, loc="left", fontsize=11, fontweight="bold", wrap=True)
     if spec.horizontal and spec.kind == "xy":
         ax.set_xlabel(spec.y_label, fontsize=9)
         ax.set_ylabel(spec.x_label, fontsize=9)

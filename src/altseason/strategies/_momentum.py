@@ -36,20 +36,30 @@ def top_k_row_nb(
     lookback: int,
     k: int,
     score: np.ndarray,
-    neg: np.ndarray,
+    top: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Write the top-``k`` equal weights of decision row ``t`` into ``out`` (length ``m``).
 
-    ``score`` and ``neg`` are scratch arrays of length ``m``. Requires ``t >= lookback``.
+    ``score`` and ``top`` are scratch arrays of length ``m``. Requires ``t >= lookback``.
     """
     m = close.shape[1]
+    # top[:n_top]: the best scores so far, descending (a multiset of at most k values)
+    n_top = 0
     n_elig = 0
     for j in range(m):
         if t - last_gap[t, j] > lookback:
-            score[j] = close[t, j] / close[t - lookback, j] - 1.0
-            neg[n_elig] = -score[j]
+            s = close[t, j] / close[t - lookback, j] - 1.0
+            score[j] = s
             n_elig += 1
+            if n_top < k or s > top[n_top - 1]:
+                pos = n_top if n_top < k else k - 1
+                while pos > 0 and top[pos - 1] < s:
+                    top[pos] = top[pos - 1]
+                    pos -= 1
+                top[pos] = s
+                if n_top < k:
+                    n_top += 1
         else:
             score[j] = -np.inf
     for j in range(m):
@@ -57,7 +67,7 @@ def top_k_row_nb(
     if n_elig == 0:
         return
     held = min(k, n_elig)
-    thr = -np.partition(neg[:n_elig], held - 1)[held - 1]  # held-th best score
+    thr = top[held - 1]  # held-th best score
     above = 0
     for j in range(m):
         if score[j] > thr:
@@ -79,9 +89,9 @@ def _top_k_rows(close: np.ndarray, lookback: int, k: int, rebalance: int) -> np.
     out = np.full((n, m), np.nan)
     last_gap = last_gap_nb(close)
     score = np.empty(m)
-    neg = np.empty(m)
+    top = np.empty(m)
     for t in range(lookback, n, rebalance):
-        top_k_row_nb(close, last_gap, t, lookback, k, score, neg, out[t])
+        top_k_row_nb(close, last_gap, t, lookback, k, score, top, out[t])
     return out
 
 

@@ -5,7 +5,9 @@
   const page = document.body.dataset.page;
   const form = document.getElementById("filters");
   const statusEl = document.getElementById("status");
+  const narrativeEl = document.getElementById("narrative");
   const findingsEl = document.getElementById("findings");
+  const tablesEl = document.getElementById("tables");
   const chartsEl = document.getElementById("charts");
   const params = new URLSearchParams(window.location.search);
   for (const name of ["asof", "assets", "underlying"]) {
@@ -18,6 +20,32 @@
     el.textContent = value == null ? "" : String(value);
     if (cls) el.className = cls;
     return el;
+  }
+
+  function renderNarrative(headline, paragraphs) {
+    if (!narrativeEl) return;
+    narrativeEl.replaceChildren();
+    if (headline) narrativeEl.appendChild(text("p", headline, "headline"));
+    for (const p of paragraphs || []) narrativeEl.appendChild(text("p", p));
+  }
+
+  function renderTables(tables) {
+    if (!tablesEl) return;
+    tablesEl.replaceChildren();
+    for (const t of tables || []) {
+      const table = document.createElement("table");
+      table.className = "findings section-table";
+      if (t.title) table.appendChild(text("caption", t.title));
+      const head = document.createElement("tr");
+      for (const h of t.columns || []) head.appendChild(text("th", h));
+      table.appendChild(head);
+      for (const row of t.rows || []) {
+        const tr = document.createElement("tr");
+        for (const cell of row) tr.appendChild(text("td", cell));
+        table.appendChild(tr);
+      }
+      tablesEl.appendChild(table);
+    }
   }
 
   function renderFindings(findings) {
@@ -45,6 +73,7 @@
 
   function renderCharts(charts) {
     chartsEl.replaceChildren();
+    const drawn = [];
     for (const c of charts || []) {
       const box = document.createElement("figure");
       box.className = "chart";
@@ -56,9 +85,12 @@
       if (c.caption) box.appendChild(text("figcaption", c.caption));
       chartsEl.appendChild(box);
       const fig = c.figure || {};
-      window.Plotly.newPlot(div, fig.data || [], fig.layout || {}, { displaylogo: false, responsive: true })
-        .then(() => div.setAttribute("data-rendered", "1"));
+      drawn.push(
+        window.Plotly.newPlot(div, fig.data || [], fig.layout || {}, { displaylogo: false, responsive: true })
+          .then(() => div.setAttribute("data-rendered", "1"))
+      );
     }
+    return Promise.all(drawn);
   }
 
   async function load() {
@@ -79,8 +111,17 @@
       }
       const label = body.label ? " · " + body.label : "";
       statusEl.textContent = (body.asof ? "As of " + body.asof : "") + label;
+      statusEl.dataset.asof = body.asof || "";
+      const asofEl = document.getElementById("asof");
+      if (asofEl) {
+        if (body.first_date) asofEl.min = body.first_date;
+        if (body.last_date) asofEl.max = body.last_date;
+        if (body.asof) asofEl.value = body.asof;
+      }
+      renderNarrative(body.headline, body.paragraphs);
       renderFindings(body.findings);
-      renderCharts(body.charts);
+      renderTables(body.tables);
+      await renderCharts(body.charts);
       document.body.dataset.loaded = "1";
     } catch (err) {
       statusEl.textContent = "Error: " + err;
@@ -96,6 +137,7 @@
       if (el && el.value) q.set(name, el.value);
     }
     window.history.replaceState(null, "", "?" + q.toString());
+    for (const a of document.querySelectorAll("nav a")) a.search = q.toString();
     document.body.dataset.loaded = "";
     load();
   });

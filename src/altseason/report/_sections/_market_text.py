@@ -9,7 +9,7 @@ from altseason.report._narrative import (
     leadership,
     say,
 )
-from altseason.report._sections._words import over_window
+from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
     "CROSS_ASSET_EXPECTED",
@@ -68,11 +68,12 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
     )
     win = over_window(fs, "divergence.rs_small_btc_change")
+    tier = tier_word(fs, "divergence.rs_small_btc_change")
     if lead == "small caps lead":
         p.add(
             say(
                 fs,
-                "Small caps lead on both measures: the small-cap index gained "
+                f"{tier.capitalize()} caps lead on both measures: the {tier}-cap index gained "
                 f"[[divergence.rs_small_btc_change|abs]] relative to BTC {win}, and "
                 "[[divergence.altseason_index]] of the top 50 assets beat BTC over 90 days.",
             )
@@ -81,7 +82,7 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         p.add(
             say(
                 fs,
-                "Majors lead on both measures: the small-cap index lost "
+                f"Majors lead on both measures: the {tier}-cap index lost "
                 f"[[divergence.rs_small_btc_change|abs]] relative to BTC {win}, and only "
                 "[[divergence.altseason_index]] of the top 50 assets beat BTC over 90 days.",
             )
@@ -90,7 +91,7 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         p.add(
             say(
                 fs,
-                "Leadership is mixed: the small-cap index moved "
+                f"Leadership is mixed: the {tier}-cap index moved "
                 f"[[divergence.rs_small_btc_change]] relative to BTC {win}, while "
                 "[[divergence.altseason_index]] of the top 50 assets beat BTC over 90 days, "
                 "so the two measures do not agree.",
@@ -100,7 +101,7 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         p.add(
             say(
                 fs,
-                "Relative strength of the small-cap index against BTC was "
+                f"Relative strength of the {tier}-cap index against BTC was "
                 f"[[divergence.rs_small_btc_change]] {win}, and the altseason index "
                 "reads [[divergence.altseason_index]].",
             )
@@ -115,7 +116,8 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
     p.add(
         say(
             fs,
-            "The small-cap / BTC ratio stands [[divergence.rs_small_btc_z]] from its "
+            f"The {tier_word(fs, 'divergence.rs_small_btc_z')}-cap / BTC ratio stands "
+            "[[divergence.rs_small_btc_z]] from its "
             "one-year average.",
         )
     )
@@ -126,8 +128,8 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         say(
             fs,
             f"{over_window(fs, 'divergence.btc_return').capitalize()}, BTC returned "
-            "[[divergence.btc_return]], ETH [[divergence.eth_return]] and the small-cap "
-            "index [[divergence.small_return]].",
+            "[[divergence.btc_return]], ETH [[divergence.eth_return]] and the "
+            f"{tier_word(fs, 'divergence.small_return')}-cap index [[divergence.small_return]].",
         )
     )
     bw = breadth_word(fs.value("divergence.breadth_50d"))

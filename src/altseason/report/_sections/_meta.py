@@ -11,6 +11,7 @@ from altseason.labels import DEMO_LABEL
 from altseason.report._findings import Finding, FindingSet, Provenance
 from altseason.report._narrative import Paragraph, Sentence, breadth_word, leadership, say
 from altseason.report._sections._base import ReportContext, SectionResult, finding
+from altseason.report._sections._words import tier_word
 
 __all__ = [
     "KEY_FIGURES",
@@ -60,14 +61,17 @@ def headline(fs: FindingSet) -> str:
         fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
     )
     breadth = breadth_word(fs.value("divergence.breadth_50d"))
+    tier = tier_word(fs, "divergence.rs_small_btc_change")
     if lead == "small caps lead":
-        return "Small caps lead BTC" + (" on broad participation" if breadth == "broad" else "")
+        return f"{tier.capitalize()} caps lead BTC" + (
+            " on broad participation" if breadth == "broad" else ""
+        )
     if lead == "majors lead":
-        return "Majors lead; small caps lag" + (
+        return f"Majors lead; {tier} caps lag" + (
             " on narrow participation" if breadth == "narrow" else ""
         )
     if lead == "mixed":
-        return "Mixed signals between majors and small caps"
+        return f"Mixed signals between majors and {tier} caps"
     return "Large-cap / small-cap divergence: data not available"
 
 
@@ -77,12 +81,13 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
     lead = leadership(
         fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
     )
+    tier = tier_word(fs, "divergence.rs_small_btc_change")
     if lead == "small caps lead":
         p.add(
             say(
                 fs,
-                "Small caps lead BTC: the altseason index is [[divergence.altseason_index]] "
-                "and the small-cap index gained [[divergence.rs_small_btc_change|abs]] "
+                f"{tier.capitalize()} caps lead BTC: the altseason index is "
+                f"[[divergence.altseason_index]] and the {tier}-cap index gained [[divergence.rs_small_btc_change|abs]] "
                 "relative to BTC.",
             )
         )
@@ -91,7 +96,7 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 "Majors lead: the altseason index is [[divergence.altseason_index]] and the "
-                "small-cap index lost [[divergence.rs_small_btc_change|abs]] relative to BTC.",
+                f"{tier}-cap index lost [[divergence.rs_small_btc_change|abs]] relative to BTC.",
             )
         )
     elif lead == "mixed":
@@ -99,7 +104,7 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 "Signals are mixed: the altseason index is [[divergence.altseason_index]] "
-                "while the small-cap index moved [[divergence.rs_small_btc_change]] relative "
+                f"while the {tier}-cap index moved [[divergence.rs_small_btc_change]] relative "
                 "to BTC.",
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from altseason.report._findings import FindingSet
 from altseason.report._narrative import Paragraph, correlation_word, say
-from altseason.report._sections._words import over_window
+from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
     "CORRELATION_EXPECTED",
@@ -178,7 +178,8 @@ def write_events(fs: FindingSet) -> list[Paragraph]:
     q.add(
         say(
             fs,
-            "BTC stands [[risks.btc_drawdown]] from its peak and the small-cap index "
+            "BTC stands [[risks.btc_drawdown]] from its peak and the "
+            f"{tier_word(fs, 'risks.small_drawdown')}-cap index "
             "[[risks.small_drawdown]] from its own.",
         )
     )

@@ -6,7 +6,7 @@ import re
 
 from altseason.report._findings import FindingSet
 
-__all__ = ["over_window", "window_days"]
+__all__ = ["over_window", "tier_word", "window_days"]
 
 _DAYS = re.compile(r"^(\d+)d$")
 
@@ -28,3 +28,19 @@ def over_window(fs: FindingSet, fid: str, default: str = "over the window") -> s
             return f"from {a} to {b}"
         return default
     return f"over the last {n} days"
+
+
+def tier_word(fs: FindingSet, fid: str) -> str:
+    """``"small"``, ``"mid"`` or ``"large"``: the cap tier whose index finding ``fid`` used.
+
+    The divergence and risk sections fall back to the mid- or large-cap tier
+    index when a store has no small tier, and say so in the finding's label
+    (``"Mid-cap index ..."``); the narrative names that tier. ``"small"``
+    when the finding is absent or its label names no tier.
+    """
+    if fid in fs:
+        label = fs.get(fid).label.strip().lower()
+        for tier in ("mid", "large"):
+            if label.startswith(f"{tier}-cap"):
+                return tier
+    return "small"
