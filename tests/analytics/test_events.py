@@ -89,3 +89,23 @@ def test_events_without_history_are_excluded_with_a_reason():
     out2 = event_study(gappy, m, [m.index[200], m.index[270]], n_placebo=10, min_estimation=60)
     assert list(out2.events["day0"]) == [m.index[270]]
     assert len(out2.excluded) == 1 and "estimation days" in out2.excluded["reason"].iloc[0]
+
+
+def test_default_events_is_the_shipped_calendar_and_drives_event_study():
+    from altseason.analytics import default_events
+    from altseason.sources.calendar import regulatory_events
+
+    ev = default_events()
+    pd.testing.assert_frame_equal(ev, regulatory_events())
+    assert len(ev) >= 20 and ev["event_id"].is_unique and ev["date"].is_monotonic_increasing
+    assert (ev["date"] == ev["date"].dt.normalize()).all()
+    assert ev.loc[ev["event_id"] == "genius-act", "date"].item() == pd.Timestamp("2025-07-18")
+    # events=None uses the calendar: the same result as passing it explicitly
+    idx = pd.date_range("2019-01-01", "2025-12-31", freq="D")
+    rng = np.random.default_rng(3)
+    m = pd.Series(rng.normal(0.0, 0.03, len(idx)), index=idx)
+    r = 1.2 * m + pd.Series(rng.normal(0.0, 0.01, len(idx)), index=idx)
+    a = event_study(r, m, None, n_placebo=10, n_resamples=50)
+    b = event_study(r, m, ev, n_placebo=10, n_resamples=50)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert set(a.events["event_id"]) <= set(ev["event_id"]) and len(a.events) > 20

@@ -235,6 +235,24 @@ def test_deribit_heston_oi_and_iv(real_data: Path) -> None:
     assert any("snapshot_ts" in n for n in notes)
 
 
+def test_deribit_heston_snapshot_rule_is_act365_to_0800(real_data: Path) -> None:
+    """T_years is ACT/365 to the 08:00 UTC expiry: every expiry gives the same snapshot."""
+    path = (
+        real_data / "options/GitHubAvailable__heston-bitcoin-pricing/data/deribit_btc_options.csv"
+    )
+    _, tables, _ = _read(path)
+    snap = tables["options"]["snapshot_ts"].iloc[0]
+    assert snap == pd.Timestamp("2025-12-05 01:10")
+    assert snap < pd.Timestamp("2025-12-05 01:15")  # the file's commit time (20:15 -0500)
+    raw = pd.read_csv(path)
+    expiry = pd.to_datetime(raw["expiry_date"], format="%d%b%y") + pd.Timedelta(hours=8)
+    for days, spread_ok in ((365.0, True), (365.25, False)):
+        per = (expiry - pd.to_timedelta(raw["T_years"] * days, unit="D")).groupby(expiry).median()
+        # T has 5 decimals: 0.00001 y = 5.3 min, so per-expiry estimates agree within ~6 min
+        assert ((per.max() - per.min()) <= pd.Timedelta(minutes=6)) is spread_ok, days
+    assert abs(per.min() - snap) > pd.Timedelta(hours=4)  # 365.25 drifts far for long T
+
+
 def _opts(**kw: object) -> object:
     from altseason.sources.files import ReadOptions
 

@@ -40,22 +40,21 @@ Window = tuple[int, int]
 
 
 def default_events() -> pd.DataFrame:
-    """The shipped regulatory calendar (``altseason.sources.calendar.regulatory_events``).
+    """The shipped calendar of real regulatory and market events.
 
-    Raises
-    ------
-    ValidationError
-        When the calendar module is not available; pass ``events=`` instead.
+    Returns
+    -------
+    DataFrame
+        :func:`altseason.sources.calendar.regulatory_events`: one row per
+        event, columns ``event_id, date, title, category, jurisdiction,
+        description, url``, ``date`` as naive UTC-day Timestamps, sorted by
+        date. Used by :func:`event_study` when ``events`` is ``None``.
     """
-    try:
-        from altseason.sources.calendar import regulatory_events  # type: ignore[import-not-found]
-    except ImportError as exc:  # the calendar ships with altseason.sources
-        raise ValidationError(
-            "no event calendar is available (altseason.sources.calendar is missing); pass "
-            "events= as a DataFrame with a 'date' column or read the store's events table."
-        ) from exc
-    frame = regulatory_events()
-    return pd.DataFrame(frame)
+    # Imported here: the calendar is a static table in the sources package, and
+    # importing that package eagerly would load the connectors with analytics.
+    from altseason.sources.calendar import regulatory_events
+
+    return regulatory_events()
 
 
 def _events_frame(events: pd.DataFrame | Sequence[Any] | None) -> pd.DataFrame:

@@ -20,7 +20,7 @@ CORRELATION_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("correlation.avg_90d", "Average pairwise correlation (90 days)", "ratio"),
     ("correlation.regime", "Correlation regime", "text"),
     ("correlation.level", "Correlation level", "text"),
-    ("correlation.small_beta", "Small-cap index beta to BTC (90 days)", "ratio"),
+    ("correlation.small_beta", "Median beta of the largest alts to BTC (90 days)", "ratio"),
 )
 
 STRATEGY_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -92,8 +92,8 @@ def write_correlation(fs: FindingSet) -> list[Paragraph]:
     p.add(
         say(
             fs,
-            "The small-cap index has a beta of [[correlation.small_beta]] to BTC: a 1% "
-            "BTC move has come with a [[correlation.small_beta]]% small-cap move on "
+            "The largest alts have a median beta of [[correlation.small_beta]] to BTC: a 1% "
+            "BTC move has come with a [[correlation.small_beta]]% move in the typical alt on "
             "average.",
         )
     )

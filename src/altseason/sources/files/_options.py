@@ -13,7 +13,14 @@ the whole file, stated in the import notes:
 
 * ``deribit_heston`` (``expiry_date, T_years, S0, market_price_btc``):
   expiry - ``T_years`` x 365 days, the median over rows, rounded to the
-  minute (T is ACT/365 time to the 08:00 UTC expiry);
+  minute (T is ACT/365 time to the 08:00 UTC expiry). Checked on the
+  GitHubAvailable/heston-bitcoin-pricing chain: with 365-day years the 11
+  expiries (6DEC25 .. 25SEP26) each give 2025-12-05 01:08-01:13 UTC (the
+  spread is T's 5-decimal rounding, 0.00001 y = 5.3 min), 5 minutes before
+  the file's commit (2025-12-05 01:15 UTC); 365.25-day years would drift
+  from 01:09 for the first expiry to 20:19 the day before for the last, so
+  they are not the file's convention. The snapshot is 2025-12-05 01:10 UTC;
+  data/real SOURCES.md's "about 2025-12-04 23:10 UTC" is two hours early.
 * ``deribit_summary`` (``creation_timestamp`` of ``get_book_summary``): the
   newest ``creation_timestamp``, floored to the minute;
 * ``deribit_instruments`` and ``deribit_quotes`` (only instrument creation
