@@ -121,6 +121,7 @@ def _charts(page: Any) -> list[dict[str, Any]]:
               drawn: !!d.querySelector('svg.main-svg'),
               traces: (d.data || []).length,
               title: ((d.layout || {}).title || {}).text || '',
+              subtitle: (((d.layout || {}).title || {}).subtitle || {}).text || '',
               xaxis: (((d.layout || {}).xaxis || {}).title || {}).text || '',
            }))"""
     )
@@ -153,17 +154,22 @@ def test_page_renders_offline(
     for c, spec in zip(charts, payload["charts"], strict=True):
         assert c["drawn"], c["id"]
         assert c["traces"] == len(spec["figure"]["data"]) >= 1
-        assert DEMO_LABEL in c["title"]
+        assert c["title"] == spec["figure"]["layout"]["title"]["text"]
+        assert c["subtitle"] == DEMO_LABEL
         assert c["xaxis"] == spec["figure"]["layout"]["xaxis"]["title"]["text"]
     rows = page.eval_on_selector_all("#findings tr[data-finding]", "rs => rs.map(r => r.id)")
     assert rows == [f"f-{f['id']}" for f in payload["findings"]]
-    paras = page.eval_on_selector_all("#narrative p:not(.headline)", "ps => ps.map(p => p.textContent)")
+    paras = page.eval_on_selector_all(
+        "#narrative p:not(.headline)", "ps => ps.map(p => p.textContent)"
+    )
     assert paras == payload["paragraphs"]
     for key in ("blocked", "errors", "csp"):
         assert log[key][before[key] :] == [], (page_id, key, log[key][before[key] :])
 
 
-def test_filters_change_the_page(base_url: str, browser_page: tuple[Any, dict[str, list[str]]]) -> None:
+def test_filters_change_the_page(
+    base_url: str, browser_page: tuple[Any, dict[str, list[str]]]
+) -> None:
     page, log = browser_page
     page.goto(f"{base_url}/divergence", wait_until="load")
     _wait_loaded(page)

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from altseason.dashboard import PAGES, PageParams, create_app
-from altseason.dashboard._pages import PAGE_SECTIONS, build_page
+from altseason.dashboard._pages import OVERVIEW_CHARTS, PAGE_SECTIONS, build_page
 from altseason.labels import DEMO_LABEL
 from altseason.report import build_report, format_value
 from altseason.sources.demo import write_demo
@@ -65,7 +65,7 @@ def _assert_error(r: Any, status: int, *words: str) -> None:
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
     assert set(body) == {"error"}
-    assert "Traceback" not in r.text and "File \"" not in r.text
+    assert "Traceback" not in r.text and 'File "' not in r.text
     for w in words:
         assert w in body["error"], (w, body["error"])
 
@@ -95,11 +95,14 @@ def test_every_page_has_findings_charts_and_label(
     assert p["charts"], page
     for c in p["charts"]:
         fig = c["figure"]
-        assert c["id"] and c["title"].endswith(DEMO_LABEL) and c["caption"].startswith("Source:")
+        assert c["id"] and c["title"].endswith(DEMO_LABEL) and "Source: altseason" in c["caption"]
         assert isinstance(fig["data"], list) and len(fig["data"]) >= 1
-        assert DEMO_LABEL in fig["layout"]["title"]["text"]
+        assert fig["layout"]["title"]["subtitle"]["text"] == DEMO_LABEL
+        # no pseudo-HTML in the title: plotly.js styles it with attributes the CSP blocks
+        assert "<" not in fig["layout"]["title"]["text"]
         marks = [a.get("text", "") for a in fig["layout"].get("annotations", [])]
         assert DEMO_LABEL.upper() in marks  # the watermark
+        assert not any(m.startswith("Source:") for m in marks)  # printed under the chart instead
 
 
 def test_overview_matches_the_report(payloads: dict[str, dict[str, Any]], store: Store) -> None:
@@ -115,10 +118,11 @@ def test_overview_matches_the_report(payloads: dict[str, dict[str, Any]], store:
     idx = alone.findings["divergence.altseason_index"]
     assert idx.available
     assert got["divergence.altseason_index"]["value"] == pytest.approx(idx.number, abs=1e-12)
+    drawn = {s.id for s in report.charts}
     assert [c["id"] for c in payloads["overview"]["charts"]] == [
-        c for c in ("altseason-index", "relative-strength", "etf-flows", "support-bands")
-        if c in {s.id for s in report.charts}
+        c for c in OVERVIEW_CHARTS if c in drawn
     ]
+    assert len(payloads["overview"]["charts"]) == len(OVERVIEW_CHARTS)
 
 
 @pytest.mark.parametrize("page", ["divergence", "flows", "support", "strategy"])
@@ -254,3 +258,22 @@ def test_build_page_refuses_unknown_page(store: Store) -> None:
 
     with pytest.raises(ParamError, match="unknown page"):
         build_page(store, "nope", PageParams())
+
+
+def test_html_preloads_plotly_styles_for_the_csp(client: TestClient) -> None:
+    from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
+
+    html = client.get("/options").text
+    assert (
+        '<link id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" '
+        'href="/static/plotly.css">' in html
+    )
+    guards = plotly_style_guards()
+    assert guards and all(f'<template id="{g}"></template>' in html for g in guards)
+    css = client.get("/static/plotly.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert css.text == plotly_css()
+    # the rules plotly.js would have injected, with its X / Y placeholders expanded
+    assert ".js-plotly-plot .plotly .modebar{" in css.text
+    assert ".plotly-notifier{" in css.text
+    assert css.text.count("{") == css.text.count("}") > 40

@@ -1,6 +1,7 @@
 """The local web dashboard (``altseason serve``): pages and a JSON API over a read-only store."""
 
 from altseason.dashboard._app import PageBuilder, create_app
+from altseason.dashboard._pages import PAGE_SECTIONS, build_page
 from altseason.dashboard._params import PAGES, PageParams, ParamError, parse_params
 from altseason.dashboard._security import (
     CSP,
@@ -13,10 +14,12 @@ from altseason.dashboard._security import (
 __all__ = [
     "CSP",
     "PAGES",
+    "PAGE_SECTIONS",
     "PageBuilder",
     "PageParams",
     "ParamError",
     "SecurityMiddleware",
+    "build_page",
     "create_app",
     "generate_token",
     "is_loopback_host",

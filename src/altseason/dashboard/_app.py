@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from altseason.dashboard._params import PAGES, PageParams, ParamError, parse_params
+from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
@@ -37,11 +38,14 @@ _STATIC: dict[str, tuple[str, str]] = {
     "app.js": ("altseason.dashboard", "application/javascript"),
     "style.css": ("altseason.dashboard", "text/css"),
     "plotly.min.js": ("plotly", "application/javascript"),
+    "plotly.css": ("plotly", "text/css"),
 }
 
 
 def _static_bytes(name: str) -> bytes:
     package, _ = _STATIC[name]
+    if name == "plotly.css":
+        return plotly_css().encode("utf-8")
     if package == "plotly":
         base = resources.files("plotly") / "package_data" / "plotly.min.js"
     else:
@@ -59,11 +63,16 @@ def _page_html(page: str, title: str, demo: bool) -> str:
         if demo
         else ""
     )
+    # plotly.js injects <style> elements unless these exist (see _plotly_static)
+    guards = "".join(f'<template id="{g}"></template>' for g in plotly_style_guards())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>altseason · {title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/style.css">
+<link id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" href="/static/plotly.css">
+{guards}
 <script src="/static/plotly.min.js" defer></script>
 <script src="/static/app.js" defer></script>
 </head>
@@ -182,7 +191,7 @@ def create_app(
             warmer.start()
         yield
         if warmer.is_alive():
-            warmer.join(timeout=60)
+            warmer.join()
         with lock:
             store.close()
 

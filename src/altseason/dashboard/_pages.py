@@ -43,7 +43,8 @@ import pandas as pd
 
 from altseason.dashboard._params import PAGES, PageParams, ParamError
 from altseason.exceptions import DataUnavailableError
-from altseason.labels import is_demo
+from altseason.labels import DEMO_LABEL, is_demo
+from altseason.labels import data_label as label_of
 from altseason.report import (
     Band,
     ChartSpec,
@@ -96,6 +97,9 @@ OVERVIEW_CHARTS: tuple[str, ...] = (
 ASSET_WINDOWS: tuple[int, ...] = (30, 90)
 """Return windows (calendar days) reported for the ``assets`` filter."""
 
+HEATMAP_TEXT_MAX = 14
+"""Heatmaps with at most this many columns print each cell's value."""
+
 ASSET_CHART_DAYS = 365
 """Default look-back of the selected-assets chart (calendar days)."""
 
@@ -110,12 +114,45 @@ def finding_payload(f: Finding) -> dict[str, Any]:
 
 
 def chart_payload(spec: ChartSpec) -> dict[str, Any]:
-    """A chart as JSON: ``id``, ``title``, ``caption`` (source line) and the Plotly figure."""
+    """A chart as JSON: ``id``, ``title``, ``caption`` (source line) and the Plotly figure.
+
+    A demo chart's label is the figure's subtitle (and the report's watermark).
+    """
     import plotly.io as pio
 
     fig = to_plotly(spec)
+    if spec.demo:
+        # The report marks the title with "<br><sup style=...>": plotly.js draws that
+        # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
+        fig.update_layout(
+            title_text=spec.title,
+            title_subtitle_text=DEMO_LABEL,
+            title_subtitle_font={"color": "#b23b36", "size": 11},
+        )
     figure = json.loads(pio.to_json(fig, validate=False))
-    return {"id": spec.id, "title": spec.full_title, "caption": spec.source, "figure": figure}
+    caption = spec.source
+    # the page prints the source line under the chart; in the figure it can collide
+    # with the legend
+    layout = figure["layout"]
+    layout["annotations"] = [
+        a for a in layout.get("annotations", []) if a.get("text") != spec.source
+    ]
+    layout["margin"] = {**layout.get("margin", {}), "b": 64}
+    layout["legend"] = {**layout.get("legend", {}), "y": -0.2}
+    for trace in figure["data"]:
+        if trace.get("type") == "heatmap":
+            # plotly.js styles heatmap images and colour bars through style attributes,
+            # which the CSP blocks: draw cells with gaps, label them, drop the colour bar.
+            trace.update(xgap=1, ygap=1, showscale=False)
+            if len(trace.get("x") or ()) <= HEATMAP_TEXT_MAX:
+                trace.update(texttemplate="%{z:.2f}", textfont={"size": 10})
+            caption = (
+                f"Colour scale from {spec.zmin:g} (blue) to {spec.zmax:g} (red). {spec.source}"
+            )
+            # to_plotly sets a linear y axis, which puts the asset names at NaN
+            layout.setdefault("yaxis", {})["type"] = "category"
+            layout.setdefault("xaxis", {})["type"] = "category"
+    return {"id": spec.id, "title": spec.full_title, "caption": caption, "figure": figure}
 
 
 def _table_payload(t: Table) -> dict[str, Any]:
@@ -334,6 +371,13 @@ def _options_findings(
     return list(fs), [c for c in charts if c.has_data], _options_text(fs, pre, u)
 
 
+def _compare(x: float | None, ref: float | None, below: str, above: str, equal: str = "") -> str:
+    """``below``/``above``/``equal`` by how ``x`` compares with ``ref``; "" when either is missing."""
+    if x is None or ref is None:
+        return ""
+    return below if x < ref else (above if x > ref else equal)
+
+
 def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
     p = Paragraph(heading=f"{u} options positioning")
     p.add(
@@ -351,20 +395,16 @@ def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
             f"[[{pre}.put_zone_high]], the zone where downside protection is bought.",
         )
     )
-    mp, spot = fs.value(f"{pre}.max_pain"), fs.value(f"{pre}.spot")
-    side = "" if mp is None or spot is None else (
-        ", below spot" if mp < spot else (", above spot" if mp > spot else ", at spot")
-    )
+    spot = fs.value(f"{pre}.spot")
+    side = _compare(fs.value(f"{pre}.max_pain"), spot, ", below spot", ", above spot", ", at spot")
     p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
-    pcr = fs.value(f"{pre}.put_call_oi")
-    tilt = "" if pcr is None else (
-        ", tilted towards puts" if pcr > 1 else (", tilted towards calls" if pcr < 1 else "")
+    tilt = _compare(
+        fs.value(f"{pre}.put_call_oi"), 1.0, ", tilted towards calls", ", tilted towards puts"
     )
     p.add(say(fs, f"The put/call open-interest ratio is [[{pre}.put_call_oi]]{tilt}."))
     q = Paragraph(heading="Volatility")
-    rr = fs.value(f"{pre}.rr_25d")
-    skew = "" if rr is None else (
-        ", pricing puts over calls" if rr < 0 else (", pricing calls over puts" if rr > 0 else "")
+    skew = _compare(
+        fs.value(f"{pre}.rr_25d"), 0.0, ", pricing puts over calls", ", pricing calls over puts"
     )
     q.add(
         say(
@@ -450,9 +490,7 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         findings += extra_f
         charts = [*extra_c, *charts]
     if not data_label:
-        from altseason.labels import data_label as _label
-
-        data_label = _label(s for st in ctx.status for s in st.sources)
+        data_label = label_of(s for st in ctx.status for s in st.sources)
     return {
         "asof": str(asof.date()),
         "first_date": str(first.date()),

@@ -90,7 +90,10 @@
           .then(() => div.setAttribute("data-rendered", "1"))
       );
     }
-    return Promise.all(drawn);
+    // the page grows while charts are drawn (a scroll bar may appear): fit each to its box
+    return Promise.all(drawn).then(() =>
+      Promise.all(Array.from(chartsEl.querySelectorAll("div.plot")).map((d) => window.Plotly.Plots.resize(d)))
+    );
   }
 
   async function load() {
@@ -118,6 +121,9 @@
         if (body.last_date) asofEl.max = body.last_date;
         if (body.asof) asofEl.value = body.asof;
       }
+      // a long findings table goes after the charts, a short one (key figures) before
+      if ((body.findings || []).length > 12) chartsEl.after(tablesEl, findingsEl);
+      else narrativeEl.after(findingsEl, tablesEl, chartsEl);
       renderNarrative(body.headline, body.paragraphs);
       renderFindings(body.findings);
       renderTables(body.tables);
@@ -137,7 +143,9 @@
       if (el && el.value) q.set(name, el.value);
     }
     window.history.replaceState(null, "", "?" + q.toString());
-    for (const a of document.querySelectorAll("nav a")) a.search = q.toString();
+    for (const a of document.querySelectorAll("nav a")) {
+      a.setAttribute("href", a.pathname + (q.toString() ? "?" + q.toString() : ""));
+    }
     document.body.dataset.loaded = "";
     load();
   });
