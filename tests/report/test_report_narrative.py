@@ -281,3 +281,43 @@ def test_narrative_names_the_fallback_tier() -> None:
     assert "the mid-cap index [-41.0%](#f-risks.small_drawdown) from its own" in md
     # the unchanged fixture still reads "small-cap"
     assert "the small-cap index gained" in narrative_markdown(findings())
+
+
+def test_bottom_mover_is_the_worst_even_when_everything_falls(
+    tmp_path: Path, market_builder: object
+) -> None:
+    """When every asset fell over the window, the 'largest loss' is still the worst one."""
+    import numpy as np
+    import pandas as pd
+
+    from altseason.analytics import window_return
+    from altseason.report import build_report
+    from altseason.store import Store
+
+    build_market = market_builder
+    with Store(tmp_path / "fall.duckdb") as store:
+        last = build_market(store)  # type: ignore[operator]
+        prices = store.read_table("prices")
+        start = last - pd.Timedelta(days=100)
+        late = prices["date"] > start
+        steps = (prices.loc[late, "date"] - start).dt.days.to_numpy()
+        factor = np.exp(-0.004 * steps * (1 + (prices.loc[late, "asset_id"].str.len() % 3)))
+        for col in ("open", "high", "low", "close"):
+            prices.loc[late, col] = prices.loc[late, col] * factor
+        prices = prices.drop(columns=["ingested_at"])
+        store.ingest(dataset="fall", source="fixture", tables={"prices": prices})
+        report = build_report(store, asof=last, sections=["sectors"])
+        close = store.read_prices("close", end=last)
+    fs = report.findings
+    worst = fs.get("sectors.bottom_mover_1").value
+    worst_ret = fs.value("sectors.bottom_mover_1_return")
+    best_ret = fs.value("sectors.top_mover_1_return")
+    assert worst_ret is not None and best_ret is not None
+    assert worst_ret < 0 and best_ret >= worst_ret
+    rets = window_return(close[[worst]], 90)
+    assert float(rets.iloc[0]) == pytest.approx(worst_ret)
+    # No asset listed as a top mover has a lower return than the bottom mover.
+    for i in range(1, 6):
+        fid = f"sectors.top_mover_{i}_return"
+        if fid in {f.id for f in fs}:
+            assert fs.value(fid) >= worst_ret

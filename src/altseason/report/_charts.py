@@ -288,6 +288,9 @@ def to_plotly(spec: ChartSpec) -> Any:
         },
         "annotations": list(fig.layout.annotations or []),
     }
+    if spec.kind == "heatmap":
+        layout["xaxis"] = {"title": {"text": spec.x_label}, "type": "category"}
+        layout["yaxis"] = {"title": {"text": spec.y_label}, "type": "category"}
     if spec.horizontal and spec.kind == "xy":
         layout["xaxis"] = {"title": {"text": spec.y_label}, **_plotly_tickformat(spec.y_format)}
         layout["yaxis"] = {"title": {"text": spec.x_label}, "autorange": "reversed"}

@@ -139,7 +139,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
     ]
     rank = {"top": 0, "bottom": 0}
     for a in picks:
-        side = "top" if movers[a] >= 0 and a in movers.index[:5] else "bottom"
+        side = "top" if a in movers.index[:5] else "bottom"
         rank[side] += 1
         fid = f"sectors.{side}_mover_{rank[side]}"
         label = f"{'Top' if side == 'top' else 'Bottom'} mover #{rank[side]}"

@@ -127,7 +127,8 @@ def write_derivatives(fs: FindingSet) -> list[Paragraph]:
         p.add(say(fs, "Max pain sits at [[derivatives.max_pain]]."))
     pcr = fs.value("derivatives.put_call_oi")
     if pcr is not None:
-        tilt = "puts" if pcr > 1 else ("calls" if pcr < 1 else "neither side")
+        # Within 0.5% of parity (shown as 1.00) is no tilt.
+        tilt = "puts" if pcr >= 1.005 else ("calls" if pcr <= 0.995 else "neither side")
         p.add(
             say(
                 fs,
