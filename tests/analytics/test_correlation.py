@@ -165,3 +165,38 @@ def test_pair_correlation_and_regimes() -> None:
     assert reg["regime"].iloc[-1] is None
     with pytest.raises(ValidationError, match="window"):
         rolling_correlation(df, 1)
+
+
+@given(
+    st.integers(0, 10_000),
+    st.integers(3, 40),
+    st.floats(0.0, 0.2),
+    st.sampled_from([None, 2, 0.5]),
+)
+@settings(max_examples=15, deadline=None)
+def test_average_pairwise_correlation_property_vs_pandas(
+    seed: int, window: int, gaps: float, minp_kind: float | int | None
+) -> None:
+    # blocks of windows run in parallel: dates across several blocks, listings,
+    # delistings, gaps; min_periods below the window exercises partial assets
+    df = _panel(seed, n_dates=150, n_assets=7, gaps=gaps)
+    minp: int | None = None
+    if minp_kind is not None:
+        minp = min(window, 5 if minp_kind >= 1 else max(5, int(window * minp_kind)))
+    ref = df.rolling(window, min_periods=minp).corr().to_numpy().reshape(150, 7, 7)
+    off = ~np.eye(7, dtype=bool)
+    expected = np.array([np.nanmean(m[off]) if np.isfinite(m[off]).any() else np.nan for m in ref])
+    got = average_pairwise_correlation(df, window, min_periods=minp).to_numpy()
+    _assert_close(got, expected)
+
+
+def test_average_pairwise_correlation_equals_a_corrcoef_loop() -> None:
+    # without NaN every pair is complete: the plain mean of np.corrcoef's off-diagonal
+    rng = np.random.default_rng(3)
+    x = 0.6 * rng.normal(0, 0.02, (200, 1)) + rng.normal(0, 0.03, (200, 40))
+    df = pd.DataFrame(x, index=pd.date_range("2022-01-01", periods=200))
+    got = average_pairwise_correlation(df, 30).to_numpy()
+    assert np.isnan(got[:29]).all()
+    for t in range(29, 200):
+        c = np.corrcoef(x[t - 29 : t + 1], rowvar=False)
+        assert got[t] == pytest.approx((c.sum() - 40) / (40 * 39), abs=TOL)

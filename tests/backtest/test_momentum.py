@@ -73,3 +73,29 @@ def test_ties_go_to_the_leftmost_column() -> None:
 def test_bad_parameters() -> None:
     with pytest.raises(StrategyError, match="lookback"):
         momentum_weights(_panel(0), lookback=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    lookback=st.integers(1, 20),
+    k=st.integers(1, 40),
+    rebalance=st.integers(1, 3),
+    ties=st.booleans(),
+)
+def test_wide_panel_matches_brute_force(
+    seed: int, lookback: int, k: int, rebalance: int, ties: bool
+) -> None:
+    # many assets and daily decisions exercise the threshold guess carried
+    # from one decision row to the next (hits, misses, too many above it)
+    rng = np.random.default_rng(seed)
+    n, m = 90, 60
+    close = 10 * np.exp(np.cumsum(rng.normal(0, 0.05, (n, m)), axis=0))
+    for j in range(m):
+        close[: int(rng.integers(0, n // 2)), j] = np.nan
+    if ties:  # blocks of identical columns: many exact ties at the threshold
+        close[:, 10:20] = close[:, [9]]
+        close[:, 30:33] = 7.0
+    prices = pd.DataFrame(close, index=pd.date_range("2023-01-01", periods=n))
+    w = momentum_weights(prices, lookback=lookback, k=k, rebalance=rebalance)
+    np.testing.assert_array_equal(w.to_numpy(), _brute(prices, lookback, k, rebalance))

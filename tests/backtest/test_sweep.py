@@ -25,6 +25,7 @@ from altseason.backtest import (
     stationary_bootstrap_indices,
     walk_forward,
 )
+from altseason.exceptions import StrategyError
 from altseason.strategies import momentum_weights
 
 GRID = {"lookback": [5, 20], "k": [2, 4], "rebalance": [1, 7]}
@@ -209,3 +210,61 @@ def test_bootstrap_metric_centres_on_the_sample_value() -> None:
     assert dist.shape == (400,)
     lo, hi = np.quantile(dist, [0.05, 0.95])
     assert lo < sharpe_ratio(r) < hi
+
+
+def _gappy_panel() -> pd.DataFrame:
+    prices = _panel(seed=7, n=260, m=30)
+    prices.iloc[100:104, 5] = np.nan  # a gap
+    prices.iloc[200:, 6] = np.nan  # a delisting
+    prices.iloc[:, 8] = prices.iloc[:, 9]  # exact ties
+    return prices
+
+
+@pytest.mark.parametrize(
+    ("lag", "leverage", "fees"), [(1, 1.0, 10.0), (0, 1.0, 0.0), (3, 2.0, 25.0)]
+)
+def test_fused_momentum_path_equals_the_generic_path(
+    lag: int, leverage: float, fees: float
+) -> None:
+    prices = _gappy_panel()
+    grid = {"lookback": [3, 40], "k": [1, 4, 30], "rebalance": [1, 5, 300]}
+    kwargs = {"lag": lag, "leverage": leverage, "fees_bps": fees, "scheduler": "serial"}
+    fused = run_sweep(momentum_weights, grid, prices, chunk_size=5, **kwargs)  # type: ignore[arg-type]
+    generic = run_sweep(momentum_weights, grid, prices, fused=False, **kwargs)  # type: ignore[arg-type]
+    assert fused.info["fused"] and not generic.info["fused"]
+    pd.testing.assert_frame_equal(fused.returns, generic.returns)
+    pd.testing.assert_frame_equal(fused.metrics, generic.metrics)
+    assert fused.deflated_sharpe == generic.deflated_sharpe
+    # and each configuration is the single backtest of its weights
+    cid = 7
+    single = run_backtest(
+        prices,
+        momentum_weights(prices, **fused.params[cid]),
+        lag=lag,
+        leverage=leverage,
+        fees_bps=fees,
+    )
+    np.testing.assert_array_equal(fused.returns[cid].to_numpy(), single.returns.to_numpy())
+
+
+def test_fused_path_defaults_fallbacks_and_errors() -> None:
+    prices = _gappy_panel()
+    # missing keys take momentum_weights' defaults
+    part = run_sweep(momentum_weights, [{"k": 3}, {}], prices, scheduler="serial")
+    full = run_sweep(
+        momentum_weights,
+        [{"lookback": 30, "k": 3, "rebalance": 7}, {"lookback": 30, "k": 10, "rebalance": 7}],
+        prices,
+        scheduler="serial",
+        fused=False,
+    )
+    assert part.info["fused"]
+    pd.testing.assert_frame_equal(part.returns, full.returns)
+    # an unknown parameter goes to the generic path, which reports it
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        run_sweep(momentum_weights, [{"k": 3, "speed": 2}], prices, scheduler="serial")
+    with pytest.raises(StrategyError, match="lookback >= 1"):
+        run_sweep(momentum_weights, {"lookback": [0, 5]}, prices, scheduler="serial")
+    # leverage below the weights' gross exposure: the generic path's validation error
+    with pytest.raises(StrategyError, match="exceeds leverage"):
+        run_sweep(momentum_weights, {"k": [2]}, prices, leverage=0.5, scheduler="serial")

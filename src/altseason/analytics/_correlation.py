@@ -18,7 +18,8 @@ vectorised pass, and only pairs touching an asset with a gap in the window
 (new listings, delistings) are summed directly. The average pairwise
 correlation never forms the matrix: for fully observed assets
 ``Σ_{i≠j} ρ_ij = ‖Σ_i z_i‖² − Σ_i ‖z_i‖²`` with ``z_i`` the standardised
-window returns, an O(window × n_assets) sum per day.
+window returns, an O(window × n_assets) sum per day (vectorised dot products);
+blocks of consecutive windows run in parallel and share the reads of their rows.
 """
 
 from __future__ import annotations

@@ -415,19 +415,54 @@ def _standardise(
     return used
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath={"reassoc", "contract"})
 def _zsum(x0: FloatArray, w: FloatArray, mu: FloatArray, a: int, b: int) -> FloatArray:
-    # u(r) = sum_j w_j (x_j(r) - mu_j) for r in a..b
+    # u(r) = sum_j w_j (x_j(r) - mu_j) for r in a..b. A plain loop that the
+    # compiler may reassociate (vectorised dot products; rounding of order
+    # 1e-16) rather than a BLAS gemv: calls this small are dominated by BLAS'
+    # threading overhead, and its thread pool fights numba's for the cores.
     c = 0.0
     for j in range(w.shape[0]):
         c += w[j] * mu[j]
-    u = np.dot(x0[a : b + 1], w)
+    m = w.shape[0]
+    u = np.empty(b - a + 1)
     for r in range(u.shape[0]):
-        u[r] -= c
+        row = x0[a + r]
+        acc = 0.0
+        for j in range(m):
+            acc += row[j] * w[j]
+        u[r] = acc - c
     return u
 
 
-@nb.njit(cache=True)
+_BLOCK = 8  # windows per parallel task, whose dot products share row loads
+
+
+@nb.njit(cache=True, fastmath={"reassoc", "contract"})
+def _block_norms(
+    x0: FloatArray, wmat: FloatArray, shift: FloatArray, live: np.ndarray, window: int, tb: int
+) -> FloatArray:
+    # for each live window b (ending at row tb + b): sum over its rows r of
+    # (x0[r] . wmat[b] - shift[b])^2. Rows are visited once for all the windows
+    # that contain them, so each row is read from memory once per block.
+    n_win = wmat.shape[0]
+    te = tb + n_win
+    out = np.zeros(n_win)
+    for r in range(max(0, tb - window + 1), te):
+        row = x0[r]
+        for b in range(max(r, tb) - tb, min(r + window, te) - tb):
+            if not live[b]:
+                continue
+            wb = wmat[b]
+            acc = 0.0
+            for j in range(row.shape[0]):
+                acc += row[j] * wb[j]
+            d = acc - shift[b]
+            out[b] += d * d
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
 def _avg_pairwise(
     x: FloatArray,
     x0: FloatArray,
@@ -437,18 +472,46 @@ def _avg_pairwise(
     cq: FloatArray,
     cc: FloatArray,
 ) -> FloatArray:
-    n_dates, n_assets = x.shape
+    # windows are independent given the prefix sums: blocks of dates in parallel
+    n_dates = x.shape[0]
     out = np.full(n_dates, np.nan)
+    n_blocks = (n_dates + _BLOCK - 1) // _BLOCK
+    for blk in nb.prange(n_blocks):
+        tb = blk * _BLOCK
+        _avg_pairwise_block(x, x0, window, minp, cs, cq, cc, tb, min(n_dates, tb + _BLOCK), out)
+    return out
+
+
+@nb.njit(cache=True)
+def _avg_pairwise_block(
+    x: FloatArray,
+    x0: FloatArray,
+    window: int,
+    minp: int,
+    cs: FloatArray,
+    cq: FloatArray,
+    cc: FloatArray,
+    tb: int,
+    te: int,
+    out: FloatArray,
+) -> None:
+    # the average pairwise correlation of the windows ending at rows tb..te-1
+    n_assets = x.shape[1]
+    n_win = te - tb
+    wmat = np.zeros((n_win, n_assets))  # standardising weights of each window
+    shift = np.zeros(n_win)
+    live = np.zeros(n_win, dtype=np.bool_)
+    n_used = np.zeros(n_win)
+    totals = np.zeros(n_win)
+    pairs = np.zeros(n_win)
     cnt = np.zeros(n_assets)
     full = np.zeros(n_assets, dtype=np.int64)
     part = np.zeros(n_assets, dtype=np.int64)
-    w = np.zeros(n_assets)
-    mu = np.zeros(n_assets)
     wp = np.zeros(n_assets)
     mup = np.zeros(n_assets)
     ws = np.zeros(n_assets)
     wq = np.zeros(n_assets)
-    for t in range(n_dates):
+    for t in range(tb, te):
         lo = max(0, t - window + 1)
         rows = float(t - lo + 1)
         if rows < minp or rows < 2.0:
@@ -456,25 +519,39 @@ def _avg_pairwise(
         n_full = 0
         n_part = 0
         _window_sums(cc, lo, t, window, cnt)
+        _window_sums(cs, lo, t, window, ws)
+        _window_sums(cq, lo, t, window, wq)
+        # one pass: classify the assets and standardise the fully observed ones
+        # (weights 1/sqrt(ss) and means as _standardise; constant columns get 0)
+        wrow = wmat[t - tb]
+        used = 0
+        c = 0.0
         for i in range(n_assets):
-            if cnt[i] == rows:
+            ci = cnt[i]
+            if ci == rows:
                 full[n_full] = i
                 n_full += 1
-            elif cnt[i] >= minp and cnt[i] >= 2.0:
+                si = ws[i]
+                qi = wq[i]
+                if _ill(rows, si, qi):
+                    mi, ss = _col_stats(x0, i, lo, t)
+                else:
+                    mi = si / rows
+                    ss = qi - si * mi
+                if ss > 0.0:
+                    wi = 1.0 / np.sqrt(ss)
+                    wrow[i] = wi
+                    c += wi * mi
+                    used += 1
+            elif ci >= minp and ci >= 2.0:
                 part[n_part] = i
                 n_part += 1
-        w[:] = 0.0
-        mu[:] = 0.0
-        used = _standardise(cs, cq, x0, full, n_full, lo, t, window, w, mu, ws, wq)
         total = 0.0
         npairs = 0.0
-        if used >= 2:
-            u = _zsum(x0, w, mu, lo, t)
-            su2 = 0.0
-            for r in range(u.shape[0]):
-                su2 += u[r] * u[r]
-            total += su2 - used
-            npairs += used * (used - 1.0)
+        if used >= 2:  # finished below, with the block's other windows
+            shift[t - tb] = c
+            live[t - tb] = True
+            n_used[t - tb] = used
         for k in range(n_part):
             i = part[k]
             a_i = lo
@@ -518,9 +595,15 @@ def _avg_pairwise(
                 if np.isfinite(val):
                     total += 2.0 * val
                     npairs += 2.0
-        if npairs > 0:
-            out[t] = total / npairs
-    return out
+        totals[t - tb] = total
+        pairs[t - tb] = npairs
+    su2 = _block_norms(x0, wmat, shift, live, window, tb)
+    for b in range(n_win):
+        if live[b]:
+            totals[b] += su2[b] - n_used[b]
+            pairs[b] += n_used[b] * (n_used[b] - 1.0)
+        if pairs[b] > 0:
+            out[tb + b] = totals[b] / pairs[b]
 
 
 @nb.njit(cache=True)
@@ -709,21 +792,26 @@ def _alloc(shape: tuple[int, int, int]) -> FloatArray:
 @nb.njit(cache=True)
 def _center_into(x: FloatArray, out: FloatArray, out0: FloatArray) -> None:
     # out = x minus its column mean (NaN where not finite); out0 = out with 0 for NaN
+    # (row by row: the panel is row-major; each column's sum still runs down the dates)
     n_dates, n_assets = x.shape
+    total = np.zeros(n_assets)
+    count = np.zeros(n_assets, dtype=np.int64)
+    for t in range(n_dates):
+        for j in range(n_assets):
+            v = x[t, j]
+            if np.isfinite(v):
+                total[j] += v
+                count[j] += 1
+    mu = np.zeros(n_assets)
     for j in range(n_assets):
-        total = 0.0
-        count = 0
-        for t in range(n_dates):
+        if count[j] > 0:
+            mu[j] = total[j] / count[j]
+    for t in range(n_dates):
+        for j in range(n_assets):
             v = x[t, j]
             if np.isfinite(v):
-                total += v
-                count += 1
-        mu = total / count if count > 0 else 0.0
-        for t in range(n_dates):
-            v = x[t, j]
-            if np.isfinite(v):
-                out[t, j] = v - mu
-                out0[t, j] = v - mu
+                out[t, j] = v - mu[j]
+                out0[t, j] = v - mu[j]
             else:
                 out[t, j] = np.nan
                 out0[t, j] = 0.0

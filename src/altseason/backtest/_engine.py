@@ -182,12 +182,13 @@ def simulate_nb(
     n_rebal = rebal_rows.shape[0]
     for i in range(n):
         is_rebal = r < n_rebal and rebal_rows[r] == i
-        if is_rebal or record:
+        if record:
             for j in range(m):
                 p = close[i, j]
                 if not np.isnan(p):
                     vp[j] = p
         else:  # only held assets and option underlyings need a valuation price
+            # (on a rebalance row, every order candidate gets its price below)
             for h in range(n_held):
                 p = close[i, held[h]]
                 if not np.isnan(p):
@@ -247,7 +248,8 @@ def simulate_nb(
         # 5. rebalance
         if is_rebal:
             value = cash
-            for j in range(m):
+            for h in range(n_held):  # ``held`` is ascending: the same order as all columns
+                j = held[h]
                 if units[j] != 0.0:
                     value += units[j] * vp[j]
             for leg in range(n_legs):
@@ -260,8 +262,12 @@ def simulate_nb(
                     value += leg_mark[leg]
             n_cand = 0
             for j in range(m):
+                p = close[i, j]
+                if np.isnan(p):
+                    continue
+                vp[j] = p
                 w = targets[r, j]
-                if np.isnan(w) or np.isnan(close[i, j]):
+                if np.isnan(w):
                     continue
                 if w == 0.0 and units[j] == 0.0:
                     continue

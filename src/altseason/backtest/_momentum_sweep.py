@@ -48,6 +48,84 @@ def momentum_params(configs: Sequence[Mapping[str, Any]]) -> np.ndarray | None:
     return out
 
 
+@njit(cache=True)
+def _run_configs_nb(
+    close: FloatArray,
+    last_gap: np.ndarray,
+    params: np.ndarray,
+    n_rows: np.ndarray,
+    lag: int,
+    last_valid: np.ndarray,
+    init_cash: float,
+    fees: float,
+    slippage: float,
+    impact: float,
+    volume: FloatArray,
+    funding: FloatArray,
+    longs_pay_funding: bool,
+    cash_rate: float,
+    margin: bool,
+    min_units: float,
+    first: int,
+    step: int,
+    out: FloatArray,
+) -> None:
+    # configurations first, first + step, ... in turn (interleaved, so threads
+    # get similar mixes of cheap and costly configurations), reusing one target
+    # buffer (no fresh multi-megabyte allocation, and its page faults, per
+    # configuration)
+    m = close.shape[1]
+    rows = np.empty(n_rows[first::step].max(), dtype=np.int64)
+    targets = np.empty((rows.shape[0], m))
+    score = np.empty(m)
+    top = np.empty(m)
+    scratch = np.empty(m)
+    hint = np.empty(1)
+    empty2 = np.empty((0, 0))
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0)
+    empty_b = np.empty(0, dtype=np.bool_)
+    for c in range(first, params.shape[0], step):
+        lookback = params[c, 0]
+        k = params[c, 1]
+        rebalance = params[c, 2]
+        nr = n_rows[c]
+        hint[0] = np.nan
+        for r in range(nr):
+            t = lookback + r * rebalance
+            top_k_row_nb(close, last_gap, t, lookback, k, score, top, scratch, hint, targets[r])
+            rows[r] = t + lag
+        eng.simulate_nb(
+            close,
+            rows[:nr],
+            targets[:nr],
+            last_valid,
+            init_cash,
+            fees,
+            slippage,
+            impact,
+            volume,
+            funding,
+            longs_pay_funding,
+            cash_rate,
+            margin,
+            min_units,
+            empty_i,
+            empty_b,
+            empty_f,
+            empty_i,
+            empty_f,
+            empty_b,
+            empty2,
+            out[c],
+            empty2,
+            empty2,
+            empty2,
+            empty2,
+            empty2,
+        )
+
+
 @njit(cache=True, parallel=True)
 def momentum_sweep_nb(
     close: FloatArray,
@@ -89,64 +167,35 @@ def momentum_sweep_nb(
         :func:`~altseason.backtest._engine.simulate_many_nb`.
     """
     n_cfg = params.shape[0]
-    n, m = close.shape
+    n = close.shape[0]
     out = np.empty((n_cfg, n, eng.N_DAILY))
-    empty2 = np.empty((0, 0))
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0)
-    empty_b = np.empty(0, dtype=np.bool_)
     # decision rows lookback, lookback + rebalance, ... whose trade row t + lag exists
     n_rows = np.zeros(n_cfg, dtype=np.int64)
     for c in range(n_cfg):
         stop = n - lag
         if stop > params[c, 0]:
             n_rows[c] = (stop - params[c, 0] + params[c, 2] - 1) // params[c, 2]
-    # one target buffer per thread, reused by its configurations (no fresh
-    # multi-megabyte allocation, and its page faults, per configuration)
     n_chunks = max(1, min(n_cfg, n_threads))
     for ch in prange(n_chunks):
-        lo = ch * n_cfg // n_chunks
-        hi = (ch + 1) * n_cfg // n_chunks
-        rows = np.empty(n_rows[lo:hi].max(), dtype=np.int64)
-        targets = np.empty((rows.shape[0], m))
-        score = np.empty(m)
-        top = np.empty(m)
-        for c in range(lo, hi):
-            lookback = params[c, 0]
-            k = params[c, 1]
-            rebalance = params[c, 2]
-            nr = n_rows[c]
-            for r in range(nr):
-                t = lookback + r * rebalance
-                top_k_row_nb(close, last_gap, t, lookback, k, score, top, targets[r])
-                rows[r] = t + lag
-            eng.simulate_nb(
-                close,
-                rows[:nr],
-                targets[:nr],
-                last_valid,
-                init_cash,
-                fees,
-                slippage,
-                impact,
-                volume,
-                funding,
-                longs_pay_funding,
-                cash_rate,
-                margin,
-                min_units,
-                empty_i,
-                empty_b,
-                empty_f,
-                empty_i,
-                empty_f,
-                empty_b,
-                empty2,
-                out[c],
-                empty2,
-                empty2,
-                empty2,
-                empty2,
-                empty2,
-            )
+        _run_configs_nb(
+            close,
+            last_gap,
+            params,
+            n_rows,
+            lag,
+            last_valid,
+            init_cash,
+            fees,
+            slippage,
+            impact,
+            volume,
+            funding,
+            longs_pay_funding,
+            cash_rate,
+            margin,
+            min_units,
+            ch,
+            n_chunks,
+            out,
+        )
     return out

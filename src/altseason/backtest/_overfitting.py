@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from altseason._typing import ArrayLike, FloatArray
 from altseason.exceptions import StrategyError
@@ -149,13 +150,54 @@ class PBOResult:
         return int(self.logits.size)
 
 
-def _block_sharpe(sums: FloatArray, sqs: FloatArray, counts: FloatArray) -> FloatArray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sums / counts
-        var = (sqs - counts * mean * mean) / (counts - 1.0)
-        sd = np.sqrt(np.maximum(var, 0.0))
-        out = mean / sd
-    return np.where(sd > 0, out, np.where(mean > 0, np.inf, np.where(mean < 0, -np.inf, 0.0)))
+@njit(cache=True, inline="always")
+def _sharpe_nb(total: float, sq: float, count: float, inv_count: float, inv_dof: float) -> float:
+    # per-period Sharpe ratio of a block; +/-inf (or 0) for a zero deviation
+    mean = total * inv_count
+    sd = math.sqrt(max((sq - count * mean * mean) * inv_dof, 0.0))
+    ratio = mean / sd if sd > 0.0 else 0.0
+    signed = np.inf if mean > 0.0 else (-np.inf if mean < 0.0 else 0.0)
+    return ratio if sd > 0.0 else signed
+
+
+@njit(cache=True, parallel=True)
+def _cscv_nb(
+    is_sum: FloatArray, is_sq: FloatArray, tot_sum: FloatArray, tot_sq: FloatArray, cnt: float
+) -> tuple[np.ndarray, FloatArray]:
+    """Per combination: the in-sample best configuration and its out-of-sample rank.
+
+    The out-of-sample sums are the totals minus the in-sample ones (the two
+    halves partition the blocks). Rank 1..N, ties averaged; the first of
+    equal in-sample maxima is the best (as ``argmax``).
+    """
+    n_comb, n = is_sum.shape
+    best = np.empty(n_comb, dtype=np.int64)
+    rank = np.empty(n_comb)
+    inv_c = 1.0 / cnt
+    inv_d = 1.0 / (cnt - 1.0)
+    n_chunks = min(n_comb, 64)
+    for ch in prange(n_chunks):
+        isr = np.empty(n)
+        oos = np.empty(n)
+        for c in range(ch * n_comb // n_chunks, (ch + 1) * n_comb // n_chunks):
+            for j in range(n):
+                a = is_sum[c, j]
+                q = is_sq[c, j]
+                isr[j] = _sharpe_nb(a, q, cnt, inv_c, inv_d)
+                oos[j] = _sharpe_nb(tot_sum[j] - a, tot_sq[j] - q, cnt, inv_c, inv_d)
+            b = 0
+            for j in range(1, n):
+                if isr[j] > isr[b]:
+                    b = j
+            ref = oos[b]
+            below = 0.0
+            equal = 0.0
+            for j in range(n):
+                below += 1.0 if oos[j] < ref else 0.0
+                equal += 1.0 if oos[j] == ref else 0.0
+            best[c] = b
+            rank[c] = below + 0.5 * (equal - 1.0) + 1.0
+    return best, rank
 
 
 def probability_of_backtest_overfitting(
@@ -198,12 +240,9 @@ def probability_of_backtest_overfitting(
     mask = np.zeros((len(combos), n_splits))
     mask[np.arange(len(combos))[:, None], combos] = 1.0
     cnt = block * n_splits / 2.0
-    is_sr = _block_sharpe(mask @ sums, mask @ sqs, np.full((1, n), cnt))
-    oos_sr = _block_sharpe((1 - mask) @ sums, (1 - mask) @ sqs, np.full((1, n), cnt))
-    best = np.argmax(is_sr, axis=1)
-    best_oos = oos_sr[np.arange(len(best)), best][:, None]
-    # rank of the IS best among OOS values, 1..N, ties averaged
-    rank = (oos_sr < best_oos).sum(axis=1) + 0.5 * ((oos_sr == best_oos).sum(axis=1) - 1) + 1.0
+    is_sum = mask @ sums
+    is_sq = mask @ sqs
+    best, rank = _cscv_nb(is_sum, is_sq, sums.sum(axis=0), sqs.sum(axis=0), cnt)
     w = rank / (n + 1.0)
     logits = np.log(w / (1.0 - w))
     return PBOResult(

@@ -7,6 +7,12 @@ simulates all of them in **one** parallel numba call. The same code runs on
 a ``LocalCluster`` (default), on a real cluster (a scheduler address) or in
 process (``scheduler="serial"``), and gives identical numbers either way.
 
+For the built-in :func:`~altseason.strategies.momentum_weights` a task skips
+the weight panels altogether: one parallel numba call selects each
+configuration's top K on its decision rows only and simulates it
+(:mod:`altseason.backtest._momentum_sweep`), with results identical to the
+generic path (``fused=False``).
+
 Each sweep reports the deflated Sharpe ratio of its best configuration and
 the probability of backtest overfitting (CSCV) over all configurations.
 """
@@ -15,9 +21,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,16 +115,20 @@ def _run_momentum_chunk(
     panel: _Panel, params: np.ndarray, opts: dict[str, Any]
 ) -> tuple[FloatArray, FloatArray]:
     """The fused momentum path: selection on decision rows and simulation in one numba call."""
+    from numba import get_num_threads
+
     from altseason.backtest._momentum_sweep import momentum_sweep_nb
 
-    daily = momentum_sweep_nb(
+    args = (
         panel.close,
         panel.last_gap,
         np.ascontiguousarray(params, dtype=np.int64),
         int(opts["lag"]),
         panel.last_valid,
         *_sim_args(panel, opts),
+        get_num_threads(),
     )
+    daily = momentum_sweep_nb(*args)
     return _summarise(daily, opts)
 
 
@@ -310,7 +320,8 @@ def run_sweep(
     n_workers, processes
         Size and kind of the local cluster.
     chunk_size
-        Configurations per task (default: about four tasks per worker).
+        Configurations per task (default: about four tasks per worker; in
+        process, the fused momentum path runs all configurations in one call).
     pbo_splits
         Blocks for CSCV (even).
     fused
@@ -369,7 +380,10 @@ def run_sweep(
     }
     serial = isinstance(scheduler, str) and scheduler == "serial"
     workers = 1 if serial else max(1, n_workers)
-    size = chunk_size or max(1, math.ceil(len(configs) / (4 * workers)))
+    if chunk_size is None and serial and mom_params is not None:
+        size = len(configs)  # one parallel numba call balances the threads best
+    else:
+        size = chunk_size or max(1, math.ceil(len(configs) / (4 * workers)))
     bounds = range(0, len(configs), size)
     tasks: list[tuple[Callable[..., tuple[FloatArray, FloatArray]], Any]]
     if mom_params is not None:

@@ -29,6 +29,71 @@ def last_gap_nb(close: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _kth_largest(a: np.ndarray, n: int, q: int) -> float:
+    """The ``q``-th largest (0-based) of ``a[:n]`` (no NaN); reorders ``a[:n]`` in place."""
+    lo = 0
+    hi = n - 1
+    while hi > lo:
+        x = a[lo]
+        y = a[(lo + hi) // 2]
+        z = a[hi]
+        pivot = max(min(x, y), min(max(x, y), z))  # median of three
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] > pivot:
+                i += 1
+            while a[j] < pivot:
+                j -= 1
+            if i <= j:
+                tmp = a[i]
+                a[i] = a[j]
+                a[j] = tmp
+                i += 1
+                j -= 1
+        # a[lo..j] >= pivot, a[i..hi] <= pivot, a[j+1..i-1] == pivot
+        if q <= j:
+            hi = j
+        elif q >= i:
+            lo = i
+        else:
+            return pivot
+    return a[q]
+
+
+@njit(cache=True)
+def _threshold(a: np.ndarray, n: int, held: int, scratch: np.ndarray, hint: np.ndarray) -> float:
+    """The ``held``-th largest of ``a[:n]``; updates ``hint`` for the next call.
+
+    Scores move little from one decision row to the next, so the values at
+    or above the previous guess usually hold the answer: they are gathered
+    without branches and only that short list is searched.
+    """
+    margin = 2 + held // 4
+    g = hint[0]
+    if np.isfinite(g):
+        c = 0
+        for e in range(n):
+            v = a[e]
+            scratch[c] = v
+            c += 1 if v >= g else 0
+        if c >= held:
+            thr = _kth_largest(scratch, c, held - 1)
+            if c - held >= margin and c - held <= 4 * margin:
+                return thr  # the guess stays good
+            if c - held >= margin:  # too many above the guess: raise it
+                hint[0] = _kth_largest(scratch[held:], c - held, margin - 1)
+                return thr
+    thr = _kth_largest(a, n, held - 1)
+    # a[held:n] now holds the values below or at thr
+    if n - held >= margin:
+        hint[0] = _kth_largest(a[held:], n - held, margin - 1)
+    else:
+        hint[0] = -np.inf
+    return thr
+
+
+@njit(cache=True)
 def top_k_row_nb(
     close: np.ndarray,
     last_gap: np.ndarray,
@@ -37,29 +102,26 @@ def top_k_row_nb(
     k: int,
     score: np.ndarray,
     top: np.ndarray,
+    scratch: np.ndarray,
+    hint: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Write the top-``k`` equal weights of decision row ``t`` into ``out`` (length ``m``).
 
-    ``score`` and ``top`` are scratch arrays of length ``m``. Requires ``t >= lookback``.
+    ``score``, ``top`` and ``scratch`` are scratch arrays of length ``m``;
+    ``hint`` (length 1) carries a guess of the threshold from one decision row
+    to the next of the same configuration (NaN: none) and only affects speed.
+    Requires ``t >= lookback``.
+    Ties at the ``k``-th score go to the left-most columns.
     """
     m = close.shape[1]
-    # top[:n_top]: the best scores so far, descending (a multiset of at most k values)
-    n_top = 0
     n_elig = 0
     for j in range(m):
         if t - last_gap[t, j] > lookback:
             s = close[t, j] / close[t - lookback, j] - 1.0
             score[j] = s
+            top[n_elig] = s
             n_elig += 1
-            if n_top < k or s > top[n_top - 1]:
-                pos = n_top if n_top < k else k - 1
-                while pos > 0 and top[pos - 1] < s:
-                    top[pos] = top[pos - 1]
-                    pos -= 1
-                top[pos] = s
-                if n_top < k:
-                    n_top += 1
         else:
             score[j] = -np.inf
     for j in range(m):
@@ -67,7 +129,7 @@ def top_k_row_nb(
     if n_elig == 0:
         return
     held = min(k, n_elig)
-    thr = top[held - 1]  # held-th best score
+    thr = _threshold(top, n_elig, held, scratch, hint)  # held-th best score
     above = 0
     for j in range(m):
         if score[j] > thr:
@@ -90,8 +152,10 @@ def _top_k_rows(close: np.ndarray, lookback: int, k: int, rebalance: int) -> np.
     last_gap = last_gap_nb(close)
     score = np.empty(m)
     top = np.empty(m)
+    scratch = np.empty(m)
+    hint = np.full(1, np.nan)
     for t in range(lookback, n, rebalance):
-        top_k_row_nb(close, last_gap, t, lookback, k, score, top, out[t])
+        top_k_row_nb(close, last_gap, t, lookback, k, score, top, scratch, hint, out[t])
     return out
 
 
