@@ -8,6 +8,7 @@ script, so the Content-Security-Policy can forbid it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections import OrderedDict
@@ -147,6 +148,7 @@ def create_app(
     store = Store(store_path, read_only=True)
     lock = threading.Lock()
     cache = _LRU(cache_size)
+    bodies = _LRU(cache_size)
     if warm_up is None:
         warm_up = page_builder is None
     if page_builder is None:
@@ -251,13 +253,25 @@ def create_app(
         start: str | None = None,
         assets: str | None = None,
         underlying: str | None = None,
-    ) -> JSONResponse:
+    ) -> Response:
         if page not in PAGES:
             return JSONResponse(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
         params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
-        return JSONResponse(payload_for(page, params))
+        key = (page, params)
+        body = bodies.get(key)
+        if body is None:
+            # Serialise once: pages carry whole Plotly figures, so re-encoding them on
+            # every request would dominate the latency under load.
+            body = json.dumps(
+                payload_for(page, params),
+                ensure_ascii=False,
+                allow_nan=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
+            bodies.put(key, body)
+        return Response(body, media_type="application/json")
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
