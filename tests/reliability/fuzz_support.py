@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -276,6 +275,14 @@ def mutated_text(draw: st.DrawFn, seed: str, max_mutations: int = 3) -> str:
 
 
 # ---------------------------------------------------------------------- store snapshots
+def fingerprint(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[tuple[Any, ...]]:
+    """Row count and an order-free hash of every row, per table (cheap to compare)."""
+    sql = " UNION ALL ".join(
+        f"SELECT '{t}', count(*), sum(hash(t)::HUGEINT) FROM {t} t" for t in tables
+    )
+    return sorted(con.execute(sql).fetchall())
+
+
 def snapshot(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pd.DataFrame]:
     """Every row of ``tables``, sorted, for before/after comparisons."""
     out = {}
@@ -283,19 +290,3 @@ def snapshot(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pd.
         frame = con.execute(f"SELECT * FROM {name}").df()
         out[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return out
-
-
-def assert_unchanged(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
-    for name, frame in before.items():
-        pd.testing.assert_frame_equal(frame, after[name], obj=name)
-
-
-def only_altseason_errors(fn: Callable[[], Any]) -> BaseException | None:
-    """Run ``fn``; return the AltseasonError it raised (any other exception propagates)."""
-    from altseason.exceptions import AltseasonError
-
-    try:
-        fn()
-    except AltseasonError as exc:
-        return exc
-    return None

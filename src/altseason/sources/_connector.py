@@ -15,10 +15,14 @@ cursor, so nothing is fetched twice and nothing is skipped.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
+import inspect
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import pandas as pd
 
@@ -32,6 +36,7 @@ __all__ = [
     "FetchProgress",
     "FetchResult",
     "ProgressCallback",
+    "parses_payload",
     "require",
 ]
 
@@ -109,15 +114,61 @@ def require(record: Mapping[str, Any], name: str, *, url: str, source: str, what
     return record[name]
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: What a hostile value raises inside a conversion (``int("x")``, ``float([])``,
+#: an out-of-range timestamp, a broken CSV line).
+_PARSE_ERRORS = (ValueError, TypeError, ArithmeticError, csv.Error)
+
+
+def parses_payload(source: str, what: str) -> Callable[[_F], _F]:
+    """Decorate an extract/transform step so a value it cannot convert (text
+    where a number belongs, a list where a timestamp belongs, an overflowing
+    epoch) raises a :class:`SourceError` naming the step and the ``url``
+    argument, instead of a bare ``ValueError``/``TypeError``."""
+
+    def wrap(func: _F) -> _F:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except _PARSE_ERRORS as exc:
+                bound = signature.bind_partial(*args, **kwargs)
+                url = bound.arguments.get("url") or None
+                detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+                raise SourceError(
+                    f"{source}: {what} holds a value that cannot be read ({detail}); the "
+                    "provider sent corrupt data or changed its response format. Retry later "
+                    "or report it.",
+                    url=str(url) if url else None,
+                ) from exc
+
+        return cast(_F, inner)
+
+    return wrap
+
+
 def to_float(value: Any) -> float:
-    """A number from a JSON number or numeric string; NaN for None/''/'.'/null."""
+    """A number from a JSON number or numeric string; NaN for None/''/'.'/null.
+
+    Raises
+    ------
+    ValueError
+        For text that is not a number and for infinite values (``"inf"``,
+        ``1e999``): a provider never means them, so they must not reach the store.
+    """
     if value is None:
         return float("nan")
     if isinstance(value, str):
         value = value.strip().replace(",", "")
         if value in ("", ".", "-", "null", "NaN"):
             return float("nan")
-    return float(value)
+    number = float(value)
+    if math.isinf(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
 
 
 class Connector:

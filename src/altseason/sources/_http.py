@@ -82,6 +82,26 @@ def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
     return re.sub(r"(?i)(api_key=)[^&\s]+", r"\1" + _MASK, text)
 
 
+class _ScrubFilter(logging.Filter):
+    """Masks API keys in the records of the ``httpx`` logger, which logs every
+    request URL at INFO (with the key when a provider takes it as a parameter)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = scrub_text(text, self.secrets)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+_LOG_SCRUB = _ScrubFilter()
+logging.getLogger("httpx").addFilter(_LOG_SCRUB)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard the client tries.
@@ -206,6 +226,7 @@ class HttpClient:
         self.settings = settings
         ua = user_agent or (settings.user_agent if settings else "altseason")
         self._secrets = [*(settings.secrets() if settings else []), *secrets]
+        _LOG_SCRUB.secrets.update(s for s in self._secrets if s)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.clock = clock
@@ -235,6 +256,7 @@ class HttpClient:
         """Register another value to scrub from URLs and messages."""
         if secret:
             self._secrets.append(secret)
+            _LOG_SCRUB.secrets.add(secret)
 
     def set_rate_limit(self, source: str, calls_per_minute: float, burst: int = 1) -> None:
         """Limit requests tagged ``source`` to ``calls_per_minute`` (token bucket)."""
@@ -425,7 +447,7 @@ class HttpClient:
         shown = self.scrub(response.request.url)
         try:
             return json.loads(response.content), shown
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SourceError(
                 f"{source} sent a body that is not valid JSON ({exc.__class__.__name__}: "
                 f"{exc}){self._body_hint(response)}. The response may be truncated or an "

@@ -254,9 +254,11 @@ def to_timestamp(
                     column,
                 )
         if fmt is not None:
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=bool(has.any()))
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
         else:
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(has.any()))
+            # utc=True: strings without an offset are UTC (as documented), and an offset
+            # the scan above missed cannot make pandas refuse the column ("mixed timezones")
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = parsed.isna() & ~blank
@@ -271,7 +273,13 @@ def to_timestamp(
                 column,
             )
         out = parsed
-    out = pd.Series(out, index=frame.index).astype("datetime64[ns]")
+    out = pd.Series(out, index=frame.index)
+    if out.dtype != "datetime64[ns]":  # e.g. year -222 parsed at second resolution
+        outside = (out.notna() & ((out < _FIRST_DAY) | (out > _LAST_DAY))).to_numpy()
+        if outside.any():
+            flag(frame, outside, "date outside the years 1678-2261; fix the value", column)
+            out = out.mask(outside)
+    out = out.astype("datetime64[ns]")
     if daily:
         off_day = out.notna() & (out != out.dt.normalize())
         if off_day.any():
@@ -284,6 +292,10 @@ def to_timestamp(
             )
         out = out.dt.normalize()
     return out
+
+
+_FIRST_DAY = pd.Timestamp("1678-01-01")
+_LAST_DAY = pd.Timestamp("2261-12-31")
 
 
 def to_date(frame: pd.DataFrame, column: str, *, fmt: str | None = None) -> pd.Series:

@@ -23,7 +23,14 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, require, to_float
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    parses_payload,
+    require,
+    to_float,
+)
 from altseason.store import Store
 
 __all__ = ["AlternativeMe", "extract_fng", "transform_fng"]
@@ -32,6 +39,7 @@ FNG_URL = "https://api.alternative.me/fng/"
 INDEX_ID = "fear_greed"
 
 
+@parses_payload("alternative.me", "the fng payload")
 def extract_fng(payload: Any, url: str) -> list[dict[str, Any]]:
     """Entries of a fng payload, checked for ``value``, ``value_classification``, ``timestamp``."""
     meta = payload.get("metadata") if isinstance(payload, dict) else None
@@ -46,8 +54,12 @@ def extract_fng(payload: Any, url: str) -> list[dict[str, Any]]:
     return data
 
 
-def transform_fng(entries: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """``sentiment`` rows sorted by date: ``date, index_id, value, label``."""
+@parses_payload("alternative.me", "the fng payload")
+def transform_fng(entries: Sequence[dict[str, Any]], url: str = "") -> pd.DataFrame:
+    """``sentiment`` rows sorted by date: ``date, index_id, value, label``.
+
+    ``url`` (where the entries came from) is named in the error when a value cannot be read.
+    """
     rows = [
         (
             pd.to_datetime(int(e["timestamp"]), unit="s").normalize(),
@@ -98,7 +110,7 @@ class AlternativeMe(Connector):
         payload, url = self.client.get_json(
             FNG_URL, source=self.name, params={"limit": limit, "format": "json"}
         )
-        frame = transform_fng(extract_fng(payload, url))
+        frame = transform_fng(extract_fng(payload, url), url=url)
         frame = frame[(frame["date"] >= start) & (frame["date"] <= end)]
         if not frame.empty:
             self.write_batch(

@@ -32,7 +32,14 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, require, to_float
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    parses_payload,
+    require,
+    to_float,
+)
 from altseason.store import Store
 
 __all__ = ["Binance", "extract_funding", "extract_klines", "transform_funding", "transform_klines"]
@@ -53,6 +60,7 @@ def _symbol(asset: str, quote: str = "USDT") -> str:
     return asset if asset.endswith(quote) else f"{asset}{quote}"
 
 
+@parses_payload("binance", "klines")
 def extract_klines(payload: Any, url: str) -> list[list[Any]]:
     """Kline rows, checked to be arrays of at least 11 fields."""
     if not isinstance(payload, list):
@@ -71,10 +79,14 @@ def extract_klines(payload: Any, url: str) -> list[list[Any]]:
     return payload
 
 
+@parses_payload("binance", "klines")
 def transform_klines(
-    rows: Sequence[Sequence[Any]], asset_id: str, *, before: pd.Timestamp
+    rows: Sequence[Sequence[Any]], asset_id: str, *, before: pd.Timestamp, url: str = ""
 ) -> pd.DataFrame:
-    """``prices`` rows from klines opened before ``before`` (closed days only)."""
+    """``prices`` rows from klines opened before ``before`` (closed days only).
+
+    ``url`` (where the rows came from) is named in the error when a value cannot be read.
+    """
     frame = pd.DataFrame(
         {
             "asset_id": asset_id,
@@ -89,6 +101,7 @@ def transform_klines(
     return frame[frame["date"] < before].reset_index(drop=True)
 
 
+@parses_payload("binance", "fundingRate")
 def extract_funding(payload: Any, url: str) -> list[dict[str, Any]]:
     """Funding records, checked for ``fundingTime`` and ``fundingRate``."""
     if not isinstance(payload, list):
@@ -102,8 +115,14 @@ def extract_funding(payload: Any, url: str) -> list[dict[str, Any]]:
     return payload
 
 
-def transform_funding(records: Sequence[dict[str, Any]], asset_id: str) -> pd.DataFrame:
-    """``funding`` rows: ts (UTC), venue ``binance``, rate per 8 h (decimal)."""
+@parses_payload("binance", "fundingRate")
+def transform_funding(
+    records: Sequence[dict[str, Any]], asset_id: str, url: str = ""
+) -> pd.DataFrame:
+    """``funding`` rows: ts (UTC), venue ``binance``, rate per 8 h (decimal).
+
+    ``url`` (where the records came from) is named in the error when a value cannot be read.
+    """
     return pd.DataFrame(
         {
             "ts": pd.to_datetime([int(r["fundingTime"]) for r in records], unit="ms"),
@@ -165,7 +184,7 @@ class Binance(Connector):
                     },
                 )
                 rows = extract_klines(payload, url)
-                frame = transform_klines(rows, asset, before=today)
+                frame = transform_klines(rows, asset, before=today, url=url)
                 if frame.empty:
                     break
                 last = frame["date"].max()
@@ -219,7 +238,7 @@ class Binance(Connector):
                     },
                 )
                 records = extract_funding(payload, url)
-                frame = transform_funding(records, asset)
+                frame = transform_funding(records, asset, url=url)
                 if frame.empty:
                     break
                 last = frame["ts"].max()

@@ -47,6 +47,7 @@ from altseason.sources._connector import (
     Connector,
     FetchResult,
     ProgressCallback,
+    parses_payload,
     require,
     to_float,
 )
@@ -111,6 +112,7 @@ class MarketCoin:
     market_cap: float
 
 
+@parses_payload("coingecko", "/coins/markets")
 def extract_markets(payload: Any, url: str) -> list[MarketCoin]:
     """Coins of one ``/coins/markets`` page, checked for the fields we use."""
     if not isinstance(payload, list):
@@ -150,6 +152,7 @@ def transform_markets_assets(coins: Sequence[MarketCoin]) -> pd.DataFrame:
     )
 
 
+@parses_payload("coingecko", "market_chart/range")
 def transform_market_chart(
     payload: Any, asset_id: str, url: str, *, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:

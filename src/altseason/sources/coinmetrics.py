@@ -39,6 +39,7 @@ from altseason.sources._connector import (
     Connector,
     FetchResult,
     ProgressCallback,
+    parses_payload,
     require,
     to_float,
 )
@@ -59,6 +60,7 @@ METRICS: dict[str, str] = {
 }
 
 
+@parses_payload("coinmetrics", "asset-metrics")
 def extract_asset_metrics(payload: Any, url: str, metrics: Sequence[str]) -> list[dict[str, Any]]:
     """Rows of one page, checked: each has ``asset`` and ``time``, and at least
     one requested metric appears somewhere on a non-empty page."""
@@ -77,12 +79,14 @@ def extract_asset_metrics(payload: Any, url: str, metrics: Sequence[str]) -> lis
     return data
 
 
-def transform_asset_metrics(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+@parses_payload("coinmetrics", "asset-metrics")
+def transform_asset_metrics(rows: Sequence[dict[str, Any]], url: str = "") -> pd.DataFrame:
     """``onchain`` rows (``date, asset_id, metric, value``) from asset-metrics rows.
 
     Derives ``realized_cap_usd = market_cap_usd / mvrv`` and
     ``realized_price_usd = realized_cap_usd / supply`` where both inputs are
-    present and positive; missing or null values give no row.
+    present and positive; missing or null values give no row. ``url`` (the
+    page the rows came from) is named in the error when a value cannot be read.
     """
     if not rows:
         return pd.DataFrame(columns=["date", "asset_id", "metric", "value"])
@@ -173,7 +177,7 @@ class CoinMetrics(Connector):
             while True:
                 payload, shown = self.client.get_json(url, source=self.name, params=params)
                 rows = extract_asset_metrics(payload, shown, list(METRICS))
-                frame = transform_asset_metrics(rows)
+                frame = transform_asset_metrics(rows, url=shown)
                 frame = frame[frame["asset_id"] == asset]
                 page += 1
                 if not frame.empty:

@@ -41,7 +41,14 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, require, to_float
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    parses_payload,
+    require,
+    to_float,
+)
 from altseason.store import Store
 
 __all__ = [
@@ -102,6 +109,7 @@ def _result(payload: Any, url: str, what: str) -> Any:
     return require(payload, "result", url=url, source="deribit", what=what)
 
 
+@parses_payload("deribit", "the option book summary")
 def transform_book_summary(
     summaries: Sequence[dict[str, Any]],
     instruments: Sequence[dict[str, Any]] | None,
@@ -169,6 +177,7 @@ def transform_book_summary(
     return frame.sort_values("instrument", ignore_index=True)
 
 
+@parses_payload("deribit", "the funding history")
 def transform_funding_history(
     records: Sequence[dict[str, Any]], instrument: str, url: str
 ) -> pd.DataFrame:
@@ -194,6 +203,7 @@ def transform_funding_history(
     return frame
 
 
+@parses_payload("deribit", "the DVOL candles")
 def transform_dvol(candles: Sequence[Sequence[Any]], currency: str, url: str) -> pd.DataFrame:
     """``sentiment`` rows (``dvol_<currency>``) from daily DVOL candles (close)."""
     for i, c in enumerate(candles):

@@ -29,7 +29,7 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback
+from altseason.sources._connector import Connector, FetchResult, ProgressCallback, parses_payload
 from altseason.store import Store
 
 __all__ = ["PAGES", "Farside", "parse_farside_html", "parse_flow_cell"]
@@ -103,6 +103,7 @@ def _parse_date(text: str) -> pd.Timestamp | None:
     return None
 
 
+@parses_payload("farside", "the flow table")
 def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFrame:
     """``etf_flows`` rows from a Farside page.
 

@@ -32,7 +32,14 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, require, to_float
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    parses_payload,
+    require,
+    to_float,
+)
 from altseason.store import Store
 
 __all__ = ["DEFAULT_SERIES", "Fred", "parse_fredgraph_csv", "transform_observations"]
@@ -43,6 +50,7 @@ DEFAULT_SERIES = ("M2SL", "WM2NS", "WALCL", "RRPONTSYD", "WTREGEN", "DGS10", "DT
 API_LIMIT = 100_000
 
 
+@parses_payload("fred", "fredgraph.csv")
 def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
     """``macro`` rows from a fredgraph.csv download.
 
@@ -91,6 +99,7 @@ def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
     )
 
 
+@parses_payload("fred", "the observations")
 def transform_observations(
     observations: Sequence[dict[str, Any]], series_id: str, url: str
 ) -> pd.DataFrame:

@@ -30,7 +30,14 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, require, to_float
+from altseason.sources._connector import (
+    Connector,
+    FetchResult,
+    ProgressCallback,
+    parses_payload,
+    require,
+    to_float,
+)
 from altseason.store import Store
 
 __all__ = ["SERIES", "Lbma", "transform_lbma"]
@@ -45,6 +52,7 @@ BLOCKED_HINT = (
 )
 
 
+@parses_payload("lbma", "the price list")
 def transform_lbma(payload: Any, series_id: str, url: str) -> pd.DataFrame:
     """``macro`` rows (``date, series_id, value`` in US$/oz) from an LBMA JSON list."""
     if not isinstance(payload, list):

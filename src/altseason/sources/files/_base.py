@@ -155,7 +155,10 @@ def header_fields(head: str) -> list[str]:
     line = first_line(head)
     if not line:
         return []
-    return [f.strip() for f in next(csv.reader([line]))]
+    try:
+        return [f.strip() for f in next(csv.reader([line]))]
+    except csv.Error:  # not a CSV header (e.g. a huge field): no format matches
+        return []
 
 
 def head_rows(head: str, n: int = 50) -> list[list[str]]:
@@ -163,7 +166,10 @@ def head_rows(head: str, n: int = 50) -> list[list[str]]:
     lines = head.splitlines()[1:]
     if not head.endswith("\n") and lines:
         lines = lines[:-1]
-    return [r for r in csv.reader(lines[:n]) if r]
+    try:
+        return [r for r in csv.reader(lines[:n]) if r]
+    except csv.Error:  # not CSV rows: detection rules see none
+        return []
 
 
 # ---------------------------------------------------------------------- CSV
@@ -209,7 +215,7 @@ def read_csv_text(
             "the file is empty; re-export it with a header line and data rows", path=p
         )
     header = first_line(text)
-    fields = next(csv.reader([header]))
+    fields = _csv_fields(header, p, 1)
     if len(fields) == 1:
         for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if delim in header:
@@ -225,7 +231,7 @@ def read_csv_text(
         raise ValidationError(
             "the file has a header but no data rows; re-export it with its data", path=p, line=2
         )
-    last = next(csv.reader([lines[last_idx]]), [])
+    last = _csv_fields(lines[last_idx], p, last_idx + 1)
     if not text.endswith(("\n", "\r")) and len(last) < len(fields):
         raise ValidationError(
             f"the last line has {len(last)} of the header's {len(fields)} fields: the file "
@@ -248,6 +254,14 @@ def read_csv_text(
             path=p,
             line=int(m.group(1)) if m else None,
         ) from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas made the first column the index: a line has more fields than the header
+        raise ValidationError(
+            f"a line has more fields than the header's {len(fields)}; every line needs "
+            "exactly the header's fields (check for stray commas or a wrong delimiter)",
+            path=p,
+            line=_first_long_line(text, len(fields)),
+        )
     frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
     data_cols = [c for c in frame.columns if c != LINE_COL]
     frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
@@ -255,6 +269,30 @@ def read_csv_text(
     if missing:
         raise FormatError(f"missing column(s) {missing}; the file has {data_cols}", path=p, line=1)
     return frame
+
+
+def _first_long_line(text: str, n_fields: int) -> int | None:
+    """The 1-based line of the first CSV record with more than ``n_fields`` fields."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            if len(row) > n_fields:
+                return reader.line_num
+    except csv.Error:
+        return None
+    return None
+
+
+def _csv_fields(line: str, path: str, lineno: int) -> list[str]:
+    """The fields of one CSV line; a line the csv module refuses is a ValidationError."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error as exc:
+        raise ValidationError(
+            f"malformed CSV line ({exc}); the file is corrupt or not a CSV export",
+            path=path,
+            line=lineno,
+        ) from exc
 
 
 # ---------------------------------------------------------------------- ids

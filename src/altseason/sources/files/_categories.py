@@ -47,7 +47,26 @@ def _iter_json_array(path: Path, chunk: int = 1 << 22) -> Iterator[Any]:
 
     Only one chunk of text plus one element is held at a time, so the
     125 MB CoinGecko bundle never sits in memory as one string.
+
+    Raises
+    ------
+    FormatError
+        Not a JSON array, truncated, not UTF-8, nested too deeply or a
+        corrupt zstd stream.
     """
+    import zstandard
+
+    try:
+        yield from _iter_json_array_raw(path, chunk)
+    except (UnicodeDecodeError, RecursionError, zstandard.ZstdError) as exc:
+        raise FormatError(
+            f"not a readable JSON array ({type(exc).__name__}: {exc}): the file is not UTF-8, "
+            "is nested too deeply or is a corrupt zstd stream",
+            path=str(path),
+        ) from exc
+
+
+def _iter_json_array_raw(path: Path, chunk: int) -> Iterator[Any]:
     import zstandard
 
     decoder = json.JSONDecoder()
@@ -107,6 +126,14 @@ def _iter_json_array(path: Path, chunk: int = 1 << 22) -> Iterator[Any]:
                 pos = 0
 
 
+def _obj(coin: dict[str, Any], key: str, i: int, path: Path) -> dict[str, Any]:
+    """``coin[key]`` as an object ({} when absent); another type is a FormatError."""
+    value = coin.get(key) or {}
+    if not isinstance(value, dict):
+        raise FormatError(f"coin {i}: field {key!r} is not an object", path=str(path))
+    return value
+
+
 def _detect_cg_bundle(path: Path, head: str) -> bool:
     h = head.lstrip()
     return h.startswith('[{"id":{"id":') or (
@@ -125,9 +152,9 @@ def _read_cg_bundle(path: Path, options: ReadOptions) -> ReadResult:
     """
     rows: list[dict[str, Any]] = []
     for i, coin in enumerate(_iter_json_array(path)):
-        ident = coin.get("id") or {}
-        market = coin.get("market_cap") or {}
-        meta = coin.get("metadata") or {}
+        if not isinstance(coin, dict):
+            raise FormatError(f"coin {i} of the bundle is not an object", path=str(path))
+        ident, market, meta = (_obj(coin, k, i, path) for k in ("id", "market_cap", "metadata"))
         cats = meta.get("categories") or []
         if isinstance(cats, str):
             try:
@@ -284,7 +311,9 @@ def _read_category_map(path: Path, options: ReadOptions) -> ReadResult:
     )
     unknown = sorted(cat[mapped.isna() & cat.notna()].unique().tolist())
     prio = raw["priority"].astype("string").str.strip().str.lower() if "priority" in raw else None
-    raw["_rank"] = (0 if prio is None else (prio != "primary").astype(int)) * 2 + eco.astype(int)
+    raw["_rank"] = (
+        0 if prio is None else (prio != "primary").fillna(True).astype(int)
+    ) * 2 + eco.astype(int)
     raw["_order"] = np.arange(len(raw))
     raw["_sector"] = mapped.map(lambda t: t[0] if isinstance(t, tuple) else None)
     raw["_sub"] = mapped.map(lambda t: t[1] if isinstance(t, tuple) else None)

@@ -245,7 +245,8 @@ def _read_wide(path: Path, options: ReadOptions) -> ReadResult:
     notes = [f"{len(funds)} funds ({under}); US$ millions converted to USD"]
     if total_col:
         per_day = long[~long["fund"].map(is_total_fund)].groupby("date")["flow_usd"].sum()
-        tot = long[long["fund"].map(is_total_fund)].set_index("date")["flow_usd"]
+        # grouped: a repeated date (flagged as a duplicate key later) must not break the check
+        tot = long[long["fund"].map(is_total_fund)].groupby("date")["flow_usd"].sum(min_count=1)
         diff = (per_day - tot.reindex(per_day.index)).abs() > 0.051e6
         if diff.any():
             notes.append(
@@ -395,16 +396,28 @@ def _read_json(path: Path, options: ReadOptions) -> ReadResult:
             path=str(path),
             line=exc.lineno,
         ) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise FormatError(
+            f"not a readable JSON document ({type(exc).__name__}): the file is not UTF-8, "
+            "is nested too deeply or is corrupt",
+            path=str(path),
+        ) from exc
     days = doc.get("daily_flows") if isinstance(doc, dict) else None
     if not isinstance(days, list):
         raise FormatError("expected an object with a 'daily_flows' list", path=str(path))
     meta = doc.get("metadata") or {}
-    funds_meta = list((meta.get("etf_info") or {}).keys())
+    if not isinstance(meta, dict):
+        raise FormatError("'metadata' is not an object", path=str(path))
+    info = meta.get("etf_info") or {}
+    funds_meta = list(info.keys()) if isinstance(info, dict) else []
     recs: list[tuple[object, str, object, int]] = []
     for i, day in enumerate(days):
         if not isinstance(day, dict):
             raise FormatError(f"daily_flows[{i}] is not an object", path=str(path))
-        for fund, v in (day.get("flows") or {}).items():
+        flows = day.get("flows") or {}
+        if not isinstance(flows, dict):
+            raise FormatError(f"daily_flows[{i}].flows is not an object", path=str(path))
+        for fund, v in flows.items():
             recs.append((day.get("date"), str(fund).upper(), v, i))
         if "total" in day:
             recs.append((day.get("date"), "", day.get("total"), i))

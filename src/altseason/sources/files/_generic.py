@@ -80,15 +80,33 @@ def _detect_csv(path: Path, head: str) -> bool:
 def _detect_parquet(path: Path, head: str) -> bool:
     if head or not is_parquet(path):
         return False
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols = set(pq.read_schema(path).names)
+    try:
+        cols = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError):  # corrupt or truncated: no rule matches
+        return False
     return any(cols <= _fields(t) for t, _ in infer_table(cols))
 
 
 def _load(path: Path) -> pd.DataFrame:
     if is_parquet(path):
-        frame = pd.read_parquet(path)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            # full validation first: a damaged page can hold invalid UTF-8 that pyarrow
+            # reads without complaint and only trips over later
+            pq.read_table(path).validate(full=True)
+            frame = pd.read_parquet(path)
+        except (pa.ArrowException, OSError) as exc:
+            from altseason.exceptions import FormatError
+
+            raise FormatError(
+                f"cannot read the Parquet file ({exc}); it is truncated or corrupt",
+                path=str(path),
+            ) from exc
         frame[LINE_COL] = pd.array(range(1, len(frame) + 1), dtype="Int64")
         if frame.empty:
             from altseason.exceptions import ValidationError

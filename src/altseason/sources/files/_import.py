@@ -193,7 +193,14 @@ def read_file(
                 path=str(p),
             )
         reader = detected
-    result = reader.read(p, opts)
+    try:
+        result = reader.read(p, opts)
+    except KeyError as exc:  # a forced --format whose columns the file lacks
+        raise FormatError(
+            f"the file has no field {exc.args[0]!r}, which the {reader.name} format needs; "
+            "check --format or the file's header",
+            path=str(p),
+        ) from exc
     tables, rejects, notes = validate_tables(
         result.tables,
         path=str(p),

@@ -156,6 +156,7 @@ def _read_heston(path: Path, options: ReadOptions) -> ReadResult:
     raw = read_csv_text(path, required=[*_HESTON, "mark_iv", "open_interest"])
     expiry = _expiry_code(raw, "expiry_date")
     t_years = to_number(raw, "T_years")
+    t_years = t_years.where(t_years.abs() <= 100)  # an absurd maturity cannot date the snapshot
     derived = (expiry - pd.to_timedelta(t_years * 365, unit="D")).median()
     derived = derived.round("min") if pd.notna(derived) else None
     snap, note = _snapshot(options, derived, "expiry - T_years (ACT/365), median", path)

@@ -310,17 +310,18 @@ def cmc_asset_ids(frame: pd.DataFrame) -> pd.Series:
     other coin that used the ticker gets ``SYMBOL-<slug of its name>``
     (e.g. ``LUNA`` for Terra 2.0 and ``LUNA-terra`` for the old Terra).
     """
-    sym = frame["Symbol"].astype(str).str.strip().str.upper()
-    name = frame["Name"].astype(str).str.strip()
+    sym = frame["Symbol"].astype("string").str.strip().str.upper()
+    name = frame["Name"].astype("string").str.strip().fillna("")
     df = pd.DataFrame({"sym": sym, "name": name, "date": frame["_date"], "rank": frame["_rank"]})
     latest = (
-        df.sort_values(["sym", "date", "rank"], ascending=[True, False, True])
+        df.dropna(subset=["sym"])
+        .sort_values(["sym", "date", "rank"], ascending=[True, False, True])
         .drop_duplicates("sym")
         .set_index("sym")["name"]
     )
     owner = sym.map(latest)
     slug = name.map(slugify)
-    return sym.where(owner == name, sym + "-" + slug)
+    return sym.where((owner == name).fillna(True), sym + "-" + slug)
 
 
 def _read_cmc(path: Path, options: ReadOptions) -> ReadResult:
@@ -401,6 +402,12 @@ def _read_cg_json(path: Path, options: ReadOptions) -> ReadResult:
             f"invalid JSON: {exc.msg}; the file looks truncated or corrupt",
             path=str(path),
             line=exc.lineno,
+        ) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise FormatError(
+            f"not a readable JSON document ({type(exc).__name__}): the file is not UTF-8, "
+            "is nested too deeply or is corrupt",
+            path=str(path),
         ) from exc
     prices = doc.get("prices") if isinstance(doc, dict) else None
     if not isinstance(prices, dict):
