@@ -41,7 +41,7 @@ from numba import njit, prange
 
 from altseason.backtest._options import black76_nb
 
-__all__ = ["N_DAILY", "ffill_nb", "simulate_many_nb", "simulate_nb"]
+__all__ = ["N_DAILY", "ffill_nb", "simulate_many_nb", "simulate_nb", "simulate_plain_nb"]
 
 _REL_TOL = 1e-9
 _ABS_TOL = 1e-12
@@ -409,6 +409,60 @@ def simulate_nb(
         daily[i, D_OPTION_CASH] = optcash_i
 
 
+@njit(cache=True)
+def simulate_plain_nb(
+    close: np.ndarray,
+    rebal_rows: np.ndarray,
+    targets: np.ndarray,
+    last_valid: np.ndarray,
+    init_cash: float,
+    fees: float,
+    slippage: float,
+    impact: float,
+    volume: np.ndarray,
+    funding: np.ndarray,
+    longs_pay_funding: bool,
+    cash_rate: float,
+    margin: bool,
+    min_units: float,
+    daily: np.ndarray,
+) -> None:
+    """:func:`simulate_nb` without option legs or per-position outputs: fills ``daily`` only."""
+    empty2 = np.empty((0, 0))
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0)
+    empty_b = np.empty(0, dtype=np.bool_)
+    simulate_nb(
+        close,
+        rebal_rows,
+        targets,
+        last_valid,
+        init_cash,
+        fees,
+        slippage,
+        impact,
+        volume,
+        funding,
+        longs_pay_funding,
+        cash_rate,
+        margin,
+        min_units,
+        empty_i,
+        empty_b,
+        empty_f,
+        empty_i,
+        empty_f,
+        empty_b,
+        empty2,
+        daily,
+        empty2,
+        empty2,
+        empty2,
+        empty2,
+        empty2,
+    )
+
+
 @njit(cache=True, parallel=True)
 def simulate_many_nb(
     close: np.ndarray,
@@ -436,14 +490,10 @@ def simulate_many_nb(
     n_cfg = offsets.shape[0] - 1
     n = close.shape[0]
     out = np.empty((n_cfg, n, N_DAILY))
-    empty2 = np.empty((0, 0))
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0)
-    empty_b = np.empty(0, dtype=np.bool_)
     for c in prange(n_cfg):
         a = offsets[c]
         b = offsets[c + 1]
-        simulate_nb(
+        simulate_plain_nb(
             close,
             rebal_rows[a:b],
             targets[a:b],
@@ -458,18 +508,6 @@ def simulate_many_nb(
             cash_rate,
             margin,
             min_units,
-            empty_i,
-            empty_b,
-            empty_f,
-            empty_i,
-            empty_f,
-            empty_b,
-            empty2,
             out[c],
-            empty2,
-            empty2,
-            empty2,
-            empty2,
-            empty2,
         )
     return out

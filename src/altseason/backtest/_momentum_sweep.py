@@ -81,10 +81,6 @@ def _run_configs_nb(
     top = np.empty(m)
     scratch = np.empty(m)
     hint = np.empty(1)
-    empty2 = np.empty((0, 0))
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0)
-    empty_b = np.empty(0, dtype=np.bool_)
     for c in range(first, params.shape[0], step):
         lookback = params[c, 0]
         k = params[c, 1]
@@ -95,7 +91,7 @@ def _run_configs_nb(
             t = lookback + r * rebalance
             top_k_row_nb(close, last_gap, t, lookback, k, score, top, scratch, hint, targets[r])
             rows[r] = t + lag
-        eng.simulate_nb(
+        eng.simulate_plain_nb(
             close,
             rows[:nr],
             targets[:nr],
@@ -110,19 +106,7 @@ def _run_configs_nb(
             cash_rate,
             margin,
             min_units,
-            empty_i,
-            empty_b,
-            empty_f,
-            empty_i,
-            empty_f,
-            empty_b,
-            empty2,
             out[c],
-            empty2,
-            empty2,
-            empty2,
-            empty2,
-            empty2,
         )
 
 
