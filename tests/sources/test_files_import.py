@@ -17,7 +17,7 @@ from altseason.store import TABLES, Store
 REAL_SET = [
     "prices/djienne__Hurst_Crypto/data/BTCUSDT.csv",
     "prices/jumpotsa__Bybit_Cross_Momentum/data/ETHUSDT.csv",
-    "prices/btctree__btc-power/data/btc_daily.csv",
+    "prices/btctree__btc-power/data/alt/BTCUSDT.csv",
     "prices/smoothbrainquant__trading-for-new-dads/data/raw/coinmarketcap_historical_all_snapshots.csv",
     "etf_flows/kittycapital__btc-etf-dashboard/data/etf_flows.json",
     "etf_flows/kittycapital__btc-etf-dashboard/data/btc_price.json",

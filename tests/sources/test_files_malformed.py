@@ -119,15 +119,17 @@ def test_truncated_file(tmp_path: Path, store: Store) -> None:
     assert _empty(store)
 
 
-def test_wrong_delimiter(tmp_path: Path, store: Store) -> None:
+def test_semicolon_delimiter_is_sniffed(tmp_path: Path, store: Store) -> None:
+    """A ';'-separated export (European locale tools, CoinMarketCap) reads like a CSV."""
     path = tmp_path / "ETHUSDT.csv"
-    path.write_text(HEADER.replace(",", ";") + "2024-01-01;1;2;0.5;1.5;10\n")
-    with pytest.raises(FormatError, match="semicolons") as exc:
-        import_file(store, path)
-    assert exc.value.line == 1
-    with pytest.raises(ValidationError, match="semicolons"):
-        import_file(store, path, format="ohlcv_daily")
-    assert _empty(store)
+    path.write_text(
+        HEADER.replace(",", ";") + "".join(r.replace(",", ";") + "\n" for r in _good_rows())
+    )
+    report = import_file(store, path)
+    assert report.format == "ohlcv_daily" and report.rows_written["prices"] == 10
+    got = store.con.execute("SELECT close, volume_usd FROM prices ORDER BY date").df()
+    assert got["close"].tolist() == [10.5] * 10
+    assert got["volume_usd"].tolist() == [100 * 10.5] * 10
 
 
 @pytest.mark.parametrize(

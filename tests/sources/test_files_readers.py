@@ -51,8 +51,15 @@ def test_binance_klines_duplicated_open_time_column(real_data: Path) -> None:
 
 
 def test_btctree_ohlcv(real_data: Path) -> None:
+    """btc_daily.csv names no pair and both volume readings fit its data: the unit is
+    asked for (never assumed); with --volume-unit base it imports."""
+    from altseason.exceptions import FormatError
+    from altseason.sources.files import ReadOptions
+
     path = real_data / "prices/btctree__btc-power/data/btc_daily.csv"
-    name, tables, _ = _read(path)
+    with pytest.raises(FormatError, match="--volume-unit"):
+        _read(path)
+    name, tables, _ = _read(path, options=ReadOptions(volume_unit="base"))
     assert name == "ohlcv_daily"
     raw = pd.read_csv(path).set_index("date")
     got = _one(tables["prices"], date=pd.Timestamp("2025-10-06"))

@@ -12,11 +12,12 @@ from altseason.labels import is_demo
 
 _FORMATS_HELP = (
     "File format (default: detected per file from its header and content). Built-in: "
-    "binance_klines, bybit_klines, ohlcv_daily, coinbase_ohlcv, cmc_snapshots, "
-    "coingecko_prices_json, farside_wide, farside_long, farside_totals, farside_totals_dmy, "
+    "binance_klines, bybit_klines, ohlcv_daily, coinbase_ohlcv, cmc_snapshots, cmc_history, "
+    "coingecko_markets, cmc_listings, coingecko_prices_json, farside_wide, farside_long, farside_totals, farside_totals_dmy, "
     "etf_flows_json, deribit_heston, deribit_instruments, deribit_summary, deribit_quotes, "
     "fred_series, yahoo_daily, cryptoquant, coinmetrics_daily, fear_greed, funding_daily, "
-    "coinalyze_funding, coinalyze_oi, coingecko_bundle, category_map; generic: csv, parquet."
+    "coinalyze_funding, coinalyze_oi, coingecko_bundle, category_map; generic: csv, parquet "
+    "(implied by --map)."
 )
 
 
@@ -65,9 +66,22 @@ def import_(
     maps: list[str] = typer.Option(
         [],
         "--map",
-        help="Generic CSV/Parquet: COLUMN=FIELD maps a column to a store field; '*=FIELD' "
-        "melts a wide file (one column per asset/series); FIELD:=VALUE sets a constant. "
+        help="Generic CSV/Parquet (implies --format csv, which also reads Parquet): "
+        "COLUMN=FIELD maps a column to a store field; '*=FIELD' melts a wide file (one column "
+        "per asset/series); FIELD:=VALUE sets a constant. Columns match case-insensitively. "
         "Repeatable.",
+    ),
+    date_from_filename: bool = typer.Option(
+        False,
+        "--date-from-filename",
+        help="Date the rows by the day in the file name (name_20251103.csv, 2025-11-03): for "
+        "snapshot files without a date column. CoinGecko market snapshots do this by default.",
+    ),
+    volume_unit: str | None = typer.Option(
+        None,
+        "--volume-unit",
+        help="base (units of the asset: volume_usd = volume x close) or quote (already "
+        "USD/USDT), for an OHLCV file whose volume unit the data and format do not settle.",
     ),
     table: str | None = typer.Option(
         None, "--table", help="Generic import: the target table when the columns fit several."
@@ -111,12 +125,24 @@ def import_(
         if snap.tzinfo is not None:
             snap = snap.tz_convert("UTC").tz_localize(None)
     mapping, constants = _parse_maps(maps)
+    if (mapping or constants) and format is None:
+        format = "csv"  # --map only means something to the generic reader (CSV and Parquet)
+    unit = None
+    if volume_unit is not None:
+        unit = volume_unit.strip().lower()
+        if unit not in ("base", "quote"):
+            raise ValidationError(
+                f"--volume-unit must be 'base' or 'quote', not {volume_unit!r}; base = units "
+                "of the asset, quote = USD/USDT"
+            )
     options = ReadOptions(
         snapshot_ts=snap,
         asset=asset.upper() if asset else None,
         mapping=mapping,
         constants=constants,
         table=table,
+        date_from_filename=date_from_filename,
+        volume_unit=unit,
     )
     with (
         open_cli_store() as store,

@@ -26,11 +26,15 @@ __all__ = [
     "ReadResult",
     "Reader",
     "base_asset",
+    "date_from_name",
     "first_line",
+    "has_columns",
     "header_fields",
+    "header_keys",
     "read_csv_text",
     "read_head",
     "slugify",
+    "sniff_delimiter",
 ]
 
 HEAD_BYTES = 64 * 1024
@@ -62,6 +66,16 @@ class ReadOptions:
         Generic import: the target table when the mapping fits several.
     today
         The UTC day after which dates count as future (tests); default today.
+    date_from_filename
+        Take the rows' date from the file name (``..._20251103.csv``,
+        ``2025-11-03``): for snapshot files that carry no date column, or to
+        override one. Snapshot formats whose documented name holds the day
+        (CoinGecko markets) do this without the flag.
+    volume_unit
+        ``"base"`` (units of the asset: volume_usd = volume x close) or
+        ``"quote"`` (already USD/USDT) for a plain OHLCV file whose volume
+        unit neither the data nor the format settles (see
+        :func:`altseason.sources.files._prices.decide_volume_unit`).
     """
 
     snapshot_ts: pd.Timestamp | None = None
@@ -70,6 +84,8 @@ class ReadOptions:
     constants: Mapping[str, str] = field(default_factory=dict)
     table: str | None = None
     today: pd.Timestamp | None = None
+    date_from_filename: bool = False
+    volume_unit: str | None = None
 
 
 @dataclass
@@ -146,19 +162,53 @@ def is_parquet(path: Path) -> bool:
 
 
 def first_line(head: str) -> str:
-    """The header line of a text head (without the line break)."""
-    return head.split("\n", 1)[0].rstrip("\r")
+    """The header line of a text head (without the line break and any BOM)."""
+    return head.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(line: str) -> str:
+    """The field separator of a CSV header line: ``,`` ``;`` tab or ``|``.
+
+    The candidate that splits the line (read with CSV quoting) into the most
+    fields wins; ties and single-field lines give ``,``. Exports from
+    European-locale tools and CoinMarketCap's "Download" use ``;``.
+    """
+    best, most = ",", 1
+    for delim in _DELIMITERS:
+        if delim not in line:
+            continue
+        try:
+            n = len(next(csv.reader([line], delimiter=delim), []))
+        except csv.Error:
+            continue
+        if n > most:
+            best, most = delim, n
+    return best
 
 
 def header_fields(head: str) -> list[str]:
-    """The comma-separated fields of the header line, stripped."""
+    """The fields of the header line (separator sniffed), whitespace-trimmed."""
     line = first_line(head)
     if not line:
         return []
     try:
-        return [f.strip() for f in next(csv.reader([line]))]
+        return [f.strip() for f in next(csv.reader([line], delimiter=sniff_delimiter(line)))]
     except csv.Error:  # not a CSV header (e.g. a huge field): no format matches
         return []
+
+
+def header_keys(head: str) -> list[str]:
+    """:func:`header_fields` lower-cased: what detection rules compare (headers are
+    matched case-insensitively, so ``Date,Open`` and ``date,open`` are one layout)."""
+    return [f.lower() for f in header_fields(head)]
+
+
+def has_columns(head: str, names: Iterable[str]) -> bool:
+    """True when the header holds every one of ``names`` (case-insensitive, any order)."""
+    return {n.lower() for n in names} <= set(header_keys(head))
 
 
 def head_rows(head: str, n: int = 50) -> list[list[str]]:
@@ -166,10 +216,45 @@ def head_rows(head: str, n: int = 50) -> list[list[str]]:
     lines = head.splitlines()[1:]
     if not head.endswith("\n") and lines:
         lines = lines[:-1]
+    delim = sniff_delimiter(first_line(head))
     try:
-        return [r for r in csv.reader(lines[:n]) if r]
+        return [r for r in csv.reader(lines[:n], delimiter=delim) if r]
     except csv.Error:  # not CSV rows: detection rules see none
         return []
+
+
+_NAME_DATE = re.compile(
+    r"(?<!\d)(20\d\d|19\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+
+def date_from_name(path: Path) -> pd.Timestamp | None:
+    """The calendar day written in a file name, or None when it holds none.
+
+    Recognised: ``YYYYMMDD``, ``YYYY-MM-DD``, ``YYYY_MM_DD`` (e.g.
+    ``coingecko_market_data_20251103.csv``). A 6-digit time after the date
+    (``_20251025_124832``) is not a second date.
+
+    Raises
+    ------
+    FormatError
+        When the name holds two different days (e.g. ``..._20200101_to_20251025``):
+        which one dates the rows is not decidable; rename the file.
+    """
+    days = []
+    for m in _NAME_DATE.finditer(path.name):
+        try:
+            days.append(pd.Timestamp(int(m.group(1)), int(m.group(3)), int(m.group(4))))
+        except ValueError:
+            continue
+    unique = sorted(set(days))
+    if len(unique) > 1:
+        raise FormatError(
+            f"the file name holds several dates ({', '.join(str(d.date()) for d in unique)}); "
+            "rename the file so that it names only the snapshot day (e.g. name_20251103.csv)",
+            path=str(path),
+        )
+    return unique[0] if unique else None
 
 
 # ---------------------------------------------------------------------- CSV
@@ -177,9 +262,16 @@ def read_csv_text(
     path: Path,
     *,
     required: Iterable[str] = (),
+    optional: Iterable[str] = (),
     dtype_str: bool = False,
 ) -> pd.DataFrame:
-    """Read a comma-separated file as text columns with a ``_line`` column.
+    """Read a delimited text file as columns with a ``_line`` column.
+
+    The separator (``,`` ``;`` tab ``|``) is sniffed from the header line;
+    a UTF-8 BOM is dropped; header names are whitespace-trimmed, and a
+    header matching a ``required`` or ``optional`` name case-insensitively
+    is renamed to that spelling (``Date`` -> ``date``), so readers see one
+    layout whatever the export's capitalisation.
 
     Parameters
     ----------
@@ -187,6 +279,8 @@ def read_csv_text(
         The file (UTF-8, optional BOM).
     required
         Columns the format needs; a missing one is a :class:`FormatError`.
+    optional
+        Columns the format reads when present (renamed like ``required``).
     dtype_str
         Read every cell as text. By default pandas infers numbers; a column
         holding any text stays text, so the parse helpers can flag the bad
@@ -205,6 +299,7 @@ def read_csv_text(
         too many fields, or a wrong delimiter.
     """
     p = str(path)
+    required = list(required)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -215,23 +310,15 @@ def read_csv_text(
             "the file is empty; re-export it with a header line and data rows", path=p
         )
     header = first_line(text)
-    fields = _csv_fields(header, p, 1)
-    if len(fields) == 1:
-        for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if delim in header:
-                raise ValidationError(
-                    f"the header is separated by {name}, not commas; re-export the file "
-                    "as comma-separated CSV",
-                    path=p,
-                    line=1,
-                )
+    delim = sniff_delimiter(header)
+    fields = _csv_fields(header, p, 1, delim)
     lines = text.splitlines()
     last_idx = max(i for i, ln in enumerate(lines) if ln.strip())
     if last_idx == 0:
         raise ValidationError(
             "the file has a header but no data rows; re-export it with its data", path=p, line=2
         )
-    last = _csv_fields(lines[last_idx], p, last_idx + 1)
+    last = _csv_fields(lines[last_idx], p, last_idx + 1, delim)
     if not text.endswith(("\n", "\r")) and len(last) < len(fields):
         raise ValidationError(
             f"the last line has {len(last)} of the header's {len(fields)} fields: the file "
@@ -242,6 +329,7 @@ def read_csv_text(
     try:
         frame = pd.read_csv(
             io.StringIO(text),
+            sep=delim,
             dtype=str if dtype_str else None,
             skip_blank_lines=False,
             keep_default_na=False,
@@ -260,8 +348,9 @@ def read_csv_text(
             f"a line has more fields than the header's {len(fields)}; every line needs "
             "exactly the header's fields (check for stray commas or a wrong delimiter)",
             path=p,
-            line=_first_long_line(text, len(fields)),
+            line=_first_long_line(text, len(fields), delim),
         )
+    frame = _canonical_columns(frame, [*required, *optional])
     frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
     data_cols = [c for c in frame.columns if c != LINE_COL]
     frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
@@ -271,9 +360,25 @@ def read_csv_text(
     return frame
 
 
-def _first_long_line(text: str, n_fields: int) -> int | None:
+def _canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """Trim header names and rename case-insensitive matches of ``names`` to that spelling."""
+    frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+    want = {n.lower(): n for n in names}
+    have: dict[str, list[str]] = {}
+    for c in frame.columns:
+        if isinstance(c, str):
+            have.setdefault(c.lower(), []).append(c)
+    renames = {}
+    for low, name in want.items():
+        cols = have.get(low, [])
+        if name not in frame.columns and len(cols) == 1:
+            renames[cols[0]] = name
+    return frame.rename(columns=renames) if renames else frame
+
+
+def _first_long_line(text: str, n_fields: int, delim: str = ",") -> int | None:
     """The 1-based line of the first CSV record with more than ``n_fields`` fields."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
         for row in reader:
             if len(row) > n_fields:
@@ -283,10 +388,10 @@ def _first_long_line(text: str, n_fields: int) -> int | None:
     return None
 
 
-def _csv_fields(line: str, path: str, lineno: int) -> list[str]:
+def _csv_fields(line: str, path: str, lineno: int, delim: str = ",") -> list[str]:
     """The fields of one CSV line; a line the csv module refuses is a ValidationError."""
     try:
-        return next(csv.reader([line]), [])
+        return next(csv.reader([line], delimiter=delim), [])
     except csv.Error as exc:
         raise ValidationError(
             f"malformed CSV line ({exc}); the file is corrupt or not a CSV export",

@@ -32,7 +32,7 @@ from altseason.sources.files._base import (
     Reader,
     ReadOptions,
     ReadResult,
-    header_fields,
+    header_keys,
     read_csv_text,
 )
 from altseason.sources.files._prices import STABLECOIN_SYMBOLS, carry_flags
@@ -275,7 +275,7 @@ _ECOSYSTEM = re.compile(r"ecosystem$", re.I)
 
 
 def _detect_category_map(path: Path, head: str) -> bool:
-    fields = [f.lower() for f in header_fields(head)]
+    fields = header_keys(head)
     return fields[:2] == ["symbol", "category"] and set(fields[2:]) <= {"priority", "notes"}
 
 
@@ -287,7 +287,7 @@ def _read_category_map(path: Path, options: ReadOptions) -> ReadResult:
     fallback, and the first such row in the file. Unknown categories are
     noted and leave the token without a sector row.
     """
-    raw = read_csv_text(path, required=["symbol", "category"])
+    raw = read_csv_text(path, required=["symbol", "category"], optional=["priority", "notes"])
     raw["symbol"] = raw["symbol"].astype("string").str.strip().str.upper()
     cat = raw["category"].astype("string").str.strip()
     key = cat.str.lower()

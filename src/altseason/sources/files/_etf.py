@@ -40,7 +40,9 @@ from altseason.sources.files._base import (
     Reader,
     ReadOptions,
     ReadResult,
+    head_rows,
     header_fields,
+    header_keys,
     read_csv_text,
 )
 from altseason.sources.files._prices import carry_flags
@@ -267,7 +269,7 @@ _LONG = ["date", "fund", "flow_usd_millions"]
 
 
 def _detect_long(path: Path, head: str) -> bool:
-    return header_fields(head)[:3] == _LONG
+    return header_keys(head)[:3] == _LONG
 
 
 def _read_long(path: Path, options: ReadOptions) -> ReadResult:
@@ -299,11 +301,11 @@ _TOTALS = ["date", "total_usd_millions"]
 
 
 def _detect_totals(path: Path, head: str) -> bool:
-    return header_fields(head)[:2] == _TOTALS
+    return header_keys(head)[:2] == _TOTALS
 
 
 def _read_totals(path: Path, options: ReadOptions) -> ReadResult:
-    raw = read_csv_text(path, required=_TOTALS)
+    raw = read_csv_text(path, required=_TOTALS, optional=["cumulative_usd_millions"])
     under = _underlying_from(path, "", options)
     out = pd.DataFrame(
         {
@@ -328,24 +330,29 @@ def _read_totals(path: Path, options: ReadOptions) -> ReadResult:
     )
 
 
-# ---------------------------------------------------------------------- "11 Jan 2024" totals
+# ---------------------------------------------------------------------- Date,Total tables
 _DMY = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _FOOTERS = frozenset({"total", "average", "maximum", "minimum", "sum", "mean", "max", "min"})
+_TOTAL_HEADER = re.compile(r"^total( ?\((us\$|usd) ?m(illions?)?\))?$")
 
 
 def _detect_dmy_totals(path: Path, head: str) -> bool:
-    fields = header_fields(head)
-    if [f.lower() for f in fields] != ["date", "total"]:
+    keys = header_keys(head)
+    if len(keys) != 2 or keys[0] not in ("date", "datetime") or not _TOTAL_HEADER.match(keys[1]):
         return False
-    lines = head.splitlines()
-    return len(lines) > 1 and bool(_DMY.match(lines[1].split(",", 1)[0].strip()))
+    rows = head_rows(head, 5)
+    first = rows[0][0].strip() if rows and rows[0] else ""
+    return bool(_DMY.match(first) or _ISO.match(first))
 
 
 def _read_dmy_totals(path: Path, options: ReadOptions) -> ReadResult:
-    """Farside totals as exported from the web table: ``Date,Total`` with
-    ``"11 Jan 2024"`` dates, ``"1,205.20"`` numbers and footer rows
-    (Total, Average, Maximum, Minimum), which are dropped with a note.
-    A 0 total is a non-trading-day placeholder and is dropped."""
+    """Farside totals as exported from the web table: ``Date,Total`` (or
+    ``Datetime,Total``) with ``"11 Jan 2024"`` dates or ISO dates/datetimes
+    (``2025-01-02 00:00:00``), ``"1,205.20"`` numbers, any row order (often
+    newest first) and footer rows (Total, Average, Maximum, Minimum), which
+    are dropped with a note. A 0 total on a non-trading day or at the end is
+    a placeholder and is dropped."""
     raw = read_csv_text(path)
     cols = [c for c in raw.columns if c != LINE_COL]
     date_col, total_col = cols[0], cols[1]
@@ -354,9 +361,11 @@ def _read_dmy_totals(path: Path, options: ReadOptions) -> ReadResult:
     n_footer = int(footer.sum())
     raw = raw[~footer.fillna(False)].reset_index(drop=True)
     under = _underlying_from(path, "", options)
+    dmy = raw[date_col].astype("string").str.strip().str.match(_DMY.pattern).fillna(False)
+    fmt = "%d %b %Y" if bool(dmy.mean() > 0.5) else None
     out = pd.DataFrame(
         {
-            "date": to_date(raw, date_col, fmt="%d %b %Y"),
+            "date": to_date(raw, date_col, fmt=fmt),
             "fund": total_fund(under),
             "underlying": under,
             "flow_usd": to_number(raw, total_col, thousands=True) * 1e6,
@@ -479,7 +488,7 @@ ETF_READERS = (
     ),
     Reader(
         "farside_totals_dmy",
-        "ETF totals with '11 Jan 2024' dates and footer rows (Date,Total)",
+        "ETF totals table (Date,Total), '11 Jan 2024' or ISO dates, any order, footer rows",
         _detect_dmy_totals,
         _read_dmy_totals,
     ),

@@ -4,6 +4,9 @@
   close``) are taken as they are; others are mapped with ``--map
   column=field`` (``ReadOptions.mapping``); fixed values with
   ``--map field:=value`` (``ReadOptions.constants``).
+* Header names match store fields and ``--map`` columns case-insensitively
+  (``Date`` is ``date``); ``--date-from-filename`` sets ``date`` from the
+  file name (``..._20251103.csv``) for snapshot files without a date column.
 * **Wide**: ``--map '*=close'`` melts every unmapped column into ``close``,
   the column name filling the table's one remaining key column (``asset_id``
   for prices, ``series_id`` for macro, ``fund`` for ETF flows, ...).
@@ -26,7 +29,8 @@ from altseason.sources.files._base import (
     Reader,
     ReadOptions,
     ReadResult,
-    header_fields,
+    date_from_name,
+    header_keys,
     is_parquet,
     read_csv_text,
 )
@@ -73,7 +77,7 @@ def _as_fields(names: list[str]) -> set[str]:
 def _detect_csv(path: Path, head: str) -> bool:
     if not head or path.suffix.lower() in (".json", ".zstd", ".zst"):
         return False
-    cols = set(header_fields(head))
+    cols = set(header_keys(head))
     return bool(cols) and any(cols <= _fields(t) for t, _ in infer_table(cols))
 
 
@@ -84,7 +88,7 @@ def _detect_parquet(path: Path, head: str) -> bool:
     import pyarrow.parquet as pq
 
     try:
-        cols = set(pq.read_schema(path).names)
+        cols = {n.strip().lower() for n in pq.read_schema(path).names}
     except (pa.ArrowException, OSError):  # corrupt or truncated: no rule matches
         return False
     return any(cols <= _fields(t) for t, _ in infer_table(cols))
@@ -116,10 +120,38 @@ def _load(path: Path) -> pd.DataFrame:
     return read_csv_text(path)
 
 
+def _case_insensitive(frame: pd.DataFrame, mapping: dict[str, str]) -> dict[str, str]:
+    """Resolve ``--map`` columns and store-field headers case-insensitively.
+
+    Returns the mapping with its keys spelled as in the file, plus
+    ``{Header: field}`` for unmapped headers equal to a store field but for
+    case and surrounding spaces (``Date`` -> ``date``).
+    """
+    by_low: dict[str, list[str]] = {}
+    for c in frame.columns:
+        if c != LINE_COL:
+            by_low.setdefault(str(c).strip().lower(), []).append(c)
+    out: dict[str, str] = {}
+    for src, dst in mapping.items():
+        hits = by_low.get(src.strip().lower(), [])
+        out[hits[0] if src not in frame.columns and len(hits) == 1 else src] = dst
+    all_fields = set().union(*(_fields(t) for t in TABLES))
+    taken = set(out.values())
+    for c in frame.columns:
+        if c == LINE_COL or c in out or c in all_fields:
+            continue
+        low = str(c).strip().lower()
+        if low in all_fields and low not in taken and low not in frame.columns:
+            out[c] = low
+            taken.add(low)
+    return out
+
+
 def _read_generic(path: Path, options: ReadOptions) -> ReadResult:
     frame = _load(path)
     mapping = dict(options.mapping)
     wide_field = mapping.pop("*", None)
+    mapping = _case_insensitive(frame, mapping)
     unknown_src = [c for c in mapping if c not in frame.columns]
     if unknown_src:
         raise FormatError(
@@ -131,9 +163,23 @@ def _read_generic(path: Path, options: ReadOptions) -> ReadResult:
     src_of = {v: k for k, v in mapping.items()}
     for field, value in options.constants.items():
         frame[field] = value
+    notes: list[str] = []
+    if options.date_from_filename:
+        day = date_from_name(path)
+        if day is None:
+            raise FormatError(
+                "--date-from-filename: the file name holds no date; rename it to include the "
+                "day (e.g. name_20251103.csv)",
+                path=str(path),
+            )
+        if "date" in frame.columns:
+            notes.append(f"date column replaced by {day.date()} from the file name")
+        else:
+            notes.append(f"date {day.date()} from the file name")
+        frame["date"] = day.strftime("%Y-%m-%d")
+        src_of["date"] = "file name"
     present = _as_fields(list(frame.columns))
     all_fields = set().union(*(_fields(t) for t in TABLES))
-    notes: list[str] = []
     if wide_field is not None:
         known = present & all_fields
         candidates = infer_table(known, wide_field=wide_field)

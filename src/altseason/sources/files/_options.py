@@ -41,7 +41,8 @@ from altseason.sources.files._base import (
     Reader,
     ReadOptions,
     ReadResult,
-    header_fields,
+    has_columns,
+    header_keys,
     read_csv_text,
 )
 from altseason.sources.files._prices import carry_flags
@@ -149,7 +150,7 @@ _HESTON = ["instrument_name", "type", "expiry_date", "strike", "T_years", "S0", 
 
 
 def _detect_heston(path: Path, head: str) -> bool:
-    return set(_HESTON) <= set(header_fields(head))
+    return has_columns(head, _HESTON)
 
 
 def _read_heston(path: Path, options: ReadOptions) -> ReadResult:
@@ -199,11 +200,11 @@ _INSTR = [
 
 
 def _detect_instruments(path: Path, head: str) -> bool:
-    return set(_INSTR) <= set(header_fields(head))
+    return has_columns(head, _INSTR)
 
 
 def _read_instruments(path: Path, options: ReadOptions) -> ReadResult:
-    raw = read_csv_text(path, required=_INSTR)
+    raw = read_csv_text(path, required=_INSTR, optional=["currency", "volume"])
     created = to_timestamp(raw, "creation_timestamp", unit="ms")
     derived = created.max()
     snap, note = _snapshot(
@@ -254,11 +255,11 @@ _SUMMARY = [
 
 
 def _detect_summary(path: Path, head: str) -> bool:
-    return set(_SUMMARY) <= set(header_fields(head))
+    return has_columns(head, _SUMMARY)
 
 
 def _read_summary(path: Path, options: ReadOptions) -> ReadResult:
-    raw = read_csv_text(path, required=_SUMMARY)
+    raw = read_csv_text(path, required=_SUMMARY, optional=["base_currency", "mark_iv", "volume"])
     created = to_timestamp(raw, "creation_timestamp", unit="ms")
     derived = created.max()
     snap, note = _snapshot(
@@ -305,8 +306,7 @@ _QUOTES = ["option_type", "strike", "creation", "maturity", "mark_price", "mark_
 
 
 def _detect_quotes(path: Path, head: str) -> bool:
-    fields = header_fields(head)
-    return set(_QUOTES) <= set(fields) and "instrument_name" not in fields
+    return has_columns(head, _QUOTES) and "instrument_name" not in header_keys(head)
 
 
 def _read_quotes(path: Path, options: ReadOptions) -> ReadResult:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from altseason.exceptions import FormatError
-from altseason.sources.files._base import Reader, read_head
+from altseason.sources.files._base import Reader, ReadOptions, ReadResult, read_head
 from altseason.sources.files._categories import CATEGORY_READERS
 from altseason.sources.files._etf import ETF_READERS
 from altseason.sources.files._generic import GENERIC_READERS
@@ -15,14 +19,58 @@ from altseason.sources.files._series import SERIES_READERS
 
 __all__ = ["READERS", "detect_format", "get_reader"]
 
-_BUILTIN: tuple[Reader, ...] = (
-    *PRICE_READERS,
-    *ETF_READERS,
-    *OPTION_READERS,
-    *SERIES_READERS,
-    *CATEGORY_READERS,
+_TIME_KEYS = ("date", "ts", "snapshot_ts")
+
+
+def _in_time_order(
+    read: Callable[[Path, ReadOptions], ReadResult],
+) -> Callable[[Path, ReadOptions], ReadResult]:
+    """Wrap a reader so its frames come out in ascending time order.
+
+    Exports are often newest-first (CoinMarketCap, CryptoQuant, Farside
+    pages): rows are sorted by their time key (stable, so rows of one day
+    keep their file order and duplicate checks still name the first line),
+    and the reversal is stated in the notes. Order never changes values.
+    """
+
+    def ordered(path: Path, options: ReadOptions) -> ReadResult:
+        result = read(path, options)
+        reversed_ = False
+        for name, frame in list(result.tables.items()):
+            key = next((k for k in _TIME_KEYS if k in frame.columns), None)
+            if key is None or len(frame) < 2:
+                continue
+            t = pd.to_datetime(frame[key], errors="coerce")
+            valid = t.dropna()
+            if len(valid) > 1 and valid.iloc[0] > valid.iloc[-1]:
+                reversed_ = True
+            if not t.is_monotonic_increasing:
+                order = t.reset_index(drop=True).sort_values(kind="stable", na_position="last")
+                result.tables[name] = frame.iloc[order.index.to_numpy()].reset_index(drop=True)
+        if reversed_ and not any("newest-first" in n for n in result.notes):
+            result.notes.append("rows were newest-first; sorted by date (values unchanged)")
+        return result
+
+    return ordered
+
+
+def _ordered(reader: Reader) -> Reader:
+    return dataclasses.replace(reader, read=_in_time_order(reader.read))
+
+
+_BUILTIN: tuple[Reader, ...] = tuple(
+    _ordered(r)
+    for r in (
+        *PRICE_READERS,
+        *ETF_READERS,
+        *OPTION_READERS,
+        *SERIES_READERS,
+        *CATEGORY_READERS,
+    )
 )
-READERS: dict[str, Reader] = {r.name: r for r in (*_BUILTIN, *GENERIC_READERS)}
+READERS: dict[str, Reader] = {
+    r.name: r for r in (*_BUILTIN, *(_ordered(g) for g in GENERIC_READERS))
+}
 """Every reader by name: the built-in formats, then the generic ``csv`` and ``parquet``."""
 
 
@@ -44,8 +92,7 @@ def detect_format(path: Path, head: str | None = None) -> Reader | None:
     Raises
     ------
     FormatError
-        When two built-in rules accept the file (ambiguous: pass ``--format``),
-        or when the header is separated by ``;``, tabs or ``|``.
+        When two built-in rules accept the file (ambiguous: pass ``--format``).
     """
     text = read_head(path) if head is None else head
     hits = [r for r in _BUILTIN if r.detect(path, text)]
@@ -59,15 +106,5 @@ def detect_format(path: Path, head: str | None = None) -> Reader | None:
         return hits[0]
     for reader in GENERIC_READERS:
         if reader.detect(path, text):
-            return reader
-    line = text.split("\n", 1)[0]
-    if "," not in line:
-        for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if delim in line:
-                raise FormatError(
-                    f"the header is separated by {name}, not commas; re-export the file as "
-                    "comma-separated CSV",
-                    path=str(path),
-                    line=1,
-                )
+            return READERS[reader.name]
     return None

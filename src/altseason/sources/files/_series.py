@@ -20,6 +20,7 @@ from altseason.sources.files._base import (
     ReadOptions,
     ReadResult,
     header_fields,
+    header_keys,
     read_csv_text,
     slugify,
 )
@@ -101,10 +102,11 @@ _YAHOO = ["date", "open", "high", "low", "close"]
 
 
 def _detect_yahoo(path: Path, head: str) -> bool:
-    fields = [f.lower() for f in header_fields(head)]
+    keys = header_keys(head)
     return (
-        fields[:5] == _YAHOO
-        and set(fields[5:]) <= {"adj close", "volume"}
+        set(_YAHOO) <= set(keys)
+        and set(keys) <= {*_YAHOO, "adj close", "adj_close", "adjclose", "volume"}
+        and len(keys) == len(set(keys))
         and (_has_weekends(head) is False)
     )
 
@@ -115,8 +117,8 @@ def _read_yahoo(path: Path, options: ReadOptions) -> ReadResult:
     Series id: :data:`YAHOO_SERIES` for known tickers (GC=F -> GOLD,
     SI=F -> SILVER), else the file name upper-cased (SPY, GLD, ...).
     """
-    raw = read_csv_text(path)
-    cols = {c.lower(): c for c in raw.columns}
+    raw = read_csv_text(path, required=_YAHOO)
+    cols = {c: c for c in _YAHOO}
     ticker = path.stem.upper()
     series = options.asset.upper() if options.asset else YAHOO_SERIES.get(ticker, ticker)
     notes = [f"series {series} = daily close of {path.stem}"]
@@ -135,8 +137,9 @@ def _read_yahoo(path: Path, options: ReadOptions) -> ReadResult:
 
 # ---------------------------------------------------------------------- CryptoQuant
 def _detect_cq(path: Path, head: str) -> bool:
-    fields = header_fields(head)
-    return len(fields) == 2 and fields[0] == "Datetime"
+    keys = header_keys(head)
+    # "Datetime,Total" is a Farside ETF totals table, not an on-chain metric
+    return len(keys) == 2 and keys[0] == "datetime" and not keys[1].startswith("total")
 
 
 def _read_cq(path: Path, options: ReadOptions) -> ReadResult:
@@ -169,7 +172,7 @@ _CM = ["date", "mvrv", "market_cap", "price", "supply"]
 
 
 def _detect_cm(path: Path, head: str) -> bool:
-    return header_fields(head) == _CM
+    return header_keys(head) == _CM
 
 
 def _read_cm(path: Path, options: ReadOptions) -> ReadResult:
@@ -217,7 +220,7 @@ def _read_cm(path: Path, options: ReadOptions) -> ReadResult:
 
 # ---------------------------------------------------------------------- Fear & Greed
 def _detect_fng(path: Path, head: str) -> bool:
-    fields = set(header_fields(head))
+    fields = set(header_keys(head))
     return (
         "value" in fields
         and bool(fields & {"classification", "value_classification"})
@@ -227,7 +230,9 @@ def _detect_fng(path: Path, head: str) -> bool:
 
 def _read_fng(path: Path, options: ReadOptions) -> ReadResult:
     """alternative.me Crypto Fear & Greed: ``index_id = fear_greed``, value 0-100, label."""
-    raw = read_csv_text(path)
+    raw = read_csv_text(
+        path, optional=["value", "classification", "value_classification", "date", "timestamp"]
+    )
     label_col = "classification" if "classification" in raw.columns else "value_classification"
     dates = (
         to_date(raw, "date")
@@ -257,7 +262,7 @@ def _read_fng(path: Path, options: ReadOptions) -> ReadResult:
 
 # ---------------------------------------------------------------------- funding
 def _detect_funding_daily(path: Path, head: str) -> bool:
-    return header_fields(head) == ["date", "funding_rate"]
+    return header_keys(head) == ["date", "funding_rate"]
 
 
 def _read_funding_daily(path: Path, options: ReadOptions) -> ReadResult:
@@ -299,12 +304,12 @@ _COINALYZE = ["coin_symbol", "symbol", "date", "timestamp"]
 
 
 def _detect_coinalyze_funding(path: Path, head: str) -> bool:
-    fields = header_fields(head)
+    fields = header_keys(head)
     return set(_COINALYZE) <= set(fields) and "funding_rate" in fields
 
 
 def _detect_coinalyze_oi(path: Path, head: str) -> bool:
-    fields = header_fields(head)
+    fields = header_keys(head)
     return set(_COINALYZE) <= set(fields) and "oi_close" in fields
 
 
