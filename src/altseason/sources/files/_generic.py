@@ -74,11 +74,28 @@ def _as_fields(names: list[str]) -> set[str]:
     return {n for n in names if n != LINE_COL}
 
 
+def _name_day(path: Path) -> pd.Timestamp | None:
+    try:
+        return date_from_name(path)
+    except FormatError:
+        return None
+
+
+def _fits(cols: set[str], path: Path) -> bool:
+    """True when the columns (plus a date from the file name, if it has one) fill a table."""
+    if any(cols <= _fields(t) for t, _ in infer_table(cols)):
+        return True
+    if "date" in cols or _name_day(path) is None:
+        return False
+    with_date = cols | {"date"}
+    return any(with_date <= _fields(t) for t, _ in infer_table(with_date))
+
+
 def _detect_csv(path: Path, head: str) -> bool:
     if not head or path.suffix.lower() in (".json", ".zstd", ".zst"):
         return False
     cols = set(header_keys(head))
-    return bool(cols) and any(cols <= _fields(t) for t, _ in infer_table(cols))
+    return bool(cols) and _fits(cols, path)
 
 
 def _detect_parquet(path: Path, head: str) -> bool:
@@ -91,7 +108,7 @@ def _detect_parquet(path: Path, head: str) -> bool:
         cols = {n.strip().lower() for n in pq.read_schema(path).names}
     except (pa.ArrowException, OSError):  # corrupt or truncated: no rule matches
         return False
-    return any(cols <= _fields(t) for t, _ in infer_table(cols))
+    return _fits(cols, path)
 
 
 def _load(path: Path) -> pd.DataFrame:
@@ -164,7 +181,15 @@ def _read_generic(path: Path, options: ReadOptions) -> ReadResult:
     for field, value in options.constants.items():
         frame[field] = value
     notes: list[str] = []
-    if options.date_from_filename:
+    present = _as_fields(list(frame.columns))
+    all_fields = set().union(*(_fields(t) for t in TABLES))
+    name_day = (
+        wide_field is None
+        and "date" not in present
+        and not infer_table(present & all_fields)
+        and _name_day(path) is not None
+    )
+    if options.date_from_filename or name_day:
         day = date_from_name(path)
         if day is None:
             raise FormatError(
