@@ -76,7 +76,35 @@ CSV_SEEDS: dict[str, str] = {
     "category_map": (
         "sectors/smoothbrainquant__trading-for-new-dads/data/raw/category_mappings_validated.csv"
     ),
+    "coingecko_markets": (
+        "prices/smoothbrainquant__trading-for-new-dads/data/raw/coingecko_market_data_20251103.csv"
+    ),
+    "cmc_listings": (
+        "prices/smoothbrainquant__trading-for-new-dads/data/raw/crypto_marketcap_latest.csv"
+    ),
 }
+#: Readers without a real file in shared/data/real: a generated seed in the site's layout.
+CMC_HISTORY_NAME = "Bitcoin_1_1_2025-1_31_2025_historical_data_coinmarketcap.csv"
+
+
+def _cmc_history_seed(rows: int = ROWS) -> str:
+    """CoinMarketCap's historical-data download: BOM, ';', quoted ISO times, newest first."""
+    head = (
+        "timeOpen;timeClose;timeHigh;timeLow;name;open;high;low;close;volume;marketCap;"
+        "circulatingSupply;timestamp"
+    )
+    lines = [head]
+    for i, day in enumerate(pd.date_range("2025-01-01", periods=rows, freq="D")[::-1]):
+        d = day.strftime("%Y-%m-%d")
+        px = 95_000 + 250 * i
+        lines.append(
+            f'"{d}T00:00:00.000Z";"{d}T23:59:59.999Z";"{d}T14:02:00.000Z";"{d}T03:11:00.000Z";'
+            f'"2781";{px};{px * 1.02:.2f};{px * 0.98:.2f};{px + 100};{3.1e10 + i * 1e8:.2f};'
+            f'{(px + 100) * 19.8e6:.2f};19800000;"{d}T23:59:59.999Z"'
+        )
+    return "\ufeff" + "\n".join(lines) + "\n"
+
+
 JSON_SEEDS: dict[str, str] = {
     "coingecko_prices_json": "etf_flows/kittycapital__btc-etf-dashboard/data/sol_price.json",
     "etf_flows_json": "etf_flows/kittycapital__btc-etf-dashboard/data/sol_etf_flows.json",
@@ -93,7 +121,14 @@ GENERIC_CSV = (
 
 def test_every_reader_is_fuzzed() -> None:
     """Adding a reader without a seed here fails, so no format escapes the fuzzing."""
-    assert set(READERS) == {*CSV_SEEDS, *JSON_SEEDS, "coingecko_bundle", "csv", "parquet"}
+    assert set(READERS) == {
+        *CSV_SEEDS,
+        *JSON_SEEDS,
+        "cmc_history",
+        "coingecko_bundle",
+        "csv",
+        "parquet",
+    }
 
 
 # ---------------------------------------------------------------------- seeds
@@ -189,6 +224,16 @@ def test_csv_reader_fuzz(fmt: str, real_data: Path, tmp_path: Path, disk_store: 
     assert reader is not None and reader.name == fmt  # the seed itself is recognised
     text = mutated_text(seed).map(lambda t: t.encode("utf-8", errors="surrogatepass"))
     _fuzz_bytes(disk_store, path, fmt, text)
+
+
+def test_cmc_history_fuzz(tmp_path: Path, disk_store: Store) -> None:
+    seed = _cmc_history_seed()
+    path = tmp_path / CMC_HISTORY_NAME
+    path.write_text(seed, encoding="utf-8")
+    reader = detect_format(path)
+    assert reader is not None and reader.name == "cmc_history"
+    text = mutated_text(seed).map(lambda t: t.encode("utf-8", errors="surrogatepass"))
+    _fuzz_bytes(disk_store, path, "cmc_history", text)
 
 
 @pytest.mark.parametrize("fmt", sorted(JSON_SEEDS))

@@ -40,7 +40,7 @@ def _in_time_order(
             key = next((k for k in _TIME_KEYS if k in frame.columns), None)
             if key is None or len(frame) < 2:
                 continue
-            t = pd.to_datetime(frame[key], errors="coerce")
+            t = pd.to_datetime(frame[key], errors="coerce", format="ISO8601")
             valid = t.dropna()
             if len(valid) > 1 and valid.iloc[0] > valid.iloc[-1]:
                 reversed_ = True
