@@ -467,3 +467,14 @@ def test_cli_map_alone_and_date_from_filename(
         store.close()
     assert got[("ETH", pd.Timestamp("2025-01-02"))] == 3450.7
     assert got[("BTC", pd.Timestamp("2025-01-05"))] == 98000.0
+
+
+def test_fred_header_any_case(tmp_path: Path) -> None:
+    path = tmp_path / "DGS10.csv"
+    path.write_text("Observation_Date,Value\n2025-01-02,4.57\n2025-01-03,.\n2025-01-06,4.62\n")
+    name, tables, notes = _read(path)
+    assert name == "fred_series"
+    got = tables["macro"]
+    assert got["series_id"].unique().tolist() == ["DGS10"]
+    assert got["value"].tolist() == [4.57, 4.62]
+    assert any("blank" in n for n in notes)

@@ -74,7 +74,7 @@ def _detect_fred(path: Path, head: str) -> bool:
     return (
         len(fields) == 2
         and fields[0].lower() in _FRED_DATE
-        and (fields[1] == "value" or bool(_SERIES_ID.match(fields[1])))
+        and (fields[1].lower() == "value" or bool(_SERIES_ID.match(fields[1])))
     )
 
 
@@ -82,8 +82,9 @@ def _read_fred(path: Path, options: ReadOptions) -> ReadResult:
     """FRED ``date,value`` (series id = file name) or ``DATE,<SERIES_ID>`` downloads."""
     raw = read_csv_text(path)
     date_col, val_col = [c for c in raw.columns if c != LINE_COL][:2]
-    series = path.stem.upper() if val_col == "value" else val_col
-    notes = [f"series {series} ({'file name' if val_col == 'value' else 'column name'})"]
+    named = val_col.lower() == "value"
+    series = path.stem.upper() if named else val_col
+    notes = [f"series {series} ({'file name' if named else 'column name'})"]
     text = raw[val_col].astype("string").str.strip()
     raw[val_col] = text.where(text != ".")  # FRED writes '.' for a missing observation
     values = to_number(raw, val_col)
