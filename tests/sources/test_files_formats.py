@@ -9,6 +9,7 @@ computed independently with plain pandas from the same numbers.
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 
@@ -478,3 +479,52 @@ def test_fred_header_any_case(tmp_path: Path) -> None:
     assert got["series_id"].unique().tolist() == ["DGS10"]
     assert got["value"].tolist() == [4.57, 4.62]
     assert any("blank" in n for n in notes)
+
+
+_YAHOO_COLS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    order=st.permutations(_YAHOO_COLS),
+    adj=st.booleans(),
+    case=st.lists(st.sampled_from(["lower", "upper", "title", "keep"]), min_size=7, max_size=7),
+    pad=st.booleans(),
+    sep=st.sampled_from([",", ";", "\t", "|"]),
+    bom=st.booleans(),
+    newest_first=st.booleans(),
+)
+def test_yahoo_layout_never_changes_the_rows(
+    order: list[str],
+    adj: bool,
+    case: list[str],
+    pad: bool,
+    sep: str,
+    bom: bool,
+    newest_first: bool,
+) -> None:
+    """Column order, header case and padding, separator, BOM and row order are layout:
+    the stored rows are those of the canonical Yahoo file."""
+    import tempfile
+
+    m = _market(15, seed=3)
+    cols = [c for c in order if adj or c != "Adj Close"]
+    frame = pd.read_csv(io.StringIO(_yahoo_csv(m, cols, newest_first)))
+
+    def spell(name: str, how: str) -> str:
+        out = {"lower": name.lower(), "upper": name.upper(), "title": name.title()}.get(how, name)
+        return f" {out} " if pad else out
+
+    frame.columns = [spell(c, h) for c, h in zip(frame.columns, case, strict=False)]
+    text = frame.to_csv(index=False, sep=sep)
+    with tempfile.TemporaryDirectory() as d:
+        canon = Path(d) / "a" / "BTC-USD.csv"
+        variant = Path(d) / "b" / "BTC-USD.csv"
+        canon.parent.mkdir()
+        variant.parent.mkdir()
+        canon.write_text(_yahoo_csv(m, _YAHOO_COLS))
+        variant.write_text(("\ufeff" if bom else "") + text, encoding="utf-8")
+        _, want, _ = _read(canon)
+        name, got, _ = _read(variant)
+    assert name == "ohlcv_daily"
+    pd.testing.assert_frame_equal(got["prices"], want["prices"])
