@@ -528,3 +528,19 @@ def test_yahoo_layout_never_changes_the_rows(
         name, got, _ = _read(variant)
     assert name == "ohlcv_daily"
     pd.testing.assert_frame_equal(got["prices"], want["prices"])
+
+
+def test_semicolon_export_with_decimal_commas(tmp_path: Path) -> None:
+    """A European-locale spreadsheet export: ';' separators and decimal commas."""
+    m = _market(12)
+    lines = ["Date;Open;High;Low;Close;Adj Close;Volume"]
+    for r in m.itertuples():
+        nums = [r.open, r.high, r.low, r.close, r.close]
+        cells = [f"{v:.2f}".replace(".", ",") for v in nums] + [f"{int(r.usd_volume)}"]
+        lines.append(";".join([r.date.strftime("%Y-%m-%d"), *cells]))
+    path = tmp_path / "BTC-USD.csv"
+    path.write_text("\n".join(lines) + "\n")
+    name, tables, _ = _read(path)
+    assert name == "ohlcv_daily"
+    np.testing.assert_allclose(tables["prices"]["close"], m["close"].round(2))
+    np.testing.assert_allclose(tables["prices"]["volume_usd"], m["usd_volume"])

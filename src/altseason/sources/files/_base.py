@@ -351,12 +351,37 @@ def read_csv_text(
             line=_first_long_line(text, len(fields), delim),
         )
     frame = _canonical_columns(frame, [*required, *optional])
+    if delim != "," and not dtype_str:
+        frame = _decimal_commas(frame)
     frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
     data_cols = [c for c in frame.columns if c != LINE_COL]
     frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise FormatError(f"missing column(s) {missing}; the file has {data_cols}", path=p, line=1)
+    return frame
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
+
+
+def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written with a decimal comma (``108667,44``) in a ``;``/tab/``|`` file.
+
+    Only a text column whose every non-blank cell is a plain number with at
+    most one comma and no other separator, and at least one comma, is
+    converted; anything else (dates, ids, thousands separators) stays text
+    for the readers to parse or flag.
+    """
+    for c in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]):
+            continue
+        text = frame[c].astype("string").str.strip()
+        cells = text[text.notna() & (text != "")]
+        if cells.empty or not cells.str.contains(",", regex=False).any():
+            continue
+        if cells.str.match(_DECIMAL_COMMA.pattern).all():
+            frame[c] = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     return frame
 
 
