@@ -544,3 +544,21 @@ def test_semicolon_export_with_decimal_commas(tmp_path: Path) -> None:
     assert name == "ohlcv_daily"
     np.testing.assert_allclose(tables["prices"]["close"], m["close"].round(2))
     np.testing.assert_allclose(tables["prices"]["volume_usd"], m["usd_volume"])
+
+
+def test_farside_wide_with_iso_datetimes_newest_first(tmp_path: Path) -> None:
+    days = _trading_days("2025-01-02", 8)
+    ibit = np.round(np.linspace(-120.5, 640.2, len(days)), 1)
+    fbtc = np.round(np.linspace(35.0, -80.4, len(days)), 1)
+    rows = [
+        f'{d:%Y-%m-%d %H:%M:%S},{a},{b},"{a + b:,.1f}"'
+        for d, a, b in zip(days, ibit, fbtc, strict=True)
+    ]
+    path = tmp_path / "bitcoin_etf_flows.csv"
+    path.write_text("Datetime,IBIT,FBTC,Total\n" + "\n".join(reversed(rows)) + "\n")
+    name, tables, _ = _read(path)
+    assert name == "farside_wide"
+    got = tables["etf_flows"].pivot(index="date", columns="fund", values="flow_usd")
+    assert got.index.tolist() == list(days)
+    np.testing.assert_allclose(got["IBIT"], ibit * 1e6)
+    np.testing.assert_allclose(got["TOTAL-BTC"], (ibit + fbtc) * 1e6, atol=0.051e6)

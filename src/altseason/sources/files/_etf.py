@@ -214,7 +214,7 @@ def _has_total(fields: list[str]) -> str | None:
 # ---------------------------------------------------------------------- wide
 def _detect_wide(path: Path, head: str) -> bool:
     fields = header_fields(head)
-    if len(fields) < 3 or fields[0].lower() != "date":
+    if len(fields) < 3 or fields[0].lower() not in ("date", "datetime"):
         return False
     funds = [f for f in fields[1:] if f.lower() != "total"]
     known = sum(f.upper() in FUND_UNDERLYING for f in funds)
