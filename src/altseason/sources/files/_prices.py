@@ -539,13 +539,30 @@ def _read_cmc(path: Path, options: ReadOptions) -> ReadResult:
     raw["_date"] = to_date(raw, "snapshot_date", fmt="%Y%m%d")
     raw["_rank"] = to_number(raw, "Rank")
     ids = cmc_asset_ids(raw)
+    close = to_number(raw, "Price")
+    mcap = to_number(raw, "Market Cap")
+    volume: pd.Series | float = np.nan
+    vol_note = "no volume column"
+    if "Volume (24h)" in raw:
+        vol = to_number(raw, "Volume (24h)")
+        unit, vol_note = decide_volume_unit(
+            vol,
+            close,
+            path=path,
+            column="Volume (24h)",
+            market_cap=mcap,
+            declared=options.volume_unit,
+            documented="quote",
+            documented_why="CoinMarketCap quotes 24h volume in USD",
+        )
+        volume = _volume_usd(raw, vol, close, unit, "Volume (24h)")
     out = pd.DataFrame(
         {
             "asset_id": ids,
             "date": raw["_date"],
-            "close": to_number(raw, "Price"),
-            "market_cap_usd": to_number(raw, "Market Cap"),
-            "volume_usd": to_number(raw, "Volume (24h)") if "Volume (24h)" in raw else np.nan,
+            "close": close,
+            "market_cap_usd": mcap,
+            "volume_usd": volume,
         },
         index=raw.index,
     )
@@ -571,6 +588,7 @@ def _read_cmc(path: Path, options: ReadOptions) -> ReadResult:
         f"{raw['_date'].nunique()} snapshot(s), {len(assets):,} coins; {n_ids} coin(s) that "
         f"re-used a ticker got SYMBOL-<name-slug> ids ({renamed:,} rows)",
         "assets.first_date/last_date = first/last snapshot listing the coin",
+        vol_note,
     ]
     return ReadResult(
         tables={"prices": out, "assets": assets},
