@@ -179,7 +179,7 @@ def status() -> None:
     """Per table: rows, assets, date range, sources, last ingest and staleness."""
     from rich.table import Table
 
-    with open_cli_store() as store:
+    with open_cli_store(read_only=True) as store:
         rows = store.status()
         tbl = Table(title=f"altseason store — {store.path}")
         for col in (

@@ -27,6 +27,24 @@ from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
 from altseason.store import Store
+from altseason.store._store import DEFAULT_LOCK_TIMEOUT
+
+_Signature = tuple[tuple[int, int], ...]
+
+
+def store_signature(path: Path | None) -> _Signature:
+    """(mtime_ns, size) of the store file and its write-ahead log: changes with every commit."""
+    if path is None:
+        return ()
+    out = []
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            out.append((0, 0))
+        else:
+            out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 __all__ = ["PageBuilder", "create_app"]
 
@@ -110,6 +128,10 @@ class _LRU:
                 return self.data[key]
         return None
 
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
     def put(self, key: Any, value: Any) -> None:
         with self.lock:
             self.data[key] = value
@@ -123,8 +145,9 @@ def create_app(
     *,
     token: str | None = None,
     page_builder: PageBuilder | None = None,
-    cache_size: int = 256,
+    cache_size: int = 64,
     warm_up: bool | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> FastAPI:
     """Build the dashboard app over a store opened read-only.
 
@@ -140,12 +163,24 @@ def create_app(
         Computes a page's findings and charts; default: the report's sections
         (:func:`altseason.dashboard.build_page`).
     cache_size
-        Payloads kept (least recently used dropped first).
+        Payloads kept (least recently used dropped first); all are dropped
+        when the store file changes.
     warm_up
         Build the default overview in a background thread when the server
         starts; default: only with the default page builder.
+    lock_timeout
+        Seconds a request waits while a writer holds the store's lock.
+
+    Notes
+    -----
+    The store is opened read-only for each request and released after it, so
+    ``altseason import``/``fetch``/``demo`` can write while the dashboard
+    runs; a change of the file (modification time or size, including its
+    write-ahead log) drops the cached pages, so new rows show without a restart.
     """
-    store = Store(store_path, read_only=True)
+    # Held only while a request reads: released after each one, so writers
+    # (import, fetch, demo) can take the file's lock between requests.
+    store = Store(store_path, read_only=True, lock_timeout=lock_timeout)
     lock = threading.Lock()
     cache = _LRU(cache_size)
     bodies = _LRU(cache_size)
@@ -156,26 +191,51 @@ def create_app(
 
         page_builder = build_page
     builder = page_builder
+    seen: dict[str, Any] = {"signature": None, "demo": False}
+
+    def refresh() -> None:
+        """Drop cached pages when the store file changed (caller holds ``lock``)."""
+        signature = store_signature(store.path)
+        if signature != seen["signature"]:
+            cache.clear()
+            bodies.clear()
+            sources = {s for t in store.status() for s in t.sources}
+            seen.update(signature=signature, demo=is_demo(sources))
+
+    def current_demo() -> bool:
+        if store_signature(store.path) == seen["signature"]:
+            return bool(seen["demo"])
+        with lock:
+            try:
+                refresh()
+            finally:
+                store.release()
+        return bool(seen["demo"])
+
     with lock:
-        sources = {s for t in store.status() for s in t.sources}
-    demo = is_demo(sources)
+        try:
+            refresh()
+        finally:
+            store.release()
 
     def payload_for(page: str, params: PageParams) -> dict[str, Any]:
-        key = (page, params)
-        payload = cache.get(key)
-        if payload is not None:
-            return payload  # type: ignore[no-any-return]
         with lock:
-            payload = cache.get(key)  # built meanwhile by another request or the warm-up
-            if payload is None:
-                payload = {
-                    "page": page,
-                    "title": PAGES[page],
-                    "demo": demo,
-                    "label": DEMO_LABEL if demo else None,
-                    **builder(store, page, params),
-                }
-                cache.put(key, payload)
+            try:
+                refresh()
+                key = (page, params, seen["signature"])
+                payload = cache.get(key)  # built meanwhile by another request or the warm-up
+                if payload is None:
+                    demo = bool(seen["demo"])
+                    payload = {
+                        "page": page,
+                        "title": PAGES[page],
+                        "demo": demo,
+                        "label": DEMO_LABEL if demo else None,
+                        **builder(store, page, params),
+                    }
+                    cache.put(key, payload)
+            finally:
+                store.release()
         return payload  # type: ignore[no-any-return]
 
     def warm() -> None:
@@ -225,14 +285,19 @@ def create_app(
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
+        demo = current_demo()
         return {"ok": True, "demo": demo, "label": DEMO_LABEL if demo else None}
 
     @app.get("/api/status")
     def status() -> dict[str, Any]:
         with lock:
-            rows = store.status()
+            try:
+                refresh()
+                rows = store.status()
+            finally:
+                store.release()
         return {
-            "demo": demo,
+            "demo": seen["demo"],
             "tables": [
                 {
                     "table": r.table,
@@ -259,13 +324,14 @@ def create_app(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
         params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
-        key = (page, params)
+        payload = payload_for(page, params)
+        key = (page, params, seen["signature"])
         body = bodies.get(key)
         if body is None:
             # Serialise once: pages carry whole Plotly figures, so re-encoding them on
             # every request would dominate the latency under load.
             body = json.dumps(
-                payload_for(page, params),
+                payload,
                 ensure_ascii=False,
                 allow_nan=False,
                 separators=(",", ":"),
@@ -283,7 +349,7 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
-        return HTMLResponse(_page_html("overview", PAGES["overview"], demo))
+        return HTMLResponse(_page_html("overview", PAGES["overview"], current_demo()))
 
     @app.get("/{page}", response_class=HTMLResponse)
     def page_html(page: str) -> Response:
@@ -291,6 +357,6 @@ def create_app(
             return JSONResponse(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
-        return HTMLResponse(_page_html(page, PAGES[page], demo))
+        return HTMLResponse(_page_html(page, PAGES[page], current_demo()))
 
     return app
