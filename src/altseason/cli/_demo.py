@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import typer
 
 from altseason.cli._app import app, console, open_cli_store, print_frame
@@ -25,6 +24,8 @@ def demo(
     Every row gets source 'demo' and everything made from it is labelled
     'simulated demo market'; the regulatory event calendar is real (source 'calendar').
     """
+    import pandas as pd
+
     from altseason.exceptions import ValidationError
     from altseason.sources.demo import generate_demo, write_demo
 

@@ -19,12 +19,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
+from altseason._lazy import LazyModule
 from altseason.exceptions import StoreError, StoreLockedError, ValidationError
 from altseason.store._schema import (
     BOOKKEEPING_DDL,
@@ -33,6 +32,13 @@ from altseason.store._schema import (
     TableSpec,
     create_table_sql,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:  # imported on first use: 'altseason status' needs neither (start-up time)
+    np = LazyModule("numpy")
+    pd = LazyModule("pandas")
 
 __all__ = ["IngestResult", "Reject", "Store", "TableStatus", "open_store", "utcnow"]
 
@@ -87,17 +93,26 @@ class TableStatus:
     table: str
     rows: int
     assets: int | None
-    start: pd.Timestamp | None
-    end: pd.Timestamp | None
+    start: dt.datetime | None
+    end: dt.datetime | None
     sources: tuple[str, ...]
-    last_ingest: pd.Timestamp | None
+    last_ingest: dt.datetime | None
 
     def staleness_days(self, asof: dt.date | None = None) -> int | None:
         """Whole days between the newest row and ``asof`` (default: today, UTC)."""
         if self.end is None:
             return None
-        ref = pd.Timestamp(asof or utcnow().date())
-        return int((ref.normalize() - pd.Timestamp(self.end).normalize()).days)
+        ref = asof or utcnow().date()
+        if isinstance(ref, dt.datetime):
+            ref = ref.date()
+        return (ref - _as_datetime(self.end).date()).days
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A DuckDB DATE or TIMESTAMP value as a naive datetime (no pandas needed)."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
 
 
 def _one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
@@ -829,10 +844,10 @@ class Store:
                     table=name,
                     rows=int(row[0]),
                     assets=int(row[1]) if row[1] is not None else None,
-                    start=pd.Timestamp(row[2]) if row[2] is not None else None,
-                    end=pd.Timestamp(row[3]) if row[3] is not None else None,
+                    start=_as_datetime(row[2]) if row[2] is not None else None,
+                    end=_as_datetime(row[3]) if row[3] is not None else None,
                     sources=sources,
-                    last_ingest=pd.Timestamp(row[4]) if row[4] is not None else None,
+                    last_ingest=_as_datetime(row[4]) if row[4] is not None else None,
                 )
             )
         return out
