@@ -105,9 +105,7 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key.strip() or not val.strip():
-            usage_error(
-                f"{flag} expects key=value, got {item!r} (e.g. {flag} lookback=30)."
-            )
+            usage_error(f"{flag} expects key=value, got {item!r} (e.g. {flag} lookback=30).")
         out[key.strip()] = val
     return out
 

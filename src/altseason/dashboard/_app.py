@@ -46,6 +46,7 @@ def store_signature(path: Path | None) -> _Signature:
             out.append((st.st_mtime_ns, st.st_size))
     return tuple(out)
 
+
 __all__ = ["PageBuilder", "create_app"]
 
 _log = logging.getLogger(__name__)

@@ -200,7 +200,9 @@ def fetch(
                 elif name in _ASSET_SCOPE:
                     scope = _ASSET_SCOPE[name]
                     chosen = (
-                        wanted if scope is None or wanted is None else [a for a in wanted if a in scope]
+                        wanted
+                        if scope is None or wanted is None
+                        else [a for a in wanted if a in scope]
                     )
                     if chosen is not None and not chosen:
                         for ds in datasets or connector.default_datasets:
