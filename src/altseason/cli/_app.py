@@ -293,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     state.debug = "--debug" in args
     try:
-        app(args=args, prog_name="altseason", standalone_mode=False)
+        # without standalone mode click returns a command's typer.Exit code instead of exiting
+        code = app(args=args, prog_name="altseason", standalone_mode=False)
     except UsageMistake as exc:
         if state.debug:
             raise
@@ -335,3 +336,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             soft_wrap=True,
         )
         sys.exit(3)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store, print_frame
+from altseason.cli._app import app, console, open_cli_store, print_frame, usage_error
 from altseason.labels import DEMO_LABEL
 
 
@@ -26,13 +26,12 @@ def demo(
     """
     import pandas as pd
 
-    from altseason.exceptions import ValidationError
     from altseason.sources.demo import generate_demo, write_demo
 
     try:
         start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     except ValueError as exc:
-        raise ValidationError(f"--start/--end must be dates like 2019-01-01: {exc}") from exc
+        usage_error(f"--start/--end must be dates like 2019-01-01: {exc}")
     with console.status("simulating the demo market …") as status:
 
         def progress(msg: str) -> None:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store, state
+from altseason.cli._app import app, console, open_cli_store, state, usage_error
 from altseason.config import Settings
-from altseason.exceptions import SourceError, ValidationError
+from altseason.exceptions import SourceError
 
 if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
     from rich.progress import Progress, TaskID
@@ -136,8 +136,13 @@ def fetch_command(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from altseason.sources import fetch
+    from altseason.sources import fetch, parse_source
 
+    for spec in sources or []:
+        try:
+            parse_source(spec)
+        except SourceError as exc:
+            usage_error(str(exc))
     start = _since(since)
     wanted_assets = _split(assets)
     wanted_series = _split(series)
@@ -222,4 +227,4 @@ def _since(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"--since {text!r} is not a date; use YYYY-MM-DD.") from None
+        usage_error(f"--since {text!r} is not a date; use YYYY-MM-DD.")
