@@ -192,7 +192,7 @@ def create_app(
 
         page_builder = build_page
     builder = page_builder
-    seen: dict[str, Any] = {"signature": None, "demo": False}
+    seen: dict[str, Any] = {"signature": None, "demo": False, "status": []}
 
     def refresh() -> None:
         """Drop cached pages when the store file changed (caller holds ``lock``)."""
@@ -200,8 +200,9 @@ def create_app(
         if signature != seen["signature"]:
             cache.clear()
             bodies.clear()
-            sources = {s for t in store.status() for s in t.sources}
-            seen.update(signature=signature, demo=is_demo(sources))
+            rows = store.status()
+            sources = {s for t in rows for s in t.sources}
+            seen.update(signature=signature, demo=is_demo(sources), status=rows)
 
     def current_demo() -> bool:
         if store_signature(store.path) == seen["signature"]:
@@ -291,12 +292,13 @@ def create_app(
 
     @app.get("/api/status")
     def status() -> dict[str, Any]:
-        with lock:
-            try:
-                refresh()
-                rows = store.status()
-            finally:
-                store.release()
+        if store_signature(store.path) != seen["signature"]:
+            with lock:
+                try:
+                    refresh()
+                finally:
+                    store.release()
+        rows = seen["status"]  # taken when the file last changed
         return {
             "demo": seen["demo"],
             "tables": [
