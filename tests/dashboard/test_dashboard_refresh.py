@@ -85,3 +85,33 @@ def test_store_signature_changes_with_a_commit(store_path: Path) -> None:
     assert store_signature(store_path) == before  # reading changes nothing
     _write_in_other_process(store_path, "2024-01-03")
     assert store_signature(store_path) != before
+
+
+def test_page_cache_is_bounded_in_entries_and_bytes() -> None:
+    from altseason.dashboard._app import _LRU
+
+    lru = _LRU(3, 1000)
+    for i in range(5):
+        lru.put(i, b"x" * 100)
+    assert list(lru.data) == [2, 3, 4] and lru.nbytes == 300
+    assert lru.get(2) == b"x" * 100  # now most recently used
+    lru.put("big", b"y" * 850)
+    assert list(lru.data) == [2, "big"] and lru.nbytes == 950  # the bytes bound evicts 3, 4
+    lru.put("huge", b"z" * 5000)
+    assert list(lru.data) == ["huge"]  # one oversized page is still served from the cache
+    lru.clear()
+    assert lru.nbytes == 0 and lru.get("huge") is None
+
+
+def test_many_as_of_dates_keep_the_cache_bounded(store_path: Path) -> None:
+    CALLS.clear()
+    app = create_app(store_path, page_builder=_builder, cache_size=4)
+    with TestClient(app) as client:
+        for day in range(1, 11):
+            assert client.get("/api/overview", params={"asof": f"2024-01-{day:02d}"}).is_success
+        assert len(CALLS) == 10
+        for day in range(7, 11):  # the last four are still cached
+            assert client.get("/api/overview", params={"asof": f"2024-01-{day:02d}"}).is_success
+        assert len(CALLS) == 10
+        assert client.get("/api/overview", params={"asof": "2024-01-01"}).is_success
+        assert len(CALLS) == 11  # the oldest was dropped

@@ -117,12 +117,16 @@ def _page_html(page: str, title: str, demo: bool) -> str:
 
 
 class _LRU:
-    def __init__(self, size: int) -> None:
+    """Least-recently-used cache of encoded pages, bounded in entries and in bytes."""
+
+    def __init__(self, size: int, max_bytes: int) -> None:
         self.size = size
-        self.data: OrderedDict[Any, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self.data: OrderedDict[Any, bytes] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Any) -> Any:
+    def get(self, key: Any) -> bytes | None:
         with self.lock:
             if key in self.data:
                 self.data.move_to_end(key)
@@ -132,13 +136,20 @@ class _LRU:
     def clear(self) -> None:
         with self.lock:
             self.data.clear()
+            self.nbytes = 0
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: Any, value: bytes) -> None:
         with self.lock:
+            old = self.data.pop(key, None)
+            if old is not None:
+                self.nbytes -= len(old)
             self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            self.nbytes += len(value)
+            while len(self.data) > 1 and (
+                len(self.data) > self.size or self.nbytes > self.max_bytes
+            ):
+                _, dropped = self.data.popitem(last=False)
+                self.nbytes -= len(dropped)
 
 
 def create_app(
@@ -147,6 +158,7 @@ def create_app(
     token: str | None = None,
     page_builder: PageBuilder | None = None,
     cache_size: int = 64,
+    cache_mb: int = 256,
     warm_up: bool | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> FastAPI:
@@ -163,9 +175,9 @@ def create_app(
     page_builder
         Computes a page's findings and charts; default: the report's sections
         (:func:`altseason.dashboard.build_page`).
-    cache_size
-        Payloads kept (least recently used dropped first); all are dropped
-        when the store file changes.
+    cache_size, cache_mb
+        Encoded pages kept, at most this many and this many megabytes (least
+        recently used dropped first); all are dropped when the store file changes.
     warm_up
         Build the default overview in a background thread when the server
         starts; default: only with the default page builder.
@@ -183,8 +195,7 @@ def create_app(
     # (import, fetch, demo) can take the file's lock between requests.
     store = Store(store_path, read_only=True, lock_timeout=lock_timeout)
     lock = threading.Lock()
-    cache = _LRU(cache_size)
-    bodies = _LRU(cache_size)
+    bodies = _LRU(cache_size, cache_mb * 1_000_000)
     if warm_up is None:
         warm_up = page_builder is None
     if page_builder is None:
@@ -198,7 +209,6 @@ def create_app(
         """Drop cached pages when the store file changed (caller holds ``lock``)."""
         signature = store_signature(store.path)
         if signature != seen["signature"]:
-            cache.clear()
             bodies.clear()
             rows = store.status()
             sources = {s for t in rows for s in t.sources}
@@ -220,13 +230,19 @@ def create_app(
         finally:
             store.release()
 
-    def payload_for(page: str, params: PageParams) -> dict[str, Any]:
+    def body_for(page: str, params: PageParams) -> bytes:
+        """The page's JSON, encoded once and cached per (page, filters, store signature)."""
+        signature = store_signature(store.path)
+        if signature == seen["signature"]:  # fast path: no lock, no store access
+            body = bodies.get((page, params, signature))
+            if body is not None:
+                return body
         with lock:
             try:
                 refresh()
                 key = (page, params, seen["signature"])
-                payload = cache.get(key)  # built meanwhile by another request or the warm-up
-                if payload is None:
+                body = bodies.get(key)  # built meanwhile by another request or the warm-up
+                if body is None:
                     demo = bool(seen["demo"])
                     payload = {
                         "page": page,
@@ -235,16 +251,21 @@ def create_app(
                         "label": DEMO_LABEL if demo else None,
                         **builder(store, page, params),
                     }
-                    cache.put(key, payload)
+                    # Serialise once: pages carry whole Plotly figures, so re-encoding
+                    # them on every request would dominate the latency under load.
+                    body = json.dumps(
+                        payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+                    ).encode("utf-8")
+                    bodies.put(key, body)
             finally:
                 store.release()
-        return payload  # type: ignore[no-any-return]
+        return body
 
     def warm() -> None:
         # Build the default overview once at start-up so the first visit is fast
         # (the first build also pays for imports and numba compilation).
         try:
-            payload_for("overview", PageParams())
+            body_for("overview", PageParams())
         except AltseasonError as exc:  # the same request reports it to the user
             _log.info("dashboard warm-up skipped: %s", exc)
 
@@ -327,20 +348,7 @@ def create_app(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
         params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
-        payload = payload_for(page, params)
-        key = (page, params, seen["signature"])
-        body = bodies.get(key)
-        if body is None:
-            # Serialise once: pages carry whole Plotly figures, so re-encoding them on
-            # every request would dominate the latency under load.
-            body = json.dumps(
-                payload,
-                ensure_ascii=False,
-                allow_nan=False,
-                separators=(",", ":"),
-            ).encode("utf-8")
-            bodies.put(key, body)
-        return Response(body, media_type="application/json")
+        return Response(body_for(page, params), media_type="application/json")
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
