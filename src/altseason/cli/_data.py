@@ -131,6 +131,9 @@ def import_(
         task = progress.add_task("", total=None)
 
         def step(path: Path, i: int, total: int) -> None:
+            # Called before each file: give up the store's lock while the next file is
+            # read and validated, so readers (the dashboard) get in between files.
+            store.release()
             progress.update(task, total=total, completed=i, description=path.name)
 
         summary = import_files(
