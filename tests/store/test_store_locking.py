@@ -92,3 +92,70 @@ def test_create_false_refuses_a_missing_store(tmp_path: Path) -> None:
     assert not target.parent.exists()
     Store(target).close()  # the default creates it
     assert target.exists()
+
+
+BUSY_READER = (
+    "import sys, time\n"
+    "import altseason.store._store as m\n"
+    "m.READER_YIELD = float(sys.argv[2])\n"
+    "s = m.Store(sys.argv[1], read_only=True, lock_timeout=60)\n"
+    "print('ready', flush=True)\n"
+    "end = time.monotonic() + 12\n"
+    "while time.monotonic() < end:  # back-to-back requests, as a loaded dashboard\n"
+    "    s.count('prices'); time.sleep(0.2); s.release(); time.sleep(0.01)\n"
+)
+
+
+def _busy_readers(path: Path, yield_s: str) -> list[subprocess.Popen[str]]:
+    """Two reader processes whose short reads overlap: the file is never free."""
+    readers = []
+    for _ in range(2):
+        r = subprocess.Popen(
+            [sys.executable, "-c", BUSY_READER, str(path), yield_s],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert r.stdout is not None and r.stdout.readline().strip() == "ready"
+        readers.append(r)
+    return readers
+
+
+def test_busy_readers_do_not_starve_a_writer(path: Path) -> None:
+    readers = _busy_readers(path, "5")
+    try:
+        with Store(path, lock_timeout=8) as s:
+            assert s.count("prices") == 0
+        assert not path.with_name(path.name + ".writer-waiting").exists()  # mark removed
+    finally:
+        for r in readers:
+            r.kill()
+            r.wait(timeout=30)
+
+
+def test_readers_yield_only_to_a_fresh_wait_mark(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    import altseason.store._store as store_module
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(store_module.time, "sleep", sleeps.append)
+    flag = path.with_name(path.name + ".writer-waiting")
+    flag.touch()
+    stale = time.time() - 60
+    os.utime(flag, (stale, stale))
+    Store(path, read_only=True).close()
+    assert sleeps == []  # a stale mark (its writer is gone) is ignored
+    flag.touch()
+    now = [time.monotonic()]
+
+    def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(store_module.time, "sleep", fake_sleep)
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: now[0])
+    Store(path, read_only=True, lock_timeout=2).close()
+    assert sleeps and sum(sleeps) >= 2 - 0.05  # yielded, but only up to the timeout

@@ -136,6 +136,34 @@ def _lock_holder(exc: BaseException) -> str:
 
 #: Default seconds a writer or reader waits for another process's lock before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: Longest a reader defers opening while a writer waits for the lock.
+READER_YIELD = 5.0
+#: Suffix of the file a waiting writer keeps fresh beside the store.
+_WAIT_SUFFIX = ".writer-waiting"
+#: A wait mark older than this (seconds) is stale: its writer stopped waiting or died.
+_WAIT_FRESH = 1.0
+
+
+def _mark_waiting(flag: Path) -> bool:
+    """Create or refresh the writer's wait mark; False when the folder refuses it."""
+    try:
+        flag.touch()
+    except OSError:
+        return False
+    return True
+
+
+def _yield_to_waiting_writer(flag: Path, limit: float) -> None:
+    """Sleep while a fresh writer's wait mark exists, at most ``limit`` seconds."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            age = time.time() - flag.stat().st_mtime
+        except OSError:
+            return
+        if age > _WAIT_FRESH:
+            return
+        time.sleep(0.05)
 
 
 class Store:
@@ -214,37 +242,54 @@ class Store:
 
     # ------------------------------------------------------------------ life cycle
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        """Open the DuckDB connection, waiting up to ``lock_timeout`` for another process."""
+        """Open the DuckDB connection, waiting up to ``lock_timeout`` for another process.
+
+        A writer that has to wait marks the wait in a file beside the store
+        (``<store>.writer-waiting``, refreshed at every retry); readers about
+        to open yield to a fresh mark for up to :data:`READER_YIELD` seconds,
+        so a stream of short reads (the dashboard) cannot starve a writer.
+        """
         target = ":memory:" if self.path is None else str(self.path)
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         waited = False
-        while True:
-            try:
-                con = duckdb.connect(target, read_only=self.read_only)
-                break
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc):
-                    raise StoreError(
-                        f"cannot open the store {target}: {exc}. If the file is not a DuckDB "
-                        "database, move it away or choose another path with --store."
-                    ) from exc
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreLockedError(
-                        f"the store {target} stayed locked by another altseason process "
-                        f"for {self.lock_timeout:g} s ({_lock_holder(exc)}). Wait for it to "
-                        "finish, or allow a longer wait with --lock-timeout SECONDS "
-                        "(ALTSEASON_LOCK_TIMEOUT)."
-                    ) from exc
-                if not waited and self.on_wait is not None:
-                    self.on_wait(
-                        f"the store {target} is busy ({_lock_holder(exc)}); waiting up to "
-                        f"{self.lock_timeout:g} s for it …"
-                    )
-                waited = True
-                time.sleep(min(delay, remaining))
-                delay = min(delay * 2, 0.25)
+        marked = False
+        flag = None if self.path is None else self.path.with_name(self.path.name + _WAIT_SUFFIX)
+        if flag is not None and self.read_only:
+            _yield_to_waiting_writer(flag, min(READER_YIELD, self.lock_timeout))
+        try:
+            while True:
+                try:
+                    con = duckdb.connect(target, read_only=self.read_only)
+                    break
+                except duckdb.Error as exc:
+                    if not _is_lock_error(exc):
+                        raise StoreError(
+                            f"cannot open the store {target}: {exc}. If the file is not a "
+                            "DuckDB database, move it away or choose another path with --store."
+                        ) from exc
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise StoreLockedError(
+                            f"the store {target} stayed locked by another altseason process "
+                            f"for {self.lock_timeout:g} s ({_lock_holder(exc)}). Wait for it "
+                            "to finish, or allow a longer wait with --lock-timeout SECONDS "
+                            "(ALTSEASON_LOCK_TIMEOUT)."
+                        ) from exc
+                    if not waited and self.on_wait is not None:
+                        self.on_wait(
+                            f"the store {target} is busy ({_lock_holder(exc)}); waiting up to "
+                            f"{self.lock_timeout:g} s for it …"
+                        )
+                    waited = True
+                    if flag is not None and not self.read_only:
+                        marked = _mark_waiting(flag) or marked
+                    time.sleep(min(delay, remaining))
+                    delay = min(delay * 2, 0.1 if marked else 0.25)
+        finally:
+            if marked and flag is not None:
+                with contextlib.suppress(OSError):
+                    flag.unlink()
         # The library never prints: DuckDB's own progress bar would write to stdout.
         con.execute("SET enable_progress_bar = false")
         return con
