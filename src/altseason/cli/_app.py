@@ -309,8 +309,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         err_console.print("[bold red]interrupted[/]: the current batch was rolled back.")
         sys.exit(130)
     except click_exc.NoArgsIsHelpError as exc:
-        exc.show()
-        sys.exit(0 if exc.ctx is None or exc.ctx.parent is None else 2)
+        top = exc.ctx is None or exc.ctx.parent is None
+        if top and exc.ctx is not None:  # plain 'altseason': the help, on stdout
+            typer.echo(exc.ctx.get_help())
+        else:
+            exc.show()
+        sys.exit(0 if top else 2)
     except click_exc.UsageError as exc:
         if state.debug:
             raise
