@@ -26,7 +26,7 @@ from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
-from altseason.store import Store
+from altseason.store import Store, TableStatus
 from altseason.store._store import DEFAULT_LOCK_TIMEOUT
 
 _Signature = tuple[tuple[int, int], ...]
@@ -152,6 +152,21 @@ class _LRU:
                 self.nbytes -= len(dropped)
 
 
+class _DashboardStore(Store):
+    """The dashboard's read-only store: ``status()`` is taken once per change of the file.
+
+    Every page (and the report context behind it) asks for the store's
+    status; the app takes it when the file changes and shares it.
+    """
+
+    status_snapshot: list[TableStatus] | None = None
+
+    def status(self) -> list[TableStatus]:
+        if self.status_snapshot is not None:
+            return list(self.status_snapshot)
+        return super().status()
+
+
 def create_app(
     store_path: str | Path,
     *,
@@ -193,7 +208,7 @@ def create_app(
     """
     # Held only while a request reads: released after each one, so writers
     # (import, fetch, demo) can take the file's lock between requests.
-    store = Store(store_path, read_only=True, lock_timeout=lock_timeout)
+    store = _DashboardStore(store_path, read_only=True, lock_timeout=lock_timeout)
     lock = threading.Lock()
     bodies = _LRU(cache_size, cache_mb * 1_000_000)
     if warm_up is None:
@@ -210,7 +225,9 @@ def create_app(
         signature = store_signature(store.path)
         if signature != seen["signature"]:
             bodies.clear()
+            store.status_snapshot = None
             rows = store.status()
+            store.status_snapshot = rows  # shared by every page built until the next change
             sources = {s for t in rows for s in t.sources}
             seen.update(signature=signature, demo=is_demo(sources), status=rows)
 
