@@ -6,13 +6,24 @@ concurrent clients for T seconds against the main JSON endpoints and prints
 request counts, errors and p50/p90/p99 latencies. Bounded in clients,
 requests and time; it never targets anything but 127.0.0.1.
 
+Scenarios (``--scenario``, default both):
+
+* ``cached``: the endpoints at their default as-of date, warmed first, so
+  nearly every request is served from the page cache;
+* ``asof``: every request asks a page for an as-of date not asked before
+  (dates spread over the store's last two years), so every request builds
+  a page; this also reports the server's peak memory (VmHWM) and its
+  resident memory before and after.
+
     uv run python benchmarks/bench_dashboard_load.py [--clients 50] [--seconds 60] [--store PATH]
+        [--scenario cached|asof|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import random
 import socket
@@ -75,16 +86,78 @@ async def _client(
                 errors.append(f"{path}: {type(exc).__name__}")
 
 
-async def _run(base: str, clients: int, seconds: float) -> tuple[list[float], list[str], float]:
+async def _asof_client(
+    base: str,
+    deadline: float,
+    dates: list[str],
+    latencies: list[float],
+    errors: list[str],
+    counter: list[int],
+) -> None:
+    pages = [p for p in ENDPOINTS if p not in ("/api/status", "/api/health")]
+    async with httpx.AsyncClient(base_url=base, timeout=300.0) as client:
+        while time.monotonic() < deadline and counter[0] < len(dates):
+            i = counter[0]
+            counter[0] += 1
+            path = pages[i % len(pages)]
+            t0 = time.perf_counter()
+            try:
+                r = await client.get(path, params={"asof": dates[i]})
+                dt = time.perf_counter() - t0
+                if r.status_code != 200:
+                    errors.append(f"{path}?asof={dates[i]}: HTTP {r.status_code}")
+                else:
+                    latencies.append(dt)
+            except httpx.HTTPError as exc:
+                errors.append(f"{path}?asof={dates[i]}: {type(exc).__name__}")
+
+
+async def _run(
+    base: str, clients: int, seconds: float, dates: list[str] | None = None
+) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
     counter = [0]
     start = time.monotonic()
     deadline = start + seconds
-    await asyncio.gather(
-        *(_client(base, deadline, latencies, errors, counter) for _ in range(clients))
-    )
+    if dates is None:
+        jobs = [_client(base, deadline, latencies, errors, counter) for _ in range(clients)]
+    else:
+        jobs = [
+            _asof_client(base, deadline, dates, latencies, errors, counter) for _ in range(clients)
+        ]
+    await asyncio.gather(*jobs)
     return latencies, errors, time.monotonic() - start
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak resident) of a process, in MB (Linux /proc)."""
+    out: dict[str, float] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def _report(
+    name: str, latencies: list[float], errors: list[str], elapsed: float, clients: int
+) -> None:
+    n = len(latencies) + len(errors)
+    print(
+        f"[{name}] clients: {clients}  duration: {elapsed:.1f} s  requests: {n}  "
+        f"throughput: {n / elapsed:.1f} req/s"
+    )
+    print(f"[{name}] errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    ms = [x * 1000 for x in latencies]
+    print(
+        f"[{name}] latency ms: p50 {_percentile(ms, 50):.1f}  p90 {_percentile(ms, 90):.1f}  "
+        f"p99 {_percentile(ms, 99):.1f}  max {max(ms) if ms else float('nan'):.1f}  "
+        f"mean {statistics.fmean(ms) if ms else float('nan'):.1f}"
+    )
 
 
 def main() -> int:
@@ -96,6 +169,7 @@ def main() -> int:
     ap.add_argument(
         "--store", type=Path, default=None, help="store to serve (default: a fresh demo store)"
     )
+    ap.add_argument("--scenario", choices=("cached", "asof", "both"), default="both")
     args = ap.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.seconds <= 600:
         ap.error("clients must be 1-200 and seconds 1-600")
@@ -139,32 +213,40 @@ def main() -> int:
         else:
             print("server did not start", file=sys.stderr)
             return 2
-        # Warm every endpoint once (the first call computes the page; later ones hit the cache).
-        t0 = time.perf_counter()
-        for path in ENDPOINTS:
-            r = httpx.get(base + path, timeout=300)
-            if r.status_code != 200:
-                print(f"warm-up {path}: HTTP {r.status_code} {r.text[:200]}", file=sys.stderr)
-                return 2
-        print(f"warm-up of {len(ENDPOINTS)} endpoints: {time.perf_counter() - t0:.1f} s")
-        latencies, errors, elapsed = asyncio.run(_run(base, args.clients, args.seconds))
+        all_errors: list[str] = []
+        if args.scenario in ("cached", "both"):
+            # Warm every endpoint once (the first call computes the page; later ones hit the cache).
+            t0 = time.perf_counter()
+            for path in ENDPOINTS:
+                r = httpx.get(base + path, timeout=300)
+                if r.status_code != 200:
+                    print(f"warm-up {path}: HTTP {r.status_code} {r.text[:200]}", file=sys.stderr)
+                    return 2
+            print(f"warm-up of {len(ENDPOINTS)} endpoints: {time.perf_counter() - t0:.1f} s")
+            latencies, errors, elapsed = asyncio.run(_run(base, args.clients, args.seconds))
+            _report("cached", latencies, errors, elapsed, args.clients)
+            all_errors += errors
+        if args.scenario in ("asof", "both"):
+            last = httpx.get(base + "/api/overview", timeout=300).json()["last_date"]
+            end = datetime.date.fromisoformat(last)
+            dates = [(end - datetime.timedelta(days=d)).isoformat() for d in range(730)]
+            random.Random(14).shuffle(dates)
+            before = _memory_mb(server.pid)
+            latencies, errors, elapsed = asyncio.run(
+                _run(base, args.clients, args.seconds, dates=dates)
+            )
+            after = _memory_mb(server.pid)
+            _report("asof", latencies, errors, elapsed, args.clients)
+            print(
+                f"[asof] server memory MB: resident {before.get('VmRSS', float('nan')):.0f} -> "
+                f"{after.get('VmRSS', float('nan')):.0f}, peak {after.get('VmHWM', float('nan')):.0f}"
+            )
+            all_errors += errors
     finally:
         server.terminate()
         server.wait(timeout=30)
         tmp.cleanup()
-    n = len(latencies) + len(errors)
-    print(
-        f"clients: {args.clients}  duration: {elapsed:.1f} s  requests: {n}  "
-        f"throughput: {n / elapsed:.0f} req/s"
-    )
-    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    ms = [x * 1000 for x in latencies]
-    print(
-        f"latency ms: p50 {_percentile(ms, 50):.1f}  p90 {_percentile(ms, 90):.1f}  "
-        f"p99 {_percentile(ms, 99):.1f}  max {max(ms) if ms else float('nan'):.1f}  "
-        f"mean {statistics.fmean(ms) if ms else float('nan'):.1f}"
-    )
-    return 0 if not errors else 1
+    return 0 if not all_errors else 1
 
 
 if __name__ == "__main__":

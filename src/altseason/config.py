@@ -13,6 +13,9 @@ COINMETRICS_API_KEY
     Optional Coin Metrics key (the community API needs none).
 FRED_API_KEY
     Optional FRED key (without one the keyless fredgraph.csv download is used).
+ALTSEASON_LOCK_TIMEOUT
+    Seconds a command waits while another altseason process holds the
+    store's lock (default 30).
 ALTSEASON_USER_AGENT
     Overrides the HTTP User-Agent.
 ALTSEASON_<SOURCE>_BASE_URL
@@ -57,6 +60,7 @@ class Settings:
     coinmetrics_api_key: str | None = field(default=None, repr=False)
     fred_api_key: str | None = field(default=None, repr=False)
     user_agent: str = _DEFAULT_USER_AGENT
+    lock_timeout: float = 30.0
     base_urls: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -108,6 +112,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"COINGECKO_API_PLAN={plan!r} is not a CoinGecko plan; set it to 'demo' or 'pro'."
         )
+    lock_raw = env.get("ALTSEASON_LOCK_TIMEOUT", "").strip()
+    try:
+        lock_timeout = float(lock_raw) if lock_raw else 30.0
+    except ValueError:
+        lock_timeout = -1.0
+    if not lock_timeout >= 0 or lock_timeout == float("inf"):
+        raise ConfigError(
+            f"ALTSEASON_LOCK_TIMEOUT={lock_raw!r} is not a number of seconds; set e.g. 30."
+        )
     base_urls = []
     for name, value in sorted(env.items()):
         m = _BASE_URL_VAR.fullmatch(name)
@@ -128,4 +141,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fred_api_key=env.get("FRED_API_KEY") or None,
         user_agent=env.get("ALTSEASON_USER_AGENT") or _DEFAULT_USER_AGENT,
         base_urls=tuple(base_urls),
+        lock_timeout=lock_timeout,
     )

@@ -89,4 +89,4 @@ def test_report_rejects_bad_options(home: Path) -> None:
                 main()
         finally:
             sys.argv = old
-        assert exc.value.code == 1
+        assert exc.value.code == 2  # a usage mistake

@@ -108,9 +108,9 @@ def test_bad_arguments_fail_cleanly(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert _main(monkeypatch, "fetch", "nosuchsource") == 1
+    assert _main(monkeypatch, "fetch", "nosuchsource") == 2  # usage mistakes exit 2
     assert "unknown source" in capsys.readouterr().err
-    assert _main(monkeypatch, "fetch", "fng", "--since", "yesterday") == 1
+    assert _main(monkeypatch, "fetch", "fng", "--since", "yesterday") == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert served.requests == []
 

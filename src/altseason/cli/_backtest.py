@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
 import typer
 
-from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame, state
+from altseason.cli._app import (
+    app,
+    console,
+    export_frame,
+    open_cli_store,
+    print_frame,
+    state,
+    usage_error,
+)
 from altseason.exceptions import DataUnavailableError, StrategyError
 from altseason.labels import DEMO_LABEL, is_demo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STRATEGIES: dict[str, Callable[..., pd.DataFrame]] = {}
 
@@ -27,8 +37,55 @@ def _strategies() -> dict[str, Callable[..., pd.DataFrame]]:
 def _strategy(name: str) -> Callable[..., pd.DataFrame]:
     known = _strategies()
     if name not in known:
-        raise StrategyError(f"unknown strategy {name!r}; choose one of {', '.join(sorted(known))}.")
+        if name in BUILTINS:
+            usage_error(
+                f"'sweep' takes a function strategy ({', '.join(sorted(known))}); "
+                f"backtest {name!r} with 'altseason backtest {name}'."
+            )
+        _unknown_strategy(name)
     return known[name]
+
+
+def _all_strategies() -> list[str]:
+    return sorted({*_strategies(), *BUILTINS})
+
+
+def _unknown_strategy(name: str | None) -> NoReturn:
+    what = "give a strategy" if name is None else f"unknown strategy {name!r}"
+    usage_error(f"{what}; choose one of {', '.join(_all_strategies())}.")
+
+
+def _check_params(name: str, params: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Usage mistakes in ``-p``: unknown names (listing the valid ones) and wrong types."""
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        usage_error(
+            f"unknown parameter(s) {', '.join(unknown)} for {name!r}; it takes "
+            f"{', '.join(sorted(defaults))}."
+        )
+    for key, value in params.items():
+        default = defaults[key]
+        if isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            kind = "a number"
+        else:
+            ok, kind = True, ""
+        if not ok:
+            usage_error(
+                f"-p {key}={value}: {key} of {name!r} must be {kind} (default {default!r})."
+            )
+
+
+def _function_defaults(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Keyword parameters (after the prices) of a function strategy, with their defaults."""
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
 
 
 def _value(text: str) -> Any:
@@ -48,9 +105,7 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key.strip() or not val.strip():
-            raise StrategyError(
-                f"{flag} expects key=value, got {item!r} (e.g. {flag} lookback=30)."
-            )
+            usage_error(f"{flag} expects key=value, got {item!r} (e.g. {flag} lookback=30).")
         out[key.strip()] = val
     return out
 
@@ -91,21 +146,20 @@ def _builtin(name: str, params: dict[str, Any]) -> Any:
     import altseason.strategies as strategies
 
     cls = getattr(strategies, BUILTINS[name])
-    fields = {
-        f.name for f in dataclasses.fields(cls) if not f.name.endswith("_") and f.name != "name"
+    defaults = {
+        f.name: f.default
+        for f in dataclasses.fields(cls)
+        if not f.name.endswith("_") and f.name != "name"
     }
-    unknown = sorted(set(params) - fields)
-    if unknown:
-        raise StrategyError(
-            f"unknown parameter(s) {', '.join(unknown)} for {name!r}; it takes {', '.join(sorted(fields))}."
-        )
+    _check_params(name, params, defaults)
     return cls(**params)
 
 
 @app.command()
 def backtest(
-    strategy: str = typer.Argument(
-        ...,
+    strategy: str | None = typer.Argument(
+        None,
+        show_default=False,
         help="Strategy: momentum, btc_hold, btc_eth_50_50, cap_weighted_market, "
         "equal_weight_small_caps, rotation or hedged_short.",
     ),
@@ -134,9 +188,13 @@ def backtest(
     slippage; shorts are perps (funding from the store), hedges are Black-76
     priced options; metrics use 365 periods a year.
     """
+    import pandas as pd
+
     from altseason.backtest import run_backtest
 
     params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
+    if strategy is None or (strategy not in BUILTINS and strategy not in _strategies()):
+        _unknown_strategy(strategy)
     if strategy in BUILTINS:
         from altseason.strategies import market_data_from_store, run_strategy
 
@@ -156,6 +214,7 @@ def backtest(
         )
     else:
         fn = _strategy(strategy)
+        _check_params(strategy, params, _function_defaults(fn))
         close, demo = _load_close(start, end)
         try:
             weights = fn(close, **params)
@@ -207,6 +266,8 @@ def allocate(
     sleeve, relative strength, Fear & Greed, liquidity), the resulting exposure, the
     vol-target scale and drawdown brake, then the weights (cash = stablecoins).
     """
+    import pandas as pd
+
     from altseason.strategies import market_data_from_store
 
     params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
@@ -312,7 +373,7 @@ def sweep(
         k: [_value(x) for x in v.split(",") if x.strip()] for k, v in _pairs(grid, "--grid").items()
     }
     if not spec:
-        raise StrategyError("give at least one --grid key=v1,v2 (e.g. --grid lookback=10,20,50).")
+        usage_error("give at least one --grid key=v1,v2 (e.g. --grid lookback=10,20,50).")
     close, demo = _load_close(start, end)
     result = run_sweep(
         fn,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from altseason.cli._app import app, console, open_cli_store
-from altseason.store import check_store
 
 
 @app.command()
@@ -19,6 +17,10 @@ def check(
 
     Exits 0 when the store is sound, 1 when a problem was found.
     """
+    from rich.table import Table
+
+    from altseason.store import check_store
+
     with open_cli_store(read_only=True) as store:
         report = check_store(store)
     if report.problems:

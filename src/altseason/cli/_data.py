@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store
-from altseason.exceptions import ValidationError
+from altseason.cli._app import app, console, open_cli_store, usage_error
 from altseason.labels import is_demo
 
 _FORMATS_HELP = (
@@ -32,7 +31,7 @@ def _parse_maps(items: list[str]) -> tuple[dict[str, str], dict[str, str]]:
             col, field = item.split("=", 1)
             mapping[col.strip()] = field.strip()
         else:
-            raise ValidationError(
+            usage_error(
                 f"--map {item!r} is not COLUMN=FIELD, '*=FIELD' or FIELD:=VALUE "
                 "(e.g. --map Close=close --map asset_id:=BTC)"
             )
@@ -113,15 +112,15 @@ def import_(
 
     mode = on_error.strip().lower()
     if mode not in ("fail", "reject"):
-        raise ValidationError(f"--on-error must be 'fail' or 'reject', not {on_error!r}.")
+        usage_error(f"--on-error must be 'fail' or 'reject', not {on_error!r}.")
     snap = None
     if snapshot_ts is not None:
         try:
             snap = pd.Timestamp(snapshot_ts)
-        except ValueError as exc:
-            raise ValidationError(
+        except ValueError:
+            usage_error(
                 f"--snapshot-ts {snapshot_ts!r} is not a time; use e.g. '2025-12-04 23:10' (UTC)."
-            ) from exc
+            )
         if snap.tzinfo is not None:
             snap = snap.tz_convert("UTC").tz_localize(None)
     mapping, constants = _parse_maps(maps)
@@ -158,6 +157,9 @@ def import_(
         task = progress.add_task("", total=None)
 
         def step(path: Path, i: int, total: int) -> None:
+            # Called before each file: give up the store's lock while the next file is
+            # read and validated, so readers (the dashboard) get in between files.
+            store.release()
             progress.update(task, total=total, completed=i, description=path.name)
 
         summary = import_files(
@@ -205,7 +207,7 @@ def status() -> None:
     """Per table: rows, assets, date range, sources, last ingest and staleness."""
     from rich.table import Table
 
-    with open_cli_store() as store:
+    with open_cli_store(read_only=True) as store:
         rows = store.status()
         tbl = Table(title=f"altseason store — {store.path}")
         for col in (

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import typer
 
-from altseason.cli._app import app, console, open_cli_store, print_frame
+from altseason.cli._app import app, console, open_cli_store, print_frame, usage_error
 from altseason.labels import DEMO_LABEL
 
 
@@ -25,13 +24,14 @@ def demo(
     Every row gets source 'demo' and everything made from it is labelled
     'simulated demo market'; the regulatory event calendar is real (source 'calendar').
     """
-    from altseason.exceptions import ValidationError
+    import pandas as pd
+
     from altseason.sources.demo import generate_demo, write_demo
 
     try:
         start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     except ValueError as exc:
-        raise ValidationError(f"--start/--end must be dates like 2019-01-01: {exc}") from exc
+        usage_error(f"--start/--end must be dates like 2019-01-01: {exc}")
     with console.status("simulating the demo market …") as status:
 
         def progress(msg: str) -> None:

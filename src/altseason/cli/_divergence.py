@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
+
+if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
+    import pandas as pd
 
 
 def _pct(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -36,6 +39,8 @@ def divergence(
     known then; indices are capped cap-weighted (tiers, market) or equal-weighted
     (sectors). Data from the simulated demo market carries its label.
     """
+    import pandas as pd
+
     from altseason.analytics import DivergenceAnalysis
     from altseason.exceptions import ValidationError
 
@@ -43,7 +48,7 @@ def divergence(
         asof_ts = pd.Timestamp(asof) if asof else None
     except ValueError as exc:
         raise ValidationError(f"--asof must be a date like 2025-06-30: {exc}") from exc
-    with open_cli_store(read_only=False) as store, console.status("computing divergence …"):
+    with open_cli_store(read_only=True) as store, console.status("computing divergence …"):
         analysis = DivergenceAnalysis.from_store(store, asof=asof_ts, window=window)
         summary = analysis.summary()
         snapshot = summary["snapshot"]

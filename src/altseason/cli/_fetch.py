@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
-from altseason.cli._app import app, console, open_cli_store, state
+from altseason.cli._app import app, console, open_cli_store, state, usage_error
 from altseason.config import Settings
-from altseason.exceptions import SourceError, ValidationError
-from altseason.sources import FetchProgress, FetchResult, HttpClient, fetch
-from altseason.sources.deribit import Deribit, snapshot_options
+from altseason.exceptions import SourceError
 
-#: Builds the HTTP client; tests replace it to serve recorded payloads.
-client_factory: Callable[[Settings], HttpClient] = HttpClient
+if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from altseason.sources import FetchProgress, FetchResult, HttpClient
+
+#: Builds the HTTP client (default :class:`~altseason.sources.HttpClient`); tests
+#: replace it to serve recorded payloads.
+client_factory: Callable[[Settings], HttpClient] | None = None
 
 FETCH_HELP = """Bring the store up to date from the live data providers.
 
@@ -66,7 +70,11 @@ Licences and terms
 
 
 def _client() -> HttpClient:
-    return client_factory(state.settings)
+    if client_factory is not None:
+        return client_factory(state.settings)
+    from altseason.sources import HttpClient
+
+    return HttpClient(state.settings)
 
 
 class _Bars:
@@ -89,6 +97,8 @@ class _Bars:
 
 
 def _summary(results: list[FetchResult]) -> Table:
+    from rich.table import Table
+
     tbl = Table(title="fetch")
     for col in ("source", "dataset"):
         tbl.add_column(col, no_wrap=True)
@@ -124,6 +134,15 @@ def fetch_command(
         None, "--series", help="FRED series ids (repeat or comma-separate), e.g. M2SL,SP500."
     ),
 ) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from altseason.sources import fetch, parse_source
+
+    for spec in sources or []:
+        try:
+            parse_source(spec)
+        except SourceError as exc:
+            usage_error(str(exc))
     start = _since(since)
     wanted_assets = _split(assets)
     wanted_series = _split(series)
@@ -178,8 +197,15 @@ def snapshot_options_command(
         None, "--currency", "-c", help="Underlying(s): BTC, ETH (default both)."
     ),
 ) -> None:
+    from altseason.sources._fetch import store_released_during_requests
+    from altseason.sources.deribit import Deribit, snapshot_options
+
     currencies = _split(currency) or ["BTC", "ETH"]
-    with open_cli_store() as store, _client() as client:
+    with (
+        open_cli_store() as store,
+        _client() as client,
+        store_released_during_requests(client, store),
+    ):
         result = snapshot_options(store, Deribit(client, state.settings), currencies)
     stamp = "" if result.end is None else f" at {result.end} UTC"
     console.print(
@@ -201,4 +227,4 @@ def _since(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"--since {text!r} is not a date; use YYYY-MM-DD.") from None
+        usage_error(f"--since {text!r} is not a date; use YYYY-MM-DD.")

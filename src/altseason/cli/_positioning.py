@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
-from altseason.analytics import (
-    close_from_store,
-    event_study,
-    events_from_store,
-    holders_cost_basis,
-    options_from_store,
-    options_positioning,
-    period_flows,
-    support_from_store,
-    support_levels,
-    total_flows,
-)
-from altseason.analytics._events import default_events
-from altseason.analytics._positioning_data import etf_flows_from_store
 from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.labels import is_demo
-from altseason.store import Store
+
+if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
+    import pandas as pd
+
+    from altseason.store import Store
 
 _EXPORT_HELP = "Write the table to PATH (.csv, .parquet or .json)."
 _PERIODS = ("day", "week", "month", "year")
@@ -44,9 +34,19 @@ def flows(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Spot ETF net flows per period, cumulative flows and holders' cost basis."""
+    import pandas as pd
+
+    from altseason.analytics import (
+        close_from_store,
+        holders_cost_basis,
+        period_flows,
+        total_flows,
+    )
+    from altseason.analytics._positioning_data import etf_flows_from_store
+
     if period not in _PERIODS:
         raise ValidationError(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
-    with open_cli_store() as store:
+    with open_cli_store(read_only=True) as store:
         panel = etf_flows_from_store(store, underlying=underlying)
         try:
             close = close_from_store(store, underlying)
@@ -91,7 +91,9 @@ def options_cmd(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Options positioning of the latest snapshot: walls, put zone, max pain, skew, gamma."""
-    with open_cli_store() as store:
+    from altseason.analytics import options_from_store, options_positioning
+
+    with open_cli_store(read_only=True) as store:
         frame = options_from_store(store, underlying=underlying)
     demo = is_demo(frame.attrs.get("sources", []))
     res = options_positioning(
@@ -117,7 +119,11 @@ def support(
     export: Path | None = typer.Option(None, "--export", help="Write the daily bands to PATH."),
 ) -> None:
     """Support levels: realized price, ETF cost basis, 200-week average; distance to each."""
-    with open_cli_store() as store:
+    import pandas as pd
+
+    from altseason.analytics import support_from_store, support_levels
+
+    with open_cli_store(read_only=True) as store:
         bands, _ = support_from_store(store, asset)
     demo = is_demo(bands.attrs.get("sources", []))
     table = support_levels(bands)
@@ -127,6 +133,8 @@ def support(
 
 
 def _market_returns(store: Store, market: str) -> pd.Series:
+    from altseason.analytics import close_from_store
+
     if market.upper() == "TOTAL":
         caps = store.read_prices("market_cap_usd")
         if caps.empty:
@@ -149,8 +157,11 @@ def events(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Event study: abnormal returns around regulatory and market events, with placebos."""
+    from altseason.analytics import close_from_store, event_study, events_from_store
+    from altseason.analytics._events import default_events
+
     mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
-    with open_cli_store() as store:
+    with open_cli_store(read_only=True) as store:
         close = close_from_store(store, asset)
         sources = list(close.attrs.get("sources", []))
         try:

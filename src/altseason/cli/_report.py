@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store, state
-from altseason.exceptions import ReportError
+from altseason.cli._app import app, console, open_cli_store, state, usage_error
 from altseason.labels import DEMO_LABEL
+
+if TYPE_CHECKING:
+    from altseason.store import Store
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -19,13 +22,31 @@ def _split(value: str | None) -> list[str] | None:
     return items or None
 
 
+def _open_for_report() -> Store:
+    """Read-only when the store has data (readers share it); writable to seed the demo."""
+    if state.settings.store_path.exists():
+        store = open_cli_store(read_only=True)
+        if not store.is_empty():
+            return store
+        store.close()
+    return open_cli_store()
+
+
 @app.command()
 def report(
     asof: str | None = typer.Option(
         None, "--asof", help="Report date YYYY-MM-DD (default: the newest price date up to today)."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Output folder (default: $ALTSEASON_HOME/reports/<asof or today>)."
+        None,
+        "--out",
+        help="Output folder (default: $ALTSEASON_HOME/reports/<as-of date>, then "
+        "<as-of date>-2, -3 … for further reports of the same date).",
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace the report in the as-of date's folder instead of starting a new one.",
     ),
     fmt: str = typer.Option(
         "html,md,pdf", "--format", help="Comma-separated formats: html, md, pdf."
@@ -44,21 +65,31 @@ def report(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from altseason.report import FORMATS, build_report, section_ids, write_report
+    from altseason.report import FORMATS, build_report, section_ids
+    from altseason.report._generate import next_report_folder, write_report_atomic
     from altseason.report._sections import find_previous
 
     formats = _split(fmt) or list(FORMATS)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise ReportError(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}.")
+        usage_error(
+            f"--format: unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}."
+        )
     chosen = _split(sections)
+    if chosen is not None:
+        unknown = [s for s in chosen if s not in section_ids()]
+        if unknown:
+            usage_error(
+                f"--sections: unknown section(s) {', '.join(unknown)}; choose from "
+                f"{', '.join(section_ids())}."
+            )
     when = None
     if asof is not None:
         try:
             when = dt.date.fromisoformat(asof)
-        except ValueError as exc:
-            raise ReportError(f"--asof {asof!r} is not a date; write it as YYYY-MM-DD.") from exc
-    with open_cli_store() as store:
+        except ValueError:
+            usage_error(f"--asof {asof!r} is not a date; write it as YYYY-MM-DD.")
+    with _open_for_report() as store:
         if store.is_empty():
             from altseason.sources.demo import ensure_demo
 
@@ -74,11 +105,8 @@ def report(
         from altseason.report import default_asof
 
         report_date = default_asof(store) if when is None else pd.Timestamp(when)
-        folder = out or (
-            state.settings.reports_dir
-            / str(
-                when.isoformat() if when is not None else dt.datetime.now(dt.UTC).date().isoformat()
-            )
+        folder = out or next_report_folder(
+            state.settings.reports_dir, report_date.date(), overwrite=overwrite
         )
         previous = find_previous(folder, report_date)
         names = [s for s in section_ids() if chosen is None or s in chosen]
@@ -98,8 +126,9 @@ def report(
             rep = build_report(
                 store, asof=report_date, sections=chosen, previous=previous, progress=step
             )
+            store.release()  # rendering needs no store: let writers in meanwhile
             progress.update(task, description=f"rendering {', '.join(formats)}")
-            paths = write_report(rep, folder, formats=formats)
+            paths = write_report_atomic(rep, folder, formats=formats)
             progress.update(task, completed=len(names) + 1)
     if rep.demo:
         console.print(f"[bold yellow]Data: {rep.data_label} — not a real market.[/]")

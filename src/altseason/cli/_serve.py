@@ -24,24 +24,35 @@ def serve(
     """Serve the dashboard: overview, divergence, flows, options, support, macro/sentiment,
     correlation and strategy pages, each with a JSON API (/api/<page>?asof=YYYY-MM-DD&assets=BTC,ETH).
 
-    The store is opened read-only. Binds 127.0.0.1 by default; binding another address
+    The store is opened read-only for each request and released after it, so
+    import, fetch and demo can write meanwhile; new rows show on the next
+    request. Binds 127.0.0.1 by default; binding another address
     requires a token (checked in constant time).
     """
     import uvicorn
 
     from altseason.dashboard import create_app, generate_token, is_loopback_host
 
-    with open_cli_store() as store:
-        if store.is_empty():
-            from altseason.sources.demo import ensure_demo
+    path = state.settings.store_path
+    empty = True
+    if path.exists():  # read-only: other readers and writers may be at work
+        with open_cli_store(read_only=True) as store:
+            empty = store.is_empty()
+    if empty:
+        with open_cli_store() as store:
+            if store.is_empty():
+                from altseason.sources.demo import ensure_demo
 
-            console.print("[yellow]The store is empty: seeding the simulated demo market first…[/]")
-            ensure_demo(store)
+                console.print(
+                    "[yellow]The store is empty: seeding the simulated demo market first…[/]"
+                )
+                ensure_demo(store)
     if not is_loopback_host(host) and not token:
         token = generate_token()
     if token is not None and len(token) < 16:
         raise ConfigError("--token must be at least 16 characters; omit it to generate one.")
-    application = create_app(state.settings.store_path, token=token)
+    timeout = state.lock_timeout if state.lock_timeout is not None else state.settings.lock_timeout
+    application = create_app(state.settings.store_path, token=token, lock_timeout=timeout)
     shown = host if ":" not in host else f"[{host}]"
     url = f"http://{shown}:{port}/"
     if token:

@@ -26,7 +26,26 @@ from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
-from altseason.store import Store
+from altseason.store import Store, TableStatus
+from altseason.store._store import DEFAULT_LOCK_TIMEOUT
+
+_Signature = tuple[tuple[int, int], ...]
+
+
+def store_signature(path: Path | None) -> _Signature:
+    """(mtime_ns, size) of the store file and its write-ahead log: changes with every commit."""
+    if path is None:
+        return ()
+    out = []
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            out.append((0, 0))
+        else:
+            out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
 
 __all__ = ["PageBuilder", "create_app"]
 
@@ -98,24 +117,54 @@ def _page_html(page: str, title: str, demo: bool) -> str:
 
 
 class _LRU:
-    def __init__(self, size: int) -> None:
+    """Least-recently-used cache of encoded pages, bounded in entries and in bytes."""
+
+    def __init__(self, size: int, max_bytes: int) -> None:
         self.size = size
-        self.data: OrderedDict[Any, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self.data: OrderedDict[Any, bytes] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Any) -> Any:
+    def get(self, key: Any) -> bytes | None:
         with self.lock:
             if key in self.data:
                 self.data.move_to_end(key)
                 return self.data[key]
         return None
 
-    def put(self, key: Any, value: Any) -> None:
+    def clear(self) -> None:
         with self.lock:
+            self.data.clear()
+            self.nbytes = 0
+
+    def put(self, key: Any, value: bytes) -> None:
+        with self.lock:
+            old = self.data.pop(key, None)
+            if old is not None:
+                self.nbytes -= len(old)
             self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            self.nbytes += len(value)
+            while len(self.data) > 1 and (
+                len(self.data) > self.size or self.nbytes > self.max_bytes
+            ):
+                _, dropped = self.data.popitem(last=False)
+                self.nbytes -= len(dropped)
+
+
+class _DashboardStore(Store):
+    """The dashboard's read-only store: ``status()`` is taken once per change of the file.
+
+    Every page (and the report context behind it) asks for the store's
+    status; the app takes it when the file changes and shares it.
+    """
+
+    status_snapshot: list[TableStatus] | None = None
+
+    def status(self) -> list[TableStatus]:
+        if self.status_snapshot is not None:
+            return list(self.status_snapshot)
+        return super().status()
 
 
 def create_app(
@@ -123,8 +172,10 @@ def create_app(
     *,
     token: str | None = None,
     page_builder: PageBuilder | None = None,
-    cache_size: int = 256,
+    cache_size: int = 64,
+    cache_mb: int = 256,
     warm_up: bool | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> FastAPI:
     """Build the dashboard app over a store opened read-only.
 
@@ -139,16 +190,27 @@ def create_app(
     page_builder
         Computes a page's findings and charts; default: the report's sections
         (:func:`altseason.dashboard.build_page`).
-    cache_size
-        Payloads kept (least recently used dropped first).
+    cache_size, cache_mb
+        Encoded pages kept, at most this many and this many megabytes (least
+        recently used dropped first); all are dropped when the store file changes.
     warm_up
         Build the default overview in a background thread when the server
         starts; default: only with the default page builder.
+    lock_timeout
+        Seconds a request waits while a writer holds the store's lock.
+
+    Notes
+    -----
+    The store is opened read-only for each request and released after it, so
+    ``altseason import``/``fetch``/``demo`` can write while the dashboard
+    runs; a change of the file (modification time or size, including its
+    write-ahead log) drops the cached pages, so new rows show without a restart.
     """
-    store = Store(store_path, read_only=True)
+    # Held only while a request reads: released after each one, so writers
+    # (import, fetch, demo) can take the file's lock between requests.
+    store = _DashboardStore(store_path, read_only=True, lock_timeout=lock_timeout)
     lock = threading.Lock()
-    cache = _LRU(cache_size)
-    bodies = _LRU(cache_size)
+    bodies = _LRU(cache_size, cache_mb * 1_000_000)
     if warm_up is None:
         warm_up = page_builder is None
     if page_builder is None:
@@ -156,33 +218,71 @@ def create_app(
 
         page_builder = build_page
     builder = page_builder
-    with lock:
-        sources = {s for t in store.status() for s in t.sources}
-    demo = is_demo(sources)
+    seen: dict[str, Any] = {"signature": None, "demo": False, "status": []}
 
-    def payload_for(page: str, params: PageParams) -> dict[str, Any]:
-        key = (page, params)
-        payload = cache.get(key)
-        if payload is not None:
-            return payload  # type: ignore[no-any-return]
+    def refresh() -> None:
+        """Drop cached pages when the store file changed (caller holds ``lock``)."""
+        signature = store_signature(store.path)
+        if signature != seen["signature"]:
+            bodies.clear()
+            store.status_snapshot = None
+            rows = store.status()
+            store.status_snapshot = rows  # shared by every page built until the next change
+            sources = {s for t in rows for s in t.sources}
+            seen.update(signature=signature, demo=is_demo(sources), status=rows)
+
+    def current_demo() -> bool:
+        if store_signature(store.path) == seen["signature"]:
+            return bool(seen["demo"])
         with lock:
-            payload = cache.get(key)  # built meanwhile by another request or the warm-up
-            if payload is None:
-                payload = {
-                    "page": page,
-                    "title": PAGES[page],
-                    "demo": demo,
-                    "label": DEMO_LABEL if demo else None,
-                    **builder(store, page, params),
-                }
-                cache.put(key, payload)
-        return payload  # type: ignore[no-any-return]
+            try:
+                refresh()
+            finally:
+                store.release()
+        return bool(seen["demo"])
+
+    with lock:
+        try:
+            refresh()
+        finally:
+            store.release()
+
+    def body_for(page: str, params: PageParams) -> bytes:
+        """The page's JSON, encoded once and cached per (page, filters, store signature)."""
+        signature = store_signature(store.path)
+        if signature == seen["signature"]:  # fast path: no lock, no store access
+            body = bodies.get((page, params, signature))
+            if body is not None:
+                return body
+        with lock:
+            try:
+                refresh()
+                key = (page, params, seen["signature"])
+                body = bodies.get(key)  # built meanwhile by another request or the warm-up
+                if body is None:
+                    demo = bool(seen["demo"])
+                    payload = {
+                        "page": page,
+                        "title": PAGES[page],
+                        "demo": demo,
+                        "label": DEMO_LABEL if demo else None,
+                        **builder(store, page, params),
+                    }
+                    # Serialise once: pages carry whole Plotly figures, so re-encoding
+                    # them on every request would dominate the latency under load.
+                    body = json.dumps(
+                        payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+                    ).encode("utf-8")
+                    bodies.put(key, body)
+            finally:
+                store.release()
+        return body
 
     def warm() -> None:
         # Build the default overview once at start-up so the first visit is fast
         # (the first build also pays for imports and numba compilation).
         try:
-            payload_for("overview", PageParams())
+            body_for("overview", PageParams())
         except AltseasonError as exc:  # the same request reports it to the user
             _log.info("dashboard warm-up skipped: %s", exc)
 
@@ -225,14 +325,20 @@ def create_app(
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
+        demo = current_demo()
         return {"ok": True, "demo": demo, "label": DEMO_LABEL if demo else None}
 
     @app.get("/api/status")
     def status() -> dict[str, Any]:
-        with lock:
-            rows = store.status()
+        if store_signature(store.path) != seen["signature"]:
+            with lock:
+                try:
+                    refresh()
+                finally:
+                    store.release()
+        rows = seen["status"]  # taken when the file last changed
         return {
-            "demo": demo,
+            "demo": seen["demo"],
             "tables": [
                 {
                     "table": r.table,
@@ -259,19 +365,7 @@ def create_app(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
         params = parse_params(asof=asof, start=start, assets=assets, underlying=underlying)
-        key = (page, params)
-        body = bodies.get(key)
-        if body is None:
-            # Serialise once: pages carry whole Plotly figures, so re-encoding them on
-            # every request would dominate the latency under load.
-            body = json.dumps(
-                payload_for(page, params),
-                ensure_ascii=False,
-                allow_nan=False,
-                separators=(",", ":"),
-            ).encode("utf-8")
-            bodies.put(key, body)
-        return Response(body, media_type="application/json")
+        return Response(body_for(page, params), media_type="application/json")
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
@@ -283,7 +377,7 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
-        return HTMLResponse(_page_html("overview", PAGES["overview"], demo))
+        return HTMLResponse(_page_html("overview", PAGES["overview"], current_demo()))
 
     @app.get("/{page}", response_class=HTMLResponse)
     def page_html(page: str) -> Response:
@@ -291,6 +385,6 @@ def create_app(
             return JSONResponse(
                 {"error": f"unknown page; use one of {', '.join(PAGES)}"}, status_code=404
             )
-        return HTMLResponse(_page_html(page, PAGES[page], demo))
+        return HTMLResponse(_page_html(page, PAGES[page], current_demo()))
 
     return app

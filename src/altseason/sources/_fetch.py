@@ -11,7 +11,8 @@ its error is raised after the other sources have run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -30,7 +31,14 @@ from altseason.sources.fred import Fred
 from altseason.sources.lbma import Lbma
 from altseason.store import Store, utcnow
 
-__all__ = ["CONNECTORS", "DEFAULT_SOURCES", "fetch", "make_connector", "parse_source"]
+__all__ = [
+    "CONNECTORS",
+    "DEFAULT_SOURCES",
+    "fetch",
+    "make_connector",
+    "parse_source",
+    "store_released_during_requests",
+]
 
 #: Source name -> connector class, in the default run order.
 CONNECTORS: dict[str, type[Connector]] = {
@@ -102,6 +110,32 @@ def make_connector(
     return CONNECTORS[source](client, settings, now=now, **options)
 
 
+@contextmanager
+def store_released_during_requests(http: HttpClient, store: Store) -> Iterator[None]:
+    """Give up the store's file lock before every HTTP request made through ``http``.
+
+    Connectors read the store (cursors, newest rows), request a page, then
+    write it in one short transaction. Releasing before each request (and so
+    before any rate-limit or retry wait) means the lock is held only while
+    the store is read or written, never during a network wait: a reader such
+    as the dashboard, or another writer, can open the file in between. The
+    next store call reopens it, waiting for the lock with the store's
+    ``lock_timeout``.
+    """
+    original = http.get
+
+    def get(*args: Any, **kwargs: Any) -> httpx.Response:
+        store.release()
+        return original(*args, **kwargs)
+
+    http.get = get  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del http.get  # back to the class's method
+        store.release()
+
+
 def fetch(
     store: Store,
     sources: Sequence[str] | None = None,
@@ -157,41 +191,44 @@ def fetch(
     first_error: AltseasonError | None = None
     wanted = [a.upper() for a in assets] if assets else None
     try:
-        for name, datasets in specs:
-            connector = CONNECTORS[name](http, settings, now=now)
-            chosen: Sequence[str] | None
-            if name == "fred":
-                chosen = list(series) if series else None
-            elif name in _ASSET_SCOPE:
-                scope = _ASSET_SCOPE[name]
-                chosen = (
-                    wanted if scope is None or wanted is None else [a for a in wanted if a in scope]
-                )
-                if chosen is not None and not chosen:
-                    for ds in datasets or connector.default_datasets:
-                        skipped = FetchResult(name, ds)
-                        skipped.warnings.append(
-                            f"{name} covers {', '.join(sorted(scope or ()))} only; skipped."
+        with store_released_during_requests(http, store):
+            for name, datasets in specs:
+                connector = CONNECTORS[name](http, settings, now=now)
+                chosen: Sequence[str] | None
+                if name == "fred":
+                    chosen = list(series) if series else None
+                elif name in _ASSET_SCOPE:
+                    scope = _ASSET_SCOPE[name]
+                    chosen = (
+                        wanted
+                        if scope is None or wanted is None
+                        else [a for a in wanted if a in scope]
+                    )
+                    if chosen is not None and not chosen:
+                        for ds in datasets or connector.default_datasets:
+                            skipped = FetchResult(name, ds)
+                            skipped.warnings.append(
+                                f"{name} covers {', '.join(sorted(scope or ()))} only; skipped."
+                            )
+                            results.append(skipped)
+                        continue
+                else:
+                    chosen = None
+                for ds in datasets or list(connector.default_datasets):
+                    started = utcnow()
+                    result = FetchResult(name, ds)
+                    results.append(result)
+                    try:
+                        connector.run_dataset(
+                            store, result, since=since, assets=chosen, progress=progress
                         )
-                        results.append(skipped)
-                    continue
-            else:
-                chosen = None
-            for ds in datasets or list(connector.default_datasets):
-                started = utcnow()
-                result = FetchResult(name, ds)
-                results.append(result)
-                try:
-                    connector.run_dataset(
-                        store, result, since=since, assets=chosen, progress=progress
-                    )
-                except AltseasonError as exc:
-                    result.error = str(exc)
-                    store.log_failure(
-                        dataset=f"{name}:{ds}", source=name, error=str(exc), started_at=started
-                    )
-                    if first_error is None:
-                        first_error = exc
+                    except AltseasonError as exc:
+                        result.error = str(exc)
+                        store.log_failure(
+                            dataset=f"{name}:{ds}", source=name, error=str(exc), started_at=started
+                        )
+                        if first_error is None:
+                            first_error = exc
     finally:
         if own_client:
             http.close()

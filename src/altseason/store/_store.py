@@ -13,17 +13,17 @@ import contextlib
 import datetime as dt
 import json
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
+from altseason._lazy import LazyModule
 from altseason.exceptions import StoreError, StoreLockedError, ValidationError
 from altseason.store._schema import (
     BOOKKEEPING_DDL,
@@ -32,6 +32,13 @@ from altseason.store._schema import (
     TableSpec,
     create_table_sql,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:  # imported on first use: 'altseason status' needs neither (start-up time)
+    np = LazyModule("numpy")
+    pd = LazyModule("pandas")
 
 __all__ = ["IngestResult", "Reject", "Store", "TableStatus", "open_store", "utcnow"]
 
@@ -86,17 +93,26 @@ class TableStatus:
     table: str
     rows: int
     assets: int | None
-    start: pd.Timestamp | None
-    end: pd.Timestamp | None
+    start: dt.datetime | None
+    end: dt.datetime | None
     sources: tuple[str, ...]
-    last_ingest: pd.Timestamp | None
+    last_ingest: dt.datetime | None
 
     def staleness_days(self, asof: dt.date | None = None) -> int | None:
         """Whole days between the newest row and ``asof`` (default: today, UTC)."""
         if self.end is None:
             return None
-        ref = pd.Timestamp(asof or utcnow().date())
-        return int((ref.normalize() - pd.Timestamp(self.end).normalize()).days)
+        ref = asof or utcnow().date()
+        if isinstance(ref, dt.datetime):
+            ref = ref.date()
+        return (ref - _as_datetime(self.end).date()).days
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A DuckDB DATE or TIMESTAMP value as a naive datetime (no pandas needed)."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
 
 
 def _one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
@@ -110,28 +126,102 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
+def _lock_holder(exc: BaseException) -> str:
+    """The 'held by PID n' part of DuckDB's lock message, when it names one."""
+    import re
+
+    match = re.search(r"PID (\d+)", str(exc))
+    return f"held by process {match.group(1)}" if match else "locked by another process"
+
+
+#: Default seconds a writer or reader waits for another process's lock before giving up.
+DEFAULT_LOCK_TIMEOUT = 30.0
+#: Longest a reader defers opening while a writer waits for the lock.
+READER_YIELD = 5.0
+#: Suffix of the file a waiting writer keeps fresh beside the store.
+_WAIT_SUFFIX = ".writer-waiting"
+#: A wait mark older than this (seconds) is stale: its writer stopped waiting or died.
+_WAIT_FRESH = 1.0
+
+
+def _mark_waiting(flag: Path) -> bool:
+    """Create or refresh the writer's wait mark; False when the folder refuses it."""
+    try:
+        flag.touch()
+    except OSError:
+        return False
+    return True
+
+
+def _yield_to_waiting_writer(flag: Path, limit: float) -> None:
+    """Sleep while a fresh writer's wait mark exists, at most ``limit`` seconds."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            age = time.time() - flag.stat().st_mtime
+        except OSError:
+            return
+        if age > _WAIT_FRESH:
+            return
+        time.sleep(0.05)
+
+
 class Store:
     """A DuckDB warehouse file.
 
     Parameters
     ----------
     path
-        The ``.duckdb`` file; created (with its folder) on first write access.
-        ``":memory:"`` gives an in-memory store (tests).
+        The ``.duckdb`` file. ``":memory:"`` gives an in-memory store (tests).
     read_only
         Open without write access; several readers may share the file.
+    create
+        Create a missing file (and its folder) on write access (default). With
+        ``create=False`` a missing file or folder is an error naming the fix.
+    lock_timeout
+        Seconds to wait while another process holds the file's lock (DuckDB
+        allows one writing process or many reading ones per file), retrying
+        with backoff; then :class:`~altseason.exceptions.StoreLockedError`.
+    on_wait
+        Called once with a message when the open has to wait for a lock (the
+        CLI prints it; the library never prints).
 
     Notes
     -----
     A ``Store`` holds one connection; use it from one thread at a time, or
-    take :meth:`cursor` for another thread.
+    take :meth:`cursor` for another thread. :meth:`release` closes the
+    connection and gives up the file lock; the next use reopens it (waiting
+    for the lock as above), so a long-running process can hold the file only
+    while it reads or writes.
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
-        target = ":memory:" if self.path is None else str(self.path)
+        self.lock_timeout = float(lock_timeout)
+        self.on_wait = on_wait
+        self._lock = threading.RLock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._closed = False
         if self.path is not None and not read_only:
+            if not create and not self.path.exists():
+                where = (
+                    f"the folder {self.path.parent} does not exist"
+                    if not self.path.parent.is_dir()
+                    else "the file does not exist"
+                )
+                raise StoreError(
+                    f"no store at {self.path} ({where}). Check the path, or add --create "
+                    "to make a new store there."
+                )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -144,31 +234,104 @@ class Store:
                 f"no store at {self.path}. Run 'altseason demo' or 'altseason import PATH' first, "
                 "or point --store at an existing file."
             )
-        try:
-            self._con = duckdb.connect(target, read_only=read_only)
-        except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                raise StoreLockedError(
-                    f"the store {target} is locked by another altseason process: {exc}. "
-                    "Wait for it to finish, or open read-only."
-                ) from exc
-            raise StoreError(
-                f"cannot open the store {target}: {exc}. If the file is not a DuckDB "
-                "database, move it away or choose another path with --store."
-            ) from exc
-        self._lock = threading.RLock()
-        # The library never prints: DuckDB's own progress bar would write to stdout.
-        self._con.execute("SET enable_progress_bar = false")
+        self._conn = self._connect()
         if read_only:
             self._check_version()
         else:
             self.migrate()
 
     # ------------------------------------------------------------------ life cycle
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open the DuckDB connection, waiting up to ``lock_timeout`` for another process.
+
+        A writer that has to wait marks the wait in a file beside the store
+        (``<store>.writer-waiting``, refreshed at every retry); readers about
+        to open yield to a fresh mark for up to :data:`READER_YIELD` seconds,
+        so a stream of short reads (the dashboard) cannot starve a writer.
+        """
+        target = ":memory:" if self.path is None else str(self.path)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        waited = False
+        marked = False
+        flag = None if self.path is None else self.path.with_name(self.path.name + _WAIT_SUFFIX)
+        if flag is not None and self.read_only:
+            _yield_to_waiting_writer(flag, min(READER_YIELD, self.lock_timeout))
+        try:
+            while True:
+                try:
+                    con = duckdb.connect(target, read_only=self.read_only)
+                    break
+                except duckdb.Error as exc:
+                    if not _is_lock_error(exc):
+                        raise StoreError(
+                            f"cannot open the store {target}: {exc}. If the file is not a "
+                            "DuckDB database, move it away or choose another path with --store."
+                        ) from exc
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise StoreLockedError(
+                            f"the store {target} stayed locked by another altseason process "
+                            f"for {self.lock_timeout:g} s ({_lock_holder(exc)}). Wait for it "
+                            "to finish, or allow a longer wait with --lock-timeout SECONDS "
+                            "(ALTSEASON_LOCK_TIMEOUT)."
+                        ) from exc
+                    if not waited and self.on_wait is not None:
+                        self.on_wait(
+                            f"the store {target} is busy ({_lock_holder(exc)}); waiting up to "
+                            f"{self.lock_timeout:g} s for it …"
+                        )
+                    waited = True
+                    if flag is not None and not self.read_only:
+                        marked = _mark_waiting(flag) or marked
+                    time.sleep(min(delay, remaining))
+                    delay = min(delay * 2, 0.1 if marked else 0.25)
+        finally:
+            if marked and flag is not None:
+                with contextlib.suppress(OSError):
+                    flag.unlink()
+        # The library never prints: DuckDB's own progress bar would write to stdout.
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        conn = self._conn
+        if conn is None:
+            if self._closed:
+                raise StoreError(f"the store {self.path} was closed; open it again to use it.")
+            with self._lock:
+                if self._conn is None:
+                    self._conn = self._connect()
+                conn = self._conn
+        return conn
+
+    def release(self) -> None:
+        """Close the connection and give up the file lock; the next use reopens it.
+
+        In-memory stores keep their connection (closing would lose the data).
+        """
+        if self.path is None:
+            return
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._conn.close()
+                self._conn = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the store currently holds a connection (and so the file's lock)."""
+        return self._conn is not None
+
     def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with contextlib.suppress(duckdb.Error):
-            self._con.close()
+        """Close the connection (idempotent); the store cannot be used afterwards."""
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._conn.close()
+                self._conn = None
+            self._closed = True
 
     def __enter__(self) -> Store:
         return self
@@ -726,10 +889,10 @@ class Store:
                     table=name,
                     rows=int(row[0]),
                     assets=int(row[1]) if row[1] is not None else None,
-                    start=pd.Timestamp(row[2]) if row[2] is not None else None,
-                    end=pd.Timestamp(row[3]) if row[3] is not None else None,
+                    start=_as_datetime(row[2]) if row[2] is not None else None,
+                    end=_as_datetime(row[3]) if row[3] is not None else None,
                     sources=sources,
-                    last_ingest=pd.Timestamp(row[4]) if row[4] is not None else None,
+                    last_ingest=_as_datetime(row[4]) if row[4] is not None else None,
                 )
             )
         return out
@@ -763,6 +926,12 @@ class Store:
         }
 
 
-def open_store(path: str | Path, *, read_only: bool = False) -> Store:
+def open_store(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    create: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Store:
     """Open (and if needed create and migrate) the store at ``path``."""
-    return Store(path, read_only=read_only)
+    return Store(path, read_only=read_only, create=create, lock_timeout=lock_timeout)
