@@ -147,8 +147,9 @@ def test_writers_and_readers_share_the_store_with_the_dashboard_open(
 
         # the dashboard shows the new rows without a restart
         after = httpx.get(base + "/api/status", timeout=60).json()
-        macro_before, macro_after = _table(before, "macro"), _table(after, "macro")
-        assert macro_after["rows"] == macro_before["rows"] + 3
+        # `--map` implies the generic format: the wide file's column becomes asset ZZTOP's closes
+        prices_before, prices_after = _table(before, "prices"), _table(after, "prices")
+        assert prices_after["rows"] == prices_before["rows"] + 3
         sentiment = _table(after, "sentiment")
         assert "alternative_me" in sentiment["sources"]
         assert "alternative_me" not in _table(before, "sentiment")["sources"]
