@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from altseason.verify._lexicon import Lexicon, SubjectSpec, lexicon
-from altseason.verify._periods import Period, default_periods, find_periods
+from altseason.verify._periods import Period, PeriodMention, default_periods, find_periods
 from altseason.verify._text import Sentence, sentences
 
 __all__ = ["Claim", "extract_claims"]
@@ -382,8 +382,12 @@ def _strike_params(text: str) -> list[tuple[int, int, float]]:
 
 
 def _claims_in(
-    sent: Sentence, note_date: dt.date, lex: Lexicon, carry: SubjectSpec | None
-) -> tuple[list[Claim], SubjectSpec | None]:
+    sent: Sentence,
+    note_date: dt.date,
+    lex: Lexicon,
+    carry: SubjectSpec | None,
+    carry_period: PeriodMention | None,
+) -> tuple[list[Claim], SubjectSpec | None, PeriodMention | None]:
     text = sent.text
     clauses = _clauses(text)
     periods = find_periods(text, note_date)
@@ -429,6 +433,9 @@ def _claims_in(
         if periods:
             pm = min(periods, key=lambda p: _score(p.start, p.end, n, clauses))
             cands, ptext = pm.candidates, pm.text
+        elif carry_period is not None and measure is not None:
+            # a sentence that names no period continues the paragraph's last one
+            cands, ptext = carry_period.candidates, carry_period.text
         elif measure is not None:
             cands = default_periods(note_date, measure in LEVEL_MEASURES)
         strike = None
@@ -460,7 +467,7 @@ def _claims_in(
             )
         )
     last = subjects[-1].subject if subjects else carry
-    return claims, last
+    return claims, last, (periods[-1] if periods else carry_period)
 
 
 def extract_claims(text: str, note_date: dt.date) -> list[Claim]:
@@ -468,10 +475,11 @@ def extract_claims(text: str, note_date: dt.date) -> list[Claim]:
     lex = lexicon()
     out: list[Claim] = []
     carry: SubjectSpec | None = None
+    carry_period: PeriodMention | None = None
     paragraph = -1
     for sent in sentences(text):
         if sent.paragraph != paragraph:
-            carry, paragraph = None, sent.paragraph
-        claims, carry = _claims_in(sent, note_date, lex, carry)
+            carry, carry_period, paragraph = None, None, sent.paragraph
+        claims, carry, carry_period = _claims_in(sent, note_date, lex, carry, carry_period)
         out.extend(claims)
     return out
