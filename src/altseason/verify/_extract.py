@@ -232,14 +232,20 @@ def _clause_of(pos: int, clauses: list[tuple[int, int]]) -> int:
     return len(clauses) - 1
 
 
-def _score(pos_s: int, pos_e: int, n: Number, clauses: list[tuple[int, int]]) -> float:
-    """Lower is nearer: same clause and before the number is best."""
+def _score(
+    pos_s: int, pos_e: int, n: Number, clauses: list[tuple[int, int]], after: int = 25
+) -> float:
+    """Lower is nearer: same clause and before the number is best (``after`` penalises a
+    mention that follows the number)."""
     same = _clause_of(pos_s, clauses) == _clause_of(n.start, clauses)
     if pos_e <= n.start:
         d = n.start - pos_e
     else:
-        d = max(pos_s - n.end, 0) + 25
+        d = max(pos_s - n.end, 0) + after
     return d + (0 if same else 400)
+
+
+_PEAK_AFTER = re.compile(r"^\s*(?:peak|high|top|record|all-time high|ath)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,8 @@ def _measure_for(
         return "fear_greed"
     if subject is not None and subject.id == "M2" and n.unit == "percent":
         return "m2_growth"
+    if subject is not None and subject.kind == "etf" and n.unit == "usd":
+        return "flows"  # "the bitcoin ETF total for 2025", "ETH ETFs lost $1.4B"
     return None
 
 
@@ -430,10 +438,12 @@ def _claims_in(
         # period: nearest mention, else the readings for a claim that names none
         cands: tuple[Period, ...] = ()
         ptext: str | None = None
-        if periods:
-            pm = min(periods, key=lambda p: _score(p.start, p.end, n, clauses))
+        # "its October peak" names the peak's month, not the date of the claim
+        usable = [p for p in periods if not _PEAK_AFTER.match(text[p.end :])]
+        if usable:
+            pm = min(usable, key=lambda p: _score(p.start, p.end, n, clauses, after=5))
             cands, ptext = pm.candidates, pm.text
-        elif carry_period is not None and measure is not None:
+        elif carry_period is not None and measure is not None and not periods:
             # a sentence that names no period continues the paragraph's last one
             cands, ptext = carry_period.candidates, carry_period.text
         elif measure is not None:
@@ -467,7 +477,8 @@ def _claims_in(
             )
         )
     last = subjects[-1].subject if subjects else carry
-    return claims, last, (periods[-1] if periods else carry_period)
+    kept = [p for p in periods if not _PEAK_AFTER.match(text[p.end :])]
+    return claims, last, (kept[-1] if kept else carry_period)
 
 
 def extract_claims(text: str, note_date: dt.date) -> list[Claim]:

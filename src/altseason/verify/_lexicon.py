@@ -47,7 +47,7 @@ class SubjectSpec:
     @property
     def label(self) -> str:
         if self.kind == "etf":
-            return f"{self.asset or 'spot'} ETFs"
+            return "all spot ETFs" if self.asset == "ALL" else f"{self.asset or 'spot'} ETFs"
         return self.id
 
 

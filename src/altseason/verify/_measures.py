@@ -226,9 +226,17 @@ def _flows_panel(store: Store, asset: str) -> tuple[pd.Series, dict[str, Any]]:
     return total_flows(panel), _prov(store, "etf_flows", underlying=asset)
 
 
+def _all_flows(store: Store) -> tuple[pd.Series, dict[str, Any]]:
+    """Total daily flow of every ETF group in the store (days any group traded)."""
+    unders = sorted({str(u).upper() for u in store.read_table("etf_flows", columns=["underlying"])["underlying"]})
+    parts = [_flows_panel(store, u)[0] for u in unders]
+    total = pd.concat(parts, axis=1).fillna(0.0).sum(axis=1).sort_index()
+    return total, _prov(store, "etf_flows")
+
+
 def _flows(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
     asset = subject.asset or "BTC"
-    total, prov = _flows_panel(store, asset)
+    total, prov = _all_flows(store) if asset == "ALL" else _flows_panel(store, asset)
     first, last = _d(total.index[0]), _d(total.index[-1])
     start = period.start or first
     if last < period.end - dt.timedelta(days=DAILY_SLACK):
@@ -435,16 +443,35 @@ def _correlation(store: Store, subject: SubjectSpec, period: Period, claim: Any)
     b, pb, _ = _price_series(store, other)
     la = np.log(a.dropna()).diff().dropna()
     lb = np.log(b.dropna()).diff().dropna()
-    start = period.start or (period.end - dt.timedelta(days=89))
-    days = max((period.end - start).days + 1, 30)
-    pair = rolling_pair_correlation(la, lb.reindex(la.index), window=min(days, 90)).dropna()
+    # as the report does: on the dates of the series with fewer (trading) days
+    common = la.index.intersection(lb.index)
+    la, lb = la.reindex(common), lb.reindex(common)
+    if period.kind == "day":
+        # a correlation "on" a day: the report's definition, 90 observations to that day
+        window, start = 90, period.end
+    else:
+        start = period.start or _d(la.index[0])
+        inside = (la.index >= pd.Timestamp(start)) & (la.index <= pd.Timestamp(period.end))
+        window = min(int(inside.sum()), 90)
+    if window < 20:
+        return Computed.unavailable(
+            f"only {window} common daily returns of {subject.id} and {other.id} in the period", unit="ratio"
+        )
+    days = window
+    pair = rolling_pair_correlation(la, lb, window=window).dropna()
+    pair_ids = {"BTC": subject.id, "X": other.id}
+    ids: tuple[str, ...] = ()
+    if window == 90 and "BTC" in pair_ids.values():
+        x = other.id if subject.id == "BTC" else subject.id
+        ids = {"GOLD": ("cross_asset.btc_gold_corr",), "SPX": ("cross_asset.btc_spx_corr",)}.get(x, ())
     got = _level_at(pair, period.end, DAILY_SLACK, f"{subject.id}/{other.id} correlation")
     if isinstance(got, str):
         return Computed.unavailable(got, unit="ratio")
     d, v = got
     return Computed(
-        v, "ratio", coverage=f"{min(days, 90)} daily log returns to {d}", freshness=f"value on {d}",
-        provenance=[pa, pb], method="analytics.rolling_pair_correlation on daily log returns",
+        v, "ratio", coverage=f"{days} common daily log returns to {d}", freshness=f"value on {d}",
+        provenance=[pa, pb], finding_ids=ids,
+        method="analytics.rolling_pair_correlation on daily log returns (common dates)",
     )  # fmt: skip
 
 

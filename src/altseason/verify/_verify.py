@@ -162,7 +162,10 @@ def _subject_readings(store: Store, claim: Claim) -> list[SubjectSpec]:
         unders = sorted({str(u).upper() for u in frame["underlying"].unique()}) if frame is not None and not frame.empty else []
         if not unders:
             return [subj]
-        return [SubjectSpec(id=f"{u}_ETF", kind="etf", asset=u) for u in unders]
+        out = [SubjectSpec(id=f"{u}_ETF", kind="etf", asset=u) for u in unders]
+        if len(unders) > 1 and claim.measure == "flows":
+            out.append(SubjectSpec(id="ALL_ETF", kind="etf", asset="ALL"))
+        return out
     return [subj]
 
 
