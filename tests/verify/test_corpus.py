@@ -36,7 +36,12 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("review_2025.md", "23%", "late 2025", A),  # to Oct / Nov / Dec read differently
     ("review_2025.md", "$21.3 billion", "took in a net", S),
     ("review_2025.md", "$9.7 billion", "ether ETFs added", S),
-    ("review_2025.md", "$21.1 billion", "Another tracker", C),  # kittycapital's total, not Farside's
+    (
+        "review_2025.md",
+        "$21.1 billion",
+        "Another tracker",
+        C,
+    ),  # kittycapital's total, not Farside's
     ("review_2025.md", "$1.09 billion", "net outflows of", S),
     ("review_2025.md", "$616 million", "ETH ETFs bled", S),
     ("review_2025.md", "$3.47 billion", "of inflows", C),  # they were outflows
@@ -109,7 +114,15 @@ def test_corpus_precision_recall(real_store: Store, capsys: pytest.CaptureFixtur
             ), f"{f}: unlabelled claim {chk.claim.text!r} in {chk.claim.sentence!r}"
     # measures, periods and units covered
     measures = {c.claim.measure for r in results.values() for c in r.checks} - {None}
-    assert {"return", "drawdown", "flows", "call_wall", "put_zone", "max_pain", "put_call"} <= measures
+    assert {
+        "return",
+        "drawdown",
+        "flows",
+        "call_wall",
+        "put_zone",
+        "max_pain",
+        "put_call",
+    } <= measures
     assert {"oi_strike", "realized_price", "cost_basis", "correlation", "fear_greed"} <= measures
     assert {"m2_growth", "dominance", "aum", "spread", "price"} <= measures
 

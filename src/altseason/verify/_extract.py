@@ -153,11 +153,9 @@ def _parse_number(m: re.Match[str], i: int, offset: int) -> Number:
     unit_word = (m.group(f"unit{i}") or "").lower()
     cur = bool(m.group(f"cur{i}"))
     scale = _SCALE.get(scale_word, 1.0)
-    # "M2" or "10m" (minutes) are not amounts without a currency; "92k" is a price
-    if scale_word in ("m", "b", "t") and not cur and not unit_word:
-        if m.group(f"scale{i}") in ("b", "t"):
-            scale = 1.0
-            scale_word = ""
+    # a lower-case "b" or "t" without a currency is not billions or trillions ("3 t")
+    if m.group(f"scale{i}") in ("b", "t") and not cur and not unit_word:
+        scale, scale_word = 1.0, ""
     unit = "number"
     if unit_word in ("%", "percent", "per cent"):
         unit, value, half = "percent", value / 100.0, half / 100.0
@@ -196,10 +194,18 @@ def _numbers(text: str) -> list[Number]:
             scale = b.value / float(m.group("num2").replace(",", "")) if b.unit == "usd" else 1.0
             if b.unit in ("percent", "pp"):
                 scale = 0.01
-            a = Number(a.value * scale, b.unit, b.scaled, a.half_unit * scale, a.start, a.end, a.text)
+            a = Number(
+                a.value * scale, b.unit, b.scaled, a.half_unit * scale, a.start, a.end, a.text
+            )
         if a.value > b.value or a.unit != b.unit:
             continue
-        start = m.start("sign1") if m.group("sign1") else m.start("cur1") if m.group("cur1") else m.start("num1")
+        start = (
+            m.start("sign1")
+            if m.group("sign1")
+            else m.start("cur1")
+            if m.group("cur1")
+            else m.start("num1")
+        )
         out.append(
             Number(
                 a.value, a.unit, a.scaled, max(a.half_unit, b.half_unit), start, m.end(),
@@ -238,10 +244,7 @@ def _score(
     """Lower is nearer: same clause and before the number is best (``after`` penalises a
     mention that follows the number)."""
     same = _clause_of(pos_s, clauses) == _clause_of(n.start, clauses)
-    if pos_e <= n.start:
-        d = n.start - pos_e
-    else:
-        d = max(pos_s - n.end, 0) + after
+    d = n.start - pos_e if pos_e <= n.start else max(pos_s - n.end, 0) + after
     return d + (0 if same else 400)
 
 
@@ -289,9 +292,9 @@ def _is_parameter(text: str, n: Number, lex: Lexicon) -> bool:
         return False
     if any(after.startswith(p) for p in lex.param_after):
         return True
-    if re.search(r"(?:^|\W)(?:top|rank|ranked|#|page|section|part|phase|tier)[\s-]*$", before):
-        return True
-    return False
+    return bool(
+        re.search(r"(?:^|\W)(?:top|rank|ranked|#|page|section|part|phase|tier)[\s-]*$", before)
+    )
 
 
 def _measure_for(
@@ -341,7 +344,7 @@ def _fits(measure: str, n: Number, subject: SubjectSpec | None) -> bool:
     if measure in ("call_wall", "put_zone", "max_pain", "price", "realized_price", "cost_basis"):
         if n.unit == "usd" and n.scaled and n.value >= 1e8:
             return False  # "$2.1B" is an amount, not a strike or a price
-        return n.unit in ("usd", "number") and n.value >= 1 and kind not in ("etf",) or (
+        return (n.unit in ("usd", "number") and n.value >= 1 and kind not in ("etf",)) or (
             measure == "cost_basis" and n.unit in ("usd", "number")
         )
     if measure in ("flows", "aum"):
@@ -417,9 +420,13 @@ def _claims_in(
         elif carry is not None:
             subject = carry
         measure = _measure_for(text, n, clauses, lex, subject)
-        if measure in _ETF_MEASURES and subject is not None and subject.kind == "asset":
-            if measure != "cost_basis" or lex.etf_re.search(text):
-                subject = SubjectSpec(id=f"{subject.id}_ETF", kind="etf", asset=subject.id)
+        if (
+            measure in _ETF_MEASURES
+            and subject is not None
+            and subject.kind == "asset"
+            and (measure != "cost_basis" or lex.etf_re.search(text))
+        ):
+            subject = SubjectSpec(id=f"{subject.id}_ETF", kind="etf", asset=subject.id)
         if measure in _ETF_MEASURES and subject is None:
             subject = SubjectSpec(id="ETF", kind="etf", asset=None)
         if measure in _OPTION_MEASURES and (subject is None or subject.kind != "asset"):

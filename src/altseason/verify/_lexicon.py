@@ -28,7 +28,7 @@ _NAME_STOP = {
     "Flow", "Near", "Dash", "Nano", "Beam", "Secret", "Core", "Magic", "Prime", "Super", "Grass",
     "Pixels", "Ultra", "Quant", "Gala", "Sky", "Maker", "Orca", "Drift", "Aster", "Plasma", "Blast",
     "Scroll", "Usual", "Sonic", "Kite", "Maple", "Venus", "Phoenix", "Cortex", "Turbo", "Ren", "Blur",
-    "Terra", "Cosmos Hub", "Reserve Rights", "Magic", "Compound", "Stacks", "Helium", "Immutable",
+    "Terra", "Cosmos Hub", "Reserve Rights", "Compound", "Stacks", "Helium", "Immutable",
     "Ethereum", "Bitcoin", "Gold", "Silver", "Pi Network", "Kaito", "Monad", "Boundless", "Sei", "Sui",
 }  # fmt: skip
 

@@ -23,8 +23,10 @@ results can support a claim.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +40,7 @@ from altseason.verify._periods import Period
 if TYPE_CHECKING:
     from altseason.store import Store
 
-__all__ = ["MEASURES", "Computed", "compute"]
+__all__ = ["MEASURES", "Computed", "compute", "reading_cache"]
 
 #: Days a daily series may lag a period's end (weekends, holidays, trading days).
 DAILY_SLACK = 4
@@ -94,12 +96,43 @@ class Computed:
         return cls(None, unit, "unavailable", reason, label=label)
 
 
+_CACHE: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "altseason_verify_cache", default=None
+)
+
+
+@contextlib.contextmanager
+def reading_cache() -> Iterator[None]:
+    """Reuse series read from the store while checking one note (reads are pure)."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
+def _cached(key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
+    cache = _CACHE.get()
+    if cache is None:
+        return fn()
+    if key not in cache:
+        try:
+            cache[key] = fn()
+        except AltseasonError as exc:
+            cache[key] = exc
+    got = cache[key]
+    if isinstance(got, AltseasonError):
+        raise got
+    return got
+
+
 def _d(x: Any) -> dt.date:
     return pd.Timestamp(x).date()
 
 
 def _prov(store: Store, table: str, start: Any = None, end: Any = None, **f: Any) -> dict[str, Any]:
-    return store.provenance(table, start=start, end=end, **f)
+    key = ("prov", id(store), table, str(start), str(end), tuple(sorted(f.items())))
+    return dict(_cached(key, lambda: store.provenance(table, start=start, end=end, **f)))
 
 
 def _level_at(s: pd.Series, day: dt.date, slack: int, what: str) -> tuple[dt.date, float] | str:
@@ -113,7 +146,11 @@ def _level_at(s: pd.Series, day: dt.date, slack: int, what: str) -> tuple[dt.dat
         return f"{what} start {first}, after {day}"
     d = _d(upto.index[-1])
     if (day - d).days > slack:
-        return f"{what} end {last}, before {day}" if d == last else f"{what} has a gap: last value before {day} is on {d}"
+        return (
+            f"{what} end {last}, before {day}"
+            if d == last
+            else f"{what} has a gap: last value before {day} is on {d}"
+        )
     return d, float(upto.iloc[-1])
 
 
@@ -138,15 +175,21 @@ def _change(
 def _asset_close(store: Store, asset: str) -> pd.Series:
     from altseason.analytics._positioning_data import close_from_store
 
-    return close_from_store(store, asset)
+    return _cached(("close", id(store), asset), lambda: close_from_store(store, asset))
+
+
+def _macro_frame(store: Store, sid: str) -> pd.DataFrame:
+    from altseason.analytics._positioning_data import macro_from_store
+
+    frame: pd.DataFrame = _cached(("macro", id(store), sid), lambda: macro_from_store(store, [sid]))
+    return frame
 
 
 def _macro_series(store: Store, subject: SubjectSpec) -> tuple[pd.Series, str]:
-    from altseason.analytics._positioning_data import macro_from_store
 
     for sid in subject.series:
         try:
-            frame = macro_from_store(store, [sid])
+            frame = _macro_frame(store, sid)
         except DataUnavailableError:
             continue
         s = frame[sid].dropna()
@@ -194,7 +237,14 @@ def _price(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Co
     if isinstance(got, str):
         return Computed.unavailable(got, unit="price")
     d, v = got
-    return Computed(v, "price", coverage=f"close on {d}", freshness=f"last value used {d}", provenance=[prov], method="daily close")
+    return Computed(
+        v,
+        "price",
+        coverage=f"close on {d}",
+        freshness=f"last value used {d}",
+        provenance=[prov],
+        method="daily close",
+    )
 
 
 def _drawdown(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
@@ -222,13 +272,20 @@ def _flows_panel(store: Store, asset: str) -> tuple[pd.Series, dict[str, Any]]:
     from altseason.analytics._flows import total_flows
     from altseason.analytics._positioning_data import etf_flows_from_store
 
-    panel = etf_flows_from_store(store, underlying=asset)
+    panel = _cached(
+        ("flows", id(store), asset), lambda: etf_flows_from_store(store, underlying=asset)
+    )
     return total_flows(panel), _prov(store, "etf_flows", underlying=asset)
 
 
 def _all_flows(store: Store) -> tuple[pd.Series, dict[str, Any]]:
     """Total daily flow of every ETF group in the store (days any group traded)."""
-    unders = sorted({str(u).upper() for u in store.read_table("etf_flows", columns=["underlying"])["underlying"]})
+    unders = sorted(
+        {
+            str(u).upper()
+            for u in store.read_table("etf_flows", columns=["underlying"])["underlying"]
+        }
+    )
     parts = [_flows_panel(store, u)[0] for u in unders]
     total = pd.concat(parts, axis=1).fillna(0.0).sum(axis=1).sort_index()
     return total, _prov(store, "etf_flows")
@@ -257,7 +314,11 @@ def _flows(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Co
         coverage=f"{len(sel)} flow days {sel.index[0].date() if len(sel) else start}..{sel.index[-1].date() if len(sel) else period.end}",
         freshness=f"flows in the store end {last}",
         provenance=[prov],
-        finding_ids=("flows.net_flow",) if period.kind == "window" else ("flows.cumulative_flow",) if period.start is None else (),
+        finding_ids=("flows.net_flow",)
+        if period.kind == "window"
+        else ("flows.cumulative_flow",)
+        if period.start is None
+        else (),
         method="analytics.total_flows(flows_by_fund) summed over the period",
     )
 
@@ -275,7 +336,9 @@ def _aum(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Comp
     last = aum.sort_values("date").groupby("fund").tail(1)
     newest = _d(last["date"].max())
     if (period.end - newest).days > DAILY_SLACK:
-        return Computed.unavailable(f"{asset} ETF AUM in the store ends {newest}, before {period.end}", unit="usd")
+        return Computed.unavailable(
+            f"{asset} ETF AUM in the store ends {newest}, before {period.end}", unit="usd"
+        )
     return Computed(
         float(last["aum_usd"].sum()),
         "usd",
@@ -285,20 +348,29 @@ def _aum(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Comp
     )
 
 
-def _positioning(store: Store, subject: SubjectSpec, period: Period) -> tuple[Any, dict[str, Any]] | str:
+def _positioning(
+    store: Store, subject: SubjectSpec, period: Period
+) -> tuple[Any, dict[str, Any]] | str:
     from altseason.analytics._options import options_positioning
     from altseason.analytics._positioning_data import options_from_store
 
-    opts = options_from_store(store, underlying=subject.id)
+    opts = _cached(
+        ("options", id(store), subject.id), lambda: options_from_store(store, underlying=subject.id)
+    )
     snaps = sorted({pd.Timestamp(t) for t in opts["snapshot_ts"].unique()})
     target = pd.Timestamp(period.end)
     near = [t for t in snaps if abs((t.normalize() - target).days) <= SNAPSHOT_SLACK]
     if not near:
         before = [t for t in snaps if t.normalize() <= target]
         have = f"the nearest is {before[-1]}" if before else f"the first is {snaps[0]}"
-        return f"no {subject.id} option snapshot within {SNAPSHOT_SLACK} day of {period.end} ({have})"
+        return (
+            f"no {subject.id} option snapshot within {SNAPSHOT_SLACK} day of {period.end} ({have})"
+        )
     snap = min(near, key=lambda t: abs((t.normalize() - target).days))
-    pos = options_positioning(opts, underlying=subject.id, snapshot=snap)
+    pos = _cached(
+        ("positioning", id(store), subject.id, snap),
+        lambda: options_positioning(opts, underlying=subject.id, snapshot=snap),
+    )
     prov = _prov(store, "options", start=snap, end=snap, underlying=subject.id)
     return pos, prov
 
@@ -326,7 +398,9 @@ def _options_measure(name: str) -> Callable[[Store, SubjectSpec, Period, Any], C
             table = pos.oi_by_strike
             if strike is None or strike not in table.index:
                 return Computed.unavailable(
-                    f"no strike {strike} in the {pos.snapshot_ts} chain" if strike else "the claim names no strike",
+                    f"no strike {strike} in the {pos.snapshot_ts} chain"
+                    if strike
+                    else "the claim names no strike",
                     unit="count",
                 )
             if claim.unit == "usd":
@@ -334,7 +408,9 @@ def _options_measure(name: str) -> Callable[[Store, SubjectSpec, Period, Any], C
             else:
                 value, unit = float(table.loc[strike, "total_oi"]), "count"
         if value is None or (isinstance(value, float) and np.isnan(value)):
-            return Computed.unavailable(f"the {pos.snapshot_ts} chain gives no {name.replace('_', ' ')}", unit=unit)
+            return Computed.unavailable(
+                f"the {pos.snapshot_ts} chain gives no {name.replace('_', ' ')}", unit=unit
+            )
         return Computed(
             value,
             unit,
@@ -357,7 +433,11 @@ def _support(kind: str) -> Callable[[Store, SubjectSpec, Period, Any], Computed]
         bands, _cb = support_from_store(store, asset, end=pd.Timestamp(period.end))
         col = "realized_price" if kind == "realized_price" else "etf_cost_basis"
         if col not in bands.columns:
-            what = "realized price (onchain realized_price_usd, realized_cap_usd/supply or mvrv)" if kind == "realized_price" else "ETF flows to build a cost basis"
+            what = (
+                "realized price (onchain realized_price_usd, realized_cap_usd/supply or mvrv)"
+                if kind == "realized_price"
+                else "ETF flows to build a cost basis"
+            )
             return Computed.unavailable(f"the store has no {asset} {what}", unit="price")
         got = _level_at(bands[col], period.end, DAILY_SLACK, f"{asset} {col.replace('_', ' ')}")
         if isinstance(got, str):
@@ -372,7 +452,8 @@ def _support(kind: str) -> Callable[[Store, SubjectSpec, Period, Any], Computed]
             freshness=f"last value used {d}",
             provenance=provs,
             finding_ids=lexicon().measures[kind].finding_ids,
-            method="analytics.support_from_store" + (" (holders_cost_basis)" if kind == "cost_basis" else ""),
+            method="analytics.support_from_store"
+            + (" (holders_cost_basis)" if kind == "cost_basis" else ""),
         )
 
     return run
@@ -424,7 +505,10 @@ def _dominance(store: Store, subject: SubjectSpec, period: Period, claim: Any) -
     d, v = got
     status, reason = "ok", None
     if mcap.shape[1] < 20:
-        status, reason = "caveat", f"only {mcap.shape[1]} assets have market caps; dominance needs the whole market"
+        status, reason = (
+            "caveat",
+            f"only {mcap.shape[1]} assets have market caps; dominance needs the whole market",
+        )
     return Computed(
         v, "percent", status=status, reason=reason, coverage=f"{mcap.shape[1]} assets with market caps",
         freshness=f"value on {d}", provenance=[_prov(store, "prices", end=pd.Timestamp(period.end))],
@@ -455,7 +539,8 @@ def _correlation(store: Store, subject: SubjectSpec, period: Period, claim: Any)
         window = min(int(inside.sum()), 90)
     if window < 20:
         return Computed.unavailable(
-            f"only {window} common daily returns of {subject.id} and {other.id} in the period", unit="ratio"
+            f"only {window} common daily returns of {subject.id} and {other.id} in the period",
+            unit="ratio",
         )
     days = window
     pair = rolling_pair_correlation(la, lb, window=window).dropna()
@@ -463,7 +548,9 @@ def _correlation(store: Store, subject: SubjectSpec, period: Period, claim: Any)
     ids: tuple[str, ...] = ()
     if window == 90 and "BTC" in pair_ids.values():
         x = other.id if subject.id == "BTC" else subject.id
-        ids = {"GOLD": ("cross_asset.btc_gold_corr",), "SPX": ("cross_asset.btc_spx_corr",)}.get(x, ())
+        ids = {"GOLD": ("cross_asset.btc_gold_corr",), "SPX": ("cross_asset.btc_spx_corr",)}.get(
+            x, ()
+        )
     got = _level_at(pair, period.end, DAILY_SLACK, f"{subject.id}/{other.id} correlation")
     if isinstance(got, str):
         return Computed.unavailable(got, unit="ratio")
@@ -511,7 +598,9 @@ MEASURES: dict[str, Callable[[Store, SubjectSpec, Period, Any], Computed]] = {
 }
 
 
-def compute(store: Store, measure: str, subject: SubjectSpec, period: Period, claim: Any = None) -> Computed:
+def compute(
+    store: Store, measure: str, subject: SubjectSpec, period: Period, claim: Any = None
+) -> Computed:
     """The store's value of ``measure`` for ``subject`` over ``period``.
 
     Missing data never raises: the result is ``unavailable`` with the reason
@@ -521,7 +610,11 @@ def compute(store: Store, measure: str, subject: SubjectSpec, period: Period, cl
     fn = MEASURES.get(measure)
     if fn is None:
         return Computed.unavailable(f"no computation for measure {measure!r}", label=label)
-    if subject.kind in ("tier", "sector", "sectors", "market") and measure in ("return", "price", "drawdown"):
+    if subject.kind in ("tier", "sector", "sectors", "market") and measure in (
+        "return",
+        "price",
+        "drawdown",
+    ):
         return Computed.unavailable(
             f"verify does not compute {subject.label.lower().replace('_', ' ')} index levels: "
             "they need point-in-time market caps for the whole universe (prices.market_cap_usd)",

@@ -54,9 +54,11 @@ def format_computed(r: Computed) -> str:
 
 def format_claimed(c: Claim) -> str:
     """The claimed value as the checker read it (sign and unit applied)."""
-    unit = {"percent": "return", "pp": "pp", "usd": "flow" if c.measure == "flows" else "price"}.get(
-        c.unit, "number"
-    )
+    unit = {
+        "percent": "return",
+        "pp": "pp",
+        "usd": "flow" if c.measure == "flows" else "price",
+    }.get(c.unit, "number")
     if c.measure in ("dominance", "m2_growth"):
         unit = "percent"
     if c.unit == "usd" and c.measure in ("aum", "oi_strike"):
@@ -65,7 +67,11 @@ def format_claimed(c: Claim) -> str:
         unit = "flow"
     if c.unit == "number":
         a = f"{c.value:,.4g}" if abs(c.value) < 1000 else f"{c.value:,.0f}"
-        b = None if c.high is None else (f"{c.high:,.4g}" if abs(c.high) < 1000 else f"{c.high:,.0f}")
+        b = (
+            None
+            if c.high is None
+            else (f"{c.high:,.4g}" if abs(c.high) < 1000 else f"{c.high:,.0f}")
+        )
     else:
         a = format_amount(c.value, unit)
         b = None if c.high is None else format_amount(c.high, unit)
@@ -160,9 +166,7 @@ def render_html(result: VerifyResult) -> str:
         readings = []
         for r in chk.readings:
             provs = "".join(f'<div class="prov">{esc(_prov_text(p))}</div>' for p in r.provenance)
-            extra = "; ".join(
-                x for x in (r.coverage, r.freshness, r.method) if x
-            )
+            extra = "; ".join(x for x in (r.coverage, r.freshness, r.method) if x)
             readings.append(
                 f"<div><b>{esc(r.label)}</b>: {esc(format_computed(r))} "
                 f"[{esc(r.status)}]<div class='prov'>{esc(extra)}</div>{provs}</div>"

@@ -57,9 +57,7 @@ def _year(year: int, label: str) -> Period:
 
 
 def _quarter(year: int, q: int, label: str) -> Period:
-    return Period(
-        label, dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q), "quarter"
-    )
+    return Period(label, dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q), "quarter")
 
 
 def _day(d: dt.date, label: str) -> Period:
@@ -71,7 +69,20 @@ def _year_of_month(month: int, note: dt.date) -> int:
     return note.year if month <= note.month else note.year - 1
 
 
-_AMBIGUOUS_MONTHS = {"may", "mar", "jan", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "feb", "apr"}
+_AMBIGUOUS_MONTHS = {
+    "may",
+    "mar",
+    "jan",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "feb",
+    "apr",
+}
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "seven": 7, "ten": 10, "twelve": 12}
 
@@ -91,7 +102,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("quarter", re.compile(r"\b(?:in |during |for |over )?(?:the )?q([1-4])(?:\s*'?(\d{4}|\d{2}))?\b", re.I)),
+    (
+        "quarter",
+        re.compile(
+            r"\b(?:in |during |for |over )?(?:the )?q([1-4])(?:\s*'?(\d{4}|\d{2}))?\b", re.I
+        ),
+    ),
     (
         "quarter_words",
         re.compile(
@@ -109,10 +125,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("early_late", re.compile(r"\b(early|late|mid)[- ](\d{4})\b", re.I)),
-    ("since_launch", re.compile(r"\bsince (?:their |its |the )?(?:launch|inception|listing|debut)\b", re.I)),
+    (
+        "since_launch",
+        re.compile(r"\bsince (?:their |its |the )?(?:launch|inception|listing|debut)\b", re.I),
+    ),
     (
         "by_month",
-        re.compile(rf"\b(by|since|through|until|end of|end-)\s*({MONTH_RE})(?:\s+(\d{{4}}))?\b", re.I),
+        re.compile(
+            rf"\b(by|since|through|until|end of|end-)\s*({MONTH_RE})(?:\s+(\d{{4}}))?\b", re.I
+        ),
     ),
     (
         "month",
@@ -167,10 +188,9 @@ def _candidates(kind: str, m: re.Match[str], note: dt.date) -> tuple[Period, ...
     if kind == "last_year":
         return (_year(note.year - 1, text),)
     if kind == "year_end":
-        y = next((int(x) for x in g if x), None)
-        if y is None:
-            # "year-end" in a January note means the year that just ended
-            y = note.year - 1 if note.month == 1 else note.year
+        named = [int(x) for x in g if x]
+        # "year-end" in a January note means the year that just ended
+        y = named[0] if named else (note.year - 1 if note.month == 1 else note.year)
         return (_day(dt.date(y, 12, 31), text),)
     if kind == "early_late":
         y = int(g[1])

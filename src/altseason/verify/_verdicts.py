@@ -84,9 +84,13 @@ def verdict(claim: Claim, readings: list[Computed]) -> tuple[str, str]:
             return "supported", f"within {_tol_text(claim, r)} of the computed value"
         return "contradicted", f"the data give {_fmt(r)}, outside {_tol_text(claim, r)}"
     if usable and len(hits) == len(readings):
-        return "supported", "every reading agrees: " + "; ".join(f"{r.label}: {_fmt(r)}" for r in readings)
+        return "supported", "every reading agrees: " + "; ".join(
+            f"{r.label}: {_fmt(r)}" for r in readings
+        )
     if usable and not hits and not missing:
-        return "contradicted", "no reading agrees: " + "; ".join(f"{r.label}: {_fmt(r)}" for r in readings)
+        return "contradicted", "no reading agrees: " + "; ".join(
+            f"{r.label}: {_fmt(r)}" for r in readings
+        )
     if hits or (usable and missing and not hits and len(usable) > 1):
         return "ambiguous", "readings differ: " + "; ".join(
             f"{r.label}: {_fmt(r)}{' (agrees)' if r in hits else ''}" for r in readings

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from altseason.exceptions import ValidationError
 from altseason.verify._extract import Claim, extract_claims
 from altseason.verify._lexicon import SubjectSpec, lexicon
-from altseason.verify._measures import Computed, compute
+from altseason.verify._measures import Computed, compute, reading_cache
 from altseason.verify._text import note_date, note_text
 from altseason.verify._verdicts import verdict
 
@@ -42,8 +42,9 @@ class ClaimCheck:
     @property
     def computed(self) -> Any:
         """The computed value (one reading) or a list of values (several)."""
-        vals = [r.value for r in self.readings]
-        vals = [list(v) if isinstance(v, tuple) else v for v in vals]
+        vals: list[Any] = [
+            list(r.value) if isinstance(r.value, tuple) else r.value for r in self.readings
+        ]
         if not vals:
             return None
         return vals[0] if len(vals) == 1 else vals
@@ -127,9 +128,7 @@ class VerifyResult:
         elif suffix in (".html", ".htm"):
             body = self.to_html()
         else:
-            raise ValidationError(
-                f"cannot export to {path}: use a .json or .html file name."
-            )
+            raise ValidationError(f"cannot export to {path}: use a .json or .html file name.")
         try:
             path.write_text(body, encoding="utf-8")
         except OSError as exc:
@@ -143,9 +142,13 @@ def read_note(source: str | Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ValidationError(f"note file {path} does not exist; give a path or '-' for stdin.") from exc
+        raise ValidationError(
+            f"note file {path} does not exist; give a path or '-' for stdin."
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise ValidationError(f"note file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
+        raise ValidationError(
+            f"note file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+        ) from exc
     except OSError as exc:
         raise ValidationError(f"cannot read note file {path}: {exc}") from exc
 
@@ -157,9 +160,13 @@ def _subject_readings(store: Store, claim: Claim) -> list[SubjectSpec]:
     if subj.kind == "etf" and subj.asset is None:
         try:
             frame = store.read_table("etf_flows", columns=["underlying"])
-        except Exception:  # noqa: BLE001 - an unreadable table is "no ETF groups"
+        except Exception:
             frame = None
-        unders = sorted({str(u).upper() for u in frame["underlying"].unique()}) if frame is not None and not frame.empty else []
+        unders = (
+            sorted({str(u).upper() for u in frame["underlying"].unique()})
+            if frame is not None and not frame.empty
+            else []
+        )
         if not unders:
             return [subj]
         out = [SubjectSpec(id=f"{u}_ETF", kind="etf", asset=u) for u in unders]
@@ -204,13 +211,22 @@ def verify_note(text: str, store: Store, date: dt.date | str | None = None) -> V
         try:
             when = dt.date.fromisoformat(date.strip()[:10])
         except ValueError as exc:
-            raise ValidationError(f"note date {date!r} is not a date; write it as YYYY-MM-DD.") from exc
+            raise ValidationError(
+                f"note date {date!r} is not a date; write it as YYYY-MM-DD."
+            ) from exc
     elif isinstance(date, dt.datetime):
         when = date.date()
     else:
         when = date
     lexicon()
     result = VerifyResult(plain, when)
+    with reading_cache():
+        _check_all(result, store, when)
+    return result
+
+
+def _check_all(result: VerifyResult, store: Store, when: dt.date) -> None:
+    plain = result.text
     for claim in extract_claims(plain, when):
         readings: list[Computed] = []
         if claim.subject is not None and claim.measure is not None:
@@ -227,4 +243,3 @@ def verify_note(text: str, store: Store, date: dt.date | str | None = None) -> V
                     readings.append(compute(store, claim.measure, subj, period, claim))
         v, reason = verdict(claim, readings)
         result.checks.append(ClaimCheck(claim, readings, v, reason))
-    return result
