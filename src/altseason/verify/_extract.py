@@ -415,11 +415,21 @@ def _claims_in(
             continue
         # subject: nearest mention, preferring one before the number in the same clause
         subject: SubjectSpec | None = None
+        measure: str | None = None
         if subjects:
             subject = min(subjects, key=lambda m: _score(m.start, m.end, n, clauses)).subject
+            measure = _measure_for(text, n, clauses, lex, subject)
         elif carry is not None:
+            # a subject carried from an earlier sentence must not pick the measure:
+            # "...ETH ETFs lost $616M. On December 4 the call wall sat at $100,000."
+            measure = _measure_for(text, n, clauses, lex, None)
             subject = carry
-        measure = _measure_for(text, n, clauses, lex, subject)
+            if measure is None:
+                measure = _measure_for(text, n, clauses, lex, carry)
+            if carry.kind == "etf" and measure not in _ETF_MEASURES and carry.asset:
+                subject = lex.subjects.get(carry.asset, carry)
+        else:
+            measure = _measure_for(text, n, clauses, lex, None)
         if (
             measure in _ETF_MEASURES
             and subject is not None
@@ -429,8 +439,11 @@ def _claims_in(
             subject = SubjectSpec(id=f"{subject.id}_ETF", kind="etf", asset=subject.id)
         if measure in _ETF_MEASURES and subject is None:
             subject = SubjectSpec(id="ETF", kind="etf", asset=None)
-        if measure in _OPTION_MEASURES and (subject is None or subject.kind != "asset"):
-            subject = lex.subjects["BTC"] if subject is None else subject
+        if measure in _OPTION_MEASURES and (
+            not subjects or subject is None or subject.kind != "asset"
+        ):
+            # no underlying named in the sentence: every underlying with options is a reading
+            subject = SubjectSpec(id="OPTIONS", kind="options")
         value, high = n.value, n.high
         if measure in ("return", "flows") and not text[n.start : n.start + 2].strip().startswith(
             ("-", "+", "−", "–")

@@ -46,6 +46,8 @@ class SubjectSpec:
 
     @property
     def label(self) -> str:
+        if self.kind == "options":
+            return "options (underlying not named)"
         if self.kind == "etf":
             return "all spot ETFs" if self.asset == "ALL" else f"{self.asset or 'spot'} ETFs"
         return self.id

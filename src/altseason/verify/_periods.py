@@ -124,6 +124,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        "the_year",
+        re.compile(
+            r"\b(?:over|for|during|in|across|throughout|on) the (?:full |whole |calendar )?year\b",
+            re.I,
+        ),
+    ),
     ("early_late", re.compile(r"\b(early|late|mid)[- ](\d{4})\b", re.I)),
     (
         "since_launch",
@@ -192,6 +199,11 @@ def _candidates(kind: str, m: re.Match[str], note: dt.date) -> tuple[Period, ...
         # "year-end" in a January note means the year that just ended
         y = named[0] if named else (note.year - 1 if note.month == 1 else note.year)
         return (_day(dt.date(y, 12, 31), text),)
+    if kind == "the_year":
+        # in a January note "the year" is the one that just ended; later, the year so far
+        if note.month == 1:
+            return (_year(note.year - 1, text),)
+        return (Period(text, dt.date(note.year, 1, 1), note, "ytd"),)
     if kind == "early_late":
         y = int(g[1])
         months = {"early": (1, 2, 3), "mid": (5, 6, 7), "late": (10, 11, 12)}[g[0].lower()]

@@ -91,6 +91,27 @@ _MD_QUOTE = re.compile(r"^\s*>\s?", re.MULTILINE)
 _MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|\|?\s*:?-{3,}.*)$", re.MULTILINE)
 
 
+_BLOCK_START = re.compile(r"^\s*(?:#|[-*+]\s|\d+[.)]\s|\||>|```|-{3,}|\*{3,}|_{3,})")
+
+
+def _join_soft_breaks(text: str) -> str:
+    """Join the wrapped lines of a Markdown/plain-text paragraph into one line.
+
+    A line continues the previous one unless either is blank, the previous is
+    a heading, or the line starts a block (heading, list item, table row, quote).
+    """
+    out: list[str] = []
+    prev_heading = True
+    for line in text.split("\n"):
+        starts_block = bool(_BLOCK_START.match(line))
+        if out and out[-1].strip() and line.strip() and not starts_block and not prev_heading:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+        prev_heading = line.lstrip().startswith("#") or not line.strip()
+    return "\n".join(out)
+
+
 def note_text(raw: str) -> str:
     """The note as plain text: HTML tags and Markdown markup removed.
 
@@ -114,6 +135,7 @@ def note_text(raw: str) -> str:
         body = "".join(parser.parts)
         text = (title + "\n\n" if title else "") + body
     else:
+        text = _join_soft_breaks(text)
         text = _MD_LINK.sub(r"\1", text)
         text = _MD_RULE.sub("", text)
         text = _MD_HEADING.sub("", text)

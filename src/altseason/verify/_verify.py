@@ -157,6 +157,13 @@ def _subject_readings(store: Store, claim: Claim) -> list[SubjectSpec]:
     """Subjects to compute: one, or every ETF group in the store for "the ETFs"."""
     subj = claim.subject
     assert subj is not None
+    if subj.kind == "options":
+        frame = store.read_table("options", columns=["underlying"])
+        unders = sorted({str(u).upper() for u in frame["underlying"].unique()})
+        subjects = lexicon().subjects
+        return [subjects.get(u, SubjectSpec(id=u, kind="asset")) for u in unders] or [
+            subjects["BTC"]
+        ]
     if subj.kind == "etf" and subj.asset is None:
         try:
             frame = store.read_table("etf_flows", columns=["underlying"])
@@ -230,7 +237,10 @@ def _check_all(result: VerifyResult, store: Store, when: dt.date) -> None:
     for claim in extract_claims(plain, when):
         readings: list[Computed] = []
         if claim.subject is not None and claim.measure is not None:
-            for subj in _subject_readings(store, claim):
+            subjects = _subject_readings(store, claim)
+            if len(subjects) == 1:
+                claim.subject = subjects[0]  # the only underlying the store has
+            for subj in subjects:
                 for period in claim.periods:
                     if period.end > when:
                         readings.append(
