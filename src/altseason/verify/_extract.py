@@ -475,7 +475,8 @@ def _claims_in(
         if subject is None:
             note = "no subject (asset, ETF group, index, macro series) found for this number"
         elif measure is None:
-            note = f"no measure fits a {n.unit} number about {subject.label} in this sentence"
+            kind = {"usd": "dollar amount", "number": "bare number", "percent": "percentage"}
+            note = f"no measure fits a {kind.get(n.unit, n.unit)} about {subject.label} in this sentence"
         claims.append(
             Claim(
                 text=n.text,

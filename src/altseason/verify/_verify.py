@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -242,6 +242,11 @@ def _check_all(result: VerifyResult, store: Store, when: dt.date) -> None:
                 claim.subject = subjects[0]  # the only underlying the store has
             for subj in subjects:
                 for period in claim.periods:
+                    if period.end > when and period.start is not None and period.start <= when:
+                        # "in 2025" in a note of December 2025 means the year so far
+                        period = replace(
+                            period, label=f"{period.label} (to date)", end=when, kind="to_date"
+                        )
                     if period.end > when:
                         readings.append(
                             Computed.unavailable(
