@@ -115,4 +115,7 @@ def _fmt(r: Computed) -> str:
 def _tol_text(claim: Claim, r: Computed) -> str:
     from altseason.verify._output import format_amount
 
-    return "±" + format_amount(tolerance(claim, r), r.unit, signed=False)
+    t = tolerance(claim, r)
+    if r.unit in ("return", "percent"):
+        return f"±{t * 100:.2g} pp"
+    return "±" + format_amount(t, r.unit, signed=False)
