@@ -444,6 +444,8 @@ def _claims_in(
         ):
             # no underlying named in the sentence: every underlying with options is a reading
             subject = SubjectSpec(id="OPTIONS", kind="options")
+        if measure == "capitulation" and (subject is None or subject.kind != "asset"):
+            subject = lex.subjects["BTC"]  # the score is defined on BTC
         value, high = n.value, n.high
         if measure in ("return", "flows") and not text[n.start : n.start + 2].strip().startswith(
             ("-", "+", "−", "–")

@@ -201,6 +201,65 @@ def _macro_series(store: Store, subject: SubjectSpec) -> tuple[pd.Series, str]:
     )
 
 
+#: Fewest constituents for a tier or sector index to be more than a caveat.
+MIN_TIER_MEMBERS = 10
+MIN_SECTOR_MEMBERS = 3
+
+
+def _analysis(store: Store, end: dt.date) -> Any:
+    from altseason.analytics import DivergenceAnalysis
+
+    return _cached(
+        ("divergence", id(store), end),
+        lambda: DivergenceAnalysis.from_store(store, asof=pd.Timestamp(end)),
+    )
+
+
+def _live_members(an: Any, sector: str, end: dt.date) -> int:
+    close = an.close.loc[: pd.Timestamp(end)]
+    if not len(close):
+        return 0
+    live = close.iloc[-1].notna().reindex(an.sectors.index, fill_value=False)
+    return int(((an.sectors == sector) & live).sum())
+
+
+def _index_series(
+    store: Store, subject: SubjectSpec, end: dt.date
+) -> tuple[pd.Series, dict[str, Any], str, str | None]:
+    """A tier or sector index level (as the divergence section builds it), with a caveat
+    when it has too few constituents on ``end``."""
+    an = _analysis(store, end)
+    prov = _prov(store, "prices", end=pd.Timestamp(end))
+    if subject.kind == "tier":
+        tier = subject.tier or ""
+        if tier not in an.tier_levels.columns or an.tier_levels[tier].dropna().empty:
+            raise DataUnavailableError(
+                f"no {tier}-cap tier index: tiers need market caps (prices.market_cap_usd) "
+                "for the whole universe, and the store has "
+                f"{int(an.market_cap.notna().any().sum())} assets with any"
+            )
+        labels = an.tiers.loc[: pd.Timestamp(end)]
+        members = int((labels.iloc[-1] == tier).sum()) if len(labels) else 0
+        caveat = (
+            f"the {tier}-cap tier has only {members} constituents on {end}"
+            if members < MIN_TIER_MEMBERS
+            else None
+        )
+        return an.tier_levels[tier], prov, f"{tier}-cap tier index", caveat
+    sector = subject.sector or ""
+    if sector not in an.sector_levels.columns or an.sector_levels[sector].dropna().empty:
+        raise DataUnavailableError(
+            f"no {sector} sector index: the store has no priced tokens mapped to {sector!r}"
+        )
+    members = _live_members(an, sector, end)
+    caveat = (
+        f"the {sector} sector index has only {members} priced constituents on {end}"
+        if members < MIN_SECTOR_MEMBERS
+        else None
+    )
+    return an.sector_levels[sector], prov, f"{sector} sector index", caveat
+
+
 def _price_series(store: Store, subject: SubjectSpec) -> tuple[pd.Series, dict[str, Any], str]:
     if subject.kind == "asset":
         s = _asset_close(store, subject.id)
@@ -216,7 +275,11 @@ def _price_series(store: Store, subject: SubjectSpec) -> tuple[pd.Series, dict[s
 
 # ---------------------------------------------------------------- measures
 def _return(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
-    s, prov, what = _price_series(store, subject)
+    caveat = None
+    if subject.kind in ("tier", "sector"):
+        s, prov, what, caveat = _index_series(store, subject, period.end)
+    else:
+        s, prov, what = _price_series(store, subject)
     got = _change(s, period, what)
     if isinstance(got, str):
         return Computed.unavailable(got, unit="return")
@@ -224,6 +287,8 @@ def _return(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> C
     return Computed(
         r,
         "return",
+        status="caveat" if caveat else "ok",
+        reason=caveat,
         coverage=f"close {b} to close {e}",
         freshness=f"last value used {e}",
         provenance=[prov],
@@ -562,6 +627,84 @@ def _correlation(store: Store, subject: SubjectSpec, period: Period, claim: Any)
     )  # fmt: skip
 
 
+def _spread(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
+    """Best minus worst equal-weighted sector return over the period (the sector spread)."""
+    an = _analysis(store, period.end)
+    rets: dict[str, float] = {}
+    members: dict[str, int] = {}
+    for sector in an.sector_levels.columns:
+        if sector == "stablecoin":
+            continue
+        got = _change(an.sector_levels[sector], period, f"{sector} sector index")
+        if isinstance(got, str):
+            continue
+        rets[sector] = got[0]
+        members[sector] = _live_members(an, sector, period.end)
+    if len(rets) < 2:
+        return Computed.unavailable(
+            f"fewer than two sector indices cover {period.to_text()} (the store has priced "
+            f"tokens in {len(rets)} mapped sectors)",
+            unit="pp",
+        )
+    best = max(rets, key=lambda k: rets[k])
+    worst = min(rets, key=lambda k: rets[k])
+    thin = [k for k in (best, worst) if members[k] < MIN_SECTOR_MEMBERS]
+    reason = None
+    problems = ([f"only {len(rets)} sectors with data"] if len(rets) < 4 else []) + (
+        [f"fewer than {MIN_SECTOR_MEMBERS} tokens in {', '.join(thin)}"] if thin else []
+    )
+    reason = "; ".join(problems) or None
+    return Computed(
+        rets[best] - rets[worst],
+        "pp",
+        status="caveat" if reason else "ok",
+        reason=reason,
+        coverage=(
+            f"{len(rets)} sectors; best {best} {rets[best]:+.1%}, worst {worst} {rets[worst]:+.1%}"
+        ),
+        provenance=[_prov(store, "prices", end=pd.Timestamp(period.end))],
+        method="DivergenceAnalysis.sector_levels: best minus worst return over the period",
+    )
+
+
+def _capitulation(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
+    """The report's capitulation score (BTC close, volume, Fear & Greed) on the period's end."""
+    from altseason.analytics._positioning_data import sentiment_from_store
+    from altseason.analytics._sentiment import capitulation_score
+
+    asset = subject.id if subject.kind == "asset" else "BTC"
+    close = _asset_close(store, asset)
+    vol = store.read_prices("volume_usd", assets=[asset])[asset].dropna()
+    try:
+        fg = sentiment_from_store(store, "fear_greed")
+    except DataUnavailableError:
+        fg = None
+    cap = capitulation_score(close, volume=vol if len(vol) else None, fear_greed=fg)
+    got = _level_at(cap["score"], period.end, DAILY_SLACK, f"{asset} capitulation score")
+    if isinstance(got, str):
+        return Computed.unavailable(got, unit="ratio")
+    d, v = got
+    parts = [c for c in cap.columns if c != "score"]
+    used = [c for c in parts if pd.notna(cap.loc[pd.Timestamp(d), c])]
+    reason = None
+    if len(used) < 2:
+        reason = f"only {', '.join(used) or 'no'} component(s) available on {d}"
+    provs = [_prov(store, "prices", asset_id=asset)]
+    if fg is not None:
+        provs.append(_prov(store, "sentiment", index_id="fear_greed"))
+    return Computed(
+        v,
+        "ratio",
+        status="caveat" if reason else "ok",
+        reason=reason,
+        coverage=f"components {', '.join(used)} on {d}",
+        freshness=f"value on {d}",
+        provenance=provs,
+        finding_ids=("sentiment.capitulation",),
+        method="analytics.capitulation_score",
+    )
+
+
 def _not_mapped(what: str) -> Callable[[Store, SubjectSpec, Period, Any], Computed]:
     def run(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
         return Computed.unavailable(what)
@@ -587,14 +730,8 @@ MEASURES: dict[str, Callable[[Store, SubjectSpec, Period, Any], Computed]] = {
     "m2_growth": _m2_growth,
     "dominance": _dominance,
     "correlation": _correlation,
-    "spread": _not_mapped(
-        "the best-minus-worst sector spread needs sector index returns (sector map plus "
-        "market caps for every token); verify does not compute it from the store yet"
-    ),
-    "capitulation": _not_mapped(
-        "the capitulation score needs drawdown, volume, Fear & Greed, funding and MVRV "
-        "together; verify does not compute it from the store yet"
-    ),
+    "spread": _spread,
+    "capitulation": _capitulation,
 }
 
 
@@ -610,14 +747,20 @@ def compute(
     fn = MEASURES.get(measure)
     if fn is None:
         return Computed.unavailable(f"no computation for measure {measure!r}", label=label)
-    if subject.kind in ("tier", "sector", "sectors", "market") and measure in (
+    if (subject.kind in ("sectors", "market") or subject.id == "ALTCOINS") and measure in (
         "return",
         "price",
         "drawdown",
     ):
         return Computed.unavailable(
-            f"verify does not compute {subject.label.lower().replace('_', ' ')} index levels: "
-            "they need point-in-time market caps for the whole universe (prices.market_cap_usd)",
+            f"verify has no single index for {subject.label.lower().replace('_', ' ')}; "
+            "name a tier (small caps, mid caps, ...) or a sector",
+            label=label,
+        )
+    if subject.kind in ("tier", "sector") and measure in ("price", "drawdown"):
+        return Computed.unavailable(
+            f"verify checks returns of the {subject.label.lower().replace('_', ' ')} index, "
+            f"not its {measure}",
             label=label,
         )
     try:
