@@ -98,6 +98,8 @@ def test_periods_relative_to_the_note_date() -> None:
     assert span("at year-end") == [(d(2025, 12, 31), d(2025, 12, 31))]
     assert span("in Q4") == [(d(2025, 10, 1), d(2025, 12, 31))]
     assert span("in the third quarter of 2024") == [(d(2024, 7, 1), d(2024, 9, 30))]
+    assert span("in H2 2025") == [(d(2025, 7, 1), d(2025, 12, 31))]
+    assert span("in the first half", d(2025, 9, 1)) == [(d(2025, 1, 1), d(2025, 6, 30))]
     assert span("by December") == [(d(2025, 12, 31), d(2025, 12, 31))]
     assert span("year to date") == [(d(2026, 1, 1), NOTE)]
     assert span("since launch") == [(None, NOTE)]

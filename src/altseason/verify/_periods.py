@@ -115,6 +115,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        "half",
+        re.compile(
+            r"\b(?:in |during |for |over )?(?:the )?(?:h([12])|(first|second) half)(?: of)?(?:\s*'?(\d{4}))?\b",
+            re.I,
+        ),
+    ),
     ("ytd", re.compile(r"\b(?:year[- ]to[- ]date|ytd|so far this year|this year)\b", re.I)),
     ("last_year", re.compile(r"\b(?:last year|the prior year|the previous year)\b", re.I)),
     (
@@ -190,6 +197,13 @@ def _candidates(kind: str, m: re.Match[str], note: dt.date) -> tuple[Period, ...
         else:
             year = note.year if 3 * q <= note.month or (3 * q - 2) <= note.month else note.year - 1
         return (_quarter(year, q, text),)
+    if kind == "half":
+        h = int(g[0]) if g[0] else (1 if g[1].lower() == "first" else 2)
+        if g[2]:
+            year = int(g[2])
+        else:
+            year = note.year if (6 * h - 5) <= note.month else note.year - 1
+        return (Period(text, dt.date(year, 6 * h - 5, 1), _month_end(year, 6 * h), "half"),)
     if kind == "ytd":
         return (Period(text, dt.date(note.year, 1, 1), note, "ytd"),)
     if kind == "last_year":
