@@ -199,10 +199,8 @@ def _candidates(kind: str, m: re.Match[str], note: dt.date) -> tuple[Period, ...
         return (_quarter(year, q, text),)
     if kind == "half":
         h = int(g[0]) if g[0] else (1 if g[1].lower() == "first" else 2)
-        if g[2]:
-            year = int(g[2])
-        else:
-            year = note.year if (6 * h - 5) <= note.month else note.year - 1
+        started = note.year if (6 * h - 5) <= note.month else note.year - 1
+        year = int(g[2]) if g[2] else started
         return (Period(text, dt.date(year, 6 * h - 5, 1), _month_end(year, 6 * h), "half"),)
     if kind == "ytd":
         return (Period(text, dt.date(note.year, 1, 1), note, "ytd"),)
