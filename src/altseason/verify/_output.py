@@ -176,6 +176,7 @@ def render_html(result: VerifyResult) -> str:
             f'<tr id="row{idx}"><td><a href="#c{idx}">{idx}</a></td><td>{esc(c.text)}</td>'
             f"<td>{esc(c.subject.label if c.subject else '?')}</td><td>{esc(c.measure or '?')}</td>"
             f"<td>{esc(c.period_label or '')}</td><td>{esc(format_claimed(c))}</td>"
+            f"<td>{esc('; '.join(format_computed(r) for r in chk.readings if r.value is not None) or '–')}</td>"
             f'<td class="v" style="background:{bg};color:{fg}">{esc(chk.verdict)}</td>'
             f"<td>{esc(chk.reason)}<details><summary>computed value and provenance</summary>"
             f"{''.join(readings) or 'no reading'}"
@@ -194,7 +195,7 @@ def render_html(result: VerifyResult) -> str:
 <div class="legend">{legend}</div>
 <div class="note">{"".join(pieces)}</div>
 <h2>Claims</h2>
-<table><thead><tr><th>#</th><th>claim</th><th>subject</th><th>measure</th><th>period</th><th>claimed</th><th>verdict</th><th>reason, computed value, provenance</th></tr></thead>
+<table><thead><tr><th>#</th><th>claim</th><th>subject</th><th>measure</th><th>period</th><th>claimed</th><th>computed</th><th>verdict</th><th>reason, computed value, provenance</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 </main></body></html>
 """
