@@ -126,6 +126,11 @@ def _cached(key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
     return got
 
 
+def _narrow(store: Store, prov: dict[str, Any], start: Any, end: Any) -> dict[str, Any]:
+    """The same selection as ``prov``, limited to the dates a value used."""
+    return _prov(store, prov["table"], start=start, end=end, **dict(prov.get("filters") or {}))
+
+
 def _d(x: Any) -> dt.date:
     return pd.Timestamp(x).date()
 
@@ -291,7 +296,7 @@ def _return(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> C
         reason=caveat,
         coverage=f"close {b} to close {e}",
         freshness=f"last value used {e}",
-        provenance=[prov],
+        provenance=[_narrow(store, prov, b, e)],
         method="close(end) / close(day before start) - 1 (analytics.window_return's definition)",
     )
 
@@ -307,7 +312,7 @@ def _price(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Co
         "price",
         coverage=f"close on {d}",
         freshness=f"last value used {d}",
-        provenance=[prov],
+        provenance=[_narrow(store, prov, d, d)],
         method="daily close",
     )
 
@@ -328,7 +333,7 @@ def _drawdown(store: Store, subject: SubjectSpec, period: Period, claim: Any) ->
         "return",
         coverage=f"{_d(upto.index[0])}..{d}, running peak on {peak_day} ({upto.max():,.0f})",
         freshness=f"last value used {d}",
-        provenance=[prov],
+        provenance=[_narrow(store, prov, None, d)],
         method="analytics.drawdown: close / running peak - 1",
     )
 
@@ -372,7 +377,7 @@ def _flows(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Co
             unit="flow",
         )
     sel = total.loc[pd.Timestamp(start) : pd.Timestamp(period.end)]
-    prov = {**prov, "start": str(start), "end": str(period.end), "rows": len(sel)}
+    prov = _narrow(store, prov, start, period.end)
     return Computed(
         float(sel.sum()),
         "flow",
