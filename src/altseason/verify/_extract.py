@@ -50,7 +50,10 @@ _STRIKE = re.compile(
     r"(?:(?P<a>\$?\d[\d,]*(?:\.\d+)?\s?[kK]?)\s*-?\s*strike\b|\bstrike(?: price)? of\s+(?P<b>\$?\d[\d,]*(?:\.\d+)?\s?[kK]?))",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(r";|,\s+(?:while|whereas|but|although|though|and|with)\b|\s+but\s+|\s+while\s+|\s+whereas\s+|:\s")  # fmt: skip
+_CLAUSE_BREAK = re.compile(
+    r";|,\s+(?:while|whereas|but|although|though|and|with)\b|\s+(?:but|while|whereas|versus|vs\.?"
+    r"|against|compared (?:with|to))\s+"
+)
 _OPTION_MEASURES = ("call_wall", "put_zone", "max_pain", "put_call", "oi_strike")
 _ETF_MEASURES = ("flows", "aum", "cost_basis")
 LEVEL_MEASURES = (
@@ -245,9 +248,12 @@ def _score(
     mention that follows the number)."""
     same = _clause_of(pos_s, clauses) == _clause_of(n.start, clauses)
     d = n.start - pos_e if pos_e <= n.start else max(pos_s - n.end, 0) + after
-    return d + (0 if same else 400)
+    return d + (0 if same else OTHER_CLAUSE)
 
 
+#: Penalty for a word in another clause: larger than any measure priority step, so a
+#: clause's own words always win.
+OTHER_CLAUSE = 5000
 _PEAK_AFTER = re.compile(r"^\s*(?:peak|high|top|record|all-time high|ath)\b", re.I)
 
 
@@ -350,7 +356,7 @@ def _fits(measure: str, n: Number, subject: SubjectSpec | None) -> bool:
     if measure in ("flows", "aum"):
         return n.unit == "usd" and (kind in ("etf", None) or kind == "asset")
     if measure == "oi_strike":
-        return n.unit in ("usd", "number")
+        return n.unit == "usd" or (n.unit == "number" and n.value > 10)
     if measure in ("return", "drawdown", "dominance", "spread"):
         return n.unit in ("percent", "pp")
     return True
@@ -372,7 +378,7 @@ def _direction(text: str, n: Number, clauses: list[tuple[int, int]], lex: Lexico
     for sign, pattern in ((-1, lex.negative_re), (1, lex.positive_re)):
         for m in pattern.finditer(text):
             score = _score(m.start(), m.end(), n, clauses)
-            if score >= 400:
+            if score >= OTHER_CLAUSE:
                 continue
             if best is None or score < best[0]:
                 best = (score, sign)
