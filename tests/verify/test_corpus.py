@@ -34,6 +34,8 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("review_2025.md", "38%", "under its August high", S),
     ("review_2025.md", "30%", "SOL was only 30%", C),
     ("review_2025.md", "23%", "late 2025", A),  # to Oct / Nov / Dec read differently
+    ("review_2025.md", "4.7 percentage points", "outperformed ETH", S),
+    ("review_2025.md", "20 percentage points", "gold beat bitcoin", C),  # it was 71 pp
     ("review_2025.md", "$21.3 billion", "took in a net", S),
     ("review_2025.md", "$9.7 billion", "ether ETFs added", S),
     (
@@ -124,7 +126,7 @@ def test_corpus_precision_recall(real_store: Store, capsys: pytest.CaptureFixtur
         "put_call",
     } <= measures
     assert {"oi_strike", "realized_price", "cost_basis", "correlation", "fear_greed"} <= measures
-    assert {"m2_growth", "dominance", "aum", "spread", "price"} <= measures
+    assert {"m2_growth", "dominance", "aum", "spread", "price", "relative"} <= measures
 
     wrong_supported = [d for label, pred, d in pairs if pred == S and label != S]
     lines = ["verdict          precision  recall  (n labelled)"]

@@ -357,6 +357,8 @@ def _fits(measure: str, n: Number, subject: SubjectSpec | None) -> bool:
         return n.unit == "usd" and (kind in ("etf", None) or kind == "asset")
     if measure == "oi_strike":
         return n.unit == "usd" or (n.unit == "number" and n.value > 10)
+    if measure == "relative":
+        return n.unit in ("percent", "pp") and kind in ("asset", "macro", "tier", "sector")
     if measure in ("return", "drawdown", "dominance", "spread"):
         return n.unit in ("percent", "pp")
     return True
@@ -450,12 +452,25 @@ def _claims_in(
         ):
             # no underlying named in the sentence: every underlying with options is a reading
             subject = SubjectSpec(id="OPTIONS", kind="options")
+        others = tuple(
+            {m.subject.id: m.subject for m in subjects if m.subject.kind != "etf"}.values()
+        )
+        if measure == "relative":
+            # "A outperformed B by X": A is named before the verb, B after it
+            kws = list(lex.measure_patterns["relative"].finditer(text))
+            if kws:
+                kw = min(kws, key=lambda m: _score(m.start(), m.end(), n, clauses))
+                before = [m for m in subjects if m.end <= kw.start()]
+                after = [m for m in subjects if m.start >= kw.end()]
+                if before:
+                    subject = before[-1].subject
+                others = tuple(m.subject for m in after[:1])
         if measure == "capitulation" and (subject is None or subject.kind != "asset"):
             subject = lex.subjects["BTC"]  # the score is defined on BTC
         value, high = n.value, n.high
-        if measure in ("return", "flows") and not text[n.start : n.start + 2].strip().startswith(
-            ("-", "+", "−", "–")
-        ):
+        if measure in ("return", "flows", "relative") and not text[
+            n.start : n.start + 2
+        ].strip().startswith(("-", "+", "−", "–")):
             d = _direction(text, n, clauses, lex)
             if d < 0:
                 value, high = -abs(value), (None if high is None else -abs(high))
@@ -503,6 +518,7 @@ def _claims_in(
                 strike=strike,
                 expiry_text=expiry.group(0) if expiry else None,
                 note=note,
+                readings_subjects=others,
             )
         )
     last = subjects[-1].subject if subjects else carry

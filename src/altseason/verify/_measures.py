@@ -301,6 +301,29 @@ def _return(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> C
     )
 
 
+def _relative(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
+    """Return of the subject minus the return of the other subject the sentence names."""
+    others = [s for s in getattr(claim, "readings_subjects", ()) if s.id != subject.id]
+    if not others:
+        return Computed.unavailable(
+            "the sentence names only one asset; relative performance needs two", unit="pp"
+        )
+    a = _return(store, subject, period, claim)
+    b = _return(store, others[0], period, claim)
+    for x, who in ((a, subject), (b, others[0])):
+        if x.value is None or x.status != "ok":
+            return Computed.unavailable(f"{who.label}: {x.reason}", unit="pp")
+    diff = float(a.value) - float(b.value)  # type: ignore[arg-type]
+    return Computed(
+        diff,
+        "pp",
+        coverage=f"{subject.label} {float(a.value):+.1%} vs {others[0].label} {float(b.value):+.1%}",  # type: ignore[arg-type]
+        freshness=b.freshness,
+        provenance=a.provenance + b.provenance,
+        method="difference of the two returns over the period",
+    )
+
+
 def _price(store: Store, subject: SubjectSpec, period: Period, claim: Any) -> Computed:
     s, prov, what = _price_series(store, subject)
     got = _level_at(s, period.end, DAILY_SLACK, what)
@@ -720,6 +743,7 @@ def _not_mapped(what: str) -> Callable[[Store, SubjectSpec, Period, Any], Comput
 #: measure id -> computation (the one place that says how each measure is computed).
 MEASURES: dict[str, Callable[[Store, SubjectSpec, Period, Any], Computed]] = {
     "return": _return,
+    "relative": _relative,
     "price": _price,
     "drawdown": _drawdown,
     "flows": _flows,
