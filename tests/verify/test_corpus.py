@@ -81,6 +81,19 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("options_desk.html", "0.75", "put/call ratio is 0.75", C),
     ("options_desk.html", "$3.5 billion", "net outflows in November", S),
     ("options_desk.html", "$1.4 billion", "left ether ETFs", S),
+    # --- friday_wrap.md (December 19, 2025): written after the parser, labelled by the
+    # truth; on its first run 10 of 11 were right (the call strike was read as a price)
+    ("friday_wrap.md", "22%", "start of the fourth quarter", S),
+    ("friday_wrap.md", "28%", "Ether has shed", S),
+    ("friday_wrap.md", "$3.5bn", "redemptions", S),
+    ("friday_wrap.md", "$1.4bn", "Ether products pulled in", C),  # they bled $1.42B
+    ("friday_wrap.md", "$100k", "call strike", S),
+    ("friday_wrap.md", "0.5", "put/call ratio is near", S),
+    ("friday_wrap.md", "60%", "Gold is up", C),  # +65.9% year to date
+    ("friday_wrap.md", "120%", "rising 120% YTD", C),  # +131%
+    ("friday_wrap.md", "16%", "S&P 500 is up", S),
+    ("friday_wrap.md", "16", "Fear & Greed sits at", S),
+    ("friday_wrap.md", "$56,000", "realized price is around", S),
     # --- stale_2026.txt (note date 2026-08-25: the data end before it)
     ("stale_2026.txt", "$2 billion", "in August 2026", U),
     ("stale_2026.txt", "20%", "year to date", U),
