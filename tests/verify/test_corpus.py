@@ -94,6 +94,19 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("friday_wrap.md", "16%", "S&P 500 is up", S),
     ("friday_wrap.md", "16", "Fear & Greed sits at", S),
     ("friday_wrap.md", "$56,000", "realized price is around", S),
+    # --- monthly_letter.md (2025-12-01, bullets and a Markdown table): also written after
+    # the parser; its first run got 8 of 10 (a tie chose November for "left in October";
+    # table cells were not read with their column header)
+    ("monthly_letter.md", "17%", "BTC lost over 17%", S),
+    ("monthly_letter.md", "22.3%", "Ethereum slid", S),
+    ("monthly_letter.md", "$1.4 billion", "nearly $1.4 billion", S),
+    ("monthly_letter.md", "$3.47bn", "outflows reached", S),
+    ("monthly_letter.md", "$1.2bn", "left in October", C),  # October took in $3.42B
+    ("monthly_letter.md", "26%", "below its all-time high", S),
+    ("monthly_letter.md", "17.6%", "Silver jumped", S),
+    ("monthly_letter.md", "5.9%", "gold added", S),
+    ("monthly_letter.md", "10", "dropped to 10", C),  # it read 14
+    ("monthly_letter.md", "-28.7%", "| SOL |", S),
     # --- stale_2026.txt (note date 2026-08-25: the data end before it)
     ("stale_2026.txt", "$2 billion", "in August 2026", U),
     ("stale_2026.txt", "20%", "year to date", U),

@@ -54,6 +54,7 @@ _CLAUSE_BREAK = re.compile(
     r";|,\s+(?:while|whereas|but|although|though|and|with)\b|\s+(?:but|while|whereas|versus|vs\.?"
     r"|against|compared (?:with|to))\s+"
 )
+_PRICED = ("asset", "macro", "tier", "sector")
 _OPTION_MEASURES = ("call_wall", "put_zone", "max_pain", "put_call", "oi_strike")
 _ETF_MEASURES = ("flows", "aum", "cost_basis")
 LEVEL_MEASURES = (
@@ -406,6 +407,7 @@ def _claims_in(
     lex: Lexicon,
     carry: SubjectSpec | None,
     carry_period: PeriodMention | None,
+    header: list[str] | None = None,
 ) -> tuple[list[Claim], SubjectSpec | None, PeriodMention | None]:
     text = sent.text
     clauses = _clauses(text)
@@ -478,13 +480,31 @@ def _claims_in(
                     value, high = high, value
         if measure == "drawdown":
             value = -abs(value)
+        # a table cell takes its period and measure from its column's header
+        col_periods: list[PeriodMention] = []
+        if header is not None:
+            col = text[: n.start].count("|") - (1 if text.lstrip().startswith("|") else 0)
+            head = header[col] if 0 <= col < len(header) else ""
+            col_periods = find_periods(head, note_date)
+            if measure is None and subject is not None:
+                for mid, pattern in lex.measure_patterns.items():
+                    if pattern.search(head) and _fits(mid, n, subject):
+                        measure = mid
+                        break
+                else:
+                    if n.unit == "percent" and col_periods and subject.kind in _PRICED:
+                        measure = "return"  # a table of % changes by period: returns
         # period: nearest mention, else the readings for a claim that names none
         cands: tuple[Period, ...] = ()
         ptext: str | None = None
+        if col_periods and not periods:
+            cands, ptext = col_periods[0].candidates, col_periods[0].text
         # "its October peak" names the peak's month, not the date of the claim
         usable = [p for p in periods if not _PEAK_AFTER.match(text[p.end :])]
-        if usable:
-            pm = min(usable, key=lambda p: _score(p.start, p.end, n, clauses, after=5))
+        if cands:
+            pass
+        elif usable:
+            pm = min(usable, key=lambda p: _score(p.start, p.end, n, clauses, after=2))
             cands, ptext = pm.candidates, pm.text
         elif carry_period is not None and measure is not None and not periods:
             # a sentence that names no period continues the paragraph's last one
@@ -532,10 +552,20 @@ def extract_claims(text: str, note_date: dt.date) -> list[Claim]:
     out: list[Claim] = []
     carry: SubjectSpec | None = None
     carry_period: PeriodMention | None = None
+    table_header: list[str] | None = None
     paragraph = -1
     for sent in sentences(text):
         if sent.paragraph != paragraph:
             carry, carry_period, paragraph = None, None, sent.paragraph
-        claims, carry, carry_period = _claims_in(sent, note_date, lex, carry, carry_period)
+        header: list[str] | None = None
+        if sent.text.startswith("|"):
+            cells = [c.strip() for c in sent.text.strip().strip("|").split("|")]
+            if table_header is None:
+                table_header = cells  # the first row of a table is its header
+            else:
+                header = table_header
+        else:
+            table_header = None
+        claims, carry, carry_period = _claims_in(sent, note_date, lex, carry, carry_period, header)
         out.extend(claims)
     return out
