@@ -86,4 +86,9 @@ The spread between the best and worst sectors was {spread * 100:.0f} percentage 
     else:
         assert spread_check.verdict == "supported"
     assert result.checks[2].finding_ids == ["divergence.dominance"]
+    # demo data carries its label on every surface
+    from altseason.labels import DEMO_LABEL
+
+    assert result.demo and result.to_dict()["data_label"] == DEMO_LABEL
+    assert DEMO_LABEL in result.to_html()
     assert result.checks[4].finding_ids == ["sentiment.capitulation"]

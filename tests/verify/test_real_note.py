@@ -97,6 +97,7 @@ def test_2025_note_against_the_real_files(real_data: Path, real_store: Store) ->
 
     result = verify_note(NOTE, real_store)
     assert str(result.note_date) == "2026-01-02"
+    assert not result.demo and "binance_klines" in result.data_label
     got = {(c.claim.text, c.claim.sentence[:25]): c for c in result.checks}
 
     def check(text: str, start: str) -> object:

@@ -58,6 +58,12 @@ def verify(
     with open_cli_store(read_only=True) as store:
         result = verify_note(raw, store, date)
     counts = result.counts()
+    if result.demo:
+        from altseason.labels import DEMO_LABEL
+
+        console.print(
+            f"[bold yellow]Checked against the {DEMO_LABEL} (simulated data, not a real market).[/]"
+        )
     tbl = Table(
         title=f"{name}: {len(result.checks)} numeric claims, note date {result.note_date}",
         show_lines=False,
@@ -81,6 +87,7 @@ def verify(
         if row["verdict"] != "supported":
             console.print(f"[dim]{row['#']}.[/] {row['reason']}", highlight=False)
     console.print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    console.print(f"[dim]data: {result.data_label}[/]", highlight=False)
     if export is not None:
         export.parent.mkdir(parents=True, exist_ok=True)
         console.print(f"wrote {result.write(export)}")

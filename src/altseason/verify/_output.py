@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from altseason.labels import DEMO_LABEL
 from altseason.report._findings import format_value
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ td.v{font-weight:600;white-space:nowrap}
 details{margin-top:3px}summary{cursor:pointer;color:#3b5b85}
 .prov{color:#5b6570;font-size:12px;margin:2px 0}
 tr:target{outline:3px solid #3b82f6}
+.demo{background:#fff3cd;border:1px solid #e0b400;padding:6px 10px;margin-bottom:10px;font-weight:600}
 """
 
 
@@ -159,6 +161,12 @@ def render_html(result: VerifyResult) -> str:
         f'<span style="background:{_COLORS[v][0]};color:{_COLORS[v][1]}">{esc(v)}: {n}</span>'
         for v, n in counts.items()
     )
+    banner = (
+        f'<div class="demo">Computed from the {esc(DEMO_LABEL)}: simulated data, not a real '
+        "market.</div>"
+        if result.demo
+        else ""
+    )
     rows = []
     for idx, chk in enumerate(result.checks, 1):
         c = chk.claim
@@ -191,8 +199,8 @@ def render_html(result: VerifyResult) -> str:
 <style>{_CSS}</style></head>
 <body><main>
 <h1>Checked note</h1>
-<div class="meta">Note date {esc(result.note_date.isoformat())} · {len(result.checks)} numeric claims checked against the store by <code>altseason verify</code></div>
-<div class="legend">{legend}</div>
+<div class="meta">Note date {esc(result.note_date.isoformat())} · {len(result.checks)} numeric claims checked against the store by <code>altseason verify</code> · data: {esc(result.data_label)}</div>
+{banner}<div class="legend">{legend}</div>
 <div class="note">{"".join(pieces)}</div>
 <h2>Claims</h2>
 <table><thead><tr><th>#</th><th>claim</th><th>subject</th><th>measure</th><th>period</th><th>claimed</th><th>computed</th><th>verdict</th><th>reason, computed value, provenance</th></tr></thead>

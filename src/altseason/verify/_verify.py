@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from altseason.exceptions import ValidationError
+from altseason.labels import data_label, is_demo
 from altseason.verify._extract import Claim, extract_claims
 from altseason.verify._lexicon import SubjectSpec, lexicon
 from altseason.verify._measures import Computed, compute, reading_cache
@@ -95,6 +96,31 @@ class VerifyResult:
     note_date: dt.date
     checks: list[ClaimCheck] = field(default_factory=list)
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Distinct ``source`` values behind every reading."""
+        return tuple(
+            sorted(
+                {
+                    str(src)
+                    for c in self.checks
+                    for r in c.readings
+                    for p in r.provenance
+                    for src in p.get("sources", ())
+                }
+            )
+        )
+
+    @property
+    def demo(self) -> bool:
+        """True when any reading rests on the simulated demo market."""
+        return is_demo(self.sources)
+
+    @property
+    def data_label(self) -> str:
+        """The data behind the readings, e.g. ``"simulated demo market"``."""
+        return data_label(self.sources)
+
     def counts(self) -> dict[str, int]:
         from altseason.verify._verdicts import VERDICTS
 
@@ -106,6 +132,7 @@ class VerifyResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "note_date": self.note_date.isoformat(),
+            "data_label": self.data_label,
             "counts": self.counts(),
             "claims": [c.to_dict() for c in self.checks],
         }
