@@ -107,6 +107,21 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("monthly_letter.md", "5.9%", "gold added", S),
     ("monthly_letter.md", "10", "dropped to 10", C),  # it read 14
     ("monthly_letter.md", "-28.7%", "| SOL |", S),
+    # --- morning_brief.txt (5 December 2025): the third note written after the parser;
+    # first run 8 of 12 right, none wrongly supported (a bare "$92,000" and "$3,100" had no
+    # measure, "October record" was not a peak, "largest call open interest" was not a wall)
+    ("morning_brief.txt", "$92,000", "hovered near", S),
+    ("morning_brief.txt", "27%", "October record", S),
+    ("morning_brief.txt", "$3,100", "Ether traded around", S),
+    ("morning_brief.txt", "10%", "past 30 days", C),  # -14%
+    ("morning_brief.txt", "$100,000", "largest call open interest", S),
+    ("morning_brief.txt", "$95,000", "max pain is at", S),
+    ("morning_brief.txt", "$80,000 and $90,000", "puts are concentrated", C),  # 75k-92k
+    ("morning_brief.txt", "$3.5 billion", "November outflows", S),
+    ("morning_brief.txt", "$1.4 billion", "ETH funds shed", S),
+    ("morning_brief.txt", "26", "Fear and Greed gauge", S),
+    ("morning_brief.txt", "58%", "gold is up 58%", C),  # +60.2%
+    ("morning_brief.txt", "17%", "S&P 500 has gained", S),
     # --- stale_2026.txt (note date 2026-08-25: the data end before it)
     ("stale_2026.txt", "$2 billion", "in August 2026", U),
     ("stale_2026.txt", "20%", "year to date", U),

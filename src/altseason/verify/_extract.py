@@ -305,7 +305,12 @@ def _is_parameter(text: str, n: Number, lex: Lexicon) -> bool:
 
 
 def _measure_for(
-    text: str, n: Number, clauses: list[tuple[int, int]], lex: Lexicon, subject: SubjectSpec | None
+    text: str,
+    n: Number,
+    clauses: list[tuple[int, int]],
+    lex: Lexicon,
+    subject: SubjectSpec | None,
+    has_strike: bool = False,
 ) -> str | None:
     unit_ok = {
         "percent": {"percent", "pp"},
@@ -318,8 +323,8 @@ def _measure_for(
         spec = lex.measures[mid]
         if not set(spec.units) & unit_ok:
             continue
-        if not _fits(mid, n, subject):
-            continue
+        if not _fits(mid, n, subject) or (mid == "oi_strike" and not has_strike):
+            continue  # open interest "at a strike" needs the strike named
         for m in pattern.finditer(text):
             score = _score(m.start(), m.end(), n, clauses) + 1000 * spec.priority
             if best is None or score < best[0]:
@@ -333,6 +338,13 @@ def _measure_for(
         return "m2_growth"
     if subject is not None and subject.kind == "etf" and n.unit == "usd":
         return "flows"  # "the bitcoin ETF total for 2025", "ETH ETFs lost $1.4B"
+    if (
+        subject is not None
+        and subject.kind in ("asset", "macro")
+        and n.unit == "usd"
+        and not (n.scaled and n.value >= 1e8)
+    ):
+        return "price"  # "Ether traded around $3,100": a bare dollar figure is a price
     return None
 
 
@@ -428,18 +440,18 @@ def _claims_in(
         measure: str | None = None
         if subjects:
             subject = min(subjects, key=lambda m: _score(m.start, m.end, n, clauses)).subject
-            measure = _measure_for(text, n, clauses, lex, subject)
+            measure = _measure_for(text, n, clauses, lex, subject, bool(strikes))
         elif carry is not None:
             # a subject carried from an earlier sentence must not pick the measure:
             # "...ETH ETFs lost $616M. On December 4 the call wall sat at $100,000."
-            measure = _measure_for(text, n, clauses, lex, None)
+            measure = _measure_for(text, n, clauses, lex, None, bool(strikes))
             subject = carry
             if measure is None:
-                measure = _measure_for(text, n, clauses, lex, carry)
+                measure = _measure_for(text, n, clauses, lex, carry, bool(strikes))
             if carry.kind == "etf" and measure not in _ETF_MEASURES and carry.asset:
                 subject = lex.subjects.get(carry.asset, carry)
         else:
-            measure = _measure_for(text, n, clauses, lex, None)
+            measure = _measure_for(text, n, clauses, lex, None, bool(strikes))
         if (
             measure in _ETF_MEASURES
             and subject is not None
