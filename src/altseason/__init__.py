@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "run_backtest": "altseason.backtest",
     "run_strategy": "altseason.strategies",
     "run_sweep": "altseason.backtest",
+    "verify_note": "altseason.verify",
     "write_demo": "altseason.sources.demo",
 }
 

@@ -31,6 +31,7 @@ def test_all_is_sorted_and_resolves() -> None:
         "altseason.dashboard",
         "altseason.sources",
         "altseason.exceptions",
+        "altseason.verify",
     ],
 )
 def test_subpackage_all_is_sorted_and_public(module: str) -> None:
@@ -45,3 +46,9 @@ def test_subpackage_all_is_sorted_and_public(module: str) -> None:
     for name in names:
         assert hasattr(mod, name), f"{module}.{name} is in __all__ but missing"
         assert not name.startswith("_")
+
+
+def test_verify_note_is_the_verify_package_function() -> None:
+    from altseason.verify import verify_note
+
+    assert altseason.verify_note is verify_note

@@ -13,3 +13,4 @@ import altseason.cli._fetch
 import altseason.cli._positioning
 import altseason.cli._report
 import altseason.cli._serve
+import altseason.cli._verify
