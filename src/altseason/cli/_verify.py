@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store
+from altseason.cli._app import app, console, open_cli_store, usage_error
 
 _STYLE = {
     "supported": "green",
@@ -43,18 +43,24 @@ def verify(
     """
     from rich.table import Table
 
-    from altseason.exceptions import ValidationError
     from altseason.verify import read_note, verify_note
     from altseason.verify._output import table_rows
 
+    if export is not None and export.suffix.lower() not in (".json", ".html", ".htm"):
+        usage_error(f"--export {export}: use a .json or .html file name.")
+    if date is not None:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            usage_error(f"--date {date!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-12-31.")
     if note == "-":
         raw = sys.stdin.read()
         name = "stdin"
     else:
         raw = read_note(note)
         name = note
-    if export is not None and export.suffix.lower() not in (".json", ".html", ".htm"):
-        raise ValidationError(f"--export {export}: use a .json or .html file name.")
     with open_cli_store(read_only=True) as store:
         result = verify_note(raw, store, date)
     counts = result.counts()
