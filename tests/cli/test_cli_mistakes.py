@@ -45,6 +45,7 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["serve", "--port", "70000"], ("--port", "65535")),
     (["--lock-timeout", "-1", "status"], ("--lock-timeout",)),
     (["status", "--lock-timeout", "soon"], ("--lock-timeout",)),
+    (["import", "x.csv", "--volume-unit", "usd"], ("--volume-unit", "'base' or 'quote'")),
     (["verify", "-", "--date", "2025-13-01"], ("--date", "YYYY-MM-DD")),
     (["verify", "-", "--export", "out.txt"], ("--export", ".json or .html")),
 ]

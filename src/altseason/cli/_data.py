@@ -130,9 +130,9 @@ def import_(
     if volume_unit is not None:
         unit = volume_unit.strip().lower()
         if unit not in ("base", "quote"):
-            raise ValidationError(
+            usage_error(
                 f"--volume-unit must be 'base' or 'quote', not {volume_unit!r}; base = units "
-                "of the asset, quote = USD/USDT"
+                "of the asset, quote = USD/USDT."
             )
     options = ReadOptions(
         snapshot_ts=snap,
