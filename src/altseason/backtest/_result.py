@@ -9,9 +9,29 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from altseason._typing import FloatArray
 from altseason.backtest import _metrics as m
 
 __all__ = ["BacktestResult", "PositionRecords", "performance_metrics"]
+
+EXTRA_NAMES = (
+    "turnover",
+    "costs_paid",
+    "fees",
+    "slippage",
+    "option_fees",
+    "funding_paid",
+    "funding_received",
+    "premium_paid",
+    "premium_received",
+    "option_payoff",
+    "cash_yield",
+    "avg_gross_exposure",
+    "avg_net_exposure",
+    "exposure_time",
+    "warmup_days",
+)
+"""Per-backtest numbers computed from the engine's daily outputs (see :func:`daily_extras`)."""
 
 METRIC_NAMES = (
     "total_return",
@@ -24,11 +44,7 @@ METRIC_NAMES = (
     "max_drawdown_duration",
     "beta_btc",
     "hit_rate",
-    "turnover",
-    "costs_paid",
-    "avg_gross_exposure",
-    "avg_net_exposure",
-    "exposure_time",
+    *EXTRA_NAMES,
 )
 
 
@@ -87,6 +103,115 @@ def performance_metrics(
     return out
 
 
+def first_trade_rows(daily: FloatArray) -> np.ndarray:
+    """Row of each configuration's first trade, ``daily`` of shape ``(k, n, N_DAILY)``.
+
+    A trade is any traded value or option premium; a configuration that never
+    trades starts at row 0 (its metrics describe a flat book).
+    """
+    from altseason.backtest import _engine as eng
+
+    active = (daily[:, :, eng.D_TRADED] > 0) | (daily[:, :, eng.D_OPTION_CASH] != 0)
+    any_ = active.any(axis=1)
+    return np.where(any_, np.argmax(active, axis=1), 0).astype(np.int64)
+
+
+def daily_extras(daily: FloatArray, init_cash: float, first: np.ndarray) -> FloatArray:
+    """``(k, len(EXTRA_NAMES))`` cost, turnover and exposure numbers of ``k`` backtests.
+
+    Conventions (one definition for :func:`~altseason.backtest.run_backtest`
+    and :func:`~altseason.backtest.run_sweep`):
+
+    * every amount is a fraction of the initial capital, summed over the run;
+    * ``costs_paid = fees + slippage + option_fees`` (never negative): trading
+      fees, slippage against the close, and option trading + delivery fees;
+    * funding and option cash flows are reported apart, each as a positive
+      amount: ``funding_paid``/``funding_received``,
+      ``premium_paid``/``premium_received``; ``option_payoff`` is the
+      settlement cash (positive when received);
+    * ``turnover`` is **one-way**: half the traded value (buys + sells) over
+      equity per day, averaged from the first trade and annualised (x 365);
+    * exposures are averaged from the first trade; ``warmup_days`` counts the
+      days before it (excluded from every metric).
+    """
+    from altseason.backtest import _engine as eng
+
+    n = daily.shape[1]
+    value = daily[:, :, eng.D_VALUE]
+    active = np.arange(n)[None, :] >= first[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        turn = np.where(active, 0.5 * daily[:, :, eng.D_TRADED] / value, np.nan)
+        gross = np.where(
+            active, (daily[:, :, eng.D_LONG] + daily[:, :, eng.D_SHORT]) / value, np.nan
+        )
+        net = np.where(active, (daily[:, :, eng.D_LONG] - daily[:, :, eng.D_SHORT]) / value, np.nan)
+        turnover = np.nanmean(turn, axis=1) * 365.0
+        avg_gross = np.nanmean(gross, axis=1)
+        avg_net = np.nanmean(net, axis=1)
+        exp_time = np.nanmean(np.where(active, gross > 1e-12, np.nan), axis=1)
+
+    def total(col: int) -> FloatArray:
+        return daily[:, :, col].sum(axis=1) / init_cash
+
+    fees = total(eng.D_FEES)
+    slip = total(eng.D_SLIPPAGE)
+    optfee = total(eng.D_OPTION_FEES)
+    received = total(eng.D_FUNDING_RECEIVED)
+    paid = total(eng.D_FUNDING) + received
+    return np.column_stack(
+        [
+            turnover,
+            fees + slip + optfee,
+            fees,
+            slip,
+            optfee,
+            paid,
+            received,
+            total(eng.D_PREMIUM_PAID),
+            total(eng.D_PREMIUM_RECEIVED),
+            total(eng.D_OPTION_PAYOFF),
+            total(eng.D_YIELD),
+            avg_gross,
+            avg_net,
+            exp_time,
+            first.astype(float),
+        ]
+    )
+
+
+def active_metrics(
+    returns: FloatArray,
+    first: np.ndarray,
+    *,
+    benchmark_returns: FloatArray | None = None,
+    periods_per_year: float = m.PERIODS_PER_YEAR,
+    index: pd.Index | None = None,
+) -> pd.DataFrame:
+    """:func:`performance_metrics` of each column from its first trade on.
+
+    ``returns`` is ``(n, k)``; rows before ``first[c]`` (the warm-up) are
+    dropped from column ``c``: CAGR annualises over the active days only.
+    """
+    a = np.array(returns, dtype=float, copy=True)
+    n = a.shape[0]
+    warm = np.arange(n)[:, None] < first[None, :]
+    a[warm] = np.nan
+    out = performance_metrics(
+        a, benchmark_returns=benchmark_returns, periods_per_year=periods_per_year
+    )
+    n_active = np.maximum(n - first, 1)
+    ending = np.nanprod(a + 1.0, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        growth = ending ** (periods_per_year / n_active) - 1.0
+        mdd = out["max_drawdown"].to_numpy()
+        calmar = np.where(mdd < 0, growth / np.abs(mdd), np.nan)
+    out["cagr"] = growth
+    out["calmar"] = np.where(np.isinf(calmar), np.nan, calmar)
+    if index is not None:
+        out.index = index
+    return out
+
+
 @dataclass(frozen=True)
 class PositionRecords:
     """Raw per-cell records of a simulation, ``(n_dates, n_assets)`` arrays.
@@ -116,10 +241,14 @@ class BacktestResult:
     returns : Series
         Simple daily returns of ``equity`` (the first against ``init_cash``).
     turnover : Series
-        Daily traded value (absolute, at the close) over equity.
+        Daily one-way turnover: half the traded value (buys + sells, at the
+        close) over equity.
     costs : DataFrame
-        Daily ``fees, slippage, funding`` paid (funding negative when received),
-        ``cash_yield`` earned and ``option_premium`` (paid +, settlements -), in currency.
+        Daily amounts in currency: ``fees``, ``slippage``, ``option_fees``
+        (the costs), ``funding_paid``, ``funding_received``, ``premium_paid``,
+        ``premium_received``, ``option_payoff`` (settlements, + received) and
+        ``cash_yield`` earned; ``funding`` (net paid) and ``option_premium``
+        (net premiums paid minus settlements) for reference.
     exposures : DataFrame
         Daily ``gross, net, long, short`` exposure as fractions of equity
         (short as a positive number), plus ``options`` (option marks / equity).
@@ -146,6 +275,7 @@ class BacktestResult:
     init_cash: float = 1.0
     label: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    first_trade: pd.Timestamp | None = None
 
     @cached_property
     def units(self) -> pd.DataFrame:
@@ -191,10 +321,15 @@ class BacktestResult:
         ``max_drawdown`` are fractions or ratios; ``max_drawdown_duration`` is in
         days; ``beta_btc`` is against BTC's close-to-close returns (NaN without a
         BTC column); ``hit_rate`` is the share of up days among days that moved;
-        ``turnover`` is annualised (traded value / equity per year); ``costs_paid``
-        is fees + slippage + funding + option fees as a fraction of initial
-        capital; ``avg_*_exposure`` are daily averages; ``exposure_time`` is the
-        share of days with a position.
+        ``turnover`` is one-way and annualised (half of buys + sells over
+        equity, per year); ``costs_paid`` is fees + slippage + option fees as a
+        fraction of initial capital (never negative); funding and option
+        premiums are reported apart (``funding_paid``, ``funding_received``,
+        ``premium_paid``, ``premium_received``, ``option_payoff``, all >= 0
+        except the payoff, which a short option pays); ``avg_*_exposure`` are
+        daily averages; ``exposure_time`` is the share of days with a
+        position. Every metric counts from the first trade; ``warmup_days``
+        says how many days before it were left out.
         """
         out = self.metrics.copy()
         out.name = self.label or "backtest"

@@ -38,7 +38,13 @@ from altseason.backtest._overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
 )
-from altseason.backtest._result import performance_metrics
+from altseason.backtest._result import (
+    EXTRA_NAMES,
+    active_metrics,
+    daily_extras,
+    first_trade_rows,
+    performance_metrics,
+)
 from altseason.backtest._runner import prepare_prices, prepare_targets
 from altseason.backtest._splitters import WalkForward
 from altseason.exceptions import ConfigError, StrategyError
@@ -163,24 +169,22 @@ def _sim_args(panel: _Panel, opts: dict[str, Any]) -> tuple[Any, ...]:
         opts["cash_rate"],
         opts["margin"],
         opts["min_units"],
+        opts["min_order"],
     )
 
 
 def _summarise(daily: FloatArray, opts: dict[str, Any]) -> tuple[FloatArray, FloatArray]:
-    """Daily returns ``(n, k)`` and per-configuration extras ``(k, 4)`` from ``daily``."""
+    """Daily returns ``(n, k)`` and per-configuration extras ``(k, len(EXTRA_NAMES))``.
+
+    The extras (costs, turnover, exposures, warm-up days) are those of
+    :func:`~altseason.backtest._result.daily_extras`, as in ``run_backtest``.
+    """
     value = daily[:, :, eng.D_VALUE].T  # (n, k)
     prev = np.vstack([np.full((1, value.shape[1]), opts["init_cash"]), value[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         returns = value / prev - 1.0
-        turnover = np.nanmean(daily[:, :, eng.D_TRADED].T / value, axis=0) * 365.0
-        gross = (daily[:, :, eng.D_LONG] + daily[:, :, eng.D_SHORT]).T / value
-    paid = (daily[:, :, eng.D_FEES] + daily[:, :, eng.D_SLIPPAGE] + daily[:, :, eng.D_FUNDING]).sum(
-        axis=1
-    ) / opts["init_cash"]
-    extras = np.column_stack(
-        [turnover, paid, np.nanmean(gross, axis=0), np.mean(gross > 1e-12, axis=0)]
-    )
-    return returns, extras
+    first = first_trade_rows(daily)
+    return returns, daily_extras(daily, opts["init_cash"], first)
 
 
 @dataclass
@@ -284,7 +288,8 @@ def run_sweep(
     cash_yield: float = 0.0,
     leverage: float = 1.0,
     margin: bool | None = None,
-    min_units: float = 1e-8,
+    min_units: float = 0.0,
+    min_order: float = 1e-9,
     init_cash: float = 1.0,
     benchmark: str | None = "BTC",
     scheduler: Any = None,
@@ -308,7 +313,7 @@ def run_sweep(
     prices
         ``(n_dates, n_assets)`` close panel.
     lag, fees_bps, slippage_bps, impact, volume, funding, longs_pay_funding,
-    cash_yield, leverage, margin, min_units, init_cash
+    cash_yield, leverage, margin, min_units, min_order, init_cash
         As in :func:`~altseason.backtest.run_backtest` (no option legs or universe mask).
     benchmark
         Column for ``beta_btc``.
@@ -377,6 +382,7 @@ def run_sweep(
         "cash_rate": float((1.0 + cash_yield) ** (1.0 / 365.0) - 1.0),
         "margin": leverage > 1.0 if margin is None else bool(margin),
         "min_units": float(min_units),
+        "min_order": float(min_order),
     }
     serial = isinstance(scheduler, str) and scheduler == "serial"
     workers = 1 if serial else max(1, n_workers)
@@ -407,12 +413,11 @@ def run_sweep(
     )
     bench = None
     if benchmark is not None and benchmark in prices.columns:
-        bench = prices[benchmark].pct_change(fill_method=None)
-    metrics = performance_metrics(returns, benchmark_returns=bench)
-    metrics["turnover"] = extras[:, 0]
-    metrics["costs_paid"] = extras[:, 1]
-    metrics["avg_gross_exposure"] = extras[:, 2]
-    metrics["exposure_time"] = extras[:, 3]
+        bench = prices[benchmark].pct_change(fill_method=None).to_numpy()
+    first = extras[:, EXTRA_NAMES.index("warmup_days")].astype(np.int64)
+    metrics = active_metrics(returns_a, first, benchmark_returns=bench, index=returns.columns)
+    for c, name in enumerate(EXTRA_NAMES):
+        metrics[name] = extras[:, c]
     params = pd.DataFrame(configs, index=metrics.index)
     metrics = pd.concat([params, metrics], axis=1)
     per_period = np.asarray(sharpe_ratio(returns_a, periods_per_year=1))
