@@ -28,8 +28,15 @@ from altseason.strategies._hedged import HedgedShort
 from altseason.strategies._momentum import momentum_weights
 from altseason.strategies._rotation import Rotation, RotationState
 from altseason.strategies._run import run_strategy
+from altseason.strategies._surface import (
+    MONEYNESS_GRID,
+    option_surface,
+    skew_model_iv,
+    smile_at,
+)
 
 __all__ = [
+    "MONEYNESS_GRID",
     "BtcEth5050",
     "BtcHold",
     "CapWeightedMarket",
@@ -44,7 +51,10 @@ __all__ = [
     "atm_implied_vol",
     "market_data_from_store",
     "momentum_weights",
+    "option_surface",
     "rebalance_dates",
     "run_strategy",
+    "skew_model_iv",
+    "smile_at",
     "validate_weights",
 ]

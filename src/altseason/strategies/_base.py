@@ -60,6 +60,13 @@ class MarketData:
         Daily perp funding rate per asset (decimal per day), ``(n_dates, n_assets)`` (optional).
     implied_vol
         ATM implied volatility of BTC options, decimal, daily (optional).
+    option_smile
+        Daily implied vol of the same options by moneyness (columns: strike /
+        forward, e.g. 0.85, 1.15), from the stored chain (optional; see
+        :func:`altseason.strategies.option_surface`).
+    option_carry
+        Daily annualised carry of the options' forward over spot,
+        ``ln(F / S) / tau`` (optional).
     sources
         Provenance sources of the data (for labels).
     """
@@ -74,6 +81,8 @@ class MarketData:
     implied_vol: pd.Series | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
     macro: dict[str, pd.Series] | None = None
+    option_smile: pd.DataFrame | None = None
+    option_carry: pd.Series | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.close.index, pd.DatetimeIndex):
@@ -88,7 +97,9 @@ class MarketData:
             from altseason.signals._release import point_in_time_liquidity
 
             self.liquidity = point_in_time_liquidity(self.macro, idx)
-        for name in ("fear_greed", "liquidity", "implied_vol"):
+        if self.option_smile is not None:
+            self.option_smile = self.option_smile.reindex(idx)
+        for name in ("fear_greed", "liquidity", "implied_vol", "option_carry"):
             s = getattr(self, name)
             if s is not None:
                 setattr(self, name, s.reindex(idx))
@@ -129,6 +140,8 @@ class MarketData:
             implied_vol=cut(self.implied_vol),  # type: ignore[arg-type]
             sources=self.sources,
             macro=self.macro,
+            option_smile=cut(self.option_smile),  # type: ignore[arg-type]
+            option_carry=cut(self.option_carry),  # type: ignore[arg-type]
         )
 
 

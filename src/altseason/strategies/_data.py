@@ -14,6 +14,7 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError
 from altseason.signals._release import PUBLICATION_LAGS
 from altseason.strategies._base import MarketData
+from altseason.strategies._surface import option_surface
 
 if TYPE_CHECKING:
     from altseason.store import Store
@@ -58,7 +59,9 @@ def market_data_from_store(
     M2SL, each input as of its *publication* date
     (:data:`altseason.signals.PUBLICATION_LAGS`); the raw FRED observations
     are kept in ``MarketData.macro``; funding is the daily cross-venue funding per asset; the
-    implied vol is the daily ATM 30-day IV of ``iv_underlying`` options.
+    implied vol is the daily ATM 30-day IV of ``iv_underlying`` options, with
+    the 30-day smile and the forward's carry over spot from the same chains
+    (:func:`~altseason.strategies.option_surface`).
     """
     from altseason.analytics import daily_funding
     from altseason.universe import cap_tiers, load_market
@@ -100,12 +103,19 @@ def market_data_from_store(
         funding = daily_funding(fr.dropna(subset=["rate"]))
         sources |= set(fr["source"])
     iv = None
+    smile = None
+    carry = None
     opts = _series("options", underlying=iv_underlying)
     if not opts.empty:
         iv_daily = atm_implied_vol(opts)
         if not iv_daily.empty:
             iv = iv_daily.reindex(idx).ffill(limit=10)
             sources |= set(opts["source"])
+        spot = close[iv_underlying] if iv_underlying in close.columns else None
+        smile_d, carry_d = option_surface(opts, spot)
+        if not smile_d.empty:
+            smile = smile_d
+            carry = carry_d if not carry_d.empty else None
     data = MarketData(
         close=close,
         market_cap=mcap,
@@ -116,5 +126,7 @@ def market_data_from_store(
         implied_vol=iv,
         sources=tuple(sorted(sources)),
         macro=macro,
+        option_smile=smile,
+        option_carry=carry,
     )
     return data
