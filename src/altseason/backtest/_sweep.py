@@ -52,6 +52,8 @@ from altseason.exceptions import ConfigError, StrategyError
 if TYPE_CHECKING:
     from distributed import Client
 
+    from altseason.strategies import MarketData
+
 __all__ = ["SweepResult", "WalkForwardResult", "expand_grid", "run_sweep", "walk_forward"]
 
 StrategyFn = Callable[..., pd.DataFrame]
@@ -84,6 +86,7 @@ class _Panel:
     volume: FloatArray
     funding: FloatArray
     last_gap: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.int64))
+    data: Any = None  # MarketData for strategy classes
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.close, index=self.index, columns=self.columns, copy=False)
@@ -117,6 +120,25 @@ def _run_chunk(
     return _summarise(daily, opts)
 
 
+def _run_class_chunk(
+    panel: _Panel, configs: list[dict[str, Any]], opts: dict[str, Any], cls: type
+) -> tuple[FloatArray, FloatArray]:
+    """A chunk of a strategy class: each configuration through ``run_strategy``.
+
+    The very code path of a single backtest (weights, option legs, funding,
+    margin for shorts), so a sweep equals its serial runs by construction.
+    """
+    from altseason.strategies import make_strategy, run_strategy
+
+    rets = []
+    extras = []
+    for params in configs:
+        res = run_strategy(make_strategy(cls, params), panel.data, **opts["engine"])
+        rets.append(res.returns.to_numpy())
+        extras.append(res.metrics[list(EXTRA_NAMES)].to_numpy(dtype=float))
+    return np.column_stack(rets), np.vstack(extras)
+
+
 def _run_momentum_chunk(
     panel: _Panel, params: np.ndarray, opts: dict[str, Any]
 ) -> tuple[FloatArray, FloatArray]:
@@ -139,7 +161,7 @@ def _run_momentum_chunk(
 
 
 def _momentum_params(
-    strategy: StrategyFn, configs: list[dict[str, Any]], lag: int, leverage: float
+    strategy: Any, configs: list[dict[str, Any]], lag: int, leverage: float
 ) -> np.ndarray | None:
     """``(n_configs, 3)`` parameters when the fused momentum path applies, else None.
 
@@ -150,7 +172,10 @@ def _momentum_params(
     """
     from altseason.strategies._momentum import momentum_weights
 
-    if strategy is not momentum_weights or lag < 0 or not leverage >= 1.0:
+    kernel = getattr(strategy, "fused_kernel", None) if isinstance(strategy, type) else None
+    if strategy is not momentum_weights and kernel != "momentum":
+        return None
+    if lag < 0 or not leverage >= 1.0:
         return None
     from altseason.backtest._momentum_sweep import momentum_params
 
@@ -274,9 +299,9 @@ def _connect(scheduler: Any, n_workers: int, processes: bool) -> tuple[Client, C
 
 
 def run_sweep(
-    strategy: StrategyFn,
+    strategy: type | StrategyFn,
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
-    prices: pd.DataFrame,
+    data: MarketData | pd.DataFrame,
     *,
     lag: int = 1,
     fees_bps: float = 0.0,
@@ -305,13 +330,18 @@ def run_sweep(
     Parameters
     ----------
     strategy
-        ``strategy(prices, **params) -> weights`` (a picklable function, e.g.
-        :func:`altseason.strategies.momentum_weights`).
+        A strategy class (any registered built-in such as
+        :class:`~altseason.strategies.Rotation` or your own dataclass with
+        ``weights(data)``): each configuration is ``strategy(**params)``, run
+        exactly as :func:`~altseason.strategies.run_strategy` runs it (option
+        legs and funding included). Also accepted: a function
+        ``fn(prices, **params) -> weights`` over the close panel.
     grid
         ``{"lookback": [10, 20], "k": [5, 10]}`` (the product is swept) or an
         explicit list of parameter dicts.
-    prices
-        ``(n_dates, n_assets)`` close panel.
+    data
+        :class:`~altseason.strategies.MarketData` (a bare close panel is
+        wrapped as ``MarketData(close=prices)``).
     lag, fees_bps, slippage_bps, impact, volume, funding, longs_pay_funding,
     cash_yield, leverage, margin, min_units, min_order, init_cash
         As in :func:`~altseason.backtest.run_backtest` (no option legs or universe mask).
@@ -330,8 +360,9 @@ def run_sweep(
     pbo_splits
         Blocks for CSCV (even).
     fused
-        For :func:`~altseason.strategies.momentum_weights` (the built-in
-        top-K momentum), compute each configuration's selection only on its
+        For a class with ``fused_kernel = "momentum"``
+        (:class:`~altseason.strategies.Momentum`) or
+        :func:`~altseason.strategies.momentum_weights`, compute each configuration's selection only on its
         decision rows and simulate it in the same parallel numba call,
         without building weight panels (several times faster; identical
         results). ``False`` forces the generic path: call ``strategy``,
@@ -341,9 +372,25 @@ def run_sweep(
     -------
     SweepResult
     """
+    from altseason.strategies import MarketData as _MarketData
+
     configs = expand_grid(grid)
     if not configs:
         raise StrategyError("the grid is empty: give at least one value per parameter.")
+    is_class = isinstance(strategy, type)
+    if isinstance(data, _MarketData):
+        market: Any = data
+        prices = data.close
+    else:
+        prices = data
+        market = _MarketData(close=prices) if is_class else None
+    if isinstance(strategy, type):
+        from altseason.strategies import make_strategy
+
+        for params in configs:  # unknown names and bad types fail here, before any work
+            make_strategy(strategy, params)
+        if funding is None and market is not None:
+            funding = market.funding
     costs = CostModel(fees_bps, slippage_bps, impact)
     close, last_valid = prepare_prices(prices)
 
@@ -370,6 +417,7 @@ def run_sweep(
         panel_of(volume),
         panel_of(funding),
         last_gap,
+        market if is_class and mom_params is None else None,
     )
     opts = {
         "lag": lag,
@@ -383,6 +431,22 @@ def run_sweep(
         "margin": leverage > 1.0 if margin is None else bool(margin),
         "min_units": float(min_units),
         "min_order": float(min_order),
+        "engine": {
+            "lag": lag,
+            "fees_bps": fees_bps,
+            "slippage_bps": slippage_bps,
+            "impact": impact,
+            "volume": volume,
+            "funding": funding,
+            "longs_pay_funding": longs_pay_funding,
+            "cash_yield": cash_yield,
+            "leverage": leverage,
+            "margin": margin,
+            "min_units": min_units,
+            "min_order": min_order,
+            "init_cash": init_cash,
+            "benchmark": benchmark,
+        },
     }
     serial = isinstance(scheduler, str) and scheduler == "serial"
     workers = 1 if serial else max(1, n_workers)
@@ -394,6 +458,9 @@ def run_sweep(
     tasks: list[tuple[Callable[..., tuple[FloatArray, FloatArray]], Any]]
     if mom_params is not None:
         tasks = [(_run_momentum_chunk, mom_params[i : i + size]) for i in bounds]
+    elif is_class:
+        assert isinstance(strategy, type)
+        tasks = [(partial(_run_class_chunk, cls=strategy), configs[i : i + size]) for i in bounds]
     else:
         tasks = [(partial(_run_chunk, strategy=strategy), configs[i : i + size]) for i in bounds]
     if serial:
@@ -437,7 +504,7 @@ def run_sweep(
             "chunks": len(tasks),
             "chunk_size": size,
             "fused": mom_params is not None,
-            **opts,
+            **{k: v for k, v in opts.items() if k != "engine"},
         },
     )
 
