@@ -122,3 +122,41 @@ def test_turnover_is_one_way() -> None:
     assert res.turnover.iloc[0] == pytest.approx(0.5)  # buying from cash: half of 1x traded
     assert res.turnover.iloc[10] == pytest.approx(1.0, rel=1e-12)
     assert res.metrics["turnover"] == pytest.approx(res.turnover.mean() * 365, rel=1e-12)
+
+
+def test_attribution_adds_up_and_tearsheet_tables() -> None:
+    prices = _panel(5, n=200)
+    w = _weights(prices, 5, 6)
+    w.iloc[:20] = np.nan
+    res = run_backtest(
+        prices,
+        w,
+        fees_bps=10,
+        slippage_bps=5,
+        funding=_funding(prices, 5),
+        options=LEGS,
+        margin=True,
+        cash_yield=0.03,
+    )
+    a = res.attribution()
+    parts = a.drop("total")
+    assert parts.sum() == pytest.approx(a["total"], rel=1e-9, abs=1e-12)
+    assert a["costs"] == pytest.approx(-res.metrics["costs_paid"], rel=1e-12)
+    assert a["total"] == pytest.approx(res.equity.iloc[-1] - 1.0, rel=1e-12)
+    # metrics start at the first trade: the warm-up's cash yield is not in total_return
+    before = res.equity.loc[: res.first_trade].iloc[-2]
+    assert res.metrics["total_return"] == pytest.approx(res.equity.iloc[-1] / before - 1, rel=1e-9)
+    # the monthly table compounds to the total return
+    monthly = res.monthly_returns()
+    total = res.metrics["total_return"]
+    assert (1 + monthly["year"]).prod() - 1 == pytest.approx(total, rel=1e-9)
+    months = monthly.drop(columns="year").stack()
+    assert (1 + months).prod() - 1 == pytest.approx(total, rel=1e-9)
+    # rolling Sharpe: the last value is the Sharpe of the last 90 active days
+    rs = res.rolling_sharpe(90)
+    tail = res.active_returns.iloc[-90:]
+    assert rs.iloc[-1] == pytest.approx(tail.mean() / tail.std() * np.sqrt(365), rel=1e-10)
+    # the deepest drawdown is the max drawdown metric
+    dd = res.drawdown_table(3)
+    assert dd["depth"].iloc[0] == pytest.approx(res.metrics["max_drawdown"], rel=1e-10)
+    assert (dd["depth"].diff().dropna() >= 0).all()

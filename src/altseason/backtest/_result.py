@@ -342,6 +342,102 @@ class BacktestResult:
             self.equity.to_numpy() / peak - 1.0, index=self.equity.index, name="drawdown"
         )
 
+    @property
+    def active_returns(self) -> pd.Series:
+        """Daily returns from the first trade on (the period every metric uses)."""
+        if self.first_trade is None:
+            return self.returns
+        return self.returns.loc[self.first_trade :]
+
+    def monthly_returns(self) -> pd.DataFrame:
+        """Compounded returns per calendar month from the first trade: years x months
+        (columns 1..12) plus ``year`` (the compounded year)."""
+        r = self.active_returns.fillna(0.0)
+        if r.empty:
+            return pd.DataFrame(columns=[*range(1, 13), "year"], dtype=float)
+        growth = (1.0 + r).groupby([r.index.year, r.index.month]).prod() - 1.0
+        table = growth.unstack(level=1).reindex(columns=range(1, 13))
+        table["year"] = (1.0 + r).groupby(r.index.year).prod() - 1.0
+        table.index.name = "year"
+        table.columns.name = "month"
+        return table
+
+    def rolling_sharpe(self, window: int = 90) -> pd.Series:
+        """Annualised Sharpe ratio over trailing ``window`` days (365 a year), from the
+        first trade; NaN until the window is full."""
+        r = self.active_returns
+        mean = r.rolling(window, min_periods=window).mean()
+        std = r.rolling(window, min_periods=window).std(ddof=1)
+        out = mean / std.where(std > 0) * np.sqrt(m.PERIODS_PER_YEAR)
+        return out.rename(f"rolling_sharpe_{window}d")
+
+    def drawdown_table(self, top: int = 5) -> pd.DataFrame:
+        """The ``top`` deepest drawdowns: ``start`` (peak), ``trough``, ``end``
+        (recovery, NaT if not recovered), ``depth`` (<= 0), ``days`` (peak to
+        recovery or to the last date), ``recovery_days``."""
+        eq = self.equity.loc[self.first_trade :] if self.first_trade is not None else self.equity
+        cols = ["start", "trough", "end", "depth", "days", "recovery_days"]
+        if eq.empty:
+            return pd.DataFrame(columns=cols)
+        v = eq.to_numpy()
+        peak = np.maximum.accumulate(v)
+        dd = v / peak - 1.0
+        rows = []
+        i, n = 0, len(v)
+        while i < n:
+            if dd[i] < 0:
+                s = i - 1 if i > 0 else 0
+                j = i
+                while j < n and dd[j] < 0:
+                    j += 1
+                seg = dd[i:j]
+                t = i + int(np.argmin(seg))
+                end = eq.index[j] if j < n else pd.NaT
+                last = j if j < n else n - 1
+                rows.append(
+                    {
+                        "start": eq.index[s],
+                        "trough": eq.index[t],
+                        "end": end,
+                        "depth": float(seg.min()),
+                        "days": int((eq.index[last] - eq.index[s]).days),
+                        "recovery_days": int((end - eq.index[t]).days) if j < n else np.nan,
+                    }
+                )
+                i = j
+            else:
+                i += 1
+        out = pd.DataFrame(rows, columns=cols)
+        return out.sort_values("depth", kind="stable").head(top).reset_index(drop=True)
+
+    def attribution(self) -> pd.Series:
+        """Where the P&L came from, as fractions of the initial capital.
+
+        ``spot`` (price moves of the positions held), ``funding`` (received
+        minus paid), ``cash_yield``, ``premium`` (received minus paid),
+        ``payoff`` (settlements), ``option_marks`` (value of open options at
+        the end), ``costs`` (minus fees, slippage and option fees); they add up
+        to ``total`` = final equity / initial capital - 1.
+        """
+        r = self.records
+        units_prev = np.vstack([np.zeros((1, r.units.shape[1])), r.units[:-1]])
+        dp = np.diff(np.vstack([r.close[:1], r.close]), axis=0)
+        spot = float(np.nansum(np.where(units_prev != 0.0, units_prev * dp, 0.0)))
+        c = self.costs
+        opt_end = float(self.exposures["options"].iloc[-1] * self.equity.iloc[-1])
+        parts = {
+            "spot": spot,
+            "funding": float(c["funding_received"].sum() - c["funding_paid"].sum()),
+            "cash_yield": float(c["cash_yield"].sum()),
+            "premium": float(c["premium_received"].sum() - c["premium_paid"].sum()),
+            "payoff": float(c["option_payoff"].sum()),
+            "option_marks": opt_end if np.isfinite(opt_end) else 0.0,
+            "costs": -float(c[["fees", "slippage", "option_fees"]].to_numpy().sum()),
+        }
+        out = pd.Series(parts, dtype=float) / self.init_cash
+        out["total"] = float(self.equity.iloc[-1] / self.init_cash - 1.0)
+        return out.rename(self.label or "attribution")
+
     def _title(self, what: str) -> str:
         return f"{what} — {self.label}" if self.label else what
 
