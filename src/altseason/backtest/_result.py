@@ -438,6 +438,51 @@ class BacktestResult:
         out["total"] = float(self.equity.iloc[-1] / self.init_cash - 1.0)
         return out.rename(self.label or "attribution")
 
+    def tearsheet_figures(self, others: dict[str, BacktestResult] | None = None) -> dict[str, Any]:
+        """Matplotlib figures for a tearsheet (never shown): ``equity`` (growth of
+        1 from the first trade, beside ``others``), ``drawdown``,
+        ``rolling_sharpe`` (90 days) and ``monthly`` (heatmap of monthly returns)."""
+        from matplotlib.figure import Figure
+
+        runs = dict(others or {})
+        figs: dict[str, Any] = {}
+        fig = Figure(figsize=(9, 4))
+        ax = fig.add_subplot(1, 1, 1)
+        if not any(res is self for res in runs.values()):
+            runs = {"strategy": self, **runs}
+        for name, res in runs.items():
+            r = res.active_returns.fillna(0.0)
+            ax.plot(r.index, (1 + r).cumprod().to_numpy(), lw=1.2, label=name)
+        ax.set_yscale("log")
+        ax.set_title(self._title("Growth of 1 from the first trade"))
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        figs["equity"] = fig
+        figs["drawdown"] = self.plot_drawdown()
+        fig = Figure(figsize=(9, 3.5))
+        ax = fig.add_subplot(1, 1, 1)
+        rs = self.rolling_sharpe(90)
+        ax.plot(rs.index, rs.to_numpy(), lw=1.0)
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set_title(self._title("Rolling 90-day Sharpe ratio"))
+        ax.grid(alpha=0.3)
+        figs["rolling_sharpe"] = fig
+        table = self.monthly_returns().drop(columns="year", errors="ignore")
+        fig = Figure(figsize=(9, 0.5 + 0.45 * max(len(table), 1)))
+        ax = fig.add_subplot(1, 1, 1)
+        vals = table.to_numpy(dtype=float)
+        lim = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
+        ax.imshow(vals, cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto")
+        ax.set_xticks(range(12), [f"{m:02d}" for m in range(1, 13)])
+        ax.set_yticks(range(len(table)), [str(y) for y in table.index])
+        for (i, j), v in np.ndenumerate(vals):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7)
+        ax.set_title(self._title("Monthly returns"))
+        fig.tight_layout()
+        figs["monthly"] = fig
+        return figs
+
     def _title(self, what: str) -> str:
         return f"{what} — {self.label}" if self.label else what
 

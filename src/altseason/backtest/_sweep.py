@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from altseason.backtest._result import (
     performance_metrics,
 )
 from altseason.backtest._runner import prepare_prices, prepare_targets
-from altseason.backtest._splitters import WalkForward
+from altseason.backtest._splitters import CombinatorialPurgedCV, WalkForward
 from altseason.exceptions import ConfigError, StrategyError
 
 if TYPE_CHECKING:
@@ -232,6 +232,10 @@ class SweepResult:
     pbo : PBOResult or None
         Probability of backtest overfitting (None with a single configuration
         or too few dates).
+    validation : WalkForwardResult or None
+        Out-of-sample check of the selection (walk-forward by default): the
+        in-sample vs out-of-sample Sharpe of the configuration chosen on each
+        training window (None when the dates do not fit one fold).
     """
 
     metrics: pd.DataFrame
@@ -241,6 +245,7 @@ class SweepResult:
     pbo: PBOResult | None
     label: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    validation: WalkForwardResult | None = None
 
     def top(self, n: int = 10, by: str = "sharpe") -> pd.DataFrame:
         """The ``n`` best configurations by a metric column (descending)."""
@@ -253,6 +258,7 @@ class SweepResult:
     def summary(self) -> pd.Series:
         """Configurations, best Sharpe and its parameters, DSR and PBO."""
         best_id = int(self.metrics["sharpe"].to_numpy().argmax())
+        v = self.validation
         return pd.Series(
             {
                 "configurations": len(self.params),
@@ -261,6 +267,10 @@ class SweepResult:
                 "best_sharpe": float(self.metrics["sharpe"].iloc[best_id]),
                 "deflated_sharpe": self.deflated_sharpe,
                 "pbo": float("nan") if self.pbo is None else self.pbo.pbo,
+                "validation": "none" if v is None else v.method,
+                "folds": 0 if v is None else len(v.folds),
+                "in_sample_sharpe": float("nan") if v is None else v.in_sample_sharpe,
+                "out_of_sample_sharpe": float("nan") if v is None else v.out_of_sample_sharpe,
             },
             name=self.label or "sweep",
         )
@@ -324,6 +334,11 @@ def run_sweep(
     pbo_splits: int = 16,
     label: str | None = None,
     fused: bool = True,
+    validation: Literal["rolling", "anchored", "cpcv", "none"]
+    | WalkForward
+    | CombinatorialPurgedCV = "rolling",
+    train_days: int = 365,
+    test_days: int = 90,
 ) -> SweepResult:
     """Backtest ``strategy`` for every configuration of ``grid``.
 
@@ -367,6 +382,13 @@ def run_sweep(
         without building weight panels (several times faster; identical
         results). ``False`` forces the generic path: call ``strategy``,
         validate its weights, simulate.
+    validation, train_days, test_days
+        How the selection is checked out of sample (default: rolling
+        walk-forward, ``train_days`` to choose the best Sharpe, the next
+        ``test_days`` to measure it, a gap of ``lag`` days between):
+        ``"rolling"``, ``"anchored"`` (expanding training windows),
+        ``"cpcv"`` (combinatorial purged CV, 6 groups, 2 test groups, purge
+        ``max(lag, 5)`` days), ``"none"``, or a splitter object.
 
     Returns
     -------
@@ -493,7 +515,7 @@ def run_sweep(
     pbo: PBOResult | None = None
     if len(configs) >= 2 and len(prices.index) >= 2 * pbo_splits:
         pbo = probability_of_backtest_overfitting(returns_a, n_splits=pbo_splits)
-    return SweepResult(
+    out = SweepResult(
         metrics=metrics,
         returns=returns,
         params=configs,
@@ -507,11 +529,38 @@ def run_sweep(
             **{k: v for k, v in opts.items() if k != "engine"},
         },
     )
+    splitter = _splitter(validation, train_days, test_days, lag)
+    if splitter is not None:
+        n = len(prices.index)
+        fits = (isinstance(splitter, CombinatorialPurgedCV) and n >= 2 * splitter.n_groups) or (
+            isinstance(splitter, WalkForward) and n > splitter.train + splitter.gap
+        )
+        if fits:
+            out.validation = walk_forward(out, splitter)
+    return out
+
+
+def _splitter(
+    validation: Any, train_days: int, test_days: int, lag: int
+) -> WalkForward | CombinatorialPurgedCV | None:
+    if isinstance(validation, WalkForward | CombinatorialPurgedCV):
+        return validation
+    if validation == "none" or validation is None:
+        return None
+    if validation in ("rolling", "anchored"):
+        return WalkForward(
+            train_days, test_days, anchored=validation == "anchored", gap=max(lag, 0)
+        )
+    if validation == "cpcv":
+        return CombinatorialPurgedCV(purge=max(lag, 5))
+    raise StrategyError(
+        f"validation must be 'rolling', 'anchored', 'cpcv' or 'none', not {validation!r}."
+    )
 
 
 @dataclass
 class WalkForwardResult:
-    """Out-of-sample record of walk-forward selection.
+    """Out-of-sample record of walk-forward selection (or of purged CV).
 
     Attributes
     ----------
@@ -519,19 +568,30 @@ class WalkForwardResult:
         Per fold: ``train_start, train_end, test_start, test_end, config``
         (chosen on the training window), ``train_metric, test_metric``.
     returns : Series
-        Stitched out-of-sample daily returns of the chosen configurations.
+        Stitched out-of-sample daily returns of the chosen configurations
+        (walk-forward; for combinatorial CV, whose test sets overlap, the
+        returns of every split one after the other).
     metrics : Series
         Metrics of the stitched out-of-sample returns.
+    in_sample_sharpe, out_of_sample_sharpe : float
+        Mean annualised Sharpe of the chosen configurations on their training
+        windows, and the Sharpe out of sample (stitched returns for
+        walk-forward; the mean over splits for combinatorial CV).
+    method : str
+        ``rolling``, ``anchored`` or ``cpcv``.
     """
 
     folds: pd.DataFrame
     returns: pd.Series
     metrics: pd.Series
+    in_sample_sharpe: float = float("nan")
+    out_of_sample_sharpe: float = float("nan")
+    method: str = "rolling"
 
 
 def walk_forward(
     sweep: SweepResult,
-    splitter: WalkForward,
+    splitter: WalkForward | CombinatorialPurgedCV,
     *,
     by: Callable[[FloatArray], Any] = sharpe_ratio,
     periods_per_year: float = PERIODS_PER_YEAR,
@@ -547,7 +607,8 @@ def walk_forward(
     sweep
         A :class:`SweepResult`.
     splitter
-        A :class:`~altseason.backtest.WalkForward` (anchored or rolling).
+        A :class:`~altseason.backtest.WalkForward` (anchored or rolling) or a
+        :class:`~altseason.backtest.CombinatorialPurgedCV`.
     by
         Selection metric of a ``(n_periods, n_configs)`` returns array (higher is better).
     """
@@ -576,5 +637,23 @@ def walk_forward(
             f"no walk-forward fold fits in {len(idx)} periods; shorten train/test windows."
         )
     returns = pd.concat(oos).rename("returns")
-    metrics = performance_metrics(returns, periods_per_year=periods_per_year).iloc[0]
-    return WalkForwardResult(folds=pd.DataFrame(rows), returns=returns, metrics=metrics)
+    metrics = performance_metrics(returns.to_numpy(), periods_per_year=periods_per_year).iloc[0]
+    folds = pd.DataFrame(rows)
+    sr = partial(sharpe_ratio, periods_per_year=periods_per_year)
+    is_sr = float(np.nanmean([float(np.asarray(sr(r[tr][:, [c]])).reshape(-1)[0])
+                              for (tr, _), c in zip(splitter.split(len(idx)), folds["config"], strict=True)]))  # fmt: skip
+    if isinstance(splitter, CombinatorialPurgedCV):
+        method = "cpcv"
+        oos_sr = float(np.nanmean([float(np.asarray(sr(r[te][:, [c]])).reshape(-1)[0])
+                                   for (_, te), c in zip(splitter.split(len(idx)), folds["config"], strict=True)]))  # fmt: skip
+    else:
+        method = "anchored" if splitter.anchored else "rolling"
+        oos_sr = float(metrics["sharpe"])
+    return WalkForwardResult(
+        folds=folds,
+        returns=returns,
+        metrics=metrics,
+        in_sample_sharpe=is_sr,
+        out_of_sample_sharpe=oos_sr,
+        method=method,
+    )
