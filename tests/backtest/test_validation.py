@@ -46,7 +46,7 @@ def test_sweep_reports_in_and_out_of_sample_sharpe_by_default() -> None:
     wf = WalkForward(200, 100, gap=1)
     assert len(v.folds) == wf.n_splits(len(prices))
     r = res.returns.to_numpy()
-    for (train, test), (_, fold) in zip(wf.split(len(prices)), v.folds.iterrows(), strict=True):
+    for (train, _test), (_, fold) in zip(wf.split(len(prices)), v.folds.iterrows(), strict=True):
         scores = np.asarray(sharpe_ratio(r[train]))
         assert fold["config"] == int(np.nanargmax(scores))
     assert v.in_sample_sharpe == pytest.approx(v.folds["train_metric"].mean(), rel=1e-9)
