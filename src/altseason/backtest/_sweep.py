@@ -221,8 +221,10 @@ class SweepResult:
     metrics : DataFrame
         One row per configuration (index ``config``): the parameters, then
         ``total_return, cagr, volatility, sharpe, sortino, calmar, max_drawdown,
-        max_drawdown_duration, beta_btc, hit_rate, turnover, costs_paid,
-        avg_gross_exposure, exposure_time`` (365 periods a year).
+        max_drawdown_duration, beta_btc, hit_rate`` (365 periods a year, from
+        each configuration's first trade) and the cost, turnover and exposure
+        columns of :data:`~altseason.backtest._result.EXTRA_NAMES` (the same
+        definitions as :meth:`BacktestResult.summary`).
     returns : DataFrame
         ``(n_dates, n_configs)`` daily returns, columns = config ids.
     params : list of dict
