@@ -262,7 +262,9 @@ def test_result_views_are_consistent() -> None:
     assert res.costs["fees"].sum() == pytest.approx(res.trades["fees"].sum(), rel=1e-12)
     traded = res.trades.groupby("date")["value"].apply(lambda v: v.abs().sum())
     np.testing.assert_allclose(
-        (res.turnover * res.equity)[traded.index].to_numpy(), traded.to_numpy(), rtol=1e-12
+        (2.0 * res.turnover * res.equity)[traded.index].to_numpy(),  # one-way turnover
+        traded.to_numpy(),
+        rtol=1e-12,
     )
     np.testing.assert_allclose(
         res.units.diff().fillna(res.units).sum().to_numpy(),
