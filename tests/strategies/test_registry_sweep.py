@@ -104,3 +104,12 @@ def test_a_user_strategy_registers_and_sweeps(demo_data: MarketData) -> None:
         assert one.exposures["long"].iloc[1] == pytest.approx(frac, rel=0.1)
     with pytest.raises(StrategyError, match="not a strategy"):
         register_strategy(int)
+
+
+def test_fused_momentum_kernel_is_bit_identical_to_the_class_path(demo_data: MarketData) -> None:
+    grid = {"lookback": [10, 30], "k": [3, 8], "rebalance": [1, 7]}
+    fused = run_sweep(Momentum, grid, demo_data, scheduler="serial", fees_bps=10.0)
+    generic = run_sweep(Momentum, grid, demo_data, scheduler="serial", fees_bps=10.0, fused=False)
+    assert fused.info["fused"] and not generic.info["fused"]
+    assert fused.returns.equals(generic.returns)
+    assert fused.metrics.equals(generic.metrics)

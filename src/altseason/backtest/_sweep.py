@@ -497,7 +497,8 @@ def run_sweep(
             parts = client.gather(futures)
         finally:
             close_client()
-    returns_a = np.hstack([p[0] for p in parts])
+    # one memory layout whatever the path, so metrics sum in the same order (bit-identical)
+    returns_a = np.ascontiguousarray(np.hstack([p[0] for p in parts]))
     extras = np.vstack([p[1] for p in parts])
     returns = pd.DataFrame(
         returns_a, index=prices.index, columns=pd.RangeIndex(len(configs), name="config")
