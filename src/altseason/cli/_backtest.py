@@ -133,11 +133,11 @@ def backtest(
     )
     monthly = result.monthly_returns()
     if not monthly.empty:
-        monthly.columns = [*(f"{m:02d}" for m in range(1, 13)), "year"]
+        monthly.columns = [*(f"{m:02d}" for m in range(1, 13)), "full year"]
         print_frame(monthly, f"{strategy}: monthly returns", demo=demo)
     dd = result.drawdown_table(5)
     if not dd.empty:
-        dd.index.name = "rank"
+        dd.index = pd.RangeIndex(1, len(dd) + 1, name="rank")
         print_frame(dd, f"{strategy}: deepest drawdowns", demo=demo)
     rs = pd.DataFrame({name: r.rolling_sharpe(90) for name, r in results.items()})
     rs_q = rs.resample("QE").last().dropna(how="all")
