@@ -20,6 +20,15 @@ late: NaN before listing), equal-weighted top-K momentum, 10 bps fees.
    second. The generic path (``fused=False``) is timed too and its results
    must be identical.
 
+3. The Rust engine of vectorbt (``from_orders(..., engine="rust")`` from the
+   ``vectorbt-rust`` package) is timed as a peer in 1 and 2 when it is
+   installed (the output says so when it is not).
+4. A rotation-strategy sweep on a simulated demo market (8 configurations):
+   ``run_sweep(Rotation, grid, data)`` vs vectorbt fed the same weights.
+
+Our engine runs with vectorbt's order minimum (``min_units=1e-8``,
+``min_order=0``) so that both simulate the same orders.
+
 Timings are best-of-N wall clock (our sweep best of 3, each vectorbt
 configuration best of 2); numba functions are compiled before timing. Our
 sweep uses numba's threads (2 on the reference machine) and is also timed on
@@ -41,7 +50,21 @@ from vectorbt.portfolio import nb as vnb
 from vectorbt.portfolio.enums import Direction, SizeType
 
 from altseason.backtest import run_backtest, run_sweep
-from altseason.strategies import momentum_weights
+from altseason.strategies import Momentum, momentum_weights
+
+VBT_MIN = {"min_units": 1e-8, "min_order": 0.0}
+"""vectorbt's absolute 1e-8-unit minimum order (ours is relative by default)."""
+
+
+def _has_rust() -> bool:
+    try:
+        import vectorbt_rust  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HAS_RUST = _has_rust()
 
 N_DATES, N_ASSETS, FEES = 2_200, 500, 0.001
 
@@ -67,7 +90,8 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 # ---------------------------------------------------------------- vectorbt variants
-def vbt_plain(prices: pd.DataFrame, weights: pd.DataFrame) -> np.ndarray:
+def vbt_plain(prices: pd.DataFrame, weights: pd.DataFrame, engine: str | None = None) -> np.ndarray:
+    kw = {} if engine is None else {"engine": engine}
     pf = vbt.Portfolio.from_orders(
         prices,
         size=weights.shift(1),
@@ -78,6 +102,7 @@ def vbt_plain(prices: pd.DataFrame, weights: pd.DataFrame) -> np.ndarray:
         fees=FEES,
         init_cash=1.0,
         freq="1D",
+        **kw,
     )
     return pf.value().to_numpy()
 
@@ -172,12 +197,19 @@ def main() -> None:
     # compile everything once on a small panel
     small = make_panel(1, 120, 8)
     ws = momentum_weights(small, 10, 3, 7)
-    run_backtest(small, ws, fees_bps=10)
+    run_backtest(small, ws, fees_bps=10, **VBT_MIN)
     for fused in (True, False):
         run_sweep(
-            momentum_weights, {"lookback": [5], "k": [2, 3]}, small, scheduler="serial", fused=fused
+            Momentum,
+            {"lookback": [5], "k": [2, 3]},
+            small,
+            scheduler="serial",
+            fused=fused,
+            **VBT_MIN,
         )
     vbt_plain(small, ws)
+    if HAS_RUST:
+        vbt_plain(small, ws, engine="rust")
     vbt_kernel(small.to_numpy(), ws.shift(1).to_numpy())
     vbt_order_func(small, ws.shift(1).to_numpy(), ws.shift(1).notna().any(axis=1).to_numpy())
 
@@ -186,7 +218,7 @@ def main() -> None:
     t_w, weights = best_of(lambda: momentum_weights(prices, 60, 20, 7), 3)
     size = weights.shift(1).to_numpy()
     mask = ~np.all(np.isnan(size), axis=1)
-    t_ours, res = best_of(lambda: run_backtest(prices, weights, fees_bps=FEES * 1e4), 5)
+    t_ours, res = best_of(lambda: run_backtest(prices, weights, fees_bps=FEES * 1e4, **VBT_MIN), 5)
     ours_eq = res.equity.to_numpy()
     print(f"  weights (shared input)                  {t_w * 1e3:9.1f} ms")
     print(f"  altseason run_backtest (full result)    {t_ours * 1e3:9.1f} ms")
@@ -195,6 +227,12 @@ def main() -> None:
         "vectorbt simulate_from_orders_nb, numpy": lambda: vbt_kernel(close, size),
         "vectorbt from_order_func + segment mask": lambda: vbt_order_func(prices, size, mask),
     }
+    if HAS_RUST:
+        variants["vectorbt from_orders, engine='rust'"] = lambda: vbt_plain(
+            prices, weights, engine="rust"
+        )
+    else:
+        print("  vectorbt Rust engine: not installed here (pip install vectorbt-rust); skipped")
     correct: dict[str, float] = {}
     for name, fn in variants.items():
         t, eq = best_of(fn, 3)
@@ -221,7 +259,9 @@ def main() -> None:
         f"\n== sweep: {n_cfg} configurations (lookback 10..200 x K 5,10,20,50 x rebalance 1,7,30) =="
     )
     t_sweep, sweep = best_of(
-        lambda: run_sweep(momentum_weights, grid, prices, fees_bps=FEES * 1e4, scheduler="serial"),
+        lambda: run_sweep(
+            Momentum, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", **VBT_MIN
+        ),
         3,
     )
     assert sweep.info["fused"]
@@ -233,7 +273,9 @@ def main() -> None:
     n_threads = numba.get_num_threads()
     numba.set_num_threads(1)
     t_one, _ = best_of(
-        lambda: run_sweep(momentum_weights, grid, prices, fees_bps=FEES * 1e4, scheduler="serial"),
+        lambda: run_sweep(
+            Momentum, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", **VBT_MIN
+        ),
         2,
     )
     numba.set_num_threads(n_threads)
@@ -244,7 +286,7 @@ def main() -> None:
     )
     t_generic, generic = best_of(
         lambda: run_sweep(
-            momentum_weights, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", fused=False
+            Momentum, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", fused=False, **VBT_MIN
         ),
         1,
     )
@@ -269,6 +311,8 @@ def main() -> None:
         "simulate_from_orders_nb, numpy": 0.0,
         "from_order_func + segment mask": 0.0,
     }
+    if HAS_RUST:
+        spent["from_orders, engine='rust'"] = 0.0
     t_weights = 0.0
     worst = 0.0
     for cid in subset:
@@ -278,11 +322,14 @@ def main() -> None:
         s = w.shift(1).to_numpy()
         msk = ~np.all(np.isnan(s), axis=1)
         ours = np.cumprod(1.0 + sweep.returns[cid].to_numpy())
-        for name, fn in (
+        runs: list[tuple[str, Callable[[], np.ndarray]]] = [
             ("from_orders, plain pandas", lambda w=w: vbt_plain(prices, w)),
             ("simulate_from_orders_nb, numpy", lambda s=s: vbt_kernel(close, s)),
             ("from_order_func + segment mask", lambda s=s, msk=msk: vbt_order_func(prices, s, msk)),
-        ):
+        ]
+        if HAS_RUST:
+            runs.append(("from_orders, engine='rust'", lambda w=w: vbt_plain(prices, w, "rust")))
+        for name, fn in runs:
             t, eq = best_of(fn, 2)
             spent[name] += t
             worst = max(worst, rel_err(eq, ours))
@@ -292,12 +339,16 @@ def main() -> None:
     )
     # ours again after vectorbt (best of all our runs: the machine's load drifts)
     t_again, _ = best_of(
-        lambda: run_sweep(momentum_weights, grid, prices, fees_bps=FEES * 1e4, scheduler="serial"),
+        lambda: run_sweep(
+            Momentum, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", **VBT_MIN
+        ),
         2,
     )
     numba.set_num_threads(1)
     t_one_again, _ = best_of(
-        lambda: run_sweep(momentum_weights, grid, prices, fees_bps=FEES * 1e4, scheduler="serial"),
+        lambda: run_sweep(
+            Momentum, grid, prices, fees_bps=FEES * 1e4, scheduler="serial", **VBT_MIN
+        ),
         1,
     )
     numba.set_num_threads(n_threads)
@@ -322,6 +373,51 @@ def main() -> None:
         f"  -> sweep configs/s vs fastest vectorbt on the same work: {ours_cps / best_cps:6.1f}x "
         f"(target >= 30x; {n_threads} numba threads); on one thread: {one_cps / best_cps:6.1f}x"
     )
+    rotation_sweep()
+
+
+def rotation_sweep() -> None:
+    """A rotation-strategy sweep on a simulated demo market vs vectorbt on the same weights."""
+    import tempfile
+    from pathlib import Path
+
+    from altseason.sources.demo import write_demo
+    from altseason.store import Store
+    from altseason.strategies import Rotation, make_strategy, market_data_from_store
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "demo.duckdb") as store:
+        write_demo(store, n_assets=80, start="2021-01-01")
+        data = market_data_from_store(store)
+    grid = {"sleeves": ["tiers", "sectors"], "lookback": [30, 60], "rebalance_days": [7, 14]}
+    n_cfg = 8
+    print(
+        f"\n== rotation sweep: {n_cfg} configurations (sleeves x lookback x rebalance) on a "
+        f"simulated demo market ({data.close.shape[1]} assets x {len(data.close)} days) =="
+    )
+    kw = {"fees_bps": FEES * 1e4, "scheduler": "serial", **VBT_MIN}
+    run_sweep(Rotation, {"lookback": [30]}, data, **kw)  # warm-up
+    t_ours, sweep = best_of(lambda: run_sweep(Rotation, grid, data, **kw), 2)
+    print(
+        f"  altseason run_sweep(Rotation, ...) serial: {t_ours:6.2f} s = "
+        f"{n_cfg / t_ours:6.2f} configs/s (weights + simulation + metrics + walk-forward)"
+    )
+    engines = ["numba"] + (["rust"] if HAS_RUST else [])
+    if not HAS_RUST:
+        print("  vectorbt Rust engine: not installed here (pip install vectorbt-rust); skipped")
+    for engine in engines:
+        t0 = time.perf_counter()
+        worst = 0.0
+        for c, params in enumerate(sweep.params):
+            w = make_strategy(Rotation, params).weights(data)
+            eq = vbt_plain(data.close, w, engine=engine)
+            ours = np.cumprod(1.0 + sweep.returns[c].to_numpy())
+            worst = max(worst, rel_err(eq, ours))
+        tv = time.perf_counter() - t0
+        print(
+            f"  vectorbt from_orders engine={engine!r} on the same weights: {tv:6.2f} s = "
+            f"{n_cfg / tv:6.2f} configs/s; ours/vectorbt {tv / t_ours:5.1f}x; equity max rel "
+            f"diff {worst:.1e} (vectorbt keeps delisted tokens at their last price; we sell them)"
+        )
 
 
 if __name__ == "__main__":

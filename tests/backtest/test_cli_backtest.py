@@ -108,3 +108,59 @@ def test_sweep_prints_top_configurations_dsr_and_pbo(
     assert DEMO_LABEL not in res.output
     table = pd.read_csv(out)
     assert len(table) == 6 and {"lookback", "k", "sharpe", "cagr"} <= set(table.columns)
+
+
+def test_backtest_nosuch_lists_every_registered_strategy(home: Path, runner: CliRunner) -> None:
+    _seed(home, "test")
+    res = runner.invoke(app, ["backtest", "nosuch"])
+    msg = str(res.exception)
+    for name in ("momentum", "rotation", "hedged_short", "btc_hold", "equal_weight_small_caps"):
+        assert name in msg
+    res = runner.invoke(app, ["backtest", "momentum", "-p", "k=two"])
+    assert "bad value 'two' for parameter 'k'" in str(res.exception)
+
+
+def test_backtest_prints_a_tearsheet_beside_the_benchmarks(
+    home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    _seed(home, "test")
+    res = runner.invoke(
+        app,
+        ["backtest", "momentum", "-p", "lookback=20", "-p", "k=2", "--charts", str(tmp_path)],
+    )
+    assert res.exit_code == 0, res.output
+    for text in (
+        "btc_hold",
+        "btc_eth_50_50",
+        "monthly returns",
+        "deepest drawdowns",
+        "rolling 90-day Sharpe",
+        "P&L attribution",
+        "one-way",
+        "warmup_days",
+    ):
+        assert text in res.output, text
+    # benchmarks that need market caps or tiers are skipped with the reason
+    assert "benchmark skipped: equal_weight_small_caps" in res.output.replace("\n", " ")
+    for what in ("equity", "drawdown", "rolling_sharpe", "monthly"):
+        assert (tmp_path / f"momentum_{what}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("name", "grid"),
+    [("btc_eth_50_50", "rebalance_days=7,30"), ("hedged_short", "hedge=none,call")],
+)
+def test_sweep_any_registered_strategy_with_walk_forward(
+    home: Path, runner: CliRunner, name: str, grid: str
+) -> None:
+    _seed(home, "test")
+    res = runner.invoke(
+        app,
+        ["sweep", name, "--grid", grid, "--scheduler", "serial", "--train-days", "60",
+         "--test-days", "30"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "top 2 of 2" in res.output
+    assert "out-of-sample check (rolling" in res.output and "in-sample Sharpe" in res.output
+    res = runner.invoke(app, ["sweep", name, "--grid", "nosuch=1", "--scheduler", "serial"])
+    assert "unknown parameter 'nosuch'" in str(res.exception)

@@ -141,16 +141,26 @@ def test_long_call_hedge_is_priced_with_black76_and_settles_at_intrinsic() -> No
     qty = 0.5 * 1.0 / p[0]
     strike = 1.05 * p[0]
     prem = float(black76_price(p[0], strike, 10 / 365, 0.7, "C"))
-    cash0 = 1.0 - qty * prem * 1.001
+
+    def deribit_fee(spot: float, price: float) -> float:  # per unit of underlying
+        return min(0.0003 * spot, 0.125 * price)
+
+    cash0 = 1.0 - qty * prem - qty * deribit_fee(p[0], prem)
     for d in (0, 3, 9):
         mark = float(black76_price(p[d], strike, (10 - d) / 365, 0.7, "C"))
         assert res.equity.iloc[d] == pytest.approx(cash0 + qty * mark, rel=1e-10)
-    # day 10: settle at intrinsic and roll into a new contract (paying its fee)
-    cash10 = cash0 + qty * max(p[10] - strike, 0.0)
-    eq10 = cash10 + 0.0  # the new leg's units are sized on equity; its mark equals its premium
+    # day 10: settle at intrinsic (delivery fee if in the money) and roll into a
+    # new contract (paying its trading fee)
+    payoff = max(p[10] - strike, 0.0)
+    delivery = min(0.00015 * p[10], 0.125 * payoff) if payoff > 0 else 0.0
+    cash10 = cash0 + qty * payoff - qty * delivery
     new_qty = 0.5 * cash10 / p[10]
     new_prem = float(black76_price(p[10], 1.05 * p[10], 10 / 365, 0.7, "C"))
-    assert res.equity.iloc[10] == pytest.approx(eq10 - new_qty * new_prem * 0.001, rel=1e-10)
+    expected = cash10 - new_qty * deribit_fee(p[10], new_prem)
+    assert res.equity.iloc[10] == pytest.approx(expected, rel=1e-10)
+    assert res.costs["option_fees"].iloc[0] == pytest.approx(qty * 0.0003 * p[0], rel=1e-12)
+    assert res.costs["fees"].sum() == 0.0  # no spot trade: option fees are apart
+    assert res.summary()["costs_paid"] == pytest.approx(res.costs["option_fees"].sum(), rel=1e-12)
 
 
 def test_collar_on_a_short_is_sized_by_the_position() -> None:
@@ -170,8 +180,15 @@ def test_collar_on_a_short_is_sized_by_the_position() -> None:
         float(black76_price(p[d], 1.1 * p[0], (30 - d) / 365, 0.6, "C"))
         - float(black76_price(p[d], 0.9 * p[0], (30 - d) / 365, 0.6, "P"))
     )
-    expected = 1.0 - units * (call - put) - units * (p[d] - p[0]) + mark
+    opt_fees = units * (min(0.0003 * p[0], 0.125 * call) + min(0.0003 * p[0], 0.125 * put))
+    expected = 1.0 - units * (call - put) - opt_fees - units * (p[d] - p[0]) + mark
     assert res.equity.iloc[d] == pytest.approx(expected, rel=1e-10)
+    # premiums apart, each positive; the fees are the only costs
+    assert res.costs["premium_paid"].iloc[0] == pytest.approx(units * call, rel=1e-12)
+    assert res.costs["premium_received"].iloc[0] == pytest.approx(units * put, rel=1e-12)
+    s = res.summary()
+    assert s["costs_paid"] == pytest.approx(opt_fees, rel=1e-12)
+    assert s["premium_paid"] == pytest.approx(units * call, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -245,7 +262,9 @@ def test_result_views_are_consistent() -> None:
     assert res.costs["fees"].sum() == pytest.approx(res.trades["fees"].sum(), rel=1e-12)
     traded = res.trades.groupby("date")["value"].apply(lambda v: v.abs().sum())
     np.testing.assert_allclose(
-        (res.turnover * res.equity)[traded.index].to_numpy(), traded.to_numpy(), rtol=1e-12
+        (2.0 * res.turnover * res.equity)[traded.index].to_numpy(),  # one-way turnover
+        traded.to_numpy(),
+        rtol=1e-12,
     )
     np.testing.assert_allclose(
         res.units.diff().fillna(res.units).sum().to_numpy(),

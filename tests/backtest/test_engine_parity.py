@@ -75,6 +75,10 @@ def _vectorbt_value(
     return pf.value().to_numpy()
 
 
+VBT_MIN = {"min_units": 1e-8, "min_order": 0.0}
+"""vectorbt's absolute 1e-8-unit minimum order (ours is relative by default)."""
+
+
 def _assert_close(ours: np.ndarray, ref: np.ndarray) -> None:
     assert ours.shape == ref.shape
     rel = np.abs(ours / ref - 1.0)
@@ -97,7 +101,13 @@ def test_random_weights_match_vectorbt(
     prices = _random_panel(seed)
     weights = _random_weights(prices, seed + 100, every, shorts)
     res = run_backtest(
-        prices, weights, lag=lag, fees_bps=fees_bps, slippage_bps=slippage_bps, init_cash=100.0
+        prices,
+        weights,
+        lag=lag,
+        fees_bps=fees_bps,
+        slippage_bps=slippage_bps,
+        init_cash=100.0,
+        **VBT_MIN,
     )
     ref = _vectorbt_value(
         prices, weights, lag=lag, fees=fees_bps / 1e4, slippage=slippage_bps / 1e4, init_cash=100.0
@@ -109,7 +119,7 @@ def test_random_weights_match_vectorbt(
 def test_momentum_matches_vectorbt_on_random_panels(lookback: int, k: int, rebalance: int) -> None:
     prices = _random_panel(lookback * 7 + k)
     weights = momentum_weights(prices, lookback=lookback, k=k, rebalance=rebalance)
-    res = run_backtest(prices, weights, fees_bps=10.0, init_cash=100.0)
+    res = run_backtest(prices, weights, fees_bps=10.0, init_cash=100.0, **VBT_MIN)
     ref = _vectorbt_value(prices, weights, lag=1, fees=0.001, slippage=0.0, init_cash=100.0)
     _assert_close(res.equity.to_numpy(), ref)
 
@@ -142,13 +152,13 @@ def test_momentum_matches_vectorbt_on_binance(
     # init_cash=1 makes BTC orders tiny: vectorbt's 1e-8-unit minimum order must match ours
     assert binance_close.shape[1] >= 40 and len(binance_close) > 2500
     weights = momentum_weights(binance_close, lookback=lookback, k=k, rebalance=rebalance)
-    res = run_backtest(binance_close, weights, fees_bps=10.0, init_cash=init_cash)
+    res = run_backtest(binance_close, weights, fees_bps=10.0, init_cash=init_cash, **VBT_MIN)
     ref = _vectorbt_value(
         binance_close, weights, lag=1, fees=0.001, slippage=0.0, init_cash=init_cash
     )
     _assert_close(res.equity.to_numpy(), ref)
-    # the result's own metrics are the empyrical ones at 365 periods a year
-    r = res.returns
+    # the result's own metrics are the empyrical ones at 365 periods a year, from the first trade
+    r = res.returns.loc[res.first_trade :]
     assert res.metrics["sharpe"] == pytest.approx(
         empyrical.sharpe_ratio(r, annualization=365), rel=1e-10
     )
@@ -167,8 +177,21 @@ def test_metrics_match_empyrical_on_binance_backtest(binance_close: pd.DataFrame
 @pytest.mark.parametrize("seed", [7, 8])
 def test_metrics_match_empyrical_on_random_backtests(seed: int) -> None:
     prices = _random_panel(seed)
-    r = run_backtest(prices, _random_weights(prices, seed, 5, True), fees_bps=10.0).returns
+    weights = _random_weights(prices, seed, 5, True)
+    weights.iloc[:40] = np.nan  # a warm-up: metrics start at the first trade
+    res = run_backtest(prices, weights, fees_bps=10.0)
+    r = res.returns
     _check_metrics_against_empyrical(r)
+    active = r.loc[res.first_trade :]
+    assert res.first_trade == prices.index[41]  # decided on row 40, traded on the next close
+    assert res.metrics["warmup_days"] == 41
+    for name, ref in [
+        ("sharpe", empyrical.sharpe_ratio(active, annualization=365)),
+        ("cagr", empyrical.cagr(active, annualization=365)),
+        ("calmar", empyrical.calmar_ratio(active, annualization=365)),
+        ("max_drawdown", empyrical.max_drawdown(active)),
+    ]:
+        assert res.metrics[name] == pytest.approx(ref, rel=1e-10), name
 
 
 def _check_metrics_against_empyrical(r: pd.Series) -> None:

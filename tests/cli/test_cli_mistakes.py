@@ -26,7 +26,7 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["backtest"], ("give a strategy", *STRATEGIES)),
     (["backtest", "nosuch"], ("unknown strategy 'nosuch'", *STRATEGIES)),
     (["backtest", "momentum", "-p", "foo=1"], ("foo", "lookback", "k", "rebalance")),
-    (["backtest", "rotation", "-p", "lookback=abc"], ("lookback", "integer", "60")),
+    (["backtest", "rotation", "-p", "lookback=abc"], ("lookback", "int", "60")),
     (["backtest", "momentum", "-p", "lookback"], ("key=value",)),
     (["backtest", "rotation", "-p", "nosuch=1"], ("nosuch", "lookback", "sleeves")),
     (["sweep", "momentum"], ("--grid",)),

@@ -53,7 +53,7 @@ def _clean(series: pd.Series) -> pd.Series:
 
 
 def asof_daily(
-    series: pd.Series, index: pd.DatetimeIndex | None = None, *, lag_days: int = 0
+    series: pd.Series, index: pd.DatetimeIndex | None = None, *, lag_days: int | None = None
 ) -> pd.Series:
     """Place a series on calendar days as of its observation dates.
 
@@ -65,7 +65,10 @@ def asof_daily(
         Days to return (default every day from the first observation, shifted by
         the lag, to the last).
     lag_days
-        Days after its date an observation becomes usable (>= 0).
+        Days after its date an observation becomes usable (>= 0). Default: when
+        ``series.name`` is a FRED id with a known publication rule
+        (:data:`altseason.signals.PUBLICATION_LAGS`, e.g. ``M2SL`` counts from
+        the fourth Tuesday of the next month), that rule; otherwise 0.
 
     Returns
     -------
@@ -73,6 +76,12 @@ def asof_daily(
         On each day, the last observation whose date + ``lag_days`` is on or
         before it; NaN before the first.
     """
+    if lag_days is None:
+        from altseason.signals._release import PUBLICATION_LAGS, asof_released
+
+        if str(series.name).upper() in PUBLICATION_LAGS:
+            return asof_released(series, str(series.name).upper(), index)
+        lag_days = 0
     if lag_days < 0:
         raise ValidationError(f"lag_days must be >= 0 (no look-ahead), got {lag_days}.")
     s = _clean(series)
@@ -204,7 +213,7 @@ def rate_changes(yields: pd.Series, *, windows: Iterable[int] = (1, 7, 30, 90)) 
         Daily (as of, forward-filled over holidays): ``level`` (percent) and
         ``change_<w>d_bp`` = (level - level ``w`` days earlier) x 100.
     """
-    lvl = asof_daily(yields)
+    lvl = asof_daily(yields, lag_days=0)
     out = pd.DataFrame({"level": lvl})
     for w in windows:
         out[f"change_{int(w)}d_bp"] = (lvl - lvl.shift(int(w))) * 100.0
@@ -256,8 +265,8 @@ def liquidity_btc_correlation(
     """
     if period_days < 1:
         raise ValidationError(f"period_days must be >= 1, got {period_days}.")
-    liq = asof_daily(liquidity)
-    px = asof_daily(close)
+    liq = asof_daily(liquidity, lag_days=0)
+    px = asof_daily(close, lag_days=0)
     start = max(liq.index[0], px.index[0])
     end = min(liq.index[-1], px.index[-1])
     if end <= start:

@@ -26,6 +26,7 @@ from altseason.backtest._overfitting import (
 from altseason.backtest._result import BacktestResult, PositionRecords, performance_metrics
 from altseason.backtest._runner import run_backtest
 from altseason.backtest._splitters import (
+    CombinatorialPurgedCV,
     WalkForward,
     block_bootstrap_indices,
     bootstrap_metric,
@@ -41,6 +42,7 @@ from altseason.backtest._sweep import (
 
 __all__ = [
     "BacktestResult",
+    "CombinatorialPurgedCV",
     "CostModel",
     "OptionLeg",
     "PBOResult",

@@ -58,7 +58,12 @@ D_LONG = 7  # value of long positions at the close
 D_SHORT = 8  # absolute value of short positions at the close
 D_OPTIONS = 9  # mark value of option legs at the close
 D_OPTION_CASH = 10  # option premiums paid (+) / settlements received (-)
-N_DAILY = 11
+D_FUNDING_RECEIVED = 11  # funding received (>= 0); paid = D_FUNDING + this
+D_PREMIUM_PAID = 12  # premiums paid for options bought (>= 0)
+D_PREMIUM_RECEIVED = 13  # premiums received for options sold (>= 0)
+D_OPTION_PAYOFF = 14  # settlement cash at expiry (+ received by longs, - paid by shorts)
+D_OPTION_FEES = 15  # option trading and delivery fees (>= 0)
+N_DAILY = 16
 
 
 @njit(cache=True, inline="always")
@@ -80,6 +85,14 @@ def _add(a: float, b: float) -> float:
     if zero:
         return 0.0
     return a + b
+
+
+@njit(cache=True, inline="always")
+def _growth(carry: float, tau: float) -> float:
+    """Forward / spot for an annualised carry (NaN carry: forward = spot)."""
+    if np.isnan(carry) or tau <= 0.0:
+        return 1.0
+    return math.exp(carry * tau)
 
 
 @njit(cache=True)
@@ -123,6 +136,7 @@ def simulate_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    min_order: float,
     opt_asset: np.ndarray,
     opt_is_call: np.ndarray,
     opt_moneyness: np.ndarray,
@@ -130,6 +144,10 @@ def simulate_nb(
     opt_size: np.ndarray,
     opt_by_position: np.ndarray,
     opt_iv: np.ndarray,
+    opt_carry: np.ndarray,
+    opt_fee: float,
+    opt_fee_cap: float,
+    opt_delivery_fee: float,
     daily: np.ndarray,
     rec_units: np.ndarray,
     rec_traded: np.ndarray,
@@ -152,10 +170,19 @@ def simulate_nb(
         liquidated on the row after it.
     volume, funding : (n_dates, n_assets) or (0, 0)
         Traded volume in USD (for the impact term) and daily funding rates.
-    opt_* : (n_legs,) arrays and ``opt_iv`` (n_dates, n_legs)
+    min_units, min_order
+        Orders smaller than ``min_units`` units (absolute, vectorbt's
+        ``min_size``) or than ``min_order`` x equity in value (relative: the
+        same trades are skipped whatever the initial capital) are skipped.
+    opt_* : (n_legs,) arrays, ``opt_iv`` and ``opt_carry`` (n_dates, n_legs)
         Option legs: asset column, call flag, strike / spot at the roll,
         tenor in days, size, sizing by position (units per unit held) or by
-        equity (notional fraction), implied vol per day.
+        equity (notional fraction), implied vol per day, annualised carry
+        (forward = spot x exp(carry x tau)).
+    opt_fee, opt_fee_cap, opt_delivery_fee
+        Deribit's option fees per unit of underlying: a trade pays
+        ``min(opt_fee x spot, opt_fee_cap x premium)``; settlement at expiry
+        pays ``min(opt_delivery_fee x spot, opt_fee_cap x payoff)``.
     daily : (n_dates, N_DAILY)
         Per-day outputs (see the ``D_*`` constants).
     rec_* : (n_dates, n_assets) / (n_dates, n_legs) or (0, 0)
@@ -208,6 +235,11 @@ def simulate_nb(
         funding_i = 0.0
         traded_i = 0.0
         optcash_i = 0.0
+        fund_recv_i = 0.0
+        prem_paid_i = 0.0
+        prem_recv_i = 0.0
+        payoff_i = 0.0
+        optfee_i = 0.0
         # 2. accruals on positions carried from the previous close
         if funding.shape[0] > 0:
             for h in range(n_held):
@@ -219,6 +251,8 @@ def simulate_nb(
                         pay = u * vp[j] * rate
                         cash -= pay
                         funding_i += pay
+                        if pay < 0.0:
+                            fund_recv_i -= pay
         yield_i = 0.0
         if cash_rate != 0.0 and prev_free > 0.0:
             yield_i = prev_free * cash_rate
@@ -231,6 +265,11 @@ def simulate_nb(
                 amount = leg_units[leg] * payoff
                 cash += amount
                 optcash_i -= amount
+                payoff_i += amount
+                if payoff > 0.0:
+                    dfee = abs(leg_units[leg]) * min(opt_delivery_fee * vp[a], opt_fee_cap * payoff)
+                    cash -= dfee
+                    optfee_i += dfee
                 leg_units[leg] = 0.0
                 leg_expiry[leg] = -1
                 leg_mark[leg] = 0.0
@@ -256,8 +295,9 @@ def simulate_nb(
                 if leg_expiry[leg] >= 0:
                     a = opt_asset[leg]
                     tau = (leg_expiry[leg] - i) / 365.0
+                    fwd = vp[a] * _growth(opt_carry[i, leg], tau)
                     leg_mark[leg] = leg_units[leg] * black76_nb(
-                        vp[a], leg_strike[leg], tau, opt_iv[i, leg], opt_is_call[leg]
+                        fwd, leg_strike[leg], tau, opt_iv[i, leg], opt_is_call[leg]
                     )
                     value += leg_mark[leg]
             n_cand = 0
@@ -309,6 +349,8 @@ def simulate_nb(
                         continue
                     if final < min_units and not _is_close(final, min_units):
                         continue
+                    if final * price < min_order * value_c:
+                        continue
                     cash = _add(cash_c, -spend)
                     units[j] = _add(pos, final)
                     traded = final * price
@@ -318,6 +360,8 @@ def simulate_nb(
                     if _is_close(size_limit, 0.0):
                         continue
                     if size_limit < min_units and not _is_close(size_limit, min_units):
+                        continue
+                    if size_limit * price < min_order * value_c:
                         continue
                     s = _slip_rate(slippage, impact, size_limit * price, volume, i, j)
                     adj = price * (1.0 - s)
@@ -362,12 +406,18 @@ def simulate_nb(
                 if qty == 0.0:
                     continue
                 strike = opt_moneyness[leg] * spot
-                premium = black76_nb(spot, strike, opt_tenor[leg] / 365.0, iv, opt_is_call[leg])
+                tau = opt_tenor[leg] / 365.0
+                fwd = spot * _growth(opt_carry[i, leg], tau)
+                premium = black76_nb(fwd, strike, tau, iv, opt_is_call[leg])
                 cost = qty * premium
-                fee_paid = abs(cost) * fees
+                fee_paid = abs(qty) * min(opt_fee * spot, opt_fee_cap * premium)
                 cash -= cost + fee_paid
                 optcash_i += cost
-                fees_i += fee_paid
+                optfee_i += fee_paid
+                if cost > 0.0:
+                    prem_paid_i += cost
+                else:
+                    prem_recv_i -= cost
                 leg_units[leg] = qty
                 leg_strike[leg] = strike
                 leg_expiry[leg] = i + opt_tenor[leg]
@@ -388,8 +438,9 @@ def simulate_nb(
             if leg_expiry[leg] >= 0:
                 a = opt_asset[leg]
                 tau = (leg_expiry[leg] - i) / 365.0
+                fwd = vp[a] * _growth(opt_carry[i, leg], tau)
                 leg_mark[leg] = leg_units[leg] * black76_nb(
-                    vp[a], leg_strike[leg], tau, opt_iv[i, leg], opt_is_call[leg]
+                    fwd, leg_strike[leg], tau, opt_iv[i, leg], opt_is_call[leg]
                 )
                 opt_v += leg_mark[leg]
             if record_opt:
@@ -407,6 +458,11 @@ def simulate_nb(
         daily[i, D_SHORT] = short_v
         daily[i, D_OPTIONS] = opt_v
         daily[i, D_OPTION_CASH] = optcash_i
+        daily[i, D_FUNDING_RECEIVED] = fund_recv_i
+        daily[i, D_PREMIUM_PAID] = prem_paid_i
+        daily[i, D_PREMIUM_RECEIVED] = prem_recv_i
+        daily[i, D_OPTION_PAYOFF] = payoff_i
+        daily[i, D_OPTION_FEES] = optfee_i
 
 
 @njit(cache=True)
@@ -425,6 +481,7 @@ def simulate_plain_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    min_order: float,
     daily: np.ndarray,
 ) -> None:
     """:func:`simulate_nb` without option legs or per-position outputs: fills ``daily`` only."""
@@ -447,6 +504,7 @@ def simulate_plain_nb(
         cash_rate,
         margin,
         min_units,
+        min_order,
         empty_i,
         empty_b,
         empty_f,
@@ -454,6 +512,10 @@ def simulate_plain_nb(
         empty_f,
         empty_b,
         empty2,
+        empty2,
+        0.0,
+        0.0,
+        0.0,
         daily,
         empty2,
         empty2,
@@ -480,6 +542,7 @@ def simulate_many_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    min_order: float,
 ) -> np.ndarray:
     """Simulate many portfolios over one panel in parallel (no option legs).
 
@@ -508,6 +571,7 @@ def simulate_many_nb(
             cash_rate,
             margin,
             min_units,
+            min_order,
             out[c],
         )
     return out

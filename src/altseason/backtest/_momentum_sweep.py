@@ -66,6 +66,7 @@ def _run_configs_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    min_order: float,
     first: int,
     step: int,
     out: FloatArray,
@@ -106,6 +107,7 @@ def _run_configs_nb(
             cash_rate,
             margin,
             min_units,
+            min_order,
             out[c],
         )
 
@@ -127,6 +129,7 @@ def momentum_sweep_nb(
     cash_rate: float,
     margin: bool,
     min_units: float,
+    min_order: float,
     n_threads: int,
 ) -> FloatArray:
     """Select and simulate every momentum configuration in parallel.
@@ -178,6 +181,7 @@ def momentum_sweep_nb(
             cash_rate,
             margin,
             min_units,
+            min_order,
             ch,
             n_chunks,
             out,

@@ -4,9 +4,14 @@ A leg is a rolling European option on one asset of the close panel: bought
 (or sold) at the close with strike ``moneyness x spot``, held to expiry
 ``tenor_days`` later, settled at intrinsic value, then rolled into a new
 contract on the same close. Premiums come from an implied-vol input (one
-number, or a daily series forward-filled). Pricing is Black-76 on the forward
-with zero rates and zero basis (forward = spot), premiums in USD per unit of
-the underlying; the backtest's fee rate is charged on each premium.
+number, or a daily series forward-filled: for an OTM strike, the vol *at that
+strike*, from the stored chain's smile or a skew model, see
+:func:`altseason.strategies.leg_implied_vol`). Pricing is Black-76 on the
+forward ``F = spot x exp(carry x tau)`` with zero discounting, where
+``carry`` is the annualised basis of the perp or future (e.g. the trailing
+funding rate x 365); premiums are in USD per unit of the underlying. Fees
+follow Deribit's rule (see :func:`~altseason.backtest.run_backtest`):
+0.03% of the underlying per contract, capped at 12.5% of the option price.
 
 Typical hedges of a short BTC perp: a long OTM call
 (``OptionLeg("BTC", "call", moneyness=1.10)``) or a collar (that call plus a
@@ -81,8 +86,12 @@ class OptionLeg:
     sizing
         ``"position"`` or ``"equity"``.
     implied_vol
-        Annualised implied vol (0.6 = 60%): a number, or a Series indexed by
-        date (forward-filled; missing values before its first date block rolls).
+        Annualised implied vol at this leg's strike (0.6 = 60%): a number, or a
+        Series indexed by date (forward-filled; missing values before its first
+        date block rolls).
+    carry
+        Annualised carry of the forward over spot (``F = S exp(carry x tau)``):
+        a number or a daily Series (forward-filled; missing = 0).
     """
 
     underlying: str
@@ -92,12 +101,16 @@ class OptionLeg:
     size: float = 1.0
     sizing: Literal["position", "equity"] = "position"
     implied_vol: float | pd.Series = 0.6
+    carry: float | pd.Series = 0.0
 
 
 def prepare_option_legs(
     legs: tuple[OptionLeg, ...] | list[OptionLeg], prices: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, FloatArray, np.ndarray, FloatArray, np.ndarray, FloatArray]:
-    """Turn legs into the kernel's arrays (asset, call, moneyness, tenor, size, by_position, iv).
+) -> tuple[
+    np.ndarray, np.ndarray, FloatArray, np.ndarray, FloatArray, np.ndarray, FloatArray, FloatArray
+]:
+    """Turn legs into the kernel's arrays (asset, call, moneyness, tenor, size, by_position,
+    iv, carry).
 
     Raises
     ------
@@ -113,6 +126,7 @@ def prepare_option_legs(
     size = np.zeros(n)
     by_pos = np.zeros(n, dtype=np.bool_)
     iv = np.full((len(prices.index), n), np.nan)
+    carry = np.zeros((len(prices.index), n))
     cols = list(prices.columns)
     for k, leg in enumerate(legs):
         where = f"option leg {k} ({leg.kind} on {leg.underlying})"
@@ -140,4 +154,11 @@ def prepare_option_legs(
         if np.any(vol[np.isfinite(vol)] < 0):
             raise StrategyError(f"{where}: implied vol must be >= 0 (annualised, 0.6 = 60%).")
         iv[:, k] = vol
-    return asset, is_call, mny, tenor, size, by_pos, iv
+        if isinstance(leg.carry, pd.Series):
+            c = leg.carry.astype(float).reindex(prices.index).ffill().fillna(0.0).to_numpy()
+        else:
+            c = np.full(len(prices.index), float(leg.carry))
+        if not np.all(np.isfinite(c)):
+            raise StrategyError(f"{where}: carry must be finite (annualised, 0.05 = 5%).")
+        carry[:, k] = c
+    return asset, is_call, mny, tenor, size, by_pos, iv, carry

@@ -34,7 +34,14 @@ from altseason._typing import FloatArray
 from altseason.backtest import _engine as eng
 from altseason.backtest._costs import CostModel
 from altseason.backtest._options import OptionLeg, prepare_option_legs
-from altseason.backtest._result import BacktestResult, PositionRecords, performance_metrics
+from altseason.backtest._result import (
+    EXTRA_NAMES,
+    BacktestResult,
+    PositionRecords,
+    active_metrics,
+    daily_extras,
+    first_trade_rows,
+)
 from altseason.exceptions import StrategyError, ValidationError
 
 __all__ = ["PreparedTargets", "prepare_prices", "prepare_targets", "run_backtest"]
@@ -207,7 +214,11 @@ def run_backtest(
     leverage: float = 1.0,
     margin: bool | None = None,
     options: Sequence[OptionLeg] = (),
-    min_units: float = 1e-8,
+    option_fee_bps: float = 3.0,
+    option_fee_cap: float = 0.125,
+    option_delivery_fee_bps: float = 1.5,
+    min_units: float = 0.0,
+    min_order: float = 1e-9,
     init_cash: float = 1.0,
     benchmark: str | None = "BTC",
     label: str | None = None,
@@ -244,10 +255,20 @@ def run_backtest(
         only when ``leverage > 1``. Without margin, buys are capped by cash as
         in vectorbt.
     options
-        Rolling option legs (hedges) priced with Black-76.
+        Rolling option legs (hedges) priced with Black-76 on the forward.
+    option_fee_bps, option_fee_cap, option_delivery_fee_bps
+        Deribit's option fee rule: opening a contract costs
+        ``min(option_fee_bps / 1e4 x spot, option_fee_cap x premium)`` per unit of
+        the underlying (0.03% of the underlying, capped at 12.5% of the option's
+        price); a contract settled in the money pays the delivery fee
+        ``min(option_delivery_fee_bps / 1e4 x spot, option_fee_cap x payoff)``.
     min_units
-        Smallest order, in units of the asset; smaller orders are skipped
-        (vectorbt's ``min_size``, default 1e-8 as in ``from_orders``).
+        Smallest order in units of the asset (absolute; vectorbt's
+        ``min_size`` is 1e-8). Default 0: off, so results do not depend on
+        ``init_cash``.
+    min_order
+        Smallest order as a fraction of equity (relative, default 1e-9);
+        smaller orders are skipped.
     init_cash
         Initial capital.
     benchmark
@@ -299,7 +320,11 @@ def run_backtest(
         float((1.0 + cash_yield) ** (1.0 / 365.0) - 1.0),
         use_margin,
         float(min_units),
+        float(min_order),
         *legs,
+        float(option_fee_bps) / 1e4,
+        float(option_fee_cap),
+        float(option_delivery_fee_bps) / 1e4,
         daily,
         rec[0],
         rec[1],
@@ -361,7 +386,7 @@ def _build_result(
     )
     value = daily[:, eng.D_VALUE]
     with np.errstate(invalid="ignore", divide="ignore"):
-        turnover = pd.Series(daily[:, eng.D_TRADED] / value, index=idx, name="turnover")
+        turnover = pd.Series(0.5 * daily[:, eng.D_TRADED] / value, index=idx, name="turnover")
         long_e = daily[:, eng.D_LONG] / value
         short_e = daily[:, eng.D_SHORT] / value
         opt_e = daily[:, eng.D_OPTIONS] / value
@@ -379,25 +404,29 @@ def _build_result(
         {
             "fees": daily[:, eng.D_FEES],
             "slippage": daily[:, eng.D_SLIPPAGE],
-            "funding": daily[:, eng.D_FUNDING],
+            "option_fees": daily[:, eng.D_OPTION_FEES],
+            "funding_paid": daily[:, eng.D_FUNDING] + daily[:, eng.D_FUNDING_RECEIVED],
+            "funding_received": daily[:, eng.D_FUNDING_RECEIVED],
+            "premium_paid": daily[:, eng.D_PREMIUM_PAID],
+            "premium_received": daily[:, eng.D_PREMIUM_RECEIVED],
+            "option_payoff": daily[:, eng.D_OPTION_PAYOFF],
             "cash_yield": daily[:, eng.D_YIELD],
+            "funding": daily[:, eng.D_FUNDING],
             "option_premium": daily[:, eng.D_OPTION_CASH],
         },
         index=idx,
     )
     bench = None
     if benchmark is not None and benchmark in cols:
-        bench = prices[benchmark].pct_change(fill_method=None)
-    base = performance_metrics(returns, benchmark_returns=bench).iloc[0].to_dict()
-    paid = costs[["fees", "slippage", "funding"]].to_numpy().sum()
-    gross = exposures["gross"].to_numpy()
-    base.update(
-        turnover=float(np.nanmean(turnover.to_numpy()) * 365.0),
-        costs_paid=float(paid / init_cash),
-        avg_gross_exposure=float(np.nanmean(gross)),
-        avg_net_exposure=float(np.nanmean(exposures["net"].to_numpy())),
-        exposure_time=float(np.mean(gross > 1e-12)),
+        bench = prices[benchmark].pct_change(fill_method=None).to_numpy()
+    first = first_trade_rows(daily[None])
+    base = (
+        active_metrics(returns.to_numpy()[:, None], first, benchmark_returns=bench)
+        .iloc[0]
+        .to_dict()
     )
+    extras = daily_extras(daily[None], init_cash, first)[0]
+    base.update(zip(EXTRA_NAMES, extras.tolist(), strict=True))
     metrics = pd.Series(base, name=label or "backtest", dtype=float)
     return BacktestResult(
         equity=equity,
@@ -411,4 +440,5 @@ def _build_result(
         init_cash=init_cash,
         label=label,
         params=params,
+        first_trade=idx[int(first[0])] if len(idx) else None,
     )

@@ -13,6 +13,7 @@ from altseason._typing import ArrayLike, FloatArray
 from altseason.exceptions import StrategyError
 
 __all__ = [
+    "CombinatorialPurgedCV",
     "WalkForward",
     "block_bootstrap_indices",
     "bootstrap_metric",
@@ -61,6 +62,55 @@ class WalkForward:
     def n_splits(self, n: int | pd.Index) -> int:
         """Number of folds over ``n`` periods."""
         return sum(1 for _ in self.split(n))
+
+
+@dataclass(frozen=True)
+class CombinatorialPurgedCV:
+    """Combinatorial purged cross-validation (López de Prado, *Advances in
+    Financial Machine Learning*, ch. 12).
+
+    The ``n`` periods are cut into ``n_groups`` contiguous groups; every
+    choice of ``n_test_groups`` groups is one split, tested on those groups
+    and trained on the rest, minus ``purge`` periods on both sides of each
+    test block (so no training day overlaps a test day's look-back or
+    trading lag). ``C(n_groups, n_test_groups)`` splits in all.
+    """
+
+    n_groups: int = 6
+    n_test_groups: int = 2
+    purge: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n_test_groups < self.n_groups or self.purge < 0:
+            raise StrategyError(
+                "CombinatorialPurgedCV needs 1 <= n_test_groups < n_groups and purge >= 0."
+            )
+
+    def split(self, n: int | pd.Index) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_rows, test_rows)`` for every combination of test groups."""
+        import itertools
+
+        total = len(n) if isinstance(n, pd.Index) else int(n)
+        if total < 2 * self.n_groups:
+            raise StrategyError(
+                f"CombinatorialPurgedCV with {self.n_groups} groups needs at least "
+                f"{2 * self.n_groups} periods, got {total}."
+            )
+        bounds = np.linspace(0, total, self.n_groups + 1).astype(int)
+        for combo in itertools.combinations(range(self.n_groups), self.n_test_groups):
+            test = np.zeros(total, dtype=bool)
+            banned = np.zeros(total, dtype=bool)
+            for g in combo:
+                a, b = bounds[g], bounds[g + 1]
+                test[a:b] = True
+                banned[max(0, a - self.purge) : min(total, b + self.purge)] = True
+            yield np.flatnonzero(~banned), np.flatnonzero(test)
+
+    def n_splits(self, n: int | pd.Index) -> int:
+        """Number of splits (``C(n_groups, n_test_groups)``)."""
+        import math
+
+        return math.comb(self.n_groups, self.n_test_groups)
 
 
 def stationary_bootstrap_indices(

@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,13 +38,21 @@ from altseason.backtest._overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
 )
-from altseason.backtest._result import performance_metrics
+from altseason.backtest._result import (
+    EXTRA_NAMES,
+    active_metrics,
+    daily_extras,
+    first_trade_rows,
+    performance_metrics,
+)
 from altseason.backtest._runner import prepare_prices, prepare_targets
-from altseason.backtest._splitters import WalkForward
+from altseason.backtest._splitters import CombinatorialPurgedCV, WalkForward
 from altseason.exceptions import ConfigError, StrategyError
 
 if TYPE_CHECKING:
     from distributed import Client
+
+    from altseason.strategies import MarketData
 
 __all__ = ["SweepResult", "WalkForwardResult", "expand_grid", "run_sweep", "walk_forward"]
 
@@ -78,6 +86,7 @@ class _Panel:
     volume: FloatArray
     funding: FloatArray
     last_gap: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.int64))
+    data: Any = None  # MarketData for strategy classes
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.close, index=self.index, columns=self.columns, copy=False)
@@ -111,6 +120,25 @@ def _run_chunk(
     return _summarise(daily, opts)
 
 
+def _run_class_chunk(
+    panel: _Panel, configs: list[dict[str, Any]], opts: dict[str, Any], cls: type
+) -> tuple[FloatArray, FloatArray]:
+    """A chunk of a strategy class: each configuration through ``run_strategy``.
+
+    The very code path of a single backtest (weights, option legs, funding,
+    margin for shorts), so a sweep equals its serial runs by construction.
+    """
+    from altseason.strategies import make_strategy, run_strategy
+
+    rets = []
+    extras = []
+    for params in configs:
+        res = run_strategy(make_strategy(cls, params), panel.data, **opts["engine"])
+        rets.append(res.returns.to_numpy())
+        extras.append(res.metrics[list(EXTRA_NAMES)].to_numpy(dtype=float))
+    return np.column_stack(rets), np.vstack(extras)
+
+
 def _run_momentum_chunk(
     panel: _Panel, params: np.ndarray, opts: dict[str, Any]
 ) -> tuple[FloatArray, FloatArray]:
@@ -133,7 +161,7 @@ def _run_momentum_chunk(
 
 
 def _momentum_params(
-    strategy: StrategyFn, configs: list[dict[str, Any]], lag: int, leverage: float
+    strategy: Any, configs: list[dict[str, Any]], lag: int, leverage: float
 ) -> np.ndarray | None:
     """``(n_configs, 3)`` parameters when the fused momentum path applies, else None.
 
@@ -144,7 +172,10 @@ def _momentum_params(
     """
     from altseason.strategies._momentum import momentum_weights
 
-    if strategy is not momentum_weights or lag < 0 or not leverage >= 1.0:
+    kernel = getattr(strategy, "fused_kernel", None) if isinstance(strategy, type) else None
+    if strategy is not momentum_weights and kernel != "momentum":
+        return None
+    if lag < 0 or not leverage >= 1.0:
         return None
     from altseason.backtest._momentum_sweep import momentum_params
 
@@ -163,24 +194,22 @@ def _sim_args(panel: _Panel, opts: dict[str, Any]) -> tuple[Any, ...]:
         opts["cash_rate"],
         opts["margin"],
         opts["min_units"],
+        opts["min_order"],
     )
 
 
 def _summarise(daily: FloatArray, opts: dict[str, Any]) -> tuple[FloatArray, FloatArray]:
-    """Daily returns ``(n, k)`` and per-configuration extras ``(k, 4)`` from ``daily``."""
+    """Daily returns ``(n, k)`` and per-configuration extras ``(k, len(EXTRA_NAMES))``.
+
+    The extras (costs, turnover, exposures, warm-up days) are those of
+    :func:`~altseason.backtest._result.daily_extras`, as in ``run_backtest``.
+    """
     value = daily[:, :, eng.D_VALUE].T  # (n, k)
     prev = np.vstack([np.full((1, value.shape[1]), opts["init_cash"]), value[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         returns = value / prev - 1.0
-        turnover = np.nanmean(daily[:, :, eng.D_TRADED].T / value, axis=0) * 365.0
-        gross = (daily[:, :, eng.D_LONG] + daily[:, :, eng.D_SHORT]).T / value
-    paid = (daily[:, :, eng.D_FEES] + daily[:, :, eng.D_SLIPPAGE] + daily[:, :, eng.D_FUNDING]).sum(
-        axis=1
-    ) / opts["init_cash"]
-    extras = np.column_stack(
-        [turnover, paid, np.nanmean(gross, axis=0), np.mean(gross > 1e-12, axis=0)]
-    )
-    return returns, extras
+    first = first_trade_rows(daily)
+    return returns, daily_extras(daily, opts["init_cash"], first)
 
 
 @dataclass
@@ -192,8 +221,10 @@ class SweepResult:
     metrics : DataFrame
         One row per configuration (index ``config``): the parameters, then
         ``total_return, cagr, volatility, sharpe, sortino, calmar, max_drawdown,
-        max_drawdown_duration, beta_btc, hit_rate, turnover, costs_paid,
-        avg_gross_exposure, exposure_time`` (365 periods a year).
+        max_drawdown_duration, beta_btc, hit_rate`` (365 periods a year, from
+        each configuration's first trade) and the cost, turnover and exposure
+        columns of :data:`~altseason.backtest._result.EXTRA_NAMES` (the same
+        definitions as :meth:`BacktestResult.summary`).
     returns : DataFrame
         ``(n_dates, n_configs)`` daily returns, columns = config ids.
     params : list of dict
@@ -203,6 +234,10 @@ class SweepResult:
     pbo : PBOResult or None
         Probability of backtest overfitting (None with a single configuration
         or too few dates).
+    validation : WalkForwardResult or None
+        Out-of-sample check of the selection (walk-forward by default): the
+        in-sample vs out-of-sample Sharpe of the configuration chosen on each
+        training window (None when the dates do not fit one fold).
     """
 
     metrics: pd.DataFrame
@@ -212,6 +247,7 @@ class SweepResult:
     pbo: PBOResult | None
     label: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    validation: WalkForwardResult | None = None
 
     def top(self, n: int = 10, by: str = "sharpe") -> pd.DataFrame:
         """The ``n`` best configurations by a metric column (descending)."""
@@ -224,6 +260,7 @@ class SweepResult:
     def summary(self) -> pd.Series:
         """Configurations, best Sharpe and its parameters, DSR and PBO."""
         best_id = int(self.metrics["sharpe"].to_numpy().argmax())
+        v = self.validation
         return pd.Series(
             {
                 "configurations": len(self.params),
@@ -232,6 +269,10 @@ class SweepResult:
                 "best_sharpe": float(self.metrics["sharpe"].iloc[best_id]),
                 "deflated_sharpe": self.deflated_sharpe,
                 "pbo": float("nan") if self.pbo is None else self.pbo.pbo,
+                "validation": "none" if v is None else v.method,
+                "folds": 0 if v is None else len(v.folds),
+                "in_sample_sharpe": float("nan") if v is None else v.in_sample_sharpe,
+                "out_of_sample_sharpe": float("nan") if v is None else v.out_of_sample_sharpe,
             },
             name=self.label or "sweep",
         )
@@ -270,9 +311,9 @@ def _connect(scheduler: Any, n_workers: int, processes: bool) -> tuple[Client, C
 
 
 def run_sweep(
-    strategy: StrategyFn,
+    strategy: type | StrategyFn,
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
-    prices: pd.DataFrame,
+    data: MarketData | pd.DataFrame,
     *,
     lag: int = 1,
     fees_bps: float = 0.0,
@@ -284,7 +325,8 @@ def run_sweep(
     cash_yield: float = 0.0,
     leverage: float = 1.0,
     margin: bool | None = None,
-    min_units: float = 1e-8,
+    min_units: float = 0.0,
+    min_order: float = 1e-9,
     init_cash: float = 1.0,
     benchmark: str | None = "BTC",
     scheduler: Any = None,
@@ -294,21 +336,31 @@ def run_sweep(
     pbo_splits: int = 16,
     label: str | None = None,
     fused: bool = True,
+    validation: Literal["rolling", "anchored", "cpcv", "none"]
+    | WalkForward
+    | CombinatorialPurgedCV = "rolling",
+    train_days: int = 365,
+    test_days: int = 90,
 ) -> SweepResult:
     """Backtest ``strategy`` for every configuration of ``grid``.
 
     Parameters
     ----------
     strategy
-        ``strategy(prices, **params) -> weights`` (a picklable function, e.g.
-        :func:`altseason.strategies.momentum_weights`).
+        A strategy class (any registered built-in such as
+        :class:`~altseason.strategies.Rotation` or your own dataclass with
+        ``weights(data)``): each configuration is ``strategy(**params)``, run
+        exactly as :func:`~altseason.strategies.run_strategy` runs it (option
+        legs and funding included). Also accepted: a function
+        ``fn(prices, **params) -> weights`` over the close panel.
     grid
         ``{"lookback": [10, 20], "k": [5, 10]}`` (the product is swept) or an
         explicit list of parameter dicts.
-    prices
-        ``(n_dates, n_assets)`` close panel.
+    data
+        :class:`~altseason.strategies.MarketData` (a bare close panel is
+        wrapped as ``MarketData(close=prices)``).
     lag, fees_bps, slippage_bps, impact, volume, funding, longs_pay_funding,
-    cash_yield, leverage, margin, min_units, init_cash
+    cash_yield, leverage, margin, min_units, min_order, init_cash
         As in :func:`~altseason.backtest.run_backtest` (no option legs or universe mask).
     benchmark
         Column for ``beta_btc``.
@@ -325,20 +377,44 @@ def run_sweep(
     pbo_splits
         Blocks for CSCV (even).
     fused
-        For :func:`~altseason.strategies.momentum_weights` (the built-in
-        top-K momentum), compute each configuration's selection only on its
+        For a class with ``fused_kernel = "momentum"``
+        (:class:`~altseason.strategies.Momentum`) or
+        :func:`~altseason.strategies.momentum_weights`, compute each configuration's selection only on its
         decision rows and simulate it in the same parallel numba call,
         without building weight panels (several times faster; identical
         results). ``False`` forces the generic path: call ``strategy``,
         validate its weights, simulate.
+    validation, train_days, test_days
+        How the selection is checked out of sample (default: rolling
+        walk-forward, ``train_days`` to choose the best Sharpe, the next
+        ``test_days`` to measure it, a gap of ``lag`` days between):
+        ``"rolling"``, ``"anchored"`` (expanding training windows),
+        ``"cpcv"`` (combinatorial purged CV, 6 groups, 2 test groups, purge
+        ``max(lag, 5)`` days), ``"none"``, or a splitter object.
 
     Returns
     -------
     SweepResult
     """
+    from altseason.strategies import MarketData as _MarketData
+
     configs = expand_grid(grid)
     if not configs:
         raise StrategyError("the grid is empty: give at least one value per parameter.")
+    is_class = isinstance(strategy, type)
+    if isinstance(data, _MarketData):
+        market: Any = data
+        prices = data.close
+    else:
+        prices = data
+        market = _MarketData(close=prices) if is_class else None
+    if isinstance(strategy, type):
+        from altseason.strategies import make_strategy
+
+        for params in configs:  # unknown names and bad types fail here, before any work
+            make_strategy(strategy, params)
+        if funding is None and market is not None:
+            funding = market.funding
     costs = CostModel(fees_bps, slippage_bps, impact)
     close, last_valid = prepare_prices(prices)
 
@@ -365,6 +441,7 @@ def run_sweep(
         panel_of(volume),
         panel_of(funding),
         last_gap,
+        market if is_class and mom_params is None else None,
     )
     opts = {
         "lag": lag,
@@ -377,6 +454,23 @@ def run_sweep(
         "cash_rate": float((1.0 + cash_yield) ** (1.0 / 365.0) - 1.0),
         "margin": leverage > 1.0 if margin is None else bool(margin),
         "min_units": float(min_units),
+        "min_order": float(min_order),
+        "engine": {
+            "lag": lag,
+            "fees_bps": fees_bps,
+            "slippage_bps": slippage_bps,
+            "impact": impact,
+            "volume": volume,
+            "funding": funding,
+            "longs_pay_funding": longs_pay_funding,
+            "cash_yield": cash_yield,
+            "leverage": leverage,
+            "margin": margin,
+            "min_units": min_units,
+            "min_order": min_order,
+            "init_cash": init_cash,
+            "benchmark": benchmark,
+        },
     }
     serial = isinstance(scheduler, str) and scheduler == "serial"
     workers = 1 if serial else max(1, n_workers)
@@ -388,6 +482,9 @@ def run_sweep(
     tasks: list[tuple[Callable[..., tuple[FloatArray, FloatArray]], Any]]
     if mom_params is not None:
         tasks = [(_run_momentum_chunk, mom_params[i : i + size]) for i in bounds]
+    elif is_class:
+        assert isinstance(strategy, type)
+        tasks = [(partial(_run_class_chunk, cls=strategy), configs[i : i + size]) for i in bounds]
     else:
         tasks = [(partial(_run_chunk, strategy=strategy), configs[i : i + size]) for i in bounds]
     if serial:
@@ -400,19 +497,19 @@ def run_sweep(
             parts = client.gather(futures)
         finally:
             close_client()
-    returns_a = np.hstack([p[0] for p in parts])
+    # one memory layout whatever the path, so metrics sum in the same order (bit-identical)
+    returns_a = np.ascontiguousarray(np.hstack([p[0] for p in parts]))
     extras = np.vstack([p[1] for p in parts])
     returns = pd.DataFrame(
         returns_a, index=prices.index, columns=pd.RangeIndex(len(configs), name="config")
     )
     bench = None
     if benchmark is not None and benchmark in prices.columns:
-        bench = prices[benchmark].pct_change(fill_method=None)
-    metrics = performance_metrics(returns, benchmark_returns=bench)
-    metrics["turnover"] = extras[:, 0]
-    metrics["costs_paid"] = extras[:, 1]
-    metrics["avg_gross_exposure"] = extras[:, 2]
-    metrics["exposure_time"] = extras[:, 3]
+        bench = prices[benchmark].pct_change(fill_method=None).to_numpy()
+    first = extras[:, EXTRA_NAMES.index("warmup_days")].astype(np.int64)
+    metrics = active_metrics(returns_a, first, benchmark_returns=bench, index=returns.columns)
+    for c, name in enumerate(EXTRA_NAMES):
+        metrics[name] = extras[:, c]
     params = pd.DataFrame(configs, index=metrics.index)
     metrics = pd.concat([params, metrics], axis=1)
     per_period = np.asarray(sharpe_ratio(returns_a, periods_per_year=1))
@@ -421,7 +518,7 @@ def run_sweep(
     pbo: PBOResult | None = None
     if len(configs) >= 2 and len(prices.index) >= 2 * pbo_splits:
         pbo = probability_of_backtest_overfitting(returns_a, n_splits=pbo_splits)
-    return SweepResult(
+    out = SweepResult(
         metrics=metrics,
         returns=returns,
         params=configs,
@@ -432,14 +529,41 @@ def run_sweep(
             "chunks": len(tasks),
             "chunk_size": size,
             "fused": mom_params is not None,
-            **opts,
+            **{k: v for k, v in opts.items() if k != "engine"},
         },
+    )
+    splitter = _splitter(validation, train_days, test_days, lag)
+    if splitter is not None:
+        n = len(prices.index)
+        fits = (isinstance(splitter, CombinatorialPurgedCV) and n >= 2 * splitter.n_groups) or (
+            isinstance(splitter, WalkForward) and n > splitter.train + splitter.gap
+        )
+        if fits:
+            out.validation = walk_forward(out, splitter)
+    return out
+
+
+def _splitter(
+    validation: Any, train_days: int, test_days: int, lag: int
+) -> WalkForward | CombinatorialPurgedCV | None:
+    if isinstance(validation, WalkForward | CombinatorialPurgedCV):
+        return validation
+    if validation == "none" or validation is None:
+        return None
+    if validation in ("rolling", "anchored"):
+        return WalkForward(
+            train_days, test_days, anchored=validation == "anchored", gap=max(lag, 0)
+        )
+    if validation == "cpcv":
+        return CombinatorialPurgedCV(purge=max(lag, 5))
+    raise StrategyError(
+        f"validation must be 'rolling', 'anchored', 'cpcv' or 'none', not {validation!r}."
     )
 
 
 @dataclass
 class WalkForwardResult:
-    """Out-of-sample record of walk-forward selection.
+    """Out-of-sample record of walk-forward selection (or of purged CV).
 
     Attributes
     ----------
@@ -447,19 +571,30 @@ class WalkForwardResult:
         Per fold: ``train_start, train_end, test_start, test_end, config``
         (chosen on the training window), ``train_metric, test_metric``.
     returns : Series
-        Stitched out-of-sample daily returns of the chosen configurations.
+        Stitched out-of-sample daily returns of the chosen configurations
+        (walk-forward; for combinatorial CV, whose test sets overlap, the
+        returns of every split one after the other).
     metrics : Series
         Metrics of the stitched out-of-sample returns.
+    in_sample_sharpe, out_of_sample_sharpe : float
+        Mean annualised Sharpe of the chosen configurations on their training
+        windows, and the Sharpe out of sample (stitched returns for
+        walk-forward; the mean over splits for combinatorial CV).
+    method : str
+        ``rolling``, ``anchored`` or ``cpcv``.
     """
 
     folds: pd.DataFrame
     returns: pd.Series
     metrics: pd.Series
+    in_sample_sharpe: float = float("nan")
+    out_of_sample_sharpe: float = float("nan")
+    method: str = "rolling"
 
 
 def walk_forward(
     sweep: SweepResult,
-    splitter: WalkForward,
+    splitter: WalkForward | CombinatorialPurgedCV,
     *,
     by: Callable[[FloatArray], Any] = sharpe_ratio,
     periods_per_year: float = PERIODS_PER_YEAR,
@@ -475,7 +610,8 @@ def walk_forward(
     sweep
         A :class:`SweepResult`.
     splitter
-        A :class:`~altseason.backtest.WalkForward` (anchored or rolling).
+        A :class:`~altseason.backtest.WalkForward` (anchored or rolling) or a
+        :class:`~altseason.backtest.CombinatorialPurgedCV`.
     by
         Selection metric of a ``(n_periods, n_configs)`` returns array (higher is better).
     """
@@ -504,5 +640,23 @@ def walk_forward(
             f"no walk-forward fold fits in {len(idx)} periods; shorten train/test windows."
         )
     returns = pd.concat(oos).rename("returns")
-    metrics = performance_metrics(returns, periods_per_year=periods_per_year).iloc[0]
-    return WalkForwardResult(folds=pd.DataFrame(rows), returns=returns, metrics=metrics)
+    metrics = performance_metrics(returns.to_numpy(), periods_per_year=periods_per_year).iloc[0]
+    folds = pd.DataFrame(rows)
+    sr = partial(sharpe_ratio, periods_per_year=periods_per_year)
+    is_sr = float(np.nanmean([float(np.asarray(sr(r[tr][:, [c]])).reshape(-1)[0])
+                              for (tr, _), c in zip(splitter.split(len(idx)), folds["config"], strict=True)]))  # fmt: skip
+    if isinstance(splitter, CombinatorialPurgedCV):
+        method = "cpcv"
+        oos_sr = float(np.nanmean([float(np.asarray(sr(r[te][:, [c]])).reshape(-1)[0])
+                                   for (_, te), c in zip(splitter.split(len(idx)), folds["config"], strict=True)]))  # fmt: skip
+    else:
+        method = "anchored" if splitter.anchored else "rolling"
+        oos_sr = float(metrics["sharpe"])
+    return WalkForwardResult(
+        folds=folds,
+        returns=returns,
+        metrics=metrics,
+        in_sample_sharpe=is_sr,
+        out_of_sample_sharpe=oos_sr,
+        method=method,
+    )

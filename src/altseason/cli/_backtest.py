@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, TypeVar
 
 import typer
 
@@ -20,84 +20,30 @@ from altseason.cli._app import (
 from altseason.exceptions import DataUnavailableError, StrategyError
 from altseason.labels import DEMO_LABEL, is_demo
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-STRATEGIES: dict[str, Callable[..., pd.DataFrame]] = {}
+T = TypeVar("T")
 
 
-def _strategies() -> dict[str, Callable[..., pd.DataFrame]]:
-    if not STRATEGIES:
-        from altseason.strategies import momentum_weights
-
-        STRATEGIES["momentum"] = momentum_weights
-    return STRATEGIES
-
-
-def _strategy(name: str) -> Callable[..., pd.DataFrame]:
-    known = _strategies()
-    if name not in known:
-        if name in BUILTINS:
-            usage_error(
-                f"'sweep' takes a function strategy ({', '.join(sorted(known))}); "
-                f"backtest {name!r} with 'altseason backtest {name}'."
-            )
-        _unknown_strategy(name)
-    return known[name]
+def _usage(call: Callable[[], T]) -> T:
+    """Run a registry lookup or parameter parse; its StrategyError is a usage mistake (exit 2)."""
+    try:
+        return call()
+    except StrategyError as exc:
+        usage_error(str(exc))
 
 
-def _all_strategies() -> list[str]:
-    return sorted({*_strategies(), *BUILTINS})
+def _known_strategy(name: str | None) -> str:
+    from altseason.strategies import strategy_class, strategy_names
+
+    if name is None:
+        usage_error(f"give a strategy; choose one of {', '.join(sorted(strategy_names()))}.")
+    _usage(lambda: strategy_class(name))
+    return name
 
 
-def _unknown_strategy(name: str | None) -> NoReturn:
-    what = "give a strategy" if name is None else f"unknown strategy {name!r}"
-    usage_error(f"{what}; choose one of {', '.join(_all_strategies())}.")
+def _strategy_help() -> str:
+    from altseason.strategies import strategy_names
 
-
-def _check_params(name: str, params: dict[str, Any], defaults: dict[str, Any]) -> None:
-    """Usage mistakes in ``-p``: unknown names (listing the valid ones) and wrong types."""
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        usage_error(
-            f"unknown parameter(s) {', '.join(unknown)} for {name!r}; it takes "
-            f"{', '.join(sorted(defaults))}."
-        )
-    for key, value in params.items():
-        default = defaults[key]
-        if isinstance(default, bool):
-            ok, kind = isinstance(value, bool), "true or false"
-        elif isinstance(default, int):
-            ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
-        elif isinstance(default, float):
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            kind = "a number"
-        else:
-            ok, kind = True, ""
-        if not ok:
-            usage_error(
-                f"-p {key}={value}: {key} of {name!r} must be {kind} (default {default!r})."
-            )
-
-
-def _function_defaults(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Keyword parameters (after the prices) of a function strategy, with their defaults."""
-    import inspect
-
-    params = list(inspect.signature(fn).parameters.values())[1:]
-    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-
-
-def _value(text: str) -> Any:
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            continue
-    return text.strip()
+    return ", ".join(strategy_names())
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -110,49 +56,21 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _load_close(start: str | None, end: str | None) -> tuple[pd.DataFrame, bool]:
+BENCHMARKS = ("btc_hold", "btc_eth_50_50", "cap_weighted_market", "equal_weight_small_caps")
+"""Benchmarks shown beside every backtest (those the store has the data for)."""
+
+
+def _market_data(start: str | None, end: str | None) -> Any:
+    from altseason.strategies import market_data_from_store
+
     path = state.settings.store_path
     if not path.exists():
         raise DataUnavailableError(
-            f"no store at {path}; import prices first (e.g. 'altseason import FILE') "
-            "or point --store at an existing store."
+            f"no store at {path}; import prices first (e.g. 'altseason import FILE'), "
+            "run 'altseason demo', or point --store at an existing store."
         )
     with open_cli_store(read_only=True) as store:
-        close = store.read_prices("close", start=start, end=end)
-        sources = store.provenance("prices", start=start, end=end)["sources"]
-    close = close.dropna(axis=1, how="all")
-    if close.empty:
-        raise DataUnavailableError(
-            "no close prices in the store for that period; import prices first "
-            "(e.g. 'altseason import FILE') or widen --start/--end."
-        )
-    return close, is_demo(sources)
-
-
-BUILTINS: dict[str, str] = {
-    "btc_hold": "BtcHold",
-    "btc_eth_50_50": "BtcEth5050",
-    "cap_weighted_market": "CapWeightedMarket",
-    "equal_weight_small_caps": "EqualWeightSmallCaps",
-    "rotation": "Rotation",
-    "hedged_short": "HedgedShort",
-}
-"""Strategy classes built from the store's MarketData (prices, tiers, sentiment, macro, funding, IV)."""
-
-
-def _builtin(name: str, params: dict[str, Any]) -> Any:
-    import dataclasses
-
-    import altseason.strategies as strategies
-
-    cls = getattr(strategies, BUILTINS[name])
-    defaults = {
-        f.name: f.default
-        for f in dataclasses.fields(cls)
-        if not f.name.endswith("_") and f.name != "name"
-    }
-    _check_params(name, params, defaults)
-    return cls(**params)
+        return market_data_from_store(store, start=start, end=end)
 
 
 @app.command()
@@ -160,8 +78,8 @@ def backtest(
     strategy: str | None = typer.Argument(
         None,
         show_default=False,
-        help="Strategy: momentum, btc_hold, btc_eth_50_50, cap_weighted_market, "
-        "equal_weight_small_caps, rotation or hedged_short.",
+        help="Strategy name: momentum, btc_hold, btc_eth_50_50, cap_weighted_market, "
+        "equal_weight_small_caps, rotation, hedged_short or a registered one.",
     ),
     param: list[str] = typer.Option(
         [], "--param", "-p", help="Strategy parameter key=value (repeatable), e.g. -p lookback=60."
@@ -176,68 +94,88 @@ def backtest(
     cash_yield: float = typer.Option(
         0.0, "--cash-yield", help="Annual yield on stablecoin cash (0.04 = 4%)."
     ),
+    benchmarks: bool = typer.Option(
+        True, "--benchmarks/--no-benchmarks", help="Show every benchmark beside the strategy."
+    ),
     export: Path | None = typer.Option(
         None,
         "--export",
         help="Write the daily equity, returns, exposures and costs (.csv/.parquet/.json).",
     ),
+    charts: Path | None = typer.Option(
+        None, "--charts", help="Write equity, drawdown and rolling-Sharpe charts (PNG) here."
+    ),
 ) -> None:
-    """Backtest a strategy on the store's data and print its metrics.
+    """Backtest a strategy on the store's data: a tearsheet beside every benchmark.
 
     Targets decided at a close trade at the close LAG days later, with fees and
     slippage; shorts are perps (funding from the store), hedges are Black-76
-    priced options; metrics use 365 periods a year.
+    options on the forward at their strike's vol, with Deribit's option fees.
+    Metrics use 365 periods a year and count from the first trade; turnover
+    is one-way; costs_paid = fees + slippage + option fees.
     """
     import pandas as pd
 
-    from altseason.backtest import run_backtest
+    from altseason.strategies import make_strategy, parse_params, run_strategy
 
-    params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
-    if strategy is None or (strategy not in BUILTINS and strategy not in _strategies()):
-        _unknown_strategy(strategy)
-    if strategy in BUILTINS:
-        from altseason.strategies import market_data_from_store, run_strategy
-
-        strat = _builtin(strategy, params)
-        with open_cli_store(read_only=True) as store:
-            data = market_data_from_store(store, start=start, end=end)
-        demo = is_demo(data.sources)
-        close = data.close
-        result = run_strategy(
-            strat,
-            data,
-            lag=lag,
-            fees_bps=fees_bps,
-            slippage_bps=slippage_bps,
-            cash_yield=cash_yield,
-            label=DEMO_LABEL if demo else None,
-        )
-    else:
-        fn = _strategy(strategy)
-        _check_params(strategy, params, _function_defaults(fn))
-        close, demo = _load_close(start, end)
-        try:
-            weights = fn(close, **params)
-        except TypeError as exc:
-            raise StrategyError(f"bad parameters for {strategy!r}: {exc}") from exc
-        result = run_backtest(
-            close,
-            weights,
-            lag=lag,
-            fees_bps=fees_bps,
-            slippage_bps=slippage_bps,
-            cash_yield=cash_yield,
-            label=DEMO_LABEL if demo else None,
-        )
-    table = result.summary().rename("value").to_frame()
-    table.index.name = "metric"
+    strategy = _known_strategy(strategy)  # unknown names fail before the store is read
+    params = _usage(lambda: parse_params(strategy, param))
+    strat = _usage(lambda: make_strategy(strategy, params))
+    data = _market_data(start, end)
+    demo = is_demo(data.sources)
+    close = data.close
+    engine = {
+        "lag": lag,
+        "fees_bps": fees_bps,
+        "slippage_bps": slippage_bps,
+        "cash_yield": cash_yield,
+        "label": DEMO_LABEL if demo else None,
+    }
+    result = run_strategy(strat, data, **engine)
     shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+    results = {strategy: result}
+    skipped = []
+    if benchmarks:
+        for name in BENCHMARKS:
+            if name == strategy:
+                continue
+            try:
+                results[name] = run_strategy(make_strategy(name), data, **engine)
+            except (DataUnavailableError, StrategyError) as exc:
+                skipped.append(f"{name} ({exc})")
+    table = pd.DataFrame({name: r.summary() for name, r in results.items()})
+    table.index.name = "metric"
+    first = result.first_trade
     print_frame(
         table,
         f"{strategy} ({shown}) {close.index[0].date()} → {close.index[-1].date()}, "
-        f"{close.shape[1]} assets, fees {fees_bps:g} bps",
+        f"{close.shape[1]} assets, fees {fees_bps:g} bps; metrics from the first trade "
+        f"({first.date() if first is not None else 'none'})",
         demo=demo,
     )
+    for note in skipped:
+        console.print(f"benchmark skipped: {note}")
+    console.print(
+        "turnover: one-way, annualised; costs_paid = fees + slippage + option fees; "
+        "funding and premiums are shown apart (fractions of initial capital)."
+    )
+    monthly = result.monthly_returns()
+    if not monthly.empty:
+        monthly.columns = [*(f"{m:02d}" for m in range(1, 13)), "full year"]
+        print_frame(monthly, f"{strategy}: monthly returns", demo=demo)
+    dd = result.drawdown_table(5)
+    if not dd.empty:
+        dd.index = pd.RangeIndex(1, len(dd) + 1, name="rank")
+        print_frame(dd, f"{strategy}: deepest drawdowns", demo=demo)
+    rs = pd.DataFrame({name: r.rolling_sharpe(90) for name, r in results.items()})
+    rs_q = rs.resample("QE").last().dropna(how="all")
+    if not rs_q.empty:
+        rs_q.index = rs_q.index.date
+        rs_q.index.name = "quarter end"
+        print_frame(rs_q, "rolling 90-day Sharpe ratio (quarter ends)", demo=demo)
+    attribution = result.attribution().rename("fraction of initial capital").to_frame()
+    attribution.index.name = "source"
+    print_frame(attribution, f"{strategy}: P&L attribution", demo=demo)
     if export is not None:
         daily = pd.concat(
             [result.equity, result.returns, result.turnover, result.exposures, result.costs], axis=1
@@ -245,6 +183,12 @@ def backtest(
         daily.index.name = "date"
         export_frame(daily, export, demo=demo)
         console.print(f"wrote {export}")
+    if charts is not None:
+        charts.mkdir(parents=True, exist_ok=True)
+        for what, fig in result.tearsheet_figures(results).items():
+            out = charts / f"{strategy}_{what}.png"
+            fig.savefig(out, dpi=110)
+            console.print(f"wrote {out}")
 
 
 @app.command()
@@ -268,10 +212,9 @@ def allocate(
     """
     import pandas as pd
 
-    from altseason.strategies import market_data_from_store
+    from altseason.strategies import make_strategy, market_data_from_store, parse_params
 
-    params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
-    strat = _builtin("rotation", params)
+    strat = _usage(lambda: make_strategy("rotation", parse_params("rotation", param)))
     strat.rebalance_days = 1
     with open_cli_store(read_only=True) as store:
         data = market_data_from_store(store, end=asof)
@@ -345,7 +288,11 @@ def allocate(
 
 @app.command()
 def sweep(
-    strategy: str = typer.Argument(..., help="Strategy name: momentum."),
+    strategy: str | None = typer.Argument(
+        None,
+        show_default=False,
+        help="Strategy name (any of 'altseason backtest's, e.g. momentum, rotation).",
+    ),
     grid: list[str] = typer.Option(
         [], "--grid", "-g", help="Parameter values key=v1,v2,... (repeatable)."
     ),
@@ -361,28 +308,52 @@ def sweep(
     ),
     workers: int = typer.Option(2, "--workers", help="Workers of the local cluster."),
     top: int = typer.Option(10, "--top", help="Configurations to show."),
+    validation: str = typer.Option(
+        "rolling",
+        "--validation",
+        help="Out-of-sample check: rolling or anchored walk-forward, cpcv "
+        "(combinatorial purged CV) or none.",
+    ),
+    train_days: int = typer.Option(365, "--train-days", help="Walk-forward training window."),
+    test_days: int = typer.Option(90, "--test-days", help="Walk-forward test window."),
     export: Path | None = typer.Option(
         None, "--export", help="Write every configuration's metrics (.csv/.parquet/.json)."
     ),
 ) -> None:
-    """Sweep a strategy's parameters with Dask; print the best configurations, DSR and PBO."""
+    """Sweep a strategy's parameters with Dask: the best configurations, in-sample vs
+    out-of-sample Sharpe (walk-forward by default), DSR and PBO."""
     from altseason.backtest import run_sweep
+    from altseason.strategies import parse_param_value, strategy_class
 
-    fn = _strategy(strategy)
-    spec = {
-        k: [_value(x) for x in v.split(",") if x.strip()] for k, v in _pairs(grid, "--grid").items()
-    }
+    name = _known_strategy(strategy)
+    cls = strategy_class(name)
+
+    def values(key: str, text: str) -> list[Any]:
+        return [
+            _usage(lambda x=x: parse_param_value(name, key, x))  # type: ignore[misc]
+            for x in text.split(",")
+            if x.strip()
+        ]
+
+    spec = {k: values(k, v) for k, v in _pairs(grid, "--grid").items()}
     if not spec:
         usage_error("give at least one --grid key=v1,v2 (e.g. --grid lookback=10,20,50).")
-    close, demo = _load_close(start, end)
+    if validation not in ("rolling", "anchored", "cpcv", "none"):
+        usage_error(f"--validation must be rolling, anchored, cpcv or none, not {validation!r}.")
+    data = _market_data(start, end)
+    close = data.close
+    demo = is_demo(data.sources)
     result = run_sweep(
-        fn,
+        cls,
         spec,
-        close,
+        data,
         fees_bps=fees_bps,
         scheduler=scheduler,
         n_workers=workers,
         label=DEMO_LABEL if demo else None,
+        validation=validation,  # type: ignore[arg-type]
+        train_days=train_days,
+        test_days=test_days,
     )
     cols = [*spec, "sharpe", "cagr", "max_drawdown", "sortino", "turnover"]
     print_frame(
@@ -394,6 +365,23 @@ def sweep(
     pbo = "n/a (too few dates or configurations)" if result.pbo is None else f"{result.pbo.pbo:.1%}"
     console.print(f"deflated Sharpe ratio of the best configuration: {result.deflated_sharpe:.3f}")
     console.print(f"probability of backtest overfitting (CSCV): {pbo}")
+    v = result.validation
+    if v is None:
+        console.print("out-of-sample check: none (off, or too few dates for one fold)")
+    else:
+        console.print(
+            f"out-of-sample check ({v.method}, {len(v.folds)} folds): in-sample Sharpe "
+            f"{v.in_sample_sharpe:.3f}, out-of-sample Sharpe {v.out_of_sample_sharpe:.3f}"
+        )
+        folds = v.folds.copy()
+        folds["params"] = [str(result.params[c]) for c in folds["config"]]
+        folds.index.name = "fold"
+        print_frame(
+            folds[["train_start", "train_end", "test_start", "test_end", "params",
+                   "train_metric", "test_metric"]],
+            "chosen configuration per fold (Sharpe in and out of sample)",
+            demo=demo,
+        )  # fmt: skip
     if export is not None:
         export_frame(result.metrics, export, demo=demo)
         console.print(f"wrote {export}")

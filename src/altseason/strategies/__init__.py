@@ -1,12 +1,12 @@
 """Strategies: target-weight rules built from signals.
 
 Data known at the close of day ``t`` -> target weights for ``t``; the
-backtest trades them at a later close. Built-ins: benchmarks
-(:class:`BtcHold`, :class:`BtcEth5050`, :class:`CapWeightedMarket`,
-:class:`EqualWeightSmallCaps`), :class:`Rotation` and top-K momentum
-(:func:`momentum_weights`). Your own strategy is a function
-``fn(data) -> weights`` (wrap it with :func:`as_strategy`) or any object with
-``name`` and ``weights(data)``.
+backtest trades them at a later close. Every strategy has one shape: a
+small dataclass whose fields are its parameters, with ``weights(data:
+MarketData)``. Built-ins: benchmarks (:class:`BtcHold`, :class:`BtcEth5050`,
+:class:`CapWeightedMarket`, :class:`EqualWeightSmallCaps`), :class:`Rotation`,
+top-K :class:`Momentum` and :class:`HedgedShort`, all in one registry
+(:func:`strategy_names`, :func:`register_strategy`).
 """
 
 from altseason.strategies._base import (
@@ -25,11 +25,28 @@ from altseason.strategies._benchmarks import (
 )
 from altseason.strategies._data import atm_implied_vol, market_data_from_store
 from altseason.strategies._hedged import HedgedShort
-from altseason.strategies._momentum import momentum_weights
+from altseason.strategies._momentum import Momentum, momentum_weights
+from altseason.strategies._registry import (
+    StrategyParam,
+    make_strategy,
+    parse_param_value,
+    parse_params,
+    register_strategy,
+    strategy_class,
+    strategy_names,
+    strategy_params,
+)
 from altseason.strategies._rotation import Rotation, RotationState
 from altseason.strategies._run import run_strategy
+from altseason.strategies._surface import (
+    MONEYNESS_GRID,
+    option_surface,
+    skew_model_iv,
+    smile_at,
+)
 
 __all__ = [
+    "MONEYNESS_GRID",
     "BtcEth5050",
     "BtcHold",
     "CapWeightedMarket",
@@ -37,14 +54,26 @@ __all__ = [
     "FunctionStrategy",
     "HedgedShort",
     "MarketData",
+    "Momentum",
     "Rotation",
     "RotationState",
     "Strategy",
+    "StrategyParam",
     "as_strategy",
     "atm_implied_vol",
+    "make_strategy",
     "market_data_from_store",
     "momentum_weights",
+    "option_surface",
+    "parse_param_value",
+    "parse_params",
     "rebalance_dates",
+    "register_strategy",
     "run_strategy",
+    "skew_model_iv",
+    "smile_at",
+    "strategy_class",
+    "strategy_names",
+    "strategy_params",
     "validate_weights",
 ]

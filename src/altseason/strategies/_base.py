@@ -48,11 +48,25 @@ class MarketData:
     fear_greed
         Fear & Greed index (0-100), daily (optional).
     liquidity
-        A daily liquidity series such as Fed net liquidity (optional), as-of.
+        A daily liquidity series such as Fed net liquidity (optional). When it
+        is not given and ``macro`` is, it is built point-in-time from
+        ``macro`` (:func:`altseason.signals.point_in_time_liquidity`): each
+        FRED input counts only from its publication date.
+    macro
+        Raw FRED observations by series id, indexed by *observation* date
+        (optional). Read them with :meth:`macro_asof`, which applies the
+        series' publication lag (:data:`altseason.signals.PUBLICATION_LAGS`).
     funding
         Daily perp funding rate per asset (decimal per day), ``(n_dates, n_assets)`` (optional).
     implied_vol
         ATM implied volatility of BTC options, decimal, daily (optional).
+    option_smile
+        Daily implied vol of the same options by moneyness (columns: strike /
+        forward, e.g. 0.85, 1.15), from the stored chain (optional; see
+        :func:`altseason.strategies.option_surface`).
+    option_carry
+        Daily annualised carry of the options' forward over spot,
+        ``ln(F / S) / tau`` (optional).
     sources
         Provenance sources of the data (for labels).
     """
@@ -66,6 +80,9 @@ class MarketData:
     funding: pd.DataFrame | None = None
     implied_vol: pd.Series | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    macro: dict[str, pd.Series] | None = None
+    option_smile: pd.DataFrame | None = None
+    option_carry: pd.Series | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.close.index, pd.DatetimeIndex):
@@ -76,10 +93,35 @@ class MarketData:
             frame = getattr(self, name)
             if frame is not None:
                 setattr(self, name, frame.reindex(index=idx, columns=cols))
-        for name in ("fear_greed", "liquidity", "implied_vol"):
+        if self.liquidity is None and self.macro:
+            from altseason.signals._release import point_in_time_liquidity
+
+            self.liquidity = point_in_time_liquidity(self.macro, idx)
+        if self.option_smile is not None:
+            self.option_smile = self.option_smile.reindex(idx)
+        for name in ("fear_greed", "liquidity", "implied_vol", "option_carry"):
             s = getattr(self, name)
             if s is not None:
                 setattr(self, name, s.reindex(idx))
+
+    def macro_asof(self, series_id: str) -> pd.Series:
+        """FRED series ``series_id`` on the daily index, as of its release dates.
+
+        Raises
+        ------
+        DataUnavailableError
+            When ``macro`` lacks the series.
+        """
+        from altseason.exceptions import DataUnavailableError
+        from altseason.signals._release import asof_released
+
+        if not self.macro or series_id not in self.macro:
+            have = ", ".join(sorted(self.macro or {})) or "none"
+            raise DataUnavailableError(
+                f"macro series {series_id!r} is not in this MarketData (have: {have}); "
+                f"fetch it with 'altseason fetch fred'"
+            )
+        return asof_released(self.macro[series_id], series_id, self.close.index)
 
     def truncated(self, end: int) -> MarketData:
         """The same data cut after row ``end`` (inclusive), for look-ahead tests."""
@@ -97,6 +139,9 @@ class MarketData:
             funding=cut(self.funding),  # type: ignore[arg-type]
             implied_vol=cut(self.implied_vol),  # type: ignore[arg-type]
             sources=self.sources,
+            macro=self.macro,
+            option_smile=cut(self.option_smile),  # type: ignore[arg-type]
+            option_carry=cut(self.option_carry),  # type: ignore[arg-type]
         )
 
 

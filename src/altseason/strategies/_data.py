@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError
+from altseason.signals._release import PUBLICATION_LAGS
 from altseason.strategies._base import MarketData
+from altseason.strategies._surface import option_surface
 
 if TYPE_CHECKING:
     from altseason.store import Store
@@ -53,11 +55,15 @@ def market_data_from_store(
     Prices and market caps come from ``prices``; point-in-time cap tiers from
     :func:`altseason.universe.cap_tiers` (stablecoins, wrapped and staked
     tokens get no tier); Fear & Greed from ``sentiment``; liquidity is Fed net
-    liquidity (WALCL - RRPONTSYD - WTREGEN, as-of) when all three series exist,
-    else M2SL as-of; funding is the daily cross-venue funding per asset; the
-    implied vol is the daily ATM 30-day IV of ``iv_underlying`` options.
+    liquidity (WALCL - RRPONTSYD - WTREGEN) when all three series exist, else
+    M2SL, each input as of its *publication* date
+    (:data:`altseason.signals.PUBLICATION_LAGS`); the raw FRED observations
+    are kept in ``MarketData.macro``; funding is the daily cross-venue funding per asset; the
+    implied vol is the daily ATM 30-day IV of ``iv_underlying`` options, with
+    the 30-day smile and the forward's carry over spot from the same chains
+    (:func:`~altseason.strategies.option_surface`).
     """
-    from altseason.analytics import asof_daily, daily_funding, net_liquidity
+    from altseason.analytics import daily_funding
     from altseason.universe import cap_tiers, load_market
 
     market = load_market(store, start=start, end=end)
@@ -85,20 +91,11 @@ def market_data_from_store(
     if not s.empty:
         fg = s.set_index("date")["value"].astype(float).sort_index()
         sources |= set(s["source"])
-    liquidity = None
-    m = _series("macro", series_id=["WALCL", "RRPONTSYD", "WTREGEN", "M2SL"])
+    macro: dict[str, pd.Series] | None = None
+    m = _series("macro", series_id=list(PUBLICATION_LAGS))
     if not m.empty:
         wide = m.pivot(index="date", columns="series_id", values="value").astype(float)
-        if {"WALCL", "RRPONTSYD", "WTREGEN"} <= set(wide.columns):
-            nl = net_liquidity(
-                wide["WALCL"].dropna(),
-                wide["RRPONTSYD"].dropna(),
-                wide["WTREGEN"].dropna(),
-                index=idx,
-            )
-            liquidity = nl["net_liquidity"].reindex(idx)
-        elif "M2SL" in wide.columns:
-            liquidity = asof_daily(wide["M2SL"].dropna(), idx).reindex(idx)
+        macro = {str(c): wide[c].dropna().rename(str(c)) for c in wide.columns}
         sources |= set(m["source"])
     funding = None
     fr = _series("funding", asset_id=list(close.columns))
@@ -106,21 +103,30 @@ def market_data_from_store(
         funding = daily_funding(fr.dropna(subset=["rate"]))
         sources |= set(fr["source"])
     iv = None
+    smile = None
+    carry = None
     opts = _series("options", underlying=iv_underlying)
     if not opts.empty:
         iv_daily = atm_implied_vol(opts)
         if not iv_daily.empty:
             iv = iv_daily.reindex(idx).ffill(limit=10)
             sources |= set(opts["source"])
+        spot = close[iv_underlying] if iv_underlying in close.columns else None
+        smile_d, carry_d = option_surface(opts, spot)
+        if not smile_d.empty:
+            smile = smile_d
+            carry = carry_d if not carry_d.empty else None
     data = MarketData(
         close=close,
         market_cap=mcap,
         tiers=tiers,
         sectors=market.sectors.reindex(close.columns),
         fear_greed=fg,
-        liquidity=liquidity,
         funding=funding,
         implied_vol=iv,
         sources=tuple(sorted(sources)),
+        macro=macro,
+        option_smile=smile,
+        option_carry=carry,
     )
     return data

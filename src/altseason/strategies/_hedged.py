@@ -3,9 +3,18 @@
 The short is a target weight of ``-short_weight`` on the underlying, held as
 a perpetual swap: the backtest credits funding to the short when the rate is
 positive and debits it when negative. The hedge is a rolling option leg
-priced with Black-76 on the implied vol of the data (``MarketData.implied_vol``)
-or, without it, on the trailing 30-day realised volatility times
-``iv_premium`` (both known at the roll date):
+priced with Black-76 on the forward, at the implied vol *of its strike*:
+
+* the vol: the stored chain's 30-day smile at the leg's moneyness
+  (``MarketData.option_smile``) where the chain lists that strike, else the
+  documented skew model (:func:`~altseason.strategies.skew_model_iv`)
+  around the ATM vol (``MarketData.implied_vol``, or without it the trailing
+  30-day realised volatility times ``iv_premium``), all known at the roll;
+* the forward: ``spot x exp(carry x tau)`` with the chain's carry
+  (``MarketData.option_carry``) where known, else the trailing 7-day mean
+  perp funding of the underlying x 365, else 0.
+
+The legs:
 
 * ``hedge="call"``: long ``hedge_ratio`` OTM calls per unit shorted, strike
   ``call_moneyness`` x spot, rolled every ``tenor_days``;
@@ -24,6 +33,7 @@ import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, StrategyError
 from altseason.strategies._base import MarketData, rebalance_dates
+from altseason.strategies._surface import skew_model_iv, smile_at
 
 if TYPE_CHECKING:
     from altseason.backtest import OptionLeg
@@ -75,12 +85,32 @@ class HedgedShort:
         return w
 
     def implied_vol(self, data: MarketData) -> pd.Series:
-        """The vol used to price the legs: data's implied vol, else 30-day realised x premium."""
+        """The ATM vol: data's implied vol, else 30-day realised x premium."""
         if data.implied_vol is not None and data.implied_vol.notna().any():
             return data.implied_vol.ffill()
         logp = np.log(data.close[self.underlying])
         realised = logp.diff().rolling(30, min_periods=20).std() * np.sqrt(365)
         return realised * self.iv_premium
+
+    def leg_vol(self, data: MarketData, moneyness: float) -> pd.Series:
+        """The vol of a strike at ``moneyness`` x spot: chain smile, else the skew model."""
+        model = skew_model_iv(self.implied_vol(data), moneyness)
+        assert isinstance(model, pd.Series)
+        if data.option_smile is None or data.option_smile.empty:
+            return model
+        chain = smile_at(data.option_smile, moneyness).reindex(data.close.index)
+        return chain.combine_first(model).ffill()
+
+    def carry(self, data: MarketData) -> pd.Series:
+        """Annualised carry of the forward: chain basis, else trailing perp funding x 365."""
+        idx = data.close.index
+        out = pd.Series(np.nan, index=idx)
+        if data.option_carry is not None:
+            out = data.option_carry.reindex(idx)
+        if data.funding is not None and self.underlying in data.funding.columns:
+            f = data.funding[self.underlying].rolling(7, min_periods=1).mean() * 365.0
+            out = out.combine_first(f)
+        return out.ffill().fillna(0.0)
 
     def option_legs(self, data: MarketData) -> list[OptionLeg]:
         """The rolling hedge legs for :func:`~altseason.backtest.run_backtest`."""
@@ -89,7 +119,7 @@ class HedgedShort:
         self._check(data)
         if self.hedge == "none":
             return []
-        iv = self.implied_vol(data)
+        carry = self.carry(data)
         legs = [
             OptionLeg(
                 underlying=self.underlying,
@@ -98,7 +128,8 @@ class HedgedShort:
                 tenor_days=self.tenor_days,
                 size=self.hedge_ratio,
                 sizing="position",
-                implied_vol=iv,
+                implied_vol=self.leg_vol(data, self.call_moneyness),
+                carry=carry,
             )
         ]
         if self.hedge == "collar":
@@ -110,7 +141,8 @@ class HedgedShort:
                     tenor_days=self.tenor_days,
                     size=-self.hedge_ratio,
                     sizing="position",
-                    implied_vol=iv,
+                    implied_vol=self.leg_vol(data, self.put_moneyness),
+                    carry=carry,
                 )
             )
         return legs

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 from numba import njit
 
 from altseason.exceptions import StrategyError
+from altseason.strategies._base import MarketData
 
-__all__ = ["momentum_weights"]
+__all__ = ["Momentum", "momentum_weights"]
 
 
 @njit(cache=True)
@@ -203,3 +207,25 @@ def momentum_weights(
     close = np.ascontiguousarray(prices.to_numpy(dtype=np.float64))
     out = _top_k_rows(close, int(lookback), int(k), int(rebalance))
     return pd.DataFrame(out, index=prices.index, columns=prices.columns, copy=False)
+
+
+@dataclass
+class Momentum:
+    """Top-K cross-sectional momentum on ``MarketData.close`` (see :func:`momentum_weights`).
+
+    Sweeps of this class take a fused path (:attr:`fused_kernel`): one
+    parallel numba call selects and simulates every configuration without
+    building weight panels, with results identical to the generic path.
+    """
+
+    lookback: int = 30
+    k: int = 10
+    rebalance: int = 7
+    name: str = "momentum"
+
+    fused_kernel: ClassVar[str] = "momentum"
+    """Name of the optional fused sweep kernel (``run_sweep(..., fused=True)``)."""
+
+    def weights(self, data: MarketData) -> pd.DataFrame:
+        """Equal weights on the ``k`` best ``lookback``-day returns every ``rebalance`` days."""
+        return momentum_weights(data.close, self.lookback, self.k, self.rebalance)

@@ -163,7 +163,7 @@ def simulate_options(
 
     # Pass 1 (Python, per expiry): strike grids and per-expiry parameters.
     grids: list[np.ndarray] = []
-    meta: list[tuple[int, int, int, float, float, float, float, float, float, int]] = []
+    meta: list[tuple[int, int, int, float, float, float, float, float, float, int, float]] = []
     expiry_list: list[pd.Timestamp] = []
     snap_list: list[pd.Timestamp] = []
     und_list: list[str] = []
@@ -173,6 +173,7 @@ def simulate_options(
         spot_a = close[und].to_numpy()
         r30_a, short_a = ret30[und].to_numpy(), rv_short[und].to_numpy()
         long_a, basis_a = rv_long[und].to_numpy(), funding_basis[und].to_numpy()
+        pcr_noise = 0.0
         for snap in snaps:
             i_snap = pos_of[snap]
             spot = float(spot_a[i_snap])
@@ -193,6 +194,11 @@ def simulate_options(
             short = 1.1 * float(short_a[i_snap])
             long = 1.05 * float(long_a[i_snap])
             skew = -0.03 - 0.07 * fear + 0.06 * greed
+            # Put/call open-interest ratio: ~0.6 in calm markets, up to ~1.2 after a
+            # sell-off (hedging demand), down to ~0.45 in euphoria, plus persistent
+            # noise (AR(1) over snapshots, stationary sd 0.15 in log).
+            pcr_noise = 0.85 * pcr_noise + 0.15 * math.sqrt(1 - 0.85**2) * float(rng.normal())
+            pcr = 0.6 * math.exp(0.7 * fear - 0.3 * greed + pcr_noise)
             basis = float(basis_a[i_snap])
             total_oi = _ramp(snap, _TOTAL_OI[und]) * (1.0 + 0.3 * math.tanh(r30 / 0.3))
             big = int(10 ** math.floor(math.log10(spot)))
@@ -223,6 +229,7 @@ def simulate_options(
                         fear,
                         total_oi * w_exp / wsum,
                         len(strikes),
+                        pcr / (1.0 + pcr),
                     )
                 )
                 expiry_list.append(expiry)
@@ -251,7 +258,7 @@ def simulate_options(
     g = np.repeat(np.arange(len(meta)), counts)
     strike = np.concatenate(grids)
     big = m[g, 2].astype(np.int64)
-    t, fwd, atm, skew, fear, oi_exp = (m[g, c] for c in (3, 4, 5, 6, 7, 8))
+    t, fwd, atm, skew, fear, oi_exp, put_share = (m[g, c] for c in (3, 4, 5, 6, 7, 8, 10))
     sd = atm * np.sqrt(t)
     x = np.log(strike / fwd)
     mny = np.clip(x / sd, -4.0, 4.0)
@@ -281,7 +288,8 @@ def simulate_options(
         )
         wk = bell * side * np.exp(rng.normal(0.0, 0.35, n))
         chain_sum = np.bincount(g, weights=wk)[g]
-        oi = np.round(oi_exp * 0.5 * wk / chain_sum * 10.0) / 10.0
+        share = put_share if not is_call else 1.0 - put_share
+        oi = np.round(oi_exp * share * wk / chain_sum * 10.0) / 10.0
         usd = black76(fwd, strike, t, iv, np.full(n, is_call))
         parts["snapshot_ts"].append(snap_arr)
         parts["instrument"].append(
