@@ -102,8 +102,19 @@ def coingecko_handler(request: httpx.Request) -> httpx.Response:
 
 
 def coinmetrics_handler(request: httpx.Request) -> httpx.Response:
+    """Serves ``asset_metrics_<asset>.json``; like the real API, a metric the asset
+    lacks fails the whole request unless ``ignore_unsupported_errors=true``."""
     p = request.url.params
-    rows = load("coinmetrics", "asset_metrics_btc.json")["data"]
+    try:
+        rows = load("coinmetrics", f"asset_metrics_{p['assets']}.json")["data"]
+    except FileNotFoundError:
+        return httpx.Response(400, json=load("coinmetrics", "error_unknown_asset.json"))
+    supported = {k for r in rows for k in r}
+    if (
+        p.get("ignore_unsupported_errors") != "true"
+        and not set(p["metrics"].split(",")) <= supported
+    ):
+        return httpx.Response(400, json=load("coinmetrics", "error_bad_parameter.json"))
     rows = [r for r in rows if r["asset"] in p["assets"].split(",")]
     rows = [r for r in rows if p["start_time"] <= r["time"][:10] <= p["end_time"]]
     size = int(p["page_size"])

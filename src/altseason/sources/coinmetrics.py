@@ -11,6 +11,17 @@ values are strings, a metric missing from a row is unsupported there and
 ``null`` is "no data". ``next_page_url`` is followed unmodified until absent.
 One asset per request keeps one cursor per asset exact.
 
+Unsupported or unlicensed metrics: without flags the API rejects the whole
+request when one requested metric is unsupported for the asset (HTTP 400,
+``{"error": {"type": "bad_parameter", "message": ...}}``) or not in the
+caller's tier (HTTP 403, ``{"error": {"type": "forbidden", ...}}``). The
+connector sends ``ignore_unsupported_errors=true`` and
+``ignore_forbidden_errors=true``, so the API answers with the metrics it can
+serve and leaves the others out of the rows; the run summary names, per
+asset, the metrics that never appeared (and the derived metrics that could
+not be computed without them). An asset Coin Metrics does not cover at all
+(400 naming the asset) is skipped and reported; the other assets still run.
+
 Stored as ``onchain`` rows (long format): ``market_cap_usd`` (CapMrktCurUSD),
 ``mvrv`` (CapMVRVCur), ``supply`` (SplyCur, native units), ``price_usd``
 (PriceUSD), ``realized_cap_usd`` = market cap / MVRV and
@@ -51,12 +62,23 @@ COMMUNITY_URL = "https://community-api.coinmetrics.io/v4"
 PRO_URL = "https://api.coinmetrics.io/v4"
 LICENCE = "Coin Metrics community data: CC BY-NC 4.0 (non-commercial use, attribute 'Coin Metrics')"
 
+ADVICE = (
+    "Coin Metrics answers 400 for a bad parameter (check the asset id, e.g. 'btc') and 403 "
+    "for data outside your tier (the community API serves a subset; a Pro key in "
+    "COINMETRICS_API_KEY unlocks more)."
+)
+
 #: Coin Metrics metric -> ``onchain.metric``.
 METRICS: dict[str, str] = {
     "PriceUSD": "price_usd",
     "CapMrktCurUSD": "market_cap_usd",
     "CapMVRVCur": "mvrv",
     "SplyCur": "supply",
+}
+#: Derived ``onchain`` metrics and the Coin Metrics metrics they need.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "realized_cap_usd": ("CapMrktCurUSD", "CapMVRVCur"),
+    "realized_price_usd": ("CapMrktCurUSD", "CapMVRVCur", "SplyCur"),
 }
 
 
@@ -170,13 +192,27 @@ class CoinMetrics(Connector):
                 "end_time": end.date().isoformat(),
                 "page_size": self.page_size,
                 "paging_from": "start",
+                "ignore_unsupported_errors": "true",
+                "ignore_forbidden_errors": "true",
                 "api_key": self.api_key,
             }
             url = f"{base}/timeseries/asset-metrics"
             page = 0
+            seen: set[str] = set()
+            covered = True
             while True:
-                payload, shown = self.client.get_json(url, source=self.name, params=params)
+                try:
+                    payload, shown = self.client.get_json(
+                        url, source=self.name, params=params, hint=ADVICE
+                    )
+                except SourceError as exc:
+                    if exc.status in (400, 403) and page == 0 and _names_asset(exc, asset):
+                        result.skip(f"{asset}: not served by Coin Metrics ({_error_type(exc)})")
+                        covered = False
+                        break
+                    raise
                 rows = extract_asset_metrics(payload, shown, list(METRICS))
+                seen.update(m for r in rows for m in METRICS if r.get(m) is not None)
                 frame = transform_asset_metrics(rows, url=shown)
                 frame = frame[frame["asset_id"] == asset]
                 page += 1
@@ -193,3 +229,34 @@ class CoinMetrics(Connector):
                 if not next_url:
                     break
                 url, params = str(next_url), None  # the next_page_url carries every parameter
+            if covered:
+                _report_missing(result, asset, seen, page)
+
+
+def _report_missing(result: FetchResult, asset: str, seen: set[str], pages: int) -> None:
+    """Name the metrics Coin Metrics left out for ``asset`` (unsupported or not licensed)."""
+    if not pages:
+        return
+    if not seen:
+        result.warnings.append(f"Coin Metrics had no data for {asset} in the requested range.")
+        return
+    missing = [m for m in METRICS if m not in seen]
+    if not missing:
+        return
+    lost = [name for name, needs in DERIVED.items() if any(m in missing for m in needs)]
+    result.warnings.append(
+        f"Coin Metrics served no {', '.join(missing)} for {asset} (unsupported for the asset "
+        "or not in your tier)" + (f"; {', '.join(lost)} cannot be derived" if lost else "") + "."
+    )
+    for m in missing:
+        result.skip(f"{asset}: metric {m} unavailable")
+
+
+def _error_type(exc: SourceError) -> str:
+    return "HTTP 403 forbidden: not in your tier" if exc.status == 403 else "unsupported asset"
+
+
+def _names_asset(exc: SourceError, asset: str) -> bool:
+    """Whether a 400/403 answer is about the asset itself (not a parameter we sent wrong)."""
+    text = str(exc).lower()
+    return f"'{asset.lower()}'" in text or "'assets'" in text or "forbidden" in text
