@@ -140,6 +140,8 @@ def binance_handler(request: httpx.Request) -> httpx.Response:
         rows = load("binance", f"klines_{p['symbol']}.json")
         end = int(p.get("endTime", 2**62))
         return _json([r for r in rows if start <= r[0] <= end][:limit])
+    if request.url.path == "/fapi/v1/fundingInfo":
+        return _json(load("binance", "fundingInfo.json"))
     if request.url.path == "/fapi/v1/fundingRate":
         try:
             recs = load("binance", f"funding_{p['symbol']}.json")

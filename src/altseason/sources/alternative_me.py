@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -73,7 +73,7 @@ def transform_fng(entries: Sequence[dict[str, Any]], url: str = "") -> pd.DataFr
     return frame.drop_duplicates("date").sort_values("date", ignore_index=True)
 
 
-class AlternativeMe(Connector):
+class AlternativeMe(AdvisedConnector):
     """alternative.me connector (dataset ``fng``)."""
 
     name = "alternative_me"

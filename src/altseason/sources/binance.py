@@ -13,13 +13,22 @@ Spot ``GET https://api.binance.com/api/v3/klines?symbol=BTCUSDT&interval=1d
 USD-M ``GET https://fapi.binance.com/fapi/v1/fundingRate?symbol=BTCUSDT&startTime=ms
 &limit=1000``
     ``[{"symbol", "fundingTime", "fundingRate", "markPrice"}]``: one row per
-    8-hour funding -> ``funding`` (venue ``binance``, ``interval_hours`` 8).
+    funding -> ``funding`` (venue ``binance``, ``rate`` paid per interval).
+USD-M ``GET https://fapi.binance.com/fapi/v1/fundingInfo``
+    ``[{"symbol", "adjustedFundingRateCap", "adjustedFundingRateFloor",
+    "fundingIntervalHours", "disclaimer"}]``, listing only the symbols whose
+    cap, floor or interval Binance adjusted. Many USD-M perpetuals fund every
+    4 h or 1 h; ``interval_hours`` is that symbol's ``fundingIntervalHours``,
+    8 (the default schedule) for symbols not listed. Read once per run.
 
-Limits: spot klines weigh 2 of 6,000 per minute; ``fundingRate`` shares 500
-requests per 5 minutes per IP. The connector stays well below both.
+Limits: spot klines weigh 2 of 6,000 per minute; ``fundingRate`` and
+``fundingInfo`` share 500 requests per 5 minutes per IP. The connector stays
+well below both. Binance's public market data takes no API key.
 
-Binance answers HTTP 451 to some regions (e.g. the US): that raises
-:class:`~altseason.exceptions.RegionBlockedError` naming the alternatives.
+Errors: HTTP 451 (Binance does not serve the region, e.g. the US) raises
+:class:`~altseason.exceptions.RegionBlockedError` naming the alternatives;
+HTTP 418 means the IP was banned after ignoring 429s (no retry, wait for the
+ban to end); see :data:`altseason.sources._advice.ADVICE`.
 Klines are opt-in (``binance:klines``): by default prices come from
 CoinGecko; when both write, each keeps the columns the other lacks.
 """
@@ -32,8 +41,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -42,16 +51,20 @@ from altseason.sources._connector import (
 )
 from altseason.store import Store
 
-__all__ = ["Binance", "extract_funding", "extract_klines", "transform_funding", "transform_klines"]
+__all__ = [
+    "Binance",
+    "extract_funding",
+    "extract_funding_intervals",
+    "extract_klines",
+    "transform_funding",
+    "transform_klines",
+]
 
 SPOT_URL = "https://api.binance.com/api/v3/klines"
 FUNDING_URL = "https://fapi.binance.com/fapi/v1/fundingRate"
+FUNDING_INFO_URL = "https://fapi.binance.com/fapi/v1/fundingInfo"
+DEFAULT_INTERVAL_HOURS = 8.0
 LIMIT = 1000
-REGION_HINT = (
-    "Alternatives: import Bybit or OKX perp/kline exports with 'altseason import FILE', "
-    "fetch prices from CoinGecko ('altseason fetch coingecko') and funding from Deribit "
-    "('altseason fetch deribit'), or run the fetch from a region Binance serves."
-)
 _KLINE_FIELDS = 11
 
 
@@ -115,13 +128,40 @@ def extract_funding(payload: Any, url: str) -> list[dict[str, Any]]:
     return payload
 
 
+@parses_payload("binance", "fundingInfo")
+def extract_funding_intervals(payload: Any, url: str) -> dict[str, float]:
+    """``symbol -> fundingIntervalHours`` from ``/fapi/v1/fundingInfo`` (listed symbols only)."""
+    if not isinstance(payload, list):
+        raise SourceError(
+            f"binance: fundingInfo should be an array of objects, got {type(payload).__name__}.",
+            url=url,
+        )
+    out: dict[str, float] = {}
+    for i, rec in enumerate(payload):
+        symbol = require(rec, "symbol", url=url, source="binance", what=f"fundingInfo entry {i}")
+        hours = rec.get("fundingIntervalHours")
+        if hours is None:
+            continue
+        value = to_float(hours)
+        if not 0 < value <= 24:
+            raise ValueError(f"fundingIntervalHours {hours!r} of {symbol} is not in (0, 24]")
+        out[str(symbol)] = value
+    return out
+
+
 @parses_payload("binance", "fundingRate")
 def transform_funding(
-    records: Sequence[dict[str, Any]], asset_id: str, url: str = ""
+    records: Sequence[dict[str, Any]],
+    asset_id: str,
+    url: str = "",
+    *,
+    interval_hours: float = DEFAULT_INTERVAL_HOURS,
 ) -> pd.DataFrame:
-    """``funding`` rows: ts (UTC), venue ``binance``, rate per 8 h (decimal).
+    """``funding`` rows: ts (UTC), venue ``binance``, rate per funding interval (decimal).
 
-    ``url`` (where the records came from) is named in the error when a value cannot be read.
+    ``interval_hours`` is the symbol's funding interval (``fundingInfo``; 8 by
+    default). ``url`` (where the records came from) is named in the error
+    when a value cannot be read.
     """
     return pd.DataFrame(
         {
@@ -130,12 +170,12 @@ def transform_funding(
             "instrument": [str(r["symbol"]) for r in records],
             "asset_id": asset_id,
             "rate": [to_float(r["fundingRate"]) for r in records],
-            "interval_hours": 8.0,
+            "interval_hours": float(interval_hours),
         }
     )
 
 
-class Binance(Connector):
+class Binance(AdvisedConnector):
     """Binance connector: ``funding`` (default) and ``klines`` (opt-in)."""
 
     name = "binance"
@@ -174,7 +214,6 @@ class Binance(Connector):
                 payload, url = self.client.get_json(
                     SPOT_URL,
                     source=self.name,
-                    blocked_hint=REGION_HINT,
                     params={
                         "symbol": symbol,
                         "interval": "1d",
@@ -212,8 +251,11 @@ class Binance(Connector):
     ) -> None:
         chosen = [a.upper() for a in (assets or self.default_assets)]
         now = pd.Timestamp(self.now())
+        info, info_url = self.client.get_json(FUNDING_INFO_URL, source=self.name)
+        intervals = extract_funding_intervals(info, info_url)
         for i, asset in enumerate(chosen):
             symbol = _symbol(asset)
+            hours = intervals.get(symbol, DEFAULT_INTERVAL_HOURS)
             start = self.resume_point(
                 store,
                 "funding",
@@ -230,7 +272,6 @@ class Binance(Connector):
                 payload, url = self.client.get_json(
                     FUNDING_URL,
                     source=self.name,
-                    blocked_hint=REGION_HINT,
                     params={
                         "symbol": symbol,
                         "startTime": int(start.timestamp() * 1000),
@@ -238,7 +279,7 @@ class Binance(Connector):
                     },
                 )
                 records = extract_funding(payload, url)
-                frame = transform_funding(records, asset, url=url)
+                frame = transform_funding(records, asset, url=url, interval_hours=hours)
                 if frame.empty:
                     break
                 last = frame["ts"].max()

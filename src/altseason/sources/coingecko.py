@@ -43,8 +43,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -204,7 +204,7 @@ def transform_market_chart(
     return frame
 
 
-class CoinGecko(Connector):
+class CoinGecko(AdvisedConnector):
     """CoinGecko connector.
 
     Datasets: ``markets`` (universe -> ``assets``), ``history`` (daily

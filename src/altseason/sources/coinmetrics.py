@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -131,7 +131,7 @@ def transform_asset_metrics(rows: Sequence[dict[str, Any]], url: str = "") -> pd
     )
 
 
-class CoinMetrics(Connector):
+class CoinMetrics(AdvisedConnector):
     """Coin Metrics connector (dataset ``asset_metrics`` -> ``onchain``).
 
     Parameters

@@ -41,8 +41,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -261,7 +261,7 @@ def transform_dvol(candles: Sequence[Sequence[Any]], currency: str, url: str) ->
     )
 
 
-class Deribit(Connector):
+class Deribit(AdvisedConnector):
     """Deribit connector: ``options`` (a snapshot), ``funding`` and ``dvol``."""
 
     name = "deribit"

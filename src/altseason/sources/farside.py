@@ -29,7 +29,8 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, parses_payload
+from altseason.sources._advice import AdvisedConnector
+from altseason.sources._connector import FetchResult, ProgressCallback, parses_payload
 from altseason.store import Store
 
 __all__ = ["PAGES", "Farside", "parse_farside_html", "parse_flow_cell"]
@@ -167,7 +168,7 @@ def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFram
     return frame.sort_values(["date", "fund"], ignore_index=True)
 
 
-class Farside(Connector):
+class Farside(AdvisedConnector):
     """Farside connector (dataset ``flows``); ``assets`` picks BTC and/or ETH."""
 
     name = "farside"

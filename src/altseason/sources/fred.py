@@ -32,8 +32,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -117,7 +117,7 @@ def transform_observations(
     )
 
 
-class Fred(Connector):
+class Fred(AdvisedConnector):
     """FRED connector (dataset ``series`` -> ``macro``); ``assets`` are series ids."""
 
     name = "fred"

@@ -30,8 +30,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -74,7 +74,7 @@ def transform_lbma(payload: Any, series_id: str, url: str) -> pd.DataFrame:
     return frame.drop_duplicates("date", keep="last").sort_values("date", ignore_index=True)
 
 
-class Lbma(Connector):
+class Lbma(AdvisedConnector):
     """LBMA connector (dataset ``prices``); ``assets`` picks GOLD and/or SILVER."""
 
     name = "lbma"
