@@ -54,8 +54,9 @@ API_LIMIT = 100_000
 def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
     """``macro`` rows from a fredgraph.csv download.
 
-    The first column is the date (``observation_date`` or ``DATE``), the
-    second the series (its header is the series id). Missing values (``.``
+    The first column is the date (``observation_date`` or ``DATE``); the
+    series is the column headed by the requested id (a header without it is
+    an error naming the columns found, never a guess). Missing values (``.``
     or empty) give no row.
     """
     if text.lstrip().startswith("<"):
@@ -76,7 +77,15 @@ def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
             f"followed by {series_id!r}.",
             url=url,
         )
-    col = next((i for i, h in enumerate(header) if h.upper() == series_id.upper()), 1)
+    col = next((i for i, h in enumerate(header) if h.upper() == series_id.upper()), None)
+    if col is None or col == 0:
+        raise SourceError(
+            f"fred: the CSV has no column {series_id!r} (columns found: "
+            f"{', '.join(map(repr, header))}); FRED answered for another series, or the id "
+            "is misspelled. Check the id at https://fred.stlouisfed.org/series/"
+            f"{series_id.upper()}.",
+            url=url,
+        )
     dates, values = [], []
     for lineno, row in enumerate(reader, start=2):
         if not row or not row[0].strip():
