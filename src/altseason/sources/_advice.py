@@ -12,15 +12,28 @@ exception keeps its class, URL and status.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+
+import httpx
+import pandas as pd
 
 from altseason.exceptions import RateLimitError, SourceError
 from altseason.sources._connector import Connector, FetchResult, ProgressCallback
 from altseason.store import Store
 
-__all__ = ["ADVICE", "KEYLESS", "LIMITS", "AdvisedConnector", "advice_for", "advised"]
+__all__ = [
+    "ADVICE",
+    "KEYLESS",
+    "LIMITS",
+    "AdvisedConnector",
+    "PlannedRequest",
+    "Planner",
+    "advice_for",
+    "advised",
+]
 
 #: Source -> HTTP status (or error class) -> what to do.
 ADVICE: dict[str, dict[int, str]] = {
@@ -74,8 +87,8 @@ ADVICE: dict[str, dict[int, str]] = {
         "no API key.",
     },
     "lbma": {
-        403: "The LBMA site refused the request: retry later, or import a saved prices file "
-        "with 'altseason import FILE'.",
+        403: "LBMA sometimes refuses automated clients: retry later, or import gold/silver "
+        "prices (e.g. COMEX GC=F/SI=F or GLD/SLV CSVs) with 'altseason import'.",
         429: "Wait a few minutes and rerun. The LBMA price files take no API key.",
     },
 }
@@ -159,8 +172,63 @@ def advised(source: str) -> Iterator[None]:
         raise new from exc
 
 
-class AdvisedConnector(Connector):
-    """A :class:`Connector` whose errors close with its source's advice."""
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One request a fetch would make (``altseason fetch --dry-run``).
+
+    ``url`` is the full URL with its query, keys masked (``***``) and the
+    source's base-URL override applied; ``headers`` names the credential
+    headers (values masked); ``note`` says what follows (paging, windows).
+    """
+
+    source: str
+    dataset: str
+    url: str
+    headers: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Planner:
+    """Mixin: ``planned_requests(store, dataset, ...)`` lists the requests ``fetch`` would
+    make, from the same cursors and parameters, without sending any."""
+
+    def planned_requests(
+        self: Any,
+        store: Store,
+        dataset: str,
+        *,
+        since: Any = None,
+        assets: Sequence[str] | None = None,
+    ) -> list[PlannedRequest]:
+        since_ts = None if since is None else pd.Timestamp(since).normalize()
+        method = getattr(self, f"plan_{dataset}", None)
+        if method is None:
+            return []
+        return list(method(store, since=since_ts, assets=assets))
+
+    def planned(
+        self: Any,
+        dataset: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        note: str = "",
+    ) -> PlannedRequest:
+        """A :class:`PlannedRequest` for ``url`` with ``params`` (None values dropped)."""
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        rebase = getattr(self.client, "_rebase", None)
+        target = rebase(url, self.name) if callable(rebase) else url
+        shown = self.client.scrub(httpx.URL(target, params=query) if query else target)
+        # placeholders such as {id} stay readable (keys are already masked)
+        shown = shown.replace("%7B", "{").replace("%7D", "}").replace("%20", " ")
+        masked = tuple(f"{h}: ***" for h in (headers or {}))
+        return PlannedRequest(self.name, dataset, shown, masked, note)
+
+
+class AdvisedConnector(Planner, Connector):
+    """A :class:`Connector` whose errors close with its source's advice, and
+    which can list the requests a fetch would make (:meth:`planned_requests`)."""
 
     def run_dataset(
         self,

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -121,3 +121,21 @@ class AlternativeMe(AdvisedConnector):
                 cursor=frame["date"].max().date().isoformat(),
             )
         self._progress(progress, "fng", INDEX_ID, 1, 1)
+
+    # ------------------------------------------------------------------ dry run
+    def plan_fng(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        start = self.resume_point(
+            store,
+            "fng",
+            INDEX_ID,
+            since=since,
+            default=self.history_start,
+            table="sentiment",
+            index_id=INDEX_ID,
+        )
+        if start > self.today:
+            return []
+        limit = 0 if start <= self.history_start else int((self.today - start).days) + 2
+        return [self.planned("fng", FNG_URL, {"limit": limit, "format": "json"})]

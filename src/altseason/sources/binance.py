@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -294,3 +294,65 @@ class Binance(AdvisedConnector):
                 if len(records) < LIMIT:
                     break
                 start = last + pd.Timedelta(milliseconds=1)
+
+    # ------------------------------------------------------------------ dry run
+    def plan_funding(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = [self.planned("funding", FUNDING_INFO_URL, note="funding interval per symbol")]
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            symbol = _symbol(asset)
+            start = self.resume_point(
+                store,
+                "funding",
+                symbol,
+                since=since,
+                default=self.funding_start,
+                table="funding",
+                step=pd.Timedelta(milliseconds=1),
+                venue="binance",
+                instrument=symbol,
+            )
+            out.append(
+                self.planned(
+                    "funding",
+                    FUNDING_URL,
+                    {"symbol": symbol, "startTime": int(start.timestamp() * 1000), "limit": LIMIT},
+                    note=f"then pages of {LIMIT} until the newest funding",
+                )
+            )
+        return out
+
+    def plan_klines(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        today = self.today
+        out = []
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            symbol = _symbol(asset)
+            start = self.resume_point(
+                store,
+                "klines",
+                symbol,
+                since=since,
+                default=self.klines_start,
+                table="prices",
+                asset_id=asset,
+            )
+            if start >= today:
+                continue
+            out.append(
+                self.planned(
+                    "klines",
+                    SPOT_URL,
+                    {
+                        "symbol": symbol,
+                        "interval": "1d",
+                        "startTime": int(start.timestamp() * 1000),
+                        "endTime": int(today.timestamp() * 1000) - 1,
+                        "limit": LIMIT,
+                    },
+                    note=f"then pages of {LIMIT} days until yesterday",
+                )
+            )
+        return out

@@ -64,7 +64,7 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -626,3 +626,112 @@ class CoinGecko(AdvisedConnector):
                 f"{', '.join(absent)} not in CoinGecko's top {self.top} by market cap; skipped."
             )
         return [have[a] for a in wanted if a in have]
+
+    # ------------------------------------------------------------------ dry run
+    def _planned_universe(self, dataset: str) -> list[PlannedRequest]:
+        out = [
+            self.planned(
+                dataset,
+                f"{self.base_url}/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "category": cid,
+                    "order": "market_cap_desc",
+                    "per_page": 250,
+                    "page": 1,
+                },
+                headers=self._headers(),
+                note="members are left out of the universe",
+            )
+            for cid in EXCLUDED_CATEGORIES
+        ]
+        per_page = min(self.per_page, 250, max(self.top, 1))
+        out.append(
+            self.planned(
+                dataset,
+                f"{self.base_url}/coins/markets",
+                {"vs_currency": "usd", "order": "market_cap_desc", "per_page": per_page, "page": 1},
+                headers=self._headers(),
+                note=f"pages until {self.top} coins (once per run, shared by the datasets)",
+            )
+        )
+        return out
+
+    def plan_markets(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        return self._planned_universe("markets")
+
+    def plan_history(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        end = self.today - pd.Timedelta(days=1)
+        floor = None
+        if self.plan in ("public", "demo"):
+            floor = self.today - pd.Timedelta(days=FREE_HISTORY_DAYS - 1)
+        names = [a.upper() for a in assets] if assets else ["{symbol}"]
+        out = []
+        for asset in names:
+            start = self.resume_point(
+                store,
+                "history",
+                asset,
+                since=since,
+                default=self.history_start,
+                table="prices",
+                asset_id=asset,
+            )
+            notes = ["one per coin of the universe"] if asset == "{symbol}" else []
+            if floor is not None and start < floor:
+                start = floor
+                notes.append(
+                    f"start clamped to the {self.plan} plan's last {FREE_HISTORY_DAYS} days"
+                )
+            if start > end:
+                continue
+            to_ts = end + pd.Timedelta(days=1, hours=1)
+            from_ts = min(start + pd.Timedelta(days=1), to_ts - pd.Timedelta(days=92))
+            if floor is not None:
+                from_ts = max(from_ts, floor)
+            cid = "{id}" if asset == "{symbol}" else f"{{id of {asset}}}"
+            out.append(
+                self.planned(
+                    "history",
+                    f"{self.base_url}/coins/{cid}/market_chart/range",
+                    {
+                        "vs_currency": "usd",
+                        "from": int(from_ts.timestamp()),
+                        "to": int(to_ts.timestamp()),
+                    },
+                    headers=self._headers(),
+                    note="; ".join(notes),
+                )
+            )
+        return out
+
+    def plan_categories(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = [
+            self.planned(
+                "categories",
+                f"{self.base_url}/coins/categories/list",
+                headers=self._headers(),
+            )
+        ]
+        out.extend(
+            self.planned(
+                "categories",
+                f"{self.base_url}/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "category": cid,
+                    "order": "market_cap_desc",
+                    "per_page": 250,
+                    "page": 1,
+                },
+                headers=self._headers(),
+            )
+            for cid in CATEGORY_IDS
+        )
+        return out

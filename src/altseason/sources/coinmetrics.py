@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -184,18 +184,7 @@ class CoinMetrics(AdvisedConnector):
             if start > end:
                 self._progress(progress, "asset_metrics", asset, i + 1, len(chosen), "up to date")
                 continue
-            params: dict[str, Any] | None = {
-                "assets": asset.lower(),
-                "metrics": ",".join(METRICS),
-                "frequency": "1d",
-                "start_time": start.date().isoformat(),
-                "end_time": end.date().isoformat(),
-                "page_size": self.page_size,
-                "paging_from": "start",
-                "ignore_unsupported_errors": "true",
-                "ignore_forbidden_errors": "true",
-                "api_key": self.api_key,
-            }
+            params: dict[str, Any] | None = self._params(asset, start, end)
             url = f"{base}/timeseries/asset-metrics"
             page = 0
             seen: set[str] = set()
@@ -231,6 +220,48 @@ class CoinMetrics(AdvisedConnector):
                 url, params = str(next_url), None  # the next_page_url carries every parameter
             if covered:
                 _report_missing(result, asset, seen, page)
+
+    def plan_asset_metrics(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        base = PRO_URL if self.api_key else COMMUNITY_URL
+        end = self.today - pd.Timedelta(days=1)
+        out = []
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            start = self.resume_point(
+                store,
+                "asset_metrics",
+                asset,
+                since=since,
+                default=self.history_start,
+                table="onchain",
+                asset_id=asset,
+            )
+            if start > end:
+                continue
+            out.append(
+                self.planned(
+                    "asset_metrics",
+                    f"{base}/timeseries/asset-metrics",
+                    self._params(asset, start, end),
+                    note="then follows next_page_url until the last page",
+                )
+            )
+        return out
+
+    def _params(self, asset: str, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, Any]:
+        return {
+            "assets": asset.lower(),
+            "metrics": ",".join(METRICS),
+            "frequency": "1d",
+            "start_time": start.date().isoformat(),
+            "end_time": end.date().isoformat(),
+            "page_size": self.page_size,
+            "paging_from": "start",
+            "ignore_unsupported_errors": "true",
+            "ignore_forbidden_errors": "true",
+            "api_key": self.api_key,
+        }
 
 
 def _report_missing(result: FetchResult, asset: str, seen: set[str], pages: int) -> None:

@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -319,6 +319,104 @@ class Deribit(AdvisedConnector):
                 + (f"(left out: {left_out})" if left_out else "(Deribit listed no options)")
                 + "; nothing was written for it. Retry later; if it persists, report it."
             )
+
+    # ------------------------------------------------------------------ dry run
+    def plan_options(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            out.append(
+                self.planned(
+                    "options",
+                    f"{BASE_URL}/public/get_instruments",
+                    {"currency": cur, "kind": "option", "expired": "false"},
+                )
+            )
+            out.append(
+                self.planned(
+                    "options",
+                    f"{BASE_URL}/public/get_book_summary_by_currency",
+                    {"currency": cur, "kind": "option"},
+                    note="get_instruments again if the book names options it lacks",
+                )
+            )
+        return out
+
+    def plan_funding(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        now = pd.Timestamp(self.now()).floor("h")
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            instrument = f"{cur}-PERPETUAL"
+            start = self.resume_point(
+                store,
+                "funding",
+                instrument,
+                since=since,
+                default=self.funding_start,
+                table="funding",
+                step=pd.Timedelta(hours=1),
+                venue="deribit",
+                instrument=instrument,
+            )
+            if start > now:
+                continue
+            stop = min(start + self.funding_window, now)
+            n = -(
+                -(now - start + pd.Timedelta(hours=1))
+                // (self.funding_window + pd.Timedelta(hours=1))
+            )
+            out.append(
+                self.planned(
+                    "funding",
+                    f"{BASE_URL}/public/get_funding_rate_history",
+                    {
+                        "instrument_name": instrument,
+                        "start_timestamp": int(start.timestamp() * 1000),
+                        "end_timestamp": int(stop.timestamp() * 1000),
+                    },
+                    note=f"{n} request(s) in 30-day windows from {start} to {now}",
+                )
+            )
+        return out
+
+    def plan_dvol(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        end = self.today - pd.Timedelta(days=1)
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            index_id = f"dvol_{cur.lower()}"
+            start = self.resume_point(
+                store,
+                "dvol",
+                index_id,
+                since=since,
+                default=self.dvol_start,
+                table="sentiment",
+                index_id=index_id,
+            )
+            if start > end:
+                continue
+            stop = min(start + self.dvol_window, end)
+            n = -(-((end - start).days + 1) // (self.dvol_window.days + 1))
+            out.append(
+                self.planned(
+                    "dvol",
+                    f"{BASE_URL}/public/get_volatility_index_data",
+                    {
+                        "currency": cur,
+                        "resolution": "1D",
+                        "start_timestamp": int(start.timestamp() * 1000),
+                        "end_timestamp": int((stop + pd.Timedelta(days=1)).timestamp() * 1000) - 1,
+                    },
+                    note=f"{n} window(s) of up to 500 days from {start.date()} to {end.date()}, "
+                    "following 'continuation'",
+                )
+            )
+        return out
 
     def _instruments(self, cur: str) -> list[dict[str, Any]]:
         instruments, url = self._get(

@@ -40,7 +40,7 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import FetchResult, ProgressCallback, parses_payload
 from altseason.store import Store
 
@@ -242,3 +242,10 @@ class Farside(AdvisedConnector):
                     cursor=frame["date"].max().date().isoformat(),
                 )
             self._progress(progress, "flows", und, i + 1, len(chosen))
+
+    # ------------------------------------------------------------------ dry run
+    def plan_flows(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        chosen = [a.upper() for a in (assets or PAGES)]
+        return [self.planned("flows", PAGES[a], note="one HTML page") for a in chosen if a in PAGES]

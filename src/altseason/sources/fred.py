@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._advice import AdvisedConnector
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
     FetchResult,
     ProgressCallback,
@@ -217,3 +217,36 @@ class Fred(AdvisedConnector):
             tables={"macro": frame},
             cursor=frame["date"].max().date().isoformat(),
         )
+
+    # ------------------------------------------------------------------ dry run
+    def plan_series(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = []
+        for sid in [s.upper() for s in (assets or DEFAULT_SERIES)]:
+            start = self.resume_point(
+                store,
+                "series",
+                sid,
+                since=since,
+                default=self.history_start,
+                table="macro",
+                series_id=sid,
+            )
+            if since is None and start > self.history_start:
+                start = start - pd.Timedelta(days=self.revision_days)
+            if self.api_key:
+                params: dict[str, Any] = {
+                    "series_id": sid,
+                    "api_key": self.api_key,
+                    "file_type": "json",
+                    "observation_start": start.date().isoformat(),
+                    "offset": 0,
+                    "limit": API_LIMIT,
+                    "sort_order": "asc",
+                }
+                out.append(self.planned("series", API_URL, params, note="paged with offset"))
+            else:
+                params = {"id": sid, "cosd": start.date().isoformat()}
+                out.append(self.planned("series", GRAPH_URL, params))
+        return out
