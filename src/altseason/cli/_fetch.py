@@ -323,6 +323,8 @@ def snapshot_options_command(
         f"archived {result.total_written:,} option rows for {', '.join(currencies)}{stamp} "
         f"(Deribit, {result.requests} requests)"
     )
+    for reason, n in {**result.records_skipped, **result.rows_rejected}.items():
+        console.print(f"  {n:,} {escape(reason)}", highlight=False)
 
 
 def _split(values: list[str] | None) -> list[str] | None:
