@@ -52,3 +52,36 @@ def test_other_errors_pass_through_unchanged() -> None:
     with pytest.raises(SourceError) as info, advised("binance"):
         raise original
     assert info.value is original
+
+
+def test_summary_counts_rows_the_store_rejected(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's rejects (domain validation at ``Store.ingest``) reach the run
+    summary per reason, whether the ingest reports them one by one or as a count."""
+    from altseason.store import Reject
+
+    real = store.ingest
+    calls = {"n": 0}
+
+    def ingest(**kw: object) -> object:
+        res = real(**kw)  # type: ignore[arg-type]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            res.rows_rejected = 2
+            res.rejects = [  # type: ignore[attr-defined]
+                Reject("date after today; rows dated in the future are refused"),
+                Reject("date after today; rows dated in the future are refused"),
+            ]
+        else:
+            res.rows_rejected = 1
+        return res
+
+    monkeypatch.setattr(store, "ingest", ingest)
+    connector = CONNECTORS["lbma"](make_client(Counting(HANDLERS["lbma"])), now=now)
+    [result] = connector.fetch(store)
+    assert result.rows_rejected == {
+        "date after today": 2,
+        "failed the store's validation (see the rejects table)": 1,
+    }
+    assert result.total_rejected == 3
