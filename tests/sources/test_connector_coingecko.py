@@ -228,3 +228,12 @@ def test_429_advice_names_the_demo_key(store: Store) -> None:
     msg = str(info.value)
     assert "COINGECKO_API_KEY" in msg and "10 calls/min" in msg
     assert "configure an API key" not in msg
+
+
+def test_asking_for_a_wrapped_coin_says_why_it_is_skipped(store: Store) -> None:
+    [res] = _cg(store, Counting(coingecko_handler), assets=["WBTC", "BTC", "NOPE"], top=50)
+    assert res.records_skipped == {
+        "WBTC: left out of the universe (category wrapped-tokens)": 1,
+        "NOPE: not in the top 50": 1,
+    }
+    assert set(rows(store, "prices")["asset_id"]) == {"BTC"}

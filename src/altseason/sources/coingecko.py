@@ -621,6 +621,13 @@ class CoinGecko(AdvisedConnector):
         wanted = [a.upper() for a in assets]
         have = {c.asset_id: c for c in coins}
         absent = [a for a in wanted if a not in have]
+        for a in absent:
+            why = next((r for c, r in self.left_out if c.asset_id == a), None)
+            result.skip(
+                f"{a}: left out of the universe ({why})"
+                if why
+                else f"{a}: not in the top {self.top}"
+            )
         if absent:
             result.warnings.append(
                 f"{', '.join(absent)} not in CoinGecko's top {self.top} by market cap; skipped."
