@@ -226,3 +226,18 @@ def test_451_body_and_alternatives(store: Store) -> None:
         )
     msg = str(info.value)
     assert "HTTP 451" in msg and "does not serve this region" in msg and "Deribit" in msg
+
+
+def test_schedule_change_in_history_keeps_each_record_interval() -> None:
+    """A symbol that moved from 8 h to 4 h funding: older records keep 8 h."""
+    start = pd.Timestamp("2024-01-01").value // 10**6
+    hour = 3_600_000
+    times = [start, start + 8 * hour, start + 16 * hour, start + 20 * hour, start + 24 * hour]
+    records = [{"symbol": "LPTUSDT", "fundingTime": t + 1, "fundingRate": "0.0001"} for t in times]
+    frame = binance_mod.transform_funding(records, "LPT", "u", interval_hours=4.0)
+    assert frame["interval_hours"].tolist() == [8.0, 8.0, 8.0, 4.0, 4.0]
+    gap = [*records[:2], {**records[2], "fundingTime": times[1] + 30 * hour}]
+    frame = binance_mod.transform_funding(gap, "LPT", "u", interval_hours=4.0)
+    assert frame["interval_hours"].tolist() == [8.0, 8.0, 4.0]  # a 30 h gap: published value
+    one = binance_mod.transform_funding(records[:1], "LPT", "u", interval_hours=4.0)
+    assert one["interval_hours"].tolist() == [4.0]

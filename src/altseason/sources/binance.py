@@ -19,7 +19,9 @@ USD-M ``GET https://fapi.binance.com/fapi/v1/fundingInfo``
     "fundingIntervalHours", "disclaimer"}]``, listing only the symbols whose
     cap, floor or interval Binance adjusted. Many USD-M perpetuals fund every
     4 h or 1 h; ``interval_hours`` is that symbol's ``fundingIntervalHours``,
-    8 (the default schedule) for symbols not listed. Read once per run.
+    8 (the default schedule) for symbols not listed. Read once per run. In
+    history, a record 1, 2, 4 or 8 hours after the previous one takes that
+    spacing (symbols have moved between schedules).
 
 Limits: spot klines weigh 2 of 6,000 per minute; ``fundingRate`` and
 ``fundingInfo`` share 500 requests per 5 minutes per IP. The connector stays
@@ -159,20 +161,34 @@ def transform_funding(
 ) -> pd.DataFrame:
     """``funding`` rows: ts (UTC), venue ``binance``, rate per funding interval (decimal).
 
-    ``interval_hours`` is the symbol's funding interval (``fundingInfo``; 8 by
-    default). ``url`` (where the records came from) is named in the error
-    when a value cannot be read.
+    ``interval_hours`` is the symbol's published funding interval
+    (``fundingInfo``; 8 by default). Binance has moved symbols between
+    schedules (8 h to 4 h or 1 h), so a record that follows the previous one
+    of the page after exactly 1, 2, 4 or 8 hours takes that spacing as its
+    interval (the first record: its spacing to the second); a record after a
+    gap, or alone, takes ``interval_hours``.
+    ``url`` (where the records came from) is named in the error when a value
+    cannot be read.
     """
+    ts = pd.to_datetime([int(r["fundingTime"]) for r in records], unit="ms")
+    gaps = (pd.Series(ts).diff().dt.total_seconds() / 3600.0).round(2)
+    if len(gaps) > 1:
+        gaps.iloc[0] = gaps.iloc[1]  # the first record: the spacing to the second
+    intervals = [float(g) if g in _SCHEDULES else float(interval_hours) for g in gaps.fillna(-1.0)]
     return pd.DataFrame(
         {
-            "ts": pd.to_datetime([int(r["fundingTime"]) for r in records], unit="ms"),
+            "ts": ts,
             "venue": "binance",
             "instrument": [str(r["symbol"]) for r in records],
             "asset_id": asset_id,
             "rate": [to_float(r["fundingRate"]) for r in records],
-            "interval_hours": float(interval_hours),
+            "interval_hours": intervals,
         }
     )
+
+
+#: Funding schedules Binance uses (hours between fundings).
+_SCHEDULES = frozenset({1.0, 2.0, 4.0, 8.0})
 
 
 class Binance(AdvisedConnector):
