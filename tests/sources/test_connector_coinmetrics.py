@@ -168,3 +168,12 @@ def test_forbidden_asset_is_skipped_with_the_tier_reason(store: Store) -> None:
         "ETH: not served by Coin Metrics (HTTP 403 forbidden: not in your tier)": 1
     }
     assert store.count("onchain") == 7 * 6
+
+
+def test_a_400_about_a_metric_is_not_taken_for_an_unknown_asset(store: Store) -> None:
+    def metric_error(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=load("coinmetrics", "error_bad_parameter.json"))
+
+    with pytest.raises(SourceError, match="HTTP 400") as info:
+        CoinMetrics(make_client(Counting(metric_error)), now=now).fetch(store, assets=["SOL"])
+    assert "check the asset id" in str(info.value)

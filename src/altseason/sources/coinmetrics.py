@@ -62,12 +62,6 @@ COMMUNITY_URL = "https://community-api.coinmetrics.io/v4"
 PRO_URL = "https://api.coinmetrics.io/v4"
 LICENCE = "Coin Metrics community data: CC BY-NC 4.0 (non-commercial use, attribute 'Coin Metrics')"
 
-ADVICE = (
-    "Coin Metrics answers 400 for a bad parameter (check the asset id, e.g. 'btc') and 403 "
-    "for data outside your tier (the community API serves a subset; a Pro key in "
-    "COINMETRICS_API_KEY unlocks more)."
-)
-
 #: Coin Metrics metric -> ``onchain.metric``.
 METRICS: dict[str, str] = {
     "PriceUSD": "price_usd",
@@ -191,9 +185,7 @@ class CoinMetrics(AdvisedConnector):
             covered = True
             while True:
                 try:
-                    payload, shown = self.client.get_json(
-                        url, source=self.name, params=params, hint=ADVICE
-                    )
+                    payload, shown = self.client.get_json(url, source=self.name, params=params)
                 except SourceError as exc:
                     if exc.status in (400, 403) and page == 0 and _names_asset(exc, asset):
                         result.skip(f"{asset}: not served by Coin Metrics ({_error_type(exc)})")
@@ -289,5 +281,9 @@ def _error_type(exc: SourceError) -> str:
 
 def _names_asset(exc: SourceError, asset: str) -> bool:
     """Whether a 400/403 answer is about the asset itself (not a parameter we sent wrong)."""
-    text = str(exc).lower()
-    return f"'{asset.lower()}'" in text or "'assets'" in text or "forbidden" in text
+    if exc.status == 403:
+        return True  # the asset (or one of its metrics) is outside the caller's tier
+    body = str(exc).split(" (URL: ")[0].lower()
+    for quote in ("\\", "'", '"'):
+        body = body.replace(quote, "")
+    return "bad parameter assets" in body and asset.lower() in body
