@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from altseason.exceptions import RateLimitError, SourceError
+from altseason.exceptions import RateLimitError, RegionBlockedError, SourceError
 from altseason.sources._connector import Connector, FetchResult, ProgressCallback
 from altseason.store import Store
 
@@ -146,6 +146,8 @@ def _reworded(exc: SourceError, source: str) -> SourceError | None:
     if advice is None or advice in str(exc):
         return None
     message = _message(exc)
+    if not isinstance(exc, (RateLimitError, RegionBlockedError)) and "answered HTTP" not in message:
+        return None  # a connector's own message already says what to do
     if isinstance(exc, RateLimitError) and message.endswith(_GENERIC_429):
         message = message[: -len(_GENERIC_429)].rstrip()
     else:
