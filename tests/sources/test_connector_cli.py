@@ -207,3 +207,31 @@ def test_summary_shows_rejected_and_skipped_with_reasons(
     cells = [c.strip() for c in row.split("│")]
     assert cells[3:6] == ["6", "0", "1"]  # rows written, rejected, skipped
     assert "skipped: 1 BTC: option expired before the snapshot: left out" in row
+
+
+def test_dry_run_of_every_source_plans_without_sending(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    assert _main(monkeypatch, "fetch", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert served.requests == []
+    for section in (
+        "coingecko:markets",
+        "coingecko:history",
+        "coingecko:categories",
+        "coinmetrics:asset_metrics",
+        "binance:funding",
+        "deribit:options",
+        "deribit:funding",
+        "deribit:dvol",
+        "fred:series",
+        "alternative_me:fng",
+        "farside:flows",
+        "lbma:prices",
+    ):
+        assert section in out, section
+    assert "ignore_unsupported_errors=true" in out and "/sol/" in out
