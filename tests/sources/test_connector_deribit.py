@@ -306,3 +306,16 @@ def test_interruption_then_resume(tmp_path: Path) -> None:
         got = rows(store, "funding").drop(columns=["source"])
         pd.testing.assert_frame_equal(got, expected.drop(columns=["source"]))
         assert got["ts"].diff().dropna().eq(pd.Timedelta(hours=1)).all()
+
+
+def test_option_without_mark_iv_is_kept_for_oi_and_counted_by_the_analytics(
+    store: Store,
+) -> None:
+    from altseason.analytics import prepare_chain
+
+    Deribit(make_client(_eth()), now=now).fetch(store, datasets=["options"], assets=["ETH"])
+    chain = prepare_chain(store.read_table("options"), underlying="ETH")
+    assert "ETH-27MAR26-2400-C" in set(chain.frame["instrument"])  # kept for OI, max pain
+    iv = chain.exclusions[chain.exclusions["reason"] == "implied vol missing"]
+    assert len(iv) == 1 and (iv["scope"] == "iv").all()
+    assert float(iv["strike"].iloc[0]) == 2400.0
