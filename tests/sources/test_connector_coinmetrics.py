@@ -177,3 +177,17 @@ def test_a_400_about_a_metric_is_not_taken_for_an_unknown_asset(store: Store) ->
     with pytest.raises(SourceError, match="HTTP 400") as info:
         CoinMetrics(make_client(Counting(metric_error)), now=now).fetch(store, assets=["SOL"])
     assert "check the asset id" in str(info.value)
+
+
+def test_no_asset_served_is_a_failed_run(store: Store) -> None:
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, json=load("coinmetrics", "error_forbidden.json"))
+
+    with pytest.raises(SourceError, match=r"served none of the assets \(BTC, ETH\)"):
+        CoinMetrics(make_client(Counting(forbidden)), now=now).fetch(store, assets=["BTC", "ETH"])
+
+    def not_coin_metrics(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, text="<html>Access denied</html>")
+
+    with pytest.raises(SourceError, match="HTTP 403"):  # a proxy's 403 is not a tier answer
+        CoinMetrics(make_client(Counting(not_coin_metrics)), now=now).fetch(store, assets=["BTC"])

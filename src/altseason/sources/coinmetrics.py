@@ -164,6 +164,7 @@ class CoinMetrics(AdvisedConnector):
         chosen = [a.upper() for a in (assets or self.default_assets)]
         base = PRO_URL if self.api_key else COMMUNITY_URL
         end = self.today - pd.Timedelta(days=1)
+        refused: list[str] = []
         for i, asset in enumerate(chosen):
             start = self.resume_point(
                 store,
@@ -212,6 +213,15 @@ class CoinMetrics(AdvisedConnector):
                 url, params = str(next_url), None  # the next_page_url carries every parameter
             if covered:
                 _report_missing(result, asset, seen, page)
+            else:
+                refused.append(asset)
+        if refused and len(refused) == len(chosen):
+            raise SourceError(
+                f"coinmetrics served none of the assets ({', '.join(refused)}): "
+                f"{_reasons(result.records_skipped)}. Check the asset ids"
+                + (" and COINMETRICS_API_KEY" if self.api_key else "")
+                + "."
+            )
 
     def plan_asset_metrics(
         self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
@@ -275,15 +285,19 @@ def _report_missing(result: FetchResult, asset: str, seen: set[str], pages: int)
         result.skip(f"{asset}: metric {m} unavailable")
 
 
+def _reasons(counts: dict[str, int]) -> str:
+    return "; ".join(reason for reason in counts)
+
+
 def _error_type(exc: SourceError) -> str:
     return "HTTP 403 forbidden: not in your tier" if exc.status == 403 else "unsupported asset"
 
 
 def _names_asset(exc: SourceError, asset: str) -> bool:
     """Whether a 400/403 answer is about the asset itself (not a parameter we sent wrong)."""
-    if exc.status == 403:
-        return True  # the asset (or one of its metrics) is outside the caller's tier
     body = str(exc).split(" (URL: ")[0].lower()
     for quote in ("\\", "'", '"'):
         body = body.replace(quote, "")
+    if exc.status == 403:  # Coin Metrics' own answer: the asset is outside the caller's tier
+        return "type:forbidden" in body
     return "bad parameter assets" in body and asset.lower() in body
