@@ -102,8 +102,24 @@ def coingecko_handler(request: httpx.Request) -> httpx.Response:
 
 
 def coinmetrics_handler(request: httpx.Request) -> httpx.Response:
+    """Serves ``asset_metrics_<asset>.json``; like the real API, a metric the asset
+    lacks fails the whole request unless ``ignore_unsupported_errors=true``."""
     p = request.url.params
-    rows = load("coinmetrics", "asset_metrics_btc.json")["data"]
+    try:
+        rows = load("coinmetrics", f"asset_metrics_{p['assets']}.json")["data"]
+    except FileNotFoundError:
+        if p["assets"] in ("eth", "ltc", "xrp", "ada", "doge"):  # covered, nothing recorded
+            rows = []
+        else:
+            body = load("coinmetrics", "error_unknown_asset.json")
+            body["error"]["message"] = body["error"]["message"].replace("notacoin", p["assets"])
+            return httpx.Response(400, json=body)
+    supported = {k for r in rows for k in r}
+    if (
+        p.get("ignore_unsupported_errors") != "true"
+        and not set(p["metrics"].split(",")) <= supported
+    ):
+        return httpx.Response(400, json=load("coinmetrics", "error_bad_parameter.json"))
     rows = [r for r in rows if r["asset"] in p["assets"].split(",")]
     rows = [r for r in rows if p["start_time"] <= r["time"][:10] <= p["end_time"]]
     size = int(p["page_size"])
@@ -129,6 +145,8 @@ def binance_handler(request: httpx.Request) -> httpx.Response:
         rows = load("binance", f"klines_{p['symbol']}.json")
         end = int(p.get("endTime", 2**62))
         return _json([r for r in rows if start <= r[0] <= end][:limit])
+    if request.url.path == "/fapi/v1/fundingInfo":
+        return _json(load("binance", "fundingInfo.json"))
     if request.url.path == "/fapi/v1/fundingRate":
         try:
             recs = load("binance", f"funding_{p['symbol']}.json")

@@ -19,7 +19,7 @@ from connector_support import (
 )
 
 import altseason.sources.binance as binance_mod
-from altseason.exceptions import RegionBlockedError, SourceError
+from altseason.exceptions import RateLimitError, RegionBlockedError, SourceError
 from altseason.sources import fetch
 from altseason.store import Store
 
@@ -156,3 +156,88 @@ def test_klines_complement_coingecko_prices(store: Store) -> None:
     got = rows(store, "prices", asset_id="BTC")
     assert got["market_cap_usd"].tolist() == caps  # kept from CoinGecko
     assert got["open"].notna().all() and (got["source"] == "binance").all()
+
+
+def test_funding_interval_per_symbol_from_funding_info(store: Store) -> None:
+    handler = Counting(binance_handler)
+    [result] = fetch(
+        store, ["binance:funding"], client=make_client(handler), now=now, assets=["BTC", "LPT"]
+    )
+    paths = [r.url.path for r in handler.requests]
+    assert paths.count("/fapi/v1/fundingInfo") == 1 and paths[0] == "/fapi/v1/fundingInfo"
+    info = {r["symbol"]: r["fundingIntervalHours"] for r in load("binance", "fundingInfo.json")}
+    lpt = rows(store, "funding", instrument="LPTUSDT")
+    assert info["LPTUSDT"] == 4 and (lpt["interval_hours"] == 4).all()
+    recs = load("binance", "funding_LPTUSDT.json")
+    assert lpt["rate"].tolist() == [float(r["fundingRate"]) for r in recs]
+    # the spacing of the recorded funding times agrees with the published interval
+    assert lpt["ts"].diff().dropna().dt.round("h").eq(pd.Timedelta(hours=4)).all()
+    btc = rows(store, "funding", instrument="BTCUSDT")
+    assert "BTCUSDT" not in info and (btc["interval_hours"] == 8).all()  # default schedule
+    assert result.rows_written == {"funding": len(lpt) + len(btc)}
+
+
+def test_bad_funding_interval_is_an_error_naming_the_url(store: Store) -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/fapi/v1/fundingInfo":
+            return httpx.Response(200, json=[{"symbol": "BTCUSDT", "fundingIntervalHours": 0}])
+        return binance_handler(request)
+
+    with pytest.raises(SourceError, match="fundingIntervalHours") as info:
+        fetch(store, ["binance:funding"], client=make_client(Counting(odd)), now=now)
+    assert "fundingInfo" in (info.value.url or "")
+
+
+def _failing(status: int, body: str) -> Counting:
+    return Counting(
+        binance_handler,
+        fail=99,
+        failure=lambda r: httpx.Response(status, json=load("binance", body)),
+    )
+
+
+def test_418_ip_ban_is_named_without_retry_or_key_hint(store: Store) -> None:
+    handler = _failing(418, "error_418.json")
+    with pytest.raises(SourceError) as info:
+        fetch(store, ["binance:funding"], client=make_client(handler), now=now)
+    msg = str(info.value)
+    assert info.value.status == 418 and len(handler.requests) == 1
+    assert "banned this IP" in msg and "banned until" in msg  # advice + Binance's own body
+    assert "API key" not in msg.replace("No API key lifts it", "")
+
+
+def test_429_advice_fits_a_keyless_source(store: Store) -> None:
+    handler = _failing(429, "error_429.json")
+    with pytest.raises(RateLimitError) as info:
+        fetch(store, ["binance:funding"], client=make_client(handler), now=now)
+    msg = str(info.value)
+    assert "configure an API key" not in msg
+    assert "take no API key" in msg and "IP ban (HTTP 418)" in msg
+    assert info.value.status == 429 and "fapi.binance.com" in (info.value.url or "")
+
+
+def test_451_body_and_alternatives(store: Store) -> None:
+    with pytest.raises(RegionBlockedError) as info:
+        fetch(
+            store,
+            ["binance:funding"],
+            client=make_client(_failing(451, "error_451.json")),
+            now=now,
+        )
+    msg = str(info.value)
+    assert "HTTP 451" in msg and "does not serve this region" in msg and "Deribit" in msg
+
+
+def test_schedule_change_in_history_keeps_each_record_interval() -> None:
+    """A symbol that moved from 8 h to 4 h funding: older records keep 8 h."""
+    start = pd.Timestamp("2024-01-01").value // 10**6
+    hour = 3_600_000
+    times = [start, start + 8 * hour, start + 16 * hour, start + 20 * hour, start + 24 * hour]
+    records = [{"symbol": "LPTUSDT", "fundingTime": t + 1, "fundingRate": "0.0001"} for t in times]
+    frame = binance_mod.transform_funding(records, "LPT", "u", interval_hours=4.0)
+    assert frame["interval_hours"].tolist() == [8.0, 8.0, 8.0, 4.0, 4.0]
+    gap = [*records[:2], {**records[2], "fundingTime": times[1] + 30 * hour}]
+    frame = binance_mod.transform_funding(gap, "LPT", "u", interval_hours=4.0)
+    assert frame["interval_hours"].tolist() == [8.0, 8.0, 4.0]  # a 30 h gap: published value
+    one = binance_mod.transform_funding(records[:1], "LPT", "u", interval_hours=4.0)
+    assert one["interval_hours"].tolist() == [4.0]

@@ -126,3 +126,112 @@ def test_settings_keys_reach_client(home: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("FRED_API_KEY", "k-123")
     assert _main(monkeypatch, "fetch", "fred", "--series", "M2SL") == 0
     assert seen and seen[0].fred_api_key == "k-123"
+
+
+def test_fetch_help_gives_limits_and_advice_per_source() -> None:
+    result = CliRunner().invoke(app, ["fetch", "--help"], terminal_width=200)
+    text = " ".join(result.output.split())
+    for needle in (
+        "Limits per source",
+        "What to do about each error class",
+        "418 IP banned",
+        "451 region blocked",
+        "error code 10012".lower(),
+        "--dry-run",
+        "rows the store rejected",
+        "skipped",
+    ):
+        assert needle.lower() in text.lower(), needle
+    advice = text[text.index("What to do about each error class") :]
+    binance = advice[advice.index("binance") : advice.index("deribit")]
+    assert "429 rate limited Binance's public endpoints take no API key" in binance
+
+
+def test_dry_run_lists_requests_masks_keys_and_sends_nothing(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FRED_API_KEY", "fred-secret-123")
+    monkeypatch.setenv("COINGECKO_API_KEY", "CG-secret-456")
+    monkeypatch.setenv("COLUMNS", "400")
+    code = _main(
+        monkeypatch, "fetch", "--dry-run", "fred", "coingecko:history", "binance", "deribit:funding",
+        "--series", "M2SL", "--assets", "BTC", "--since", "2024-01-01",
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert served.requests == []  # nothing sent
+    assert not (home / "altseason.duckdb").exists()  # nothing written
+    assert "fred-secret-123" not in out and "CG-secret-456" not in out
+    assert "api_key=***" in out and "x-cg-demo-api-key: ***" in out
+    assert "series_id=M2SL" in out and "observation_start=2024-01-01" in out
+    assert "/coins/{id of BTC}/market_chart/range" in out
+    assert "/fapi/v1/fundingInfo" in out and "symbol=BTCUSDT" in out
+    assert "startTime=1704067200000" in out
+    assert "instrument_name=BTC-PERPETUAL" in out and "30-day windows" in out
+
+
+def test_dry_run_resumes_from_the_store(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _main(monkeypatch, "fetch", "alternative_me", "--since", "2024-01-01") == 0
+    capsys.readouterr()
+    before = len(served.requests)
+    monkeypatch.setenv("COLUMNS", "400")
+    assert (
+        _main(monkeypatch, "fetch", "--dry-run", "alternative_me", "fred", "--series", "M2SL") == 0
+    )
+    out = capsys.readouterr().out
+    assert len(served.requests) == before
+    assert "limit=" in out and "fredgraph.csv?id=M2SL&cosd=1959-01-01" in out
+
+
+def test_summary_shows_rejected_and_skipped_with_reasons(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    code = _main(monkeypatch, "fetch", "deribit:options", "--assets", "BTC")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    header = next(line for line in out.splitlines() if "rejected" in line)
+    assert "skipped" in header and "rows" in header
+    row = next(line for line in out.splitlines() if "options" in line and "deribit" in line)
+    cells = [c.strip() for c in row.split("│")]
+    assert cells[3:6] == ["6", "0", "1"]  # rows written, rejected, skipped
+    assert "skipped: 1 BTC: option expired before the snapshot: left out" in row
+
+
+def test_dry_run_of_every_source_plans_without_sending(
+    home: Path,
+    served: Counting,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    assert _main(monkeypatch, "fetch", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert served.requests == []
+    for section in (
+        "coingecko:markets",
+        "coingecko:history",
+        "coingecko:categories",
+        "coinmetrics:asset_metrics",
+        "binance:funding",
+        "deribit:options",
+        "deribit:funding",
+        "deribit:dvol",
+        "fred:series",
+        "alternative_me:fng",
+        "farside:flows",
+        "lbma:prices",
+    ):
+        assert section in out, section
+    assert "ignore_unsupported_errors=true" in out and "/sol/" in out

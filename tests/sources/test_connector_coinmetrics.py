@@ -112,3 +112,82 @@ def test_interruption_then_resume(tmp_path: Path) -> None:
         assert resumed.requests[0].url.params["start_time"] == "2024-01-07"
         assert len(resumed.requests) == 1
         pd.testing.assert_frame_equal(rows(store, "onchain"), expected)
+
+
+def test_sends_the_ignore_flags_and_reports_missing_metrics(store: Store) -> None:
+    handler = Counting(coinmetrics_handler)
+    [result] = CoinMetrics(make_client(handler), now=now).fetch(store, assets=["BTC", "SOL"])
+    for request in handler.requests:
+        assert request.url.params["ignore_unsupported_errors"] == "true"
+        assert request.url.params["ignore_forbidden_errors"] == "true"
+    sol = rows(store, "onchain", asset_id="SOL")
+    assert sorted(sol["metric"].unique()) == ["market_cap_usd", "price_usd"]
+    raw = load("coinmetrics", "asset_metrics_sol.json")["data"]
+    np.testing.assert_allclose(
+        sol[sol["metric"] == "price_usd"]["value"], [float(r["PriceUSD"]) for r in raw]
+    )
+    assert len(rows(store, "onchain", asset_id="BTC")) == 7 * 6
+    [warning] = result.warnings
+    assert "CapMVRVCur, SplyCur for SOL" in warning
+    assert "realized_cap_usd, realized_price_usd cannot be derived" in warning
+    assert result.records_skipped == {
+        "SOL: metric CapMVRVCur unavailable": 1,
+        "SOL: metric SplyCur unavailable": 1,
+    }
+
+
+def test_without_the_flags_the_api_rejects_the_whole_request(store: Store) -> None:
+    """The emulator behaves like the API: one unsupported metric fails the request."""
+    request = httpx.Request(
+        "GET",
+        "https://community-api.coinmetrics.io/v4/timeseries/asset-metrics",
+        params={"assets": "sol", "metrics": "PriceUSD,CapMVRVCur"},
+    )
+    answer = coinmetrics_handler(request)
+    assert answer.status_code == 400 and answer.json()["error"]["type"] == "bad_parameter"
+
+
+def test_uncovered_asset_is_skipped_and_the_others_run(store: Store) -> None:
+    [result] = CoinMetrics(make_client(Counting(coinmetrics_handler)), now=now).fetch(
+        store, assets=["NOTACOIN", "BTC"]
+    )
+    assert result.error is None and result.rows_written["onchain"] == 7 * 6
+    assert result.records_skipped == {"NOTACOIN: not served by Coin Metrics (unsupported asset)": 1}
+
+
+def test_forbidden_asset_is_skipped_with_the_tier_reason(store: Store) -> None:
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        if request.url.params["assets"] == "eth":
+            return httpx.Response(403, json=load("coinmetrics", "error_forbidden.json"))
+        return coinmetrics_handler(request)
+
+    [result] = CoinMetrics(make_client(Counting(forbidden)), now=now).fetch(
+        store, assets=["ETH", "BTC"]
+    )
+    assert result.records_skipped == {
+        "ETH: not served by Coin Metrics (HTTP 403 forbidden: not in your tier)": 1
+    }
+    assert store.count("onchain") == 7 * 6
+
+
+def test_a_400_about_a_metric_is_not_taken_for_an_unknown_asset(store: Store) -> None:
+    def metric_error(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=load("coinmetrics", "error_bad_parameter.json"))
+
+    with pytest.raises(SourceError, match="HTTP 400") as info:
+        CoinMetrics(make_client(Counting(metric_error)), now=now).fetch(store, assets=["SOL"])
+    assert "check the asset id" in str(info.value)
+
+
+def test_no_asset_served_is_a_failed_run(store: Store) -> None:
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, json=load("coinmetrics", "error_forbidden.json"))
+
+    with pytest.raises(SourceError, match=r"served none of the assets \(BTC, ETH\)"):
+        CoinMetrics(make_client(Counting(forbidden)), now=now).fetch(store, assets=["BTC", "ETH"])
+
+    def not_coin_metrics(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, text="<html>Access denied</html>")
+
+    with pytest.raises(SourceError, match="HTTP 403"):  # a proxy's 403 is not a tier answer
+        CoinMetrics(make_client(Counting(not_coin_metrics)), now=now).fetch(store, assets=["BTC"])

@@ -146,16 +146,30 @@ def test_dvol_follows_continuation(store: Store) -> None:
     assert len(rows(store, "sentiment")) == 10
 
 
-def test_schema_drift(store: Store) -> None:
+def test_missing_mark_iv_is_null_and_counted(store: Store) -> None:
     def drifted(request: httpx.Request) -> httpx.Response:
         body = deribit_handler(request).json()
         if "book_summary" in request.url.path:
-            for b in body["result"]:
-                b.pop("mark_iv")
+            body["result"][0].pop("mark_iv")
         return httpx.Response(200, json=body)
 
-    with pytest.raises(SourceError, match="'mark_iv'") as info:
-        _d(store, Counting(drifted), "options")
+    [result] = Deribit(make_client(Counting(drifted)), now=now).fetch(
+        store, datasets=["options"], assets=["BTC"]
+    )
+    got = rows(store, "options")
+    assert len(got) == 6 and int(got["mark_iv"].isna().sum()) == 1
+    assert result.records_skipped["BTC: no mark_iv: stored with mark_iv NULL"] == 1
+    assert result.records_skipped["BTC: option expired before the snapshot: left out"] == 1
+
+    def nameless(request: httpx.Request) -> httpx.Response:
+        body = deribit_handler(request).json()
+        if "book_summary" in request.url.path:
+            for b in body["result"]:
+                b.pop("instrument_name")
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(SourceError, match="'instrument_name'") as info:
+        _d(store, Counting(nameless), "options")
     assert "get_book_summary_by_currency" in (info.value.url or "")
 
     def rpc_error(request: httpx.Request) -> httpx.Response:
@@ -165,6 +179,105 @@ def test_schema_drift(store: Store) -> None:
 
     with pytest.raises(SourceError, match="bad currency"):
         _d(store, Counting(rpc_error), "options")
+
+
+def _eth(refresh_lists: bool = True) -> Counting:
+    """The ETH chain: the first instruments answer lacks the newest listing."""
+    calls = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        method = request.url.path.rsplit("/", 1)[-1]
+        if method == "get_instruments" and request.url.params["currency"] == "ETH":
+            calls["n"] += 1
+            name = "get_instruments_ETH.json"
+            if calls["n"] > 1 and refresh_lists:
+                name = "get_instruments_ETH_refreshed.json"
+            return httpx.Response(200, json=load("deribit", name))
+        return deribit_handler(request)
+
+    return Counting(handler)
+
+
+def test_eth_chain_refreshes_instruments_for_unknown_names(store: Store) -> None:
+    handler = _eth()
+    [result] = Deribit(make_client(handler), now=now).fetch(
+        store, datasets=["options"], assets=["ETH"]
+    )
+    methods = [r.url.path.rsplit("/", 1)[-1] for r in handler.requests]
+    assert methods == ["get_instruments", "get_book_summary_by_currency", "get_instruments"]
+    got = rows(store, "options").set_index("instrument")
+    books = {
+        b["instrument_name"]: b
+        for b in load("deribit", "get_book_summary_by_currency_ETH.json")["result"]
+    }
+    refreshed = load("deribit", "get_instruments_ETH_refreshed.json")["result"]
+    assert sorted(got.index) == sorted(i["instrument_name"] for i in refreshed)
+    assert (got["underlying"] == "ETH").all()
+    new = got.loc["ETH-27MAR26-2400-C"]
+    assert pd.isna(new["mark_iv"]) and new["strike"] == 2400.0
+    assert new["expiry"] == pd.Timestamp("2026-03-27 08:00")
+    for name, row in got.drop(index="ETH-27MAR26-2400-C").iterrows():
+        assert row["mark_iv"] == pytest.approx(books[str(name)]["mark_iv"] / 100)
+        assert row["open_interest"] == books[str(name)]["open_interest"]
+    assert result.rows_written == {"options": 7}
+    assert result.records_skipped == {
+        "ETH: no mark_iv: stored with mark_iv NULL": 1,
+        "ETH: option expired before the snapshot: left out": 1,
+    }
+
+
+def test_unknown_name_after_refresh_keeps_the_record_from_its_name(store: Store) -> None:
+    [result] = Deribit(make_client(_eth(refresh_lists=False)), now=now).fetch(
+        store, datasets=["options"], assets=["ETH"]
+    )
+    got = rows(store, "options").set_index("instrument")
+    assert got.loc["ETH-27MAR26-2400-C", "strike"] == 2400.0
+    reason = "ETH: not in the instruments list: expiry and strike read from the name"
+    assert result.records_skipped[reason] == 1
+
+
+def test_empty_snapshot_is_a_failed_run_with_a_reason(store: Store) -> None:
+    def all_expired(request: httpx.Request) -> httpx.Response:
+        body = deribit_handler(request).json()
+        if "book_summary" in request.url.path:
+            body["result"] = [
+                b for b in body["result"] if b["instrument_name"] == "BTC-27FEB26-60000-C"
+            ]
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(SourceError, match=r"BTC option snapshot has no rows .*1 option expired"):
+        _d(store, Counting(all_expired), "options")
+    assert store.count("options") == 0
+
+    def nothing(request: httpx.Request) -> httpx.Response:
+        body = deribit_handler(request).json()
+        body["result"] = []
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(SourceError, match="Deribit listed no options"):
+        _d(store, Counting(nothing), "options")
+
+
+def test_eth_funding_windows_and_rates(store: Store) -> None:
+    Deribit(make_client(Counting(deribit_handler)), now=now).fetch(
+        store, datasets=["funding"], assets=["ETH"], since="2023-12-20"
+    )
+    got = rows(store, "funding")
+    recs = load("deribit", "get_funding_rate_history_ETH-PERPETUAL.json")["result"]
+    assert got["rate"].tolist() == [r["interest_1h"] for r in recs]
+    assert (got["instrument"] == "ETH-PERPETUAL").all() and (got["asset_id"] == "ETH").all()
+    assert got["ts"].tolist() == [pd.Timestamp(r["timestamp"], unit="ms") for r in recs]
+    assert (got["rate"] < 0).sum() == 1
+
+
+def test_invalid_params_error_body(store: Store) -> None:
+    body = load("deribit", "error_invalid_params.json")
+
+    def bad(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=body)
+
+    with pytest.raises(SourceError, match=r"HTTP 400.*Invalid params"):
+        _d(store, Counting(bad), "dvol")
 
 
 def test_interruption_then_resume(tmp_path: Path) -> None:
@@ -193,3 +306,16 @@ def test_interruption_then_resume(tmp_path: Path) -> None:
         got = rows(store, "funding").drop(columns=["source"])
         pd.testing.assert_frame_equal(got, expected.drop(columns=["source"]))
         assert got["ts"].diff().dropna().eq(pd.Timedelta(hours=1)).all()
+
+
+def test_option_without_mark_iv_is_kept_for_oi_and_counted_by_the_analytics(
+    store: Store,
+) -> None:
+    from altseason.analytics import prepare_chain
+
+    Deribit(make_client(_eth()), now=now).fetch(store, datasets=["options"], assets=["ETH"])
+    chain = prepare_chain(store.read_table("options"), underlying="ETH")
+    assert "ETH-27MAR26-2400-C" in set(chain.frame["instrument"])  # kept for OI, max pain
+    iv = chain.exclusions[chain.exclusions["reason"] == "implied vol missing"]
+    assert len(iv) == 1 and (iv["scope"] == "iv").all()
+    assert float(iv["strike"].iloc[0]) == 2400.0

@@ -109,3 +109,35 @@ def test_interruption_then_resume(tmp_path: Path) -> None:
         _fred(store, resumed)
         assert "cosd" in resumed.requests[0].url.params
         pd.testing.assert_frame_equal(rows(store, "macro"), expected)
+
+
+def test_header_without_the_requested_id_names_the_columns(store: Store) -> None:
+    def other_series(request: httpx.Request) -> httpx.Response:
+        text = fred_handler(request).text.replace(",M2SL", ",WM2NS", 1)
+        return httpx.Response(200, text=text, headers={"content-type": "text/csv"})
+
+    with pytest.raises(SourceError, match="no column 'M2SL'") as info:
+        _fred(store, Counting(other_series))
+    assert "'observation_date', 'WM2NS'" in str(info.value)
+    assert "fredgraph.csv?id=M2SL" in (info.value.url or "")
+    assert store.count("macro") == 0
+
+
+@pytest.mark.parametrize("date_header", ["observation_date", "DATE"])
+def test_both_fredgraph_header_styles(date_header: str) -> None:
+    text = load("fred", "fredgraph_M2SL.csv")
+    styled = text.replace(text.split(",", 1)[0], date_header, 1)
+    frame = parse_fredgraph_csv(styled, "M2SL", "u")
+    body = [ln.split(",") for ln in text.splitlines()[1:] if ln.strip()]
+    expected = [(pd.Timestamp(d), float(v)) for d, v in body if v not in ("", ".")]
+    assert list(zip(frame["date"], frame["value"], strict=True)) == expected
+
+
+def test_bad_api_key_error_body(store: Store, tmp_path: Path) -> None:
+    body = load("fred", "error_400_api_key.json")
+    handler = Counting(fred_handler, fail=9, failure=lambda r: httpx.Response(400, json=body))
+    with pytest.raises(SourceError) as info:
+        _fred(store, handler, key="not-a-key", tmp=tmp_path)
+    msg = str(info.value)
+    assert "HTTP 400" in msg and "32 character" in msg and "FRED_API_KEY" in msg
+    assert "not-a-key" not in msg

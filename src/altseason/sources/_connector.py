@@ -70,6 +70,11 @@ class FetchResult:
         Limits that shaped the result (history clamped to the free tier, ...).
     error
         One-line error when the dataset failed (with ``raise_on_error=False``).
+    rows_rejected
+        Rows the store refused (domain validation), counted per reason.
+    records_skipped
+        Provider records the connector did not store, or stored only in part,
+        counted per reason (e.g. ``"no mark_iv: stored with mark_iv NULL"``).
     """
 
     source: str
@@ -82,10 +87,30 @@ class FetchResult:
     end: pd.Timestamp | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    rows_rejected: dict[str, int] = field(default_factory=dict)
+    records_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_written(self) -> int:
         return sum(self.rows_written.values())
+
+    @property
+    def total_rejected(self) -> int:
+        return sum(self.rows_rejected.values())
+
+    @property
+    def total_skipped(self) -> int:
+        return sum(self.records_skipped.values())
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` provider records not stored (or stored in part) for ``reason``."""
+        if n > 0:
+            self.records_skipped[reason] = self.records_skipped.get(reason, 0) + n
+
+    def reject(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` rows the store refused for ``reason``."""
+        if n > 0:
+            self.rows_rejected[reason] = self.rows_rejected.get(reason, 0) + n
 
     def _span(self, dates: Iterable[Any]) -> None:
         values = [pd.Timestamp(d) for d in dates if d is not None and not pd.isna(d)]
@@ -324,12 +349,24 @@ class Connector:
             cursors=cursors,
         )
         result.batches += 1
+        _count_rejects(result, res)
         for name, n in res.rows_written.items():
             result.rows_written[name] = result.rows_written.get(name, 0) + n
         for name, frame in frames.items():
             date_col = TABLES[name].date_column
             if date_col and date_col in frame.columns and not frame.empty:
                 result._span([frame[date_col].min(), frame[date_col].max()])
+
+
+def _count_rejects(result: FetchResult, res: Any) -> None:
+    """Add the store's rejected rows of one ingest to ``result``, by reason when known."""
+    rejects = getattr(res, "rejects", None)
+    if rejects:
+        for r in rejects:
+            result.reject(str(getattr(r, "reason", r)).split(";")[0][:120])
+        return
+    n = int(getattr(res, "rows_rejected", 0) or 0)
+    result.reject("failed the store's validation (see the rejects table)", n)
 
 
 def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None:

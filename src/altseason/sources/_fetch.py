@@ -59,7 +59,7 @@ _ASSET_SCOPE: dict[str, frozenset[str] | None] = {
     "coinmetrics": None,
     "binance": None,
     "deribit": frozenset({"BTC", "ETH"}),
-    "farside": frozenset({"BTC", "ETH"}),
+    "farside": frozenset({"BTC", "ETH", "SOL"}),
 }
 _ALIASES = {
     "alternative.me": "alternative_me",
@@ -163,7 +163,7 @@ def fetch(
         Refetch from this UTC date instead of resuming after the cursor.
     assets
         Crypto symbols (``["BTC", "ETH"]``) for the crypto sources; Deribit
-        and Farside keep those they cover (BTC, ETH).
+        (BTC, ETH) and Farside (BTC, ETH, SOL) keep those they cover.
     series
         FRED series ids (default the built-in list).
     progress

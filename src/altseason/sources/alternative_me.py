@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -73,7 +73,7 @@ def transform_fng(entries: Sequence[dict[str, Any]], url: str = "") -> pd.DataFr
     return frame.drop_duplicates("date").sort_values("date", ignore_index=True)
 
 
-class AlternativeMe(Connector):
+class AlternativeMe(AdvisedConnector):
     """alternative.me connector (dataset ``fng``)."""
 
     name = "alternative_me"
@@ -121,3 +121,21 @@ class AlternativeMe(Connector):
                 cursor=frame["date"].max().date().isoformat(),
             )
         self._progress(progress, "fng", INDEX_ID, 1, 1)
+
+    # ------------------------------------------------------------------ dry run
+    def plan_fng(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        start = self.resume_point(
+            store,
+            "fng",
+            INDEX_ID,
+            since=since,
+            default=self.history_start,
+            table="sentiment",
+            index_id=INDEX_ID,
+        )
+        if start > self.today:
+            return []
+        limit = 0 if start <= self.history_start else int((self.today - start).days) + 2
+        return [self.planned("fng", FNG_URL, {"limit": limit, "format": "json"})]

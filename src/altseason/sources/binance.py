@@ -13,13 +13,24 @@ Spot ``GET https://api.binance.com/api/v3/klines?symbol=BTCUSDT&interval=1d
 USD-M ``GET https://fapi.binance.com/fapi/v1/fundingRate?symbol=BTCUSDT&startTime=ms
 &limit=1000``
     ``[{"symbol", "fundingTime", "fundingRate", "markPrice"}]``: one row per
-    8-hour funding -> ``funding`` (venue ``binance``, ``interval_hours`` 8).
+    funding -> ``funding`` (venue ``binance``, ``rate`` paid per interval).
+USD-M ``GET https://fapi.binance.com/fapi/v1/fundingInfo``
+    ``[{"symbol", "adjustedFundingRateCap", "adjustedFundingRateFloor",
+    "fundingIntervalHours", "disclaimer"}]``, listing only the symbols whose
+    cap, floor or interval Binance adjusted. Many USD-M perpetuals fund every
+    4 h or 1 h; ``interval_hours`` is that symbol's ``fundingIntervalHours``,
+    8 (the default schedule) for symbols not listed. Read once per run. In
+    history, a record 1, 2, 4 or 8 hours after the previous one takes that
+    spacing (symbols have moved between schedules).
 
-Limits: spot klines weigh 2 of 6,000 per minute; ``fundingRate`` shares 500
-requests per 5 minutes per IP. The connector stays well below both.
+Limits: spot klines weigh 2 of 6,000 per minute; ``fundingRate`` and
+``fundingInfo`` share 500 requests per 5 minutes per IP. The connector stays
+well below both. Binance's public market data takes no API key.
 
-Binance answers HTTP 451 to some regions (e.g. the US): that raises
-:class:`~altseason.exceptions.RegionBlockedError` naming the alternatives.
+Errors: HTTP 451 (Binance does not serve the region, e.g. the US) raises
+:class:`~altseason.exceptions.RegionBlockedError` naming the alternatives;
+HTTP 418 means the IP was banned after ignoring 429s (no retry, wait for the
+ban to end); see :data:`altseason.sources._advice.ADVICE`.
 Klines are opt-in (``binance:klines``): by default prices come from
 CoinGecko; when both write, each keeps the columns the other lacks.
 """
@@ -32,8 +43,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -42,16 +53,20 @@ from altseason.sources._connector import (
 )
 from altseason.store import Store
 
-__all__ = ["Binance", "extract_funding", "extract_klines", "transform_funding", "transform_klines"]
+__all__ = [
+    "Binance",
+    "extract_funding",
+    "extract_funding_intervals",
+    "extract_klines",
+    "transform_funding",
+    "transform_klines",
+]
 
 SPOT_URL = "https://api.binance.com/api/v3/klines"
 FUNDING_URL = "https://fapi.binance.com/fapi/v1/fundingRate"
+FUNDING_INFO_URL = "https://fapi.binance.com/fapi/v1/fundingInfo"
+DEFAULT_INTERVAL_HOURS = 8.0
 LIMIT = 1000
-REGION_HINT = (
-    "Alternatives: import Bybit or OKX perp/kline exports with 'altseason import FILE', "
-    "fetch prices from CoinGecko ('altseason fetch coingecko') and funding from Deribit "
-    "('altseason fetch deribit'), or run the fetch from a region Binance serves."
-)
 _KLINE_FIELDS = 11
 
 
@@ -115,27 +130,68 @@ def extract_funding(payload: Any, url: str) -> list[dict[str, Any]]:
     return payload
 
 
+@parses_payload("binance", "fundingInfo")
+def extract_funding_intervals(payload: Any, url: str) -> dict[str, float]:
+    """``symbol -> fundingIntervalHours`` from ``/fapi/v1/fundingInfo`` (listed symbols only)."""
+    if not isinstance(payload, list):
+        raise SourceError(
+            f"binance: fundingInfo should be an array of objects, got {type(payload).__name__}.",
+            url=url,
+        )
+    out: dict[str, float] = {}
+    for i, rec in enumerate(payload):
+        symbol = require(rec, "symbol", url=url, source="binance", what=f"fundingInfo entry {i}")
+        hours = rec.get("fundingIntervalHours")
+        if hours is None:
+            continue
+        value = to_float(hours)
+        if not 0 < value <= 24:
+            raise ValueError(f"fundingIntervalHours {hours!r} of {symbol} is not in (0, 24]")
+        out[str(symbol)] = value
+    return out
+
+
 @parses_payload("binance", "fundingRate")
 def transform_funding(
-    records: Sequence[dict[str, Any]], asset_id: str, url: str = ""
+    records: Sequence[dict[str, Any]],
+    asset_id: str,
+    url: str = "",
+    *,
+    interval_hours: float = DEFAULT_INTERVAL_HOURS,
 ) -> pd.DataFrame:
-    """``funding`` rows: ts (UTC), venue ``binance``, rate per 8 h (decimal).
+    """``funding`` rows: ts (UTC), venue ``binance``, rate per funding interval (decimal).
 
-    ``url`` (where the records came from) is named in the error when a value cannot be read.
+    ``interval_hours`` is the symbol's published funding interval
+    (``fundingInfo``; 8 by default). Binance has moved symbols between
+    schedules (8 h to 4 h or 1 h), so a record that follows the previous one
+    of the page after exactly 1, 2, 4 or 8 hours takes that spacing as its
+    interval (the first record: its spacing to the second); a record after a
+    gap, or alone, takes ``interval_hours``.
+    ``url`` (where the records came from) is named in the error when a value
+    cannot be read.
     """
+    ts = pd.to_datetime([int(r["fundingTime"]) for r in records], unit="ms")
+    gaps = (pd.Series(ts).diff().dt.total_seconds() / 3600.0).round(2)
+    if len(gaps) > 1:
+        gaps.iloc[0] = gaps.iloc[1]  # the first record: the spacing to the second
+    intervals = [float(g) if g in _SCHEDULES else float(interval_hours) for g in gaps.fillna(-1.0)]
     return pd.DataFrame(
         {
-            "ts": pd.to_datetime([int(r["fundingTime"]) for r in records], unit="ms"),
+            "ts": ts,
             "venue": "binance",
             "instrument": [str(r["symbol"]) for r in records],
             "asset_id": asset_id,
             "rate": [to_float(r["fundingRate"]) for r in records],
-            "interval_hours": 8.0,
+            "interval_hours": intervals,
         }
     )
 
 
-class Binance(Connector):
+#: Funding schedules Binance uses (hours between fundings).
+_SCHEDULES = frozenset({1.0, 2.0, 4.0, 8.0})
+
+
+class Binance(AdvisedConnector):
     """Binance connector: ``funding`` (default) and ``klines`` (opt-in)."""
 
     name = "binance"
@@ -174,7 +230,6 @@ class Binance(Connector):
                 payload, url = self.client.get_json(
                     SPOT_URL,
                     source=self.name,
-                    blocked_hint=REGION_HINT,
                     params={
                         "symbol": symbol,
                         "interval": "1d",
@@ -212,8 +267,11 @@ class Binance(Connector):
     ) -> None:
         chosen = [a.upper() for a in (assets or self.default_assets)]
         now = pd.Timestamp(self.now())
+        info, info_url = self.client.get_json(FUNDING_INFO_URL, source=self.name)
+        intervals = extract_funding_intervals(info, info_url)
         for i, asset in enumerate(chosen):
             symbol = _symbol(asset)
+            hours = intervals.get(symbol, DEFAULT_INTERVAL_HOURS)
             start = self.resume_point(
                 store,
                 "funding",
@@ -230,7 +288,6 @@ class Binance(Connector):
                 payload, url = self.client.get_json(
                     FUNDING_URL,
                     source=self.name,
-                    blocked_hint=REGION_HINT,
                     params={
                         "symbol": symbol,
                         "startTime": int(start.timestamp() * 1000),
@@ -238,7 +295,7 @@ class Binance(Connector):
                     },
                 )
                 records = extract_funding(payload, url)
-                frame = transform_funding(records, asset, url=url)
+                frame = transform_funding(records, asset, url=url, interval_hours=hours)
                 if frame.empty:
                     break
                 last = frame["ts"].max()
@@ -253,3 +310,65 @@ class Binance(Connector):
                 if len(records) < LIMIT:
                     break
                 start = last + pd.Timedelta(milliseconds=1)
+
+    # ------------------------------------------------------------------ dry run
+    def plan_funding(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = [self.planned("funding", FUNDING_INFO_URL, note="funding interval per symbol")]
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            symbol = _symbol(asset)
+            start = self.resume_point(
+                store,
+                "funding",
+                symbol,
+                since=since,
+                default=self.funding_start,
+                table="funding",
+                step=pd.Timedelta(milliseconds=1),
+                venue="binance",
+                instrument=symbol,
+            )
+            out.append(
+                self.planned(
+                    "funding",
+                    FUNDING_URL,
+                    {"symbol": symbol, "startTime": int(start.timestamp() * 1000), "limit": LIMIT},
+                    note=f"then pages of {LIMIT} until the newest funding",
+                )
+            )
+        return out
+
+    def plan_klines(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        today = self.today
+        out = []
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            symbol = _symbol(asset)
+            start = self.resume_point(
+                store,
+                "klines",
+                symbol,
+                since=since,
+                default=self.klines_start,
+                table="prices",
+                asset_id=asset,
+            )
+            if start >= today:
+                continue
+            out.append(
+                self.planned(
+                    "klines",
+                    SPOT_URL,
+                    {
+                        "symbol": symbol,
+                        "interval": "1d",
+                        "startTime": int(start.timestamp() * 1000),
+                        "endTime": int(today.timestamp() * 1000) - 1,
+                        "limit": LIMIT,
+                    },
+                    note=f"then pages of {LIMIT} days until yesterday",
+                )
+            )
+        return out

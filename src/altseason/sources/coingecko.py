@@ -16,6 +16,22 @@ Endpoints (https://docs.coingecko.com/reference/introduction)
     matching a Binance kline opened on D), so it is stored under date D.
     Intraday points (the running day) are dropped. The request always spans
     more than 90 days so the granularity is daily.
+    Wrapped and bridged tokens and staked derivatives (WBTC, stETH, ...) are
+    left out of the universe: they track another coin, so they would
+    double-count its market cap. They are recognised by category (the members
+    of :data:`EXCLUDED_CATEGORIES`, one ``/coins/markets?category=`` request
+    each per run), with :data:`EXCLUDED_IDS` and
+    :func:`altseason.universe.exclusion_reason` (by symbol) as the fallback when
+    a category cannot be read. The run summary counts the coins left out.
+    The supply fields (``circulating_supply``, ``total_supply``,
+    ``max_supply``) are stored in ``onchain`` under the UTC date of
+    ``last_updated`` (metrics ``circulating_supply``, ``total_supply``,
+    ``max_supply``; coins). ``current_price``, ``market_cap`` and
+    ``total_volume`` are rolling 24-hour figures of the running day, so they are
+    *not* written as a ``prices`` row (a row there is a closed UTC day): the
+    ``history`` dataset stores the daily ``market_cap_usd`` and ``volume_usd``.
+    ``fully_diluted_valuation`` (price x max or total supply) has no column;
+    it is derivable from the stored price and supply.
 ``/coins/categories/list`` and ``/coins/markets?category=``
     Category ids and names, then the coins of each category in
     :data:`CATEGORY_IDS`; a coin's category names give ``assets.sector`` through
@@ -29,7 +45,12 @@ Keys and limits
 (header ``x-cg-pro-api-key`` on pro-api.coingecko.com, 500 calls/min).
 Without a key the public API allows roughly 10 calls/min. The public and
 demo tiers only serve the last 365 days of history: older start dates are
-clamped and the result carries a warning.
+clamped and the result carries a warning. A request reaching further back
+is answered HTTP 401 with ``{"error": {"status": {"error_code": 10012,
+"error_message": "Your request exceeds the allowed time range. ..."}}}``:
+that raises a :class:`~altseason.exceptions.SourceError` naming the 365-day
+limit and the choices (``--since`` inside the last year, a paid plan, or
+importing older prices from files).
 
 Licence: CoinGecko's terms require attribution ("Data provided by CoinGecko").
 """
@@ -43,8 +64,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -52,15 +73,18 @@ from altseason.sources._connector import (
     to_float,
 )
 from altseason.store import Store
-from altseason.universe import sector_from_coingecko_categories
+from altseason.universe import exclusion_reason, sector_from_coingecko_categories
 
 __all__ = [
     "CATEGORY_IDS",
+    "EXCLUDED_CATEGORIES",
+    "EXCLUDED_IDS",
     "CoinGecko",
     "MarketCoin",
     "extract_markets",
     "transform_market_chart",
     "transform_markets_assets",
+    "transform_markets_supply",
 ]
 
 PUBLIC_URL = "https://api.coingecko.com/api/v3"
@@ -91,6 +115,41 @@ CATEGORY_IDS: tuple[str, ...] = (
     "layer-1",
 )
 
+#: Categories whose members track another coin and are left out of the universe.
+EXCLUDED_CATEGORIES: tuple[str, ...] = (
+    "wrapped-tokens",
+    "bridged-tokens",
+    "liquid-staking-tokens",
+    "liquid-restaking-tokens",
+    "tokenized-btc",
+)
+#: Fallback when a category cannot be read: well-known wrapped, bridged and staked ids.
+EXCLUDED_IDS: frozenset[str] = frozenset(
+    {
+        "wrapped-bitcoin",
+        "coinbase-wrapped-btc",
+        "weth",
+        "staked-ether",
+        "wrapped-steth",
+        "rocket-pool-eth",
+        "coinbase-wrapped-staked-eth",
+        "wrapped-eeth",
+        "ether-fi-staked-eth",
+        "mantle-staked-ether",
+        "wrapped-beacon-eth",
+        "kelp-dao-restaked-eth",
+        "renzo-restaked-eth",
+        "binance-staked-sol",
+        "jito-staked-sol",
+        "msol",
+        "lombard-staked-btc",
+        "solv-btc",
+        "bitcoin-avalanche-bridged-btc-b",
+    }
+)
+#: ``/coins/markets`` supply fields stored in ``onchain`` (coins).
+SUPPLY_FIELDS: tuple[str, ...] = ("circulating_supply", "total_supply", "max_supply")
+
 #: Coins whose sector the category list gets wrong (payment coins tagged L1).
 SECTOR_OVERRIDES: dict[str, tuple[str, str]] = {
     "bitcoin": ("currency", "payments"),
@@ -110,6 +169,8 @@ class MarketCoin:
     name: str
     rank: int | None
     market_cap: float
+    supply: tuple[float, float, float] = (float("nan"),) * 3
+    last_updated: pd.Timestamp | None = None
 
 
 @parses_payload("coingecko", "/coins/markets")
@@ -129,6 +190,8 @@ def extract_markets(payload: Any, url: str) -> list[MarketCoin]:
         name = require(rec, "name", url=url, source="coingecko", what=what)
         cap = require(rec, "market_cap", url=url, source="coingecko", what=what)
         rank = rec.get("market_cap_rank")
+        updated = rec.get("last_updated")
+        supply = tuple(to_float(rec.get(f)) for f in SUPPLY_FIELDS)
         out.append(
             MarketCoin(
                 id=str(cid),
@@ -136,9 +199,32 @@ def extract_markets(payload: Any, url: str) -> list[MarketCoin]:
                 name=str(name),
                 rank=int(rank) if rank is not None else None,
                 market_cap=to_float(cap),
+                supply=(supply[0], supply[1], supply[2]),
+                last_updated=_utc(updated),
             )
         )
     return out
+
+
+def _utc(value: Any) -> pd.Timestamp | None:
+    """A naive UTC timestamp from an ISO string (``2024-01-11T13:07:21.811Z``), or None."""
+    if not value:
+        return None
+    ts = pd.Timestamp(str(value))
+    return ts.tz_convert(None) if ts.tzinfo is not None else ts
+
+
+def transform_markets_supply(coins: Sequence[MarketCoin]) -> pd.DataFrame:
+    """``onchain`` rows (``circulating_supply``, ``total_supply``, ``max_supply``;
+    coins) dated by each coin's ``last_updated`` UTC day; missing values give no row."""
+    records = [
+        (c.last_updated.normalize(), c.asset_id, field, value)
+        for c in coins
+        if c.last_updated is not None
+        for field, value in zip(SUPPLY_FIELDS, c.supply, strict=True)
+        if value == value and value > 0
+    ]
+    return pd.DataFrame(records, columns=["date", "asset_id", "metric", "value"])
 
 
 def transform_markets_assets(coins: Sequence[MarketCoin]) -> pd.DataFrame:
@@ -204,7 +290,19 @@ def transform_market_chart(
     return frame
 
 
-class CoinGecko(Connector):
+def _derivative_reason(coin: MarketCoin, by_category: dict[str, str]) -> str | None:
+    """Why ``coin`` tracks another coin (category, known id or symbol), or ``None``."""
+    if coin.id in by_category:
+        return f"category {by_category[coin.id]}"
+    if coin.id in EXCLUDED_IDS:
+        return "known wrapped/staked id"
+    why = exclusion_reason(coin.asset_id)
+    if why in ("wrapped", "staked"):
+        return f"{why} token symbol"
+    return None
+
+
+class CoinGecko(AdvisedConnector):
     """CoinGecko connector.
 
     Datasets: ``markets`` (universe -> ``assets``), ``history`` (daily
@@ -238,6 +336,9 @@ class CoinGecko(Connector):
         self.per_page = per_page
         self.history_start = pd.Timestamp(history_start)
         self._universe: list[MarketCoin] | None = None
+        #: Coins of the top list left out as wrapped/bridged or staked, with the reason.
+        self.left_out: list[tuple[MarketCoin, str]] = []
+        self.category_warnings: list[str] = []
         if self.settings is not None:
             self.client.add_secret(self.settings.coingecko_api_key)
 
@@ -264,15 +365,31 @@ class CoinGecko(Connector):
         return {header: key}
 
     def _get(self, path: str, params: dict[str, Any]) -> tuple[Any, str]:
-        return self.client.get_json(
-            f"{self.base_url}{path}", source=self.name, params=params, headers=self._headers()
-        )
+        try:
+            return self.client.get_json(
+                f"{self.base_url}{path}", source=self.name, params=params, headers=self._headers()
+            )
+        except SourceError as exc:
+            if exc.status == 401 and "10012" in str(exc):
+                raise SourceError(
+                    f"coingecko refused the date range (error 10012): the {self.plan} plan "
+                    f"serves only the last {FREE_HISTORY_DAYS} days of history. Fetch with "
+                    f"--since inside the last {FREE_HISTORY_DAYS} days, set COINGECKO_API_KEY "
+                    "with COINGECKO_API_PLAN=pro (a paid plan) for full history, or import "
+                    "older prices from files with 'altseason import'. If your key is a demo "
+                    "key, set COINGECKO_API_PLAN=demo so the connector clamps the range.",
+                    url=exc.url,
+                    status=exc.status,
+                ) from exc
+            raise
 
     # ------------------------------------------------------------------ datasets
     def universe(self, progress: ProgressCallback | None = None) -> list[MarketCoin]:
-        """The top coins by market cap, one per upper-case symbol (largest cap wins)."""
+        """The top coins by market cap, one per upper-case symbol (largest cap
+        wins), without wrapped/bridged tokens and staked derivatives."""
         if self._universe is not None:
             return self._universe
+        excluded = self._excluded_ids()
         coins: list[MarketCoin] = []
         per_page = min(self.per_page, 250, max(self.top, 1))
         page = 1
@@ -289,7 +406,12 @@ class CoinGecko(Connector):
             batch = extract_markets(payload, url)
             if not batch:
                 break
-            coins.extend(batch)
+            for coin in batch:
+                reason = _derivative_reason(coin, excluded)
+                if reason is None:
+                    coins.append(coin)
+                else:
+                    self.left_out.append((coin, reason))
             self._progress(progress, "markets", f"page {page}", len(coins), self.top)
             if len(batch) < per_page:
                 break
@@ -303,6 +425,33 @@ class CoinGecko(Connector):
         self._universe = unique
         return unique
 
+    def _excluded_ids(self) -> dict[str, str]:
+        """CoinGecko id -> category, for the members of :data:`EXCLUDED_CATEGORIES`."""
+        out: dict[str, str] = {}
+        for cid in EXCLUDED_CATEGORIES:
+            try:
+                members, url = self._get(
+                    "/coins/markets",
+                    {
+                        "vs_currency": "usd",
+                        "category": cid,
+                        "order": "market_cap_desc",
+                        "per_page": 250,
+                        "page": 1,
+                    },
+                )
+            except SourceError as exc:
+                if exc.status not in (400, 404):
+                    raise
+                self.category_warnings.append(
+                    f"CoinGecko category {cid!r} could not be read (HTTP {exc.status}); wrapped "
+                    "and staked coins are recognised by known ids and symbols instead."
+                )
+                continue
+            for coin in extract_markets(members, url):
+                out.setdefault(coin.id, cid)
+        return out
+
     def fetch_markets(
         self,
         store: Store,
@@ -314,8 +463,20 @@ class CoinGecko(Connector):
     ) -> None:
         coins = self.universe(progress)
         result.keys = len(coins)
-        frame = transform_markets_assets(coins)
-        self.write_batch(store, result, key="universe", tables={"assets": frame}, coalesce=True)
+        result.warnings.extend(self.category_warnings)
+        for _coin, reason in self.left_out:
+            result.skip(f"left out of the universe: {reason}")
+        if self.left_out:
+            names = ", ".join(c.asset_id for c, _ in self.left_out[:8])
+            result.warnings.append(
+                f"{len(self.left_out)} wrapped/bridged or staked coin(s) left out of the "
+                f"universe ({names}{', ...' if len(self.left_out) > 8 else ''})."
+            )
+        tables = {"assets": transform_markets_assets(coins)}
+        supply = transform_markets_supply(coins)
+        if not supply.empty:
+            tables["onchain"] = supply
+        self.write_batch(store, result, key="universe", tables=tables, coalesce=True)
 
     def fetch_history(
         self,
@@ -460,8 +621,124 @@ class CoinGecko(Connector):
         wanted = [a.upper() for a in assets]
         have = {c.asset_id: c for c in coins}
         absent = [a for a in wanted if a not in have]
+        for a in absent:
+            why = next((r for c, r in self.left_out if c.asset_id == a), None)
+            result.skip(
+                f"{a}: left out of the universe ({why})"
+                if why
+                else f"{a}: not in the top {self.top}"
+            )
         if absent:
             result.warnings.append(
                 f"{', '.join(absent)} not in CoinGecko's top {self.top} by market cap; skipped."
             )
         return [have[a] for a in wanted if a in have]
+
+    # ------------------------------------------------------------------ dry run
+    def _planned_universe(self, dataset: str) -> list[PlannedRequest]:
+        out = [
+            self.planned(
+                dataset,
+                f"{self.base_url}/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "category": cid,
+                    "order": "market_cap_desc",
+                    "per_page": 250,
+                    "page": 1,
+                },
+                headers=self._headers(),
+                note="members are left out of the universe",
+            )
+            for cid in EXCLUDED_CATEGORIES
+        ]
+        per_page = min(self.per_page, 250, max(self.top, 1))
+        out.append(
+            self.planned(
+                dataset,
+                f"{self.base_url}/coins/markets",
+                {"vs_currency": "usd", "order": "market_cap_desc", "per_page": per_page, "page": 1},
+                headers=self._headers(),
+                note=f"pages until {self.top} coins (once per run, shared by the datasets)",
+            )
+        )
+        return out
+
+    def plan_markets(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        return self._planned_universe("markets")
+
+    def plan_history(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        end = self.today - pd.Timedelta(days=1)
+        floor = None
+        if self.plan in ("public", "demo"):
+            floor = self.today - pd.Timedelta(days=FREE_HISTORY_DAYS - 1)
+        names = [a.upper() for a in assets] if assets else ["{symbol}"]
+        out = []
+        for asset in names:
+            start = self.resume_point(
+                store,
+                "history",
+                asset,
+                since=since,
+                default=self.history_start,
+                table="prices",
+                asset_id=asset,
+            )
+            notes = ["one per coin of the universe"] if asset == "{symbol}" else []
+            if floor is not None and start < floor:
+                start = floor
+                notes.append(
+                    f"start clamped to the {self.plan} plan's last {FREE_HISTORY_DAYS} days"
+                )
+            if start > end:
+                continue
+            to_ts = end + pd.Timedelta(days=1, hours=1)
+            from_ts = min(start + pd.Timedelta(days=1), to_ts - pd.Timedelta(days=92))
+            if floor is not None:
+                from_ts = max(from_ts, floor)
+            cid = "{id}" if asset == "{symbol}" else f"{{id of {asset}}}"
+            out.append(
+                self.planned(
+                    "history",
+                    f"{self.base_url}/coins/{cid}/market_chart/range",
+                    {
+                        "vs_currency": "usd",
+                        "from": int(from_ts.timestamp()),
+                        "to": int(to_ts.timestamp()),
+                    },
+                    headers=self._headers(),
+                    note="; ".join(notes),
+                )
+            )
+        return out
+
+    def plan_categories(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = [
+            self.planned(
+                "categories",
+                f"{self.base_url}/coins/categories/list",
+                headers=self._headers(),
+            )
+        ]
+        out.extend(
+            self.planned(
+                "categories",
+                f"{self.base_url}/coins/markets",
+                {
+                    "vs_currency": "usd",
+                    "category": cid,
+                    "order": "market_cap_desc",
+                    "per_page": 250,
+                    "page": 1,
+                },
+                headers=self._headers(),
+            )
+            for cid in CATEGORY_IDS
+        )
+        return out

@@ -11,6 +11,17 @@ values are strings, a metric missing from a row is unsupported there and
 ``null`` is "no data". ``next_page_url`` is followed unmodified until absent.
 One asset per request keeps one cursor per asset exact.
 
+Unsupported or unlicensed metrics: without flags the API rejects the whole
+request when one requested metric is unsupported for the asset (HTTP 400,
+``{"error": {"type": "bad_parameter", "message": ...}}``) or not in the
+caller's tier (HTTP 403, ``{"error": {"type": "forbidden", ...}}``). The
+connector sends ``ignore_unsupported_errors=true`` and
+``ignore_forbidden_errors=true``, so the API answers with the metrics it can
+serve and leaves the others out of the rows; the run summary names, per
+asset, the metrics that never appeared (and the derived metrics that could
+not be computed without them). An asset Coin Metrics does not cover at all
+(400 naming the asset) is skipped and reported; the other assets still run.
+
 Stored as ``onchain`` rows (long format): ``market_cap_usd`` (CapMrktCurUSD),
 ``mvrv`` (CapMVRVCur), ``supply`` (SplyCur, native units), ``price_usd``
 (PriceUSD), ``realized_cap_usd`` = market cap / MVRV and
@@ -35,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -57,6 +68,11 @@ METRICS: dict[str, str] = {
     "CapMrktCurUSD": "market_cap_usd",
     "CapMVRVCur": "mvrv",
     "SplyCur": "supply",
+}
+#: Derived ``onchain`` metrics and the Coin Metrics metrics they need.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "realized_cap_usd": ("CapMrktCurUSD", "CapMVRVCur"),
+    "realized_price_usd": ("CapMrktCurUSD", "CapMVRVCur", "SplyCur"),
 }
 
 
@@ -109,7 +125,7 @@ def transform_asset_metrics(rows: Sequence[dict[str, Any]], url: str = "") -> pd
     )
 
 
-class CoinMetrics(Connector):
+class CoinMetrics(AdvisedConnector):
     """Coin Metrics connector (dataset ``asset_metrics`` -> ``onchain``).
 
     Parameters
@@ -148,6 +164,7 @@ class CoinMetrics(Connector):
         chosen = [a.upper() for a in (assets or self.default_assets)]
         base = PRO_URL if self.api_key else COMMUNITY_URL
         end = self.today - pd.Timedelta(days=1)
+        refused: list[str] = []
         for i, asset in enumerate(chosen):
             start = self.resume_point(
                 store,
@@ -162,21 +179,22 @@ class CoinMetrics(Connector):
             if start > end:
                 self._progress(progress, "asset_metrics", asset, i + 1, len(chosen), "up to date")
                 continue
-            params: dict[str, Any] | None = {
-                "assets": asset.lower(),
-                "metrics": ",".join(METRICS),
-                "frequency": "1d",
-                "start_time": start.date().isoformat(),
-                "end_time": end.date().isoformat(),
-                "page_size": self.page_size,
-                "paging_from": "start",
-                "api_key": self.api_key,
-            }
+            params: dict[str, Any] | None = self._params(asset, start, end)
             url = f"{base}/timeseries/asset-metrics"
             page = 0
+            seen: set[str] = set()
+            covered = True
             while True:
-                payload, shown = self.client.get_json(url, source=self.name, params=params)
+                try:
+                    payload, shown = self.client.get_json(url, source=self.name, params=params)
+                except SourceError as exc:
+                    if exc.status in (400, 403) and page == 0 and _names_asset(exc, asset):
+                        result.skip(f"{asset}: not served by Coin Metrics ({_error_type(exc)})")
+                        covered = False
+                        break
+                    raise
                 rows = extract_asset_metrics(payload, shown, list(METRICS))
+                seen.update(m for r in rows for m in METRICS if r.get(m) is not None)
                 frame = transform_asset_metrics(rows, url=shown)
                 frame = frame[frame["asset_id"] == asset]
                 page += 1
@@ -193,3 +211,93 @@ class CoinMetrics(Connector):
                 if not next_url:
                     break
                 url, params = str(next_url), None  # the next_page_url carries every parameter
+            if covered:
+                _report_missing(result, asset, seen, page)
+            else:
+                refused.append(asset)
+        if refused and len(refused) == len(chosen):
+            raise SourceError(
+                f"coinmetrics served none of the assets ({', '.join(refused)}): "
+                f"{_reasons(result.records_skipped)}. Check the asset ids"
+                + (" and COINMETRICS_API_KEY" if self.api_key else "")
+                + "."
+            )
+
+    def plan_asset_metrics(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        base = PRO_URL if self.api_key else COMMUNITY_URL
+        end = self.today - pd.Timedelta(days=1)
+        out = []
+        for asset in [a.upper() for a in (assets or self.default_assets)]:
+            start = self.resume_point(
+                store,
+                "asset_metrics",
+                asset,
+                since=since,
+                default=self.history_start,
+                table="onchain",
+                asset_id=asset,
+            )
+            if start > end:
+                continue
+            out.append(
+                self.planned(
+                    "asset_metrics",
+                    f"{base}/timeseries/asset-metrics",
+                    self._params(asset, start, end),
+                    note="then follows next_page_url until the last page",
+                )
+            )
+        return out
+
+    def _params(self, asset: str, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, Any]:
+        return {
+            "assets": asset.lower(),
+            "metrics": ",".join(METRICS),
+            "frequency": "1d",
+            "start_time": start.date().isoformat(),
+            "end_time": end.date().isoformat(),
+            "page_size": self.page_size,
+            "paging_from": "start",
+            "ignore_unsupported_errors": "true",
+            "ignore_forbidden_errors": "true",
+            "api_key": self.api_key,
+        }
+
+
+def _report_missing(result: FetchResult, asset: str, seen: set[str], pages: int) -> None:
+    """Name the metrics Coin Metrics left out for ``asset`` (unsupported or not licensed)."""
+    if not pages:
+        return
+    if not seen:
+        result.warnings.append(f"Coin Metrics had no data for {asset} in the requested range.")
+        return
+    missing = [m for m in METRICS if m not in seen]
+    if not missing:
+        return
+    lost = [name for name, needs in DERIVED.items() if any(m in missing for m in needs)]
+    result.warnings.append(
+        f"Coin Metrics served no {', '.join(missing)} for {asset} (unsupported for the asset "
+        "or not in your tier)" + (f"; {', '.join(lost)} cannot be derived" if lost else "") + "."
+    )
+    for m in missing:
+        result.skip(f"{asset}: metric {m} unavailable")
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return "; ".join(reason for reason in counts)
+
+
+def _error_type(exc: SourceError) -> str:
+    return "HTTP 403 forbidden: not in your tier" if exc.status == 403 else "unsupported asset"
+
+
+def _names_asset(exc: SourceError, asset: str) -> bool:
+    """Whether a 400/403 answer is about the asset itself (not a parameter we sent wrong)."""
+    body = str(exc).split(" (URL: ")[0].lower()
+    for quote in ("\\", "'", '"'):
+        body = body.replace(quote, "")
+    if exc.status == 403:  # Coin Metrics' own answer: the asset is outside the caller's tier
+        return "type:forbidden" in body
+    return "bad parameter assets" in body and asset.lower() in body

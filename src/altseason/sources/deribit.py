@@ -41,8 +41,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -109,22 +109,14 @@ def _result(payload: Any, url: str, what: str) -> Any:
     return require(payload, "result", url=url, source="deribit", what=what)
 
 
-@parses_payload("deribit", "the option book summary")
-def transform_book_summary(
-    summaries: Sequence[dict[str, Any]],
-    instruments: Sequence[dict[str, Any]] | None,
-    url: str,
-    *,
-    snapshot_ts: pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """One ``options`` snapshot from book summaries (and the instrument list).
+#: Book-summary fields stored in ``options`` (a record missing one keeps NULL there).
+BOOK_FIELDS = ("open_interest", "mark_iv", "underlying_price", "mark_price", "volume")
 
-    ``instruments`` (from ``get_instruments``) restricts the snapshot to live
-    options and supplies expiry and strike; without it the name is parsed.
-    ``snapshot_ts`` defaults to the newest ``creation_timestamp``, floored to the minute.
-    """
+
+def _instrument_meta(instruments: Sequence[dict[str, Any]], url: str) -> dict[str, dict[str, Any]]:
+    """``instrument_name`` -> ``{"expiry", "strike"}`` from ``get_instruments``."""
     meta: dict[str, dict[str, Any]] = {}
-    for i, inst in enumerate(instruments or ()):
+    for i, inst in enumerate(instruments):
         name = str(
             require(inst, "instrument_name", url=url, source="deribit", what=f"instrument {i}")
         )
@@ -135,45 +127,93 @@ def transform_book_summary(
             "expiry": pd.to_datetime(int(exp), unit="ms"),
             "strike": to_float(inst.get("strike")),
         }
+    return meta
+
+
+@parses_payload("deribit", "the option book summary")
+def transform_book_summary(
+    summaries: Sequence[dict[str, Any]],
+    instruments: Sequence[dict[str, Any]] | None,
+    url: str,
+    *,
+    snapshot_ts: pd.Timestamp | None = None,
+    skipped: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """One ``options`` snapshot from book summaries (and the instrument list).
+
+    Every record is kept with the fields it has: a missing or null
+    ``mark_iv``, ``mark_price``, ``underlying_price``, ``open_interest`` or
+    ``volume`` is stored as NULL (the options analytics skip a row without
+    implied vol and count it). Instruments are matched by name: expiry and
+    strike come from ``instruments`` (from ``get_instruments``) when the name
+    is listed there, else from the name itself. A record is left out only when
+    it has no name, its name is not an option name, or the option expired
+    before the snapshot. ``skipped`` (if given) counts, per reason, the
+    records left out and those stored in part.
+
+    ``snapshot_ts`` defaults to the newest ``creation_timestamp``, floored to the minute.
+    """
+    meta = _instrument_meta(instruments or (), url)
+
+    def note(reason: str) -> None:
+        if skipped is not None:
+            skipped[reason] = skipped.get(reason, 0) + 1
+
+    if snapshot_ts is None:
+        stamps = [
+            int(s["creation_timestamp"])
+            for s in summaries
+            if isinstance(s, dict) and s.get("creation_timestamp") is not None
+        ]
+        if not stamps:
+            if not summaries:
+                return pd.DataFrame()
+            raise SourceError(
+                "deribit: book summaries carry no 'creation_timestamp' to date the snapshot.",
+                url=url,
+            )
+        snapshot_ts = pd.to_datetime(max(stamps), unit="ms").floor("min")
+    snap = pd.Timestamp(snapshot_ts)
     rows = []
-    stamps = []
     for i, s in enumerate(summaries):
-        what = f"book summary {i}"
-        name = str(require(s, "instrument_name", url=url, source="deribit", what=what))
-        if instruments is not None and name not in meta:
+        if not isinstance(s, dict) or s.get("instrument_name") is None:
+            require(s, "instrument_name", url=url, source="deribit", what=f"book summary {i}")
+            note("book summary without an instrument name: left out")
             continue
-        for field in ("mark_price", "mark_iv", "underlying_price", "open_interest"):
-            require(s, field, url=url, source="deribit", what=f"book summary of {name}")
-        parsed = parse_instrument(name)
+        name = str(s["instrument_name"])
+        try:
+            parsed = parse_instrument(name)
+        except SourceError:
+            note("instrument name is not an option name: left out")
+            continue
         if name in meta:
             parsed["expiry"] = meta[name]["expiry"]
             if meta[name]["strike"] == meta[name]["strike"]:  # not NaN
                 parsed["strike"] = meta[name]["strike"]
-        if s.get("creation_timestamp") is not None:
-            stamps.append(int(s["creation_timestamp"]))
+        if parsed["expiry"] <= snap:
+            note("option expired before the snapshot: left out")
+            continue
+        if name not in meta and instruments is not None:
+            note("not in the instruments list: expiry and strike read from the name")
+        for field in BOOK_FIELDS:
+            if s.get(field) is None:
+                note(f"no {field}: stored with {field} NULL")
         rows.append(
             {
+                "snapshot_ts": snap,
                 "venue": "deribit",
                 "instrument": name,
                 **parsed,
-                "open_interest": to_float(s["open_interest"]),
-                "mark_iv": to_float(s["mark_iv"]) / 100.0,
-                "underlying_price": to_float(s["underlying_price"]),
-                "mark_price": to_float(s["mark_price"]),
+                "open_interest": to_float(s.get("open_interest")),
+                "mark_iv": to_float(s.get("mark_iv")) / 100.0,
+                "underlying_price": to_float(s.get("underlying_price")),
+                "mark_price": to_float(s.get("mark_price")),
                 "volume": to_float(s.get("volume")),
             }
         )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    if snapshot_ts is None:
-        if not stamps:
-            raise SourceError(
-                "deribit: book summaries carry no 'creation_timestamp' to date the snapshot.",
-                url=url,
-            )
-        snapshot_ts = pd.to_datetime(max(stamps), unit="ms").floor("min")
-    frame.insert(0, "snapshot_ts", pd.Timestamp(snapshot_ts))
     return frame.sort_values("instrument", ignore_index=True)
 
 
@@ -221,7 +261,7 @@ def transform_dvol(candles: Sequence[Sequence[Any]], currency: str, url: str) ->
     )
 
 
-class Deribit(Connector):
+class Deribit(AdvisedConnector):
     """Deribit connector: ``options`` (a snapshot), ``funding`` and ``dvol``."""
 
     name = "deribit"
@@ -251,18 +291,13 @@ class Deribit(Connector):
         progress: ProgressCallback | None,
     ) -> None:
         chosen = [a.upper() for a in (assets or self.default_currencies)]
+        empty = []
         for i, cur in enumerate(chosen):
-            instruments, _ = self._get(
-                "get_instruments", {"currency": cur, "kind": "option", "expired": "false"}
-            )
-            summaries, surl = self._get(
-                "get_book_summary_by_currency", {"currency": cur, "kind": "option"}
-            )
-            if not isinstance(instruments, list) or not isinstance(summaries, list):
-                raise SourceError("deribit: expected lists of instruments and summaries.", url=surl)
-            frame = transform_book_summary(summaries, instruments, surl)
+            frame = self._snapshot(cur, result)
             result.keys += 1
-            if not frame.empty:
+            if frame.empty:
+                empty.append(cur)
+            else:
                 self.write_batch(
                     store,
                     result,
@@ -271,6 +306,143 @@ class Deribit(Connector):
                     cursor=frame["snapshot_ts"].iloc[0].isoformat(),
                 )
             self._progress(progress, "options", cur, i + 1, len(chosen), f"{len(frame)} options")
+        if empty:
+            left_out = _reasons(
+                {
+                    k.partition(": ")[2]: n
+                    for k, n in result.records_skipped.items()
+                    if k.partition(": ")[0] in empty
+                }
+            )
+            raise SourceError(
+                f"deribit: the {', '.join(empty)} option snapshot has no rows "
+                + (f"(left out: {left_out})" if left_out else "(Deribit listed no options)")
+                + "; nothing was written for it. Retry later; if it persists, report it."
+            )
+
+    # ------------------------------------------------------------------ dry run
+    def plan_options(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            out.append(
+                self.planned(
+                    "options",
+                    f"{BASE_URL}/public/get_instruments",
+                    {"currency": cur, "kind": "option", "expired": "false"},
+                )
+            )
+            out.append(
+                self.planned(
+                    "options",
+                    f"{BASE_URL}/public/get_book_summary_by_currency",
+                    {"currency": cur, "kind": "option"},
+                    note="get_instruments again if the book names options it lacks",
+                )
+            )
+        return out
+
+    def plan_funding(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        now = pd.Timestamp(self.now()).floor("h")
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            instrument = f"{cur}-PERPETUAL"
+            start = self.resume_point(
+                store,
+                "funding",
+                instrument,
+                since=since,
+                default=self.funding_start,
+                table="funding",
+                step=pd.Timedelta(hours=1),
+                venue="deribit",
+                instrument=instrument,
+            )
+            if start > now:
+                continue
+            stop = min(start + self.funding_window, now)
+            n = -(
+                -(now - start + pd.Timedelta(hours=1))
+                // (self.funding_window + pd.Timedelta(hours=1))
+            )
+            out.append(
+                self.planned(
+                    "funding",
+                    f"{BASE_URL}/public/get_funding_rate_history",
+                    {
+                        "instrument_name": instrument,
+                        "start_timestamp": int(start.timestamp() * 1000),
+                        "end_timestamp": int(stop.timestamp() * 1000),
+                    },
+                    note=f"{n} request(s) in 30-day windows from {start} to {now}",
+                )
+            )
+        return out
+
+    def plan_dvol(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        end = self.today - pd.Timedelta(days=1)
+        out = []
+        for cur in [a.upper() for a in (assets or self.default_currencies)]:
+            index_id = f"dvol_{cur.lower()}"
+            start = self.resume_point(
+                store,
+                "dvol",
+                index_id,
+                since=since,
+                default=self.dvol_start,
+                table="sentiment",
+                index_id=index_id,
+            )
+            if start > end:
+                continue
+            stop = min(start + self.dvol_window, end)
+            n = -(-((end - start).days + 1) // (self.dvol_window.days + 1))
+            out.append(
+                self.planned(
+                    "dvol",
+                    f"{BASE_URL}/public/get_volatility_index_data",
+                    {
+                        "currency": cur,
+                        "resolution": "1D",
+                        "start_timestamp": int(start.timestamp() * 1000),
+                        "end_timestamp": int((stop + pd.Timedelta(days=1)).timestamp() * 1000) - 1,
+                    },
+                    note=f"{n} window(s) of up to 500 days from {start.date()} to {end.date()}, "
+                    "following 'continuation'",
+                )
+            )
+        return out
+
+    def _instruments(self, cur: str) -> list[dict[str, Any]]:
+        instruments, url = self._get(
+            "get_instruments", {"currency": cur, "kind": "option", "expired": "false"}
+        )
+        if not isinstance(instruments, list):
+            raise SourceError("deribit: get_instruments should return a list.", url=url)
+        return instruments
+
+    def _snapshot(self, cur: str, result: FetchResult) -> pd.DataFrame:
+        """One currency's chain; the instruments list is fetched again when the
+        book names options it lacks (listed between the two requests)."""
+        instruments = self._instruments(cur)
+        summaries, surl = self._get(
+            "get_book_summary_by_currency", {"currency": cur, "kind": "option"}
+        )
+        if not isinstance(summaries, list):
+            raise SourceError("deribit: book summaries should be a list.", url=surl)
+        known = {i.get("instrument_name") for i in instruments if isinstance(i, dict)}
+        if any(isinstance(s, dict) and s.get("instrument_name") not in known for s in summaries):
+            instruments = self._instruments(cur)
+        skipped: dict[str, int] = {}
+        frame = transform_book_summary(summaries, instruments, surl, skipped=skipped)
+        for reason, n in skipped.items():
+            result.skip(f"{cur}: {reason}", n)
+        return frame
 
     def fetch_funding(
         self,
@@ -383,6 +555,10 @@ class Deribit(Connector):
             end_ms = int(cont)
         frame = pd.concat(frames, ignore_index=True)
         return frame.drop_duplicates(["date", "index_id"]).sort_values("date", ignore_index=True)
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return "; ".join(f"{n} {reason}" for reason, n in counts.items())
 
 
 def snapshot_options(

@@ -1,22 +1,33 @@
-"""Farside Investors spot ETF flow tables (BTC, ETH) -> ``etf_flows``.
+"""Farside Investors spot ETF flow tables (BTC, ETH, SOL) -> ``etf_flows``.
 
-Pages: ``https://farside.co.uk/btc/`` and ``https://farside.co.uk/eth/``
-(HTML). The flow table has a header row of fund tickers ending in
-``Total``, issuer and fee rows, then one row per US trading day with the
-date as ``11 Jan 2024`` and net flows in US$ millions per fund:
-``(12.3)`` is an outflow of 12.3, ``-`` means no data (fund not launched,
-holiday), ``1,205.2`` has a thousands separator. The footer rows
-(``Total``, ``Average``, ``Maximum``, ``Minimum``) and the ``Total`` column
-are dropped (the total is the sum of the funds). Parsed with the standard
-library's :mod:`html.parser`: no extra dependency.
+Pages (HTML, the full history on one page each):
+``https://farside.co.uk/bitcoin-etf-flow-all-data/``,
+``https://farside.co.uk/ethereum-etf-flow-all-data/`` and
+``https://farside.co.uk/sol/`` (the Solana table, history since the first
+US spot SOL ETF in October 2025). The ``/btc/`` and ``/eth/`` pages hold
+only recent weeks in the same layout.
+
+The flow table (``<table class="etf">``) has a header of issuer names, a row
+of fund tickers ending in ``Total``, a ``Fee`` row, then one row per US
+trading day with the date as ``11 Jan 2024`` and net flows in US$ millions
+per fund, each cell wrapped in ``<span class="tabletext">``:
+``<span class="redFont">(12.3)</span>`` is an outflow of 12.3, ``-`` means no
+data (fund not launched, market holiday), ``1,205.2`` has a thousands
+separator (a thin space ``1\u2009205.2`` too); non-breaking, thin and narrow
+spaces around values are ignored. The footer rows (``Total``, ``Average``,
+``Maximum``, ``Minimum``) and the ``Total`` column are dropped (the total is
+the sum of the funds). Parsed with the standard library's
+:mod:`html.parser`: no extra dependency.
 
 Stored per fund: ``flow_usd`` in USD (millions x 1e6), ``underlying``
-``BTC``/``ETH``. Farside revises the latest days, so each run rewrites the
-last :attr:`Farside.revision_days` days before the cursor.
+``BTC``/``ETH``/``SOL``. Farside revises the latest days, so each run
+rewrites the last :attr:`Farside.revision_days` days before the cursor. The
+run summary counts the days without any value and the cells that could not
+be read (left out, never guessed).
 
 Terms: Farside data is free to view; cite "Farside Investors". The site
-sometimes refuses automated clients (HTTP 403): then save the page from a
-browser and import it, or use another flow file with ``altseason import``.
+sometimes refuses automated clients with HTTP 403: the error says so and
+points to saving the table as CSV and loading it with ``altseason import``.
 """
 
 from __future__ import annotations
@@ -29,22 +40,20 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from altseason.exceptions import SourceError
-from altseason.sources._connector import Connector, FetchResult, ProgressCallback, parses_payload
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
+from altseason.sources._connector import FetchResult, ProgressCallback, parses_payload
 from altseason.store import Store
 
 __all__ = ["PAGES", "Farside", "parse_farside_html", "parse_flow_cell"]
 
 PAGES: dict[str, str] = {
-    "BTC": "https://farside.co.uk/btc/",
-    "ETH": "https://farside.co.uk/eth/",
+    "BTC": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
+    "ETH": "https://farside.co.uk/ethereum-etf-flow-all-data/",
+    "SOL": "https://farside.co.uk/sol/",
 }
 FOOTERS = frozenset({"total", "average", "maximum", "minimum"})
 _TICKER = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
 _NUMBER = re.compile(r"^\(?-?[0-9][0-9,]*(\.[0-9]+)?\)?$")
-BLOCKED_HINT = (
-    "Farside refuses some automated clients: open the page in a browser, save it, and import "
-    "the flows with 'altseason import', or retry later."
-)
 
 
 class _Tables(HTMLParser):
@@ -83,7 +92,7 @@ class _Tables(HTMLParser):
 
 def parse_flow_cell(text: str) -> float | None:
     """US$ millions from a Farside cell: ``(12.3)`` -> -12.3, ``-``/empty -> None."""
-    t = text.strip().replace("\u2212", "-").replace("$", "").replace(" ", "")
+    t = "".join(text.replace("\u2212", "-").replace("$", "").split())
     if t in ("", "-", "–", "—", "n/a", "N/A"):
         return None
     if not _NUMBER.match(t):
@@ -104,7 +113,9 @@ def _parse_date(text: str) -> pd.Timestamp | None:
 
 
 @parses_payload("farside", "the flow table")
-def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFrame:
+def parse_farside_html(
+    html: str, underlying: str, url: str = "", *, skipped: dict[str, int] | None = None
+) -> pd.DataFrame:
     """``etf_flows`` rows from a Farside page.
 
     Returns
@@ -117,7 +128,15 @@ def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFram
     ------
     SourceError
         If no table has dated rows under a header of fund tickers.
+
+    A cell that is not a flow value is left out (never guessed) and counted
+    in ``skipped`` by reason, as are days on which no fund has a value.
     """
+
+    def note(reason: str) -> None:
+        if skipped is not None:
+            skipped[reason] = skipped.get(reason, 0) + 1
+
     parser = _Tables()
     parser.feed(html)
     parser.close()
@@ -136,7 +155,7 @@ def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFram
     table = best[1]
     header: list[str] | None = None
     records = []
-    for lineno, row in enumerate(table, start=1):
+    for row in table:
         day = _parse_date(row[0]) if row else None
         if day is None:
             tickers = [c for c in row[1:] if _TICKER.match(c)]
@@ -151,24 +170,27 @@ def parse_farside_html(html: str, underlying: str, url: str = "") -> pd.DataFram
                 "table (field 'Total'/tickers missing).",
                 url=url,
             )
+        found = 0
         for col, fund in enumerate(header[1:], start=1):
             if not _TICKER.match(fund) or fund.lower() == "total" or col >= len(row):
                 continue
             try:
                 value = parse_flow_cell(row[col])
-            except ValueError as exc:
-                raise SourceError(
-                    f"farside: table row {lineno} ({row[0]}), fund {fund}: {exc}", url=url
-                ) from exc
+            except ValueError:
+                note(f"unreadable {fund} cell: left out")
+                continue
             if value is not None:
+                found += 1
                 records.append((day, fund, value * 1e6))
+        if not found:
+            note("day without any fund value ('-', e.g. a market holiday)")
     frame = pd.DataFrame(records, columns=["date", "fund", "flow_usd"])
     frame.insert(2, "underlying", underlying.upper())
     return frame.sort_values(["date", "fund"], ignore_index=True)
 
 
-class Farside(Connector):
-    """Farside connector (dataset ``flows``); ``assets`` picks BTC and/or ETH."""
+class Farside(AdvisedConnector):
+    """Farside connector (dataset ``flows``); ``assets`` picks BTC, ETH and/or SOL."""
 
     name = "farside"
     datasets = ("flows",)
@@ -204,8 +226,11 @@ class Farside(Connector):
             )
             if since is None:
                 start = start - pd.Timedelta(days=self.revision_days)
-            html, url = self.client.get_text(PAGES[und], source=self.name, hint=BLOCKED_HINT)
-            frame = parse_farside_html(html, und, url)
+            html, url = self.client.get_text(PAGES[und], source=self.name)
+            skipped: dict[str, int] = {}
+            frame = parse_farside_html(html, und, url, skipped=skipped)
+            for reason, n in skipped.items():
+                result.skip(f"{und}: {reason}", n)
             frame = frame[frame["date"] >= start]
             result.keys += 1
             if not frame.empty:
@@ -217,3 +242,10 @@ class Farside(Connector):
                     cursor=frame["date"].max().date().isoformat(),
                 )
             self._progress(progress, "flows", und, i + 1, len(chosen))
+
+    # ------------------------------------------------------------------ dry run
+    def plan_flows(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        chosen = [a.upper() for a in (assets or PAGES)]
+        return [self.planned("flows", PAGES[a], note="one HTML page") for a in chosen if a in PAGES]

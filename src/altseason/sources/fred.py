@@ -32,8 +32,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -54,8 +54,9 @@ API_LIMIT = 100_000
 def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
     """``macro`` rows from a fredgraph.csv download.
 
-    The first column is the date (``observation_date`` or ``DATE``), the
-    second the series (its header is the series id). Missing values (``.``
+    The first column is the date (``observation_date`` or ``DATE``); the
+    series is the column headed by the requested id (a header without it is
+    an error naming the columns found, never a guess). Missing values (``.``
     or empty) give no row.
     """
     if text.lstrip().startswith("<"):
@@ -76,7 +77,15 @@ def parse_fredgraph_csv(text: str, series_id: str, url: str) -> pd.DataFrame:
             f"followed by {series_id!r}.",
             url=url,
         )
-    col = next((i for i, h in enumerate(header) if h.upper() == series_id.upper()), 1)
+    col = next((i for i, h in enumerate(header) if h.upper() == series_id.upper()), None)
+    if col is None or col == 0:
+        raise SourceError(
+            f"fred: the CSV has no column {series_id!r} (columns found: "
+            f"{', '.join(map(repr, header))}); FRED answered for another series, or the id "
+            "is misspelled. Check the id at https://fred.stlouisfed.org/series/"
+            f"{series_id.upper()}.",
+            url=url,
+        )
     dates, values = [], []
     for lineno, row in enumerate(reader, start=2):
         if not row or not row[0].strip():
@@ -117,7 +126,7 @@ def transform_observations(
     )
 
 
-class Fred(Connector):
+class Fred(AdvisedConnector):
     """FRED connector (dataset ``series`` -> ``macro``); ``assets`` are series ids."""
 
     name = "fred"
@@ -208,3 +217,36 @@ class Fred(Connector):
             tables={"macro": frame},
             cursor=frame["date"].max().date().isoformat(),
         )
+
+    # ------------------------------------------------------------------ dry run
+    def plan_series(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        out = []
+        for sid in [s.upper() for s in (assets or DEFAULT_SERIES)]:
+            start = self.resume_point(
+                store,
+                "series",
+                sid,
+                since=since,
+                default=self.history_start,
+                table="macro",
+                series_id=sid,
+            )
+            if since is None and start > self.history_start:
+                start = start - pd.Timedelta(days=self.revision_days)
+            if self.api_key:
+                params: dict[str, Any] = {
+                    "series_id": sid,
+                    "api_key": self.api_key,
+                    "file_type": "json",
+                    "observation_start": start.date().isoformat(),
+                    "offset": 0,
+                    "limit": API_LIMIT,
+                    "sort_order": "asc",
+                }
+                out.append(self.planned("series", API_URL, params, note="paged with offset"))
+            else:
+                params = {"id": sid, "cosd": start.date().isoformat()}
+                out.append(self.planned("series", GRAPH_URL, params))
+        return out

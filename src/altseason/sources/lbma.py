@@ -30,8 +30,8 @@ from typing import Any
 import pandas as pd
 
 from altseason.exceptions import SourceError
+from altseason.sources._advice import AdvisedConnector, PlannedRequest
 from altseason.sources._connector import (
-    Connector,
     FetchResult,
     ProgressCallback,
     parses_payload,
@@ -46,10 +46,6 @@ SERIES: dict[str, str] = {
     "GOLD": "https://prices.lbma.org.uk/json/gold_pm.json",
     "SILVER": "https://prices.lbma.org.uk/json/silver.json",
 }
-BLOCKED_HINT = (
-    "LBMA sometimes refuses automated clients: retry later, or import gold/silver prices "
-    "(e.g. COMEX GC=F/SI=F or GLD/SLV CSVs) with 'altseason import'."
-)
 
 
 @parses_payload("lbma", "the price list")
@@ -74,7 +70,7 @@ def transform_lbma(payload: Any, series_id: str, url: str) -> pd.DataFrame:
     return frame.drop_duplicates("date", keep="last").sort_values("date", ignore_index=True)
 
 
-class Lbma(Connector):
+class Lbma(AdvisedConnector):
     """LBMA connector (dataset ``prices``); ``assets`` picks GOLD and/or SILVER."""
 
     name = "lbma"
@@ -106,7 +102,7 @@ class Lbma(Connector):
                 table="macro",
                 series_id=sid,
             )
-            payload, url = self.client.get_json(SERIES[sid], source=self.name, hint=BLOCKED_HINT)
+            payload, url = self.client.get_json(SERIES[sid], source=self.name)
             frame = transform_lbma(payload, sid, url)
             frame = frame[frame["date"] >= start]
             result.keys += 1
@@ -119,3 +115,14 @@ class Lbma(Connector):
                     cursor=frame["date"].max().date().isoformat(),
                 )
             self._progress(progress, "prices", sid, i + 1, len(chosen))
+
+    # ------------------------------------------------------------------ dry run
+    def plan_prices(
+        self, store: Store, *, since: pd.Timestamp | None, assets: Sequence[str] | None
+    ) -> list[PlannedRequest]:
+        chosen = [a.upper() for a in (assets or SERIES)]
+        return [
+            self.planned("prices", SERIES[s], note="the whole history")
+            for s in chosen
+            if s in SERIES
+        ]
