@@ -113,13 +113,22 @@ from altseason.analytics._onchain import (
     support_levels,
 )
 from altseason.analytics._options import (
+    DEFAULT_ZONE_SHARE,
     GAMMA_CONVENTIONS,
+    MAX_PAIN_HEADLINES,
+    MaxPain,
     OptionChain,
     OptionsPositioning,
     PutZone,
+    StrikeZone,
     call_wall,
+    call_zone,
+    expiry_label,
     gamma_exposure,
+    headline_max_pain,
+    is_monthly_expiry,
     max_pain,
+    max_pain_by_expiry,
     oi_by_strike,
     options_positioning,
     payout_curve,
@@ -127,6 +136,7 @@ from altseason.analytics._options import (
     prepare_chain,
     put_call_ratio,
     put_zone,
+    strike_zone,
     term_structure,
 )
 from altseason.analytics._positioning_data import (
@@ -162,6 +172,16 @@ from altseason.analytics._sentiment import (
 )
 
 __all__ = [
+    "strike_zone",
+    "max_pain_by_expiry",
+    "is_monthly_expiry",
+    "headline_max_pain",
+    "expiry_label",
+    "call_zone",
+    "StrikeZone",
+    "MaxPain",
+    "MAX_PAIN_HEADLINES",
+    "DEFAULT_ZONE_SHARE",
     "CAPITULATION_WEIGHTS",
     "FRED_UNITS_BILLIONS",
     "FUND_ISSUERS",
