@@ -57,23 +57,22 @@ from altseason.analytics._black76 import black76_greeks
 from altseason.exceptions import ValidationError
 
 __all__ = [
-    "GAMMA_CONVENTIONS",
-    "OptionChain",
     "DEFAULT_ZONE_SHARE",
+    "GAMMA_CONVENTIONS",
     "MAX_PAIN_HEADLINES",
     "MaxPain",
+    "OptionChain",
     "OptionsPositioning",
     "PutZone",
     "StrikeZone",
     "call_wall",
     "call_zone",
     "expiry_label",
+    "gamma_exposure",
     "headline_max_pain",
     "is_monthly_expiry",
-    "max_pain_by_expiry",
-    "strike_zone",
-    "gamma_exposure",
     "max_pain",
+    "max_pain_by_expiry",
     "oi_by_strike",
     "options_positioning",
     "payout_curve",
@@ -81,6 +80,7 @@ __all__ = [
     "prepare_chain",
     "put_call_ratio",
     "put_zone",
+    "strike_zone",
     "term_structure",
 ]
 
