@@ -140,6 +140,7 @@ from altseason.analytics._options import (
     term_structure,
 )
 from altseason.analytics._positioning_data import (
+    capitulation_from_store,
     close_from_store,
     etf_flows_from_store,
     events_from_store,
@@ -163,7 +164,10 @@ from altseason.analytics._returns import (
     ytd_return,
 )
 from altseason.analytics._sentiment import (
+    CAPITULATION_INPUTS,
     CAPITULATION_WEIGHTS,
+    capitulation_components,
+    capitulation_episodes,
     capitulation_score,
     fear_greed_extremes,
     fear_greed_streaks,
@@ -172,6 +176,7 @@ from altseason.analytics._sentiment import (
 )
 
 __all__ = [
+    "CAPITULATION_INPUTS",
     "CAPITULATION_WEIGHTS",
     "DEFAULT_ZONE_SHARE",
     "FRED_UNITS_BILLIONS",
@@ -205,6 +210,9 @@ __all__ = [
     "calendar_year_returns",
     "call_wall",
     "call_zone",
+    "capitulation_components",
+    "capitulation_episodes",
+    "capitulation_from_store",
     "capitulation_score",
     "capped_weights",
     "close_from_store",
