@@ -65,8 +65,10 @@ from altseason.analytics._divergence import (
 from altseason.analytics._divergence_analysis import DivergenceAnalysis
 from altseason.analytics._events import (
     EventStudy,
+    car_variance,
     default_events,
     event_study,
+    event_table,
 )
 from altseason.analytics._flows import (
     FUND_ISSUERS,
@@ -215,6 +217,7 @@ __all__ = [
     "capitulation_from_store",
     "capitulation_score",
     "capped_weights",
+    "car_variance",
     "close_from_store",
     "common_dates",
     "compare_flow_sources",
@@ -234,6 +237,7 @@ __all__ = [
     "drawdown",
     "etf_flows_from_store",
     "event_study",
+    "event_table",
     "events_from_store",
     "ewma_correlation",
     "ewma_covariance",
