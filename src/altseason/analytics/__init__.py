@@ -87,6 +87,7 @@ from altseason.analytics._flows import (
     period_flows,
     total_flows,
 )
+from altseason.analytics._hedging import HEDGES, hedged_short_comparison
 from altseason.analytics._indices import (
     IndexResult,
     build_index,
@@ -184,6 +185,7 @@ __all__ = [
     "FRED_UNITS_BILLIONS",
     "FUND_ISSUERS",
     "GAMMA_CONVENTIONS",
+    "HEDGES",
     "MAX_PAIN_HEADLINES",
     "TOTAL_PREFIX",
     "TRADFI_SERIES",
@@ -253,6 +255,7 @@ __all__ = [
     "futures_basis",
     "gamma_exposure",
     "headline_max_pain",
+    "hedged_short_comparison",
     "holders_cost_basis",
     "implied_vol",
     "inverse_delta",
