@@ -162,3 +162,31 @@ def test_episodes_merge_close_days_and_validate():
     assert capitulation_episodes(score, threshold=0.95).empty
     with pytest.raises(ValidationError, match="threshold"):
         capitulation_episodes(score, threshold=2.0)
+
+
+COINALYZE = (
+    "derivatives/smoothbrainquant__trading-for-new-dads/data/raw/"
+    "historical_funding_rates_top100_20251025_124832.csv"
+)
+
+
+@pytest.mark.real_data
+def test_eth_capitulation_with_its_own_funding(real_data, tmp_path):
+    with Store(tmp_path / "eth.duckdb") as store:
+        import_file(store, real_data / COINALYZE)
+        import_file(store, real_data / "prices/btctree__btc-power/data/alt/ETHUSDT.csv")
+        cap = capitulation_from_store(store, "ETH")
+    # The store has neither Fear & Greed nor ETH on-chain data: named, with the reason.
+    assert set(cap.attrs["missing_reasons"]) == {"fear_greed", "mvrv"}
+    assert "on-chain" in cap.attrs["missing_reasons"]["mvrv"]
+    day = pd.Timestamp("2025-10-10")
+    raw = pd.read_csv(real_data / COINALYZE)
+    eth = raw.loc[raw["coin_symbol"] == "ETH"].copy()
+    eth["date"] = pd.to_datetime(eth["timestamp"], unit="s").dt.normalize()
+    # Percent per 8 hours, one closing value a day -> decimal per day x 3 fundings.
+    daily = eth.groupby("date")["funding_rate"].mean() / 100.0 * 3.0
+    ann = daily.loc[day - pd.Timedelta(days=6) : day].mean() * 365.0
+    assert cap.at[day, "funding_input"] == pytest.approx(ann, rel=1e-9)
+    assert cap.at[day, "funding"] == pytest.approx(min(max(-ann / 0.10, 0.0), 1.0))
+    assert cap.at[day, "missing"] == "fear_greed, mvrv"
+    assert cap.at[day, "n_components"] == 3
