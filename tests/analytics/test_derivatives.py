@@ -59,11 +59,25 @@ def test_daily_funding_across_venues():
     # Binance pays 0.0006 over the day, Bybit 0.0008: equal-weighted 0.0007.
     assert eq.loc["2025-01-01", "BTC"] == pytest.approx(0.0007)
     assert np.isnan(eq.loc["2025-01-02", "BTC"])  # full daily index, no data that day
-    assert eq.loc["2025-01-03", "BTC"] == pytest.approx(-0.0001)
+    # One 8-hour funding recorded that day: the day's rate at that pace, x 3.
+    assert eq.loc["2025-01-03", "BTC"] == pytest.approx(-0.0003)
     oi = daily_funding(f, weighting="open_interest")
     assert oi.loc["2025-01-01", "BTC"] == pytest.approx((0.0006 * 3 + 0.0008 * 1) / 4)
     with pytest.raises(ValidationError, match="lacks column"):
         daily_funding(f.drop(columns=["rate"]))
+
+
+def test_daily_funding_from_one_8h_rate_a_day():
+    # Coinalyze-style: one closing 8-hour rate per day stands for three fundings.
+    idx = pd.date_range("2025-07-28", periods=3, freq="D")
+    f = pd.DataFrame(
+        {"ts": idx, "venue": "coinalyze", "asset_id": "ETH", "rate": 0.0001, "interval_hours": 8.0}
+    )
+    assert daily_funding(f)["ETH"].tolist() == pytest.approx([0.0003] * 3)
+    # Without interval_hours a row is a day's total.
+    assert daily_funding(f.drop(columns=["interval_hours"]))["ETH"].tolist() == pytest.approx(
+        [0.0001] * 3
+    )
 
 
 def test_futures_basis():

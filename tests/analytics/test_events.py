@@ -50,7 +50,13 @@ def test_car_and_t_statistic_match_a_direct_computation():
     ar = r - coef[0] - coef[1] * m
     car = ar.iloc[295:306].sum()
     assert row["car_m5_5"] == pytest.approx(car, rel=1e-10)
-    assert row["t_m5_5"] == pytest.approx(car / np.sqrt(11 * sigma2), rel=1e-10)
+    # CLM variance with the estimation error: gamma' V gamma, V = s2 (I + X* (X'X)^-1 X*').
+    xw = np.column_stack([np.ones(11), m.iloc[295:306].to_numpy()])
+    v = sigma2 * (np.eye(11) + xw @ np.linalg.inv(X.T @ X) @ xw.T)
+    var_car = np.ones(11) @ v @ np.ones(11)
+    assert var_car > 11 * sigma2  # the estimation error adds to the variance
+    assert row["se_m5_5"] == pytest.approx(np.sqrt(var_car), rel=1e-10)
+    assert row["t_m5_5"] == pytest.approx(car / np.sqrt(var_car), rel=1e-10)
     assert row["car_0_20"] == pytest.approx(ar.iloc[300:321].sum(), rel=1e-10)
     assert row["car_0_20"] > 0.08
     assert row["title"] == "ETF approval"

@@ -101,19 +101,15 @@ def test_real_chain_matches_brute_force(real_data):
     above = {k: v for k, v in calls.items() if k > spot}
     assert call_wall(chain) == max(above, key=lambda k: (above[k], -k))
 
-    # --- put zone: every window of strikes below spot of width <= 20% of spot.
-    below = sorted(k for k in puts if k < spot)
-    width = 0.2 * spot
-    best_w, best_sum = None, -1.0
-    for i, lo in enumerate(below):
-        window = [k for k in below[i:] if k - lo <= width]
-        total = sum(puts[k] for k in window)
-        if total >= best_sum:  # ties -> nearer spot (later start)
-            best_w, best_sum = window, total
+    # --- put zone: the band around the peak holding half the below-spot put OI
+    # (brute force of the growth rule in test_options_conventions.py).
+    below = {k: v for k, v in puts.items() if k < spot}
     zone = put_zone(chain)
-    assert zone.open_interest == pytest.approx(best_sum)
-    assert (zone.low, zone.high) == (min(best_w), max(best_w))
-    assert zone.share == pytest.approx(best_sum / sum(puts.values()))
+    held = sum(v for k, v in below.items() if zone.low <= k <= zone.high)
+    assert zone.open_interest == pytest.approx(held)
+    assert zone.share == pytest.approx(held / sum(below.values()))
+    assert zone.share >= 0.5
+    assert zone.peak_strike == max(below, key=lambda k: (below[k], k))
     assert zone.low < zone.high < spot
 
 
@@ -171,7 +167,9 @@ def test_small_chain_figures():
     assert call_wall(chain) == 110.0
     assert max_pain(chain) in set(chain["strike"])
     assert put_call_ratio(chain)["volume"] == pytest.approx(15.5 / 19.0)
-    zone = put_zone(chain, width=10.0)
+    zone = put_zone(chain)  # 90 holds 7 of the 12 below-spot puts
+    assert (zone.low, zone.high, zone.open_interest) == (90.0, 90.0, 7.0)
+    zone = put_zone(chain, share=0.9)
     assert (zone.low, zone.high, zone.open_interest) == (80.0, 90.0, 12.0)
     gex = gamma_exposure(chain)
     g = black76_greeks(100.0, 110.0, 30 / 365, 0.6, "C").gamma

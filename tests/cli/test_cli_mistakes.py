@@ -46,6 +46,9 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["--lock-timeout", "-1", "status"], ("--lock-timeout",)),
     (["status", "--lock-timeout", "soon"], ("--lock-timeout",)),
     (["import", "x.csv", "--volume-unit", "usd"], ("--volume-unit", "'base' or 'quote'")),
+    (["options", "BTC", "--zone-share", "2"], ("--zone-share", "(0, 1]")),
+    (["options", "BTC", "--max-pain", "median"], ("--max-pain", "nearest_monthly")),
+    (["flows", "--period", "decade"], ("--period",)),
     (["verify", "-", "--date", "2025-13-01"], ("--date", "YYYY-MM-DD")),
     (["verify", "-", "--export", "out.txt"], ("--export", ".json or .html")),
 ]

@@ -161,12 +161,18 @@ def test_options_page_btc_and_eth(client: TestClient, store: Store) -> None:
     assert got["options.eth.put_call_oi"]["value"] == pytest.approx(
         puts / chain.loc[chain["kind"] == "C", "open_interest"].sum()
     )
-    # max pain by brute force over listed strikes
-    strikes = np.sort(chain["strike"].unique())
+    # max pain by brute force over the listed strikes of the headline expiry:
+    # the nearest monthly (last Friday of its month), else the nearest expiry
+    expiries = sorted(pd.to_datetime(chain["expiry"].unique()))
+    monthly = [
+        e for e in expiries if e.weekday() == 4 and (e + pd.Timedelta(days=7)).month != e.month
+    ]
+    one = chain.loc[pd.to_datetime(chain["expiry"]) == (monthly or expiries)[0]]
+    strikes = np.sort(one["strike"].unique())
     pay = [
         sum(
             oi * (max(s - k, 0.0) if kind == "C" else max(k - s, 0.0))
-            for k, kind, oi in chain[["strike", "kind", "open_interest"]].itertuples(index=False)
+            for k, kind, oi in one[["strike", "kind", "open_interest"]].itertuples(index=False)
         )
         for s in strikes
     ]

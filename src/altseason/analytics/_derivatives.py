@@ -53,8 +53,12 @@ def daily_funding(
 ) -> pd.DataFrame:
     """Daily funding per asset, aggregated across venues.
 
-    Each venue's fundings falling on one UTC day are summed (the funding a
-    position paid that day, e.g. three 8-hour fundings), then venues are
+    Each venue's funding for one UTC day is the mean rate observed that day
+    times the fundings per day, ``24 / interval_hours`` (three 8-hour
+    fundings sum to the same; a source recording one 8-hour rate per day,
+    e.g. Coinalyze's daily close, counts it three times instead of once).
+    Rows without ``interval_hours`` are summed as they are (a day's total),
+    then venues are
     averaged: equally, or weighted by the day's mean ``open_interest_usd``
     (venues without OI get no weight; equal weights when no venue has OI).
 
@@ -90,8 +94,18 @@ def daily_funding(
     f["date"] = pd.to_datetime(f["ts"]).dt.normalize()
     if "open_interest_usd" not in f.columns:
         f["open_interest_usd"] = np.nan
+    if "interval_hours" not in f.columns:
+        f["interval_hours"] = np.nan
+    hours = pd.to_numeric(f["interval_hours"], errors="coerce")
+    f["per_day"] = 24.0 / hours.where(hours > 0)
     per_venue = f.groupby(["date", "asset_id", "venue"]).agg(
-        rate=("rate", "sum"), oi=("open_interest_usd", "mean")
+        total=("rate", "sum"),
+        mean=("rate", "mean"),
+        per_day=("per_day", "mean"),
+        oi=("open_interest_usd", "mean"),
+    )
+    per_venue["rate"] = (per_venue["mean"] * per_venue["per_day"]).where(
+        per_venue["per_day"].notna(), per_venue["total"]
     )
     if weighting == "open_interest":
         w = per_venue["oi"].where(per_venue["oi"] > 0)

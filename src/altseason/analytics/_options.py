@@ -30,9 +30,14 @@ Definitions
       nearest forward, closest to the index), unless ``spot=`` is given;
     * OI by strike in contracts and USD notional (OI x that row's underlying price);
     * call wall: strike above spot with the most call OI (ties: the lower strike);
-    * put zone: see :func:`put_zone`;
+    * put zone and call zone: the contiguous strikes below (above) spot holding
+      a stated share (default 50 %) of below-spot put (above-spot call) OI,
+      grown around the peak strike; see :func:`strike_zone`;
     * put/call ratio: put OI / call OI, and put volume / call volume;
-    * max pain: see :func:`max_pain`;
+    * max pain: see :func:`max_pain` (all selected expiries settling at one
+      price), :func:`max_pain_by_expiry` (each expiry on its own) and
+      :func:`headline_max_pain` (the figure to quote: by default the nearest
+      monthly expiry, named);
     * ATM IV, 25-delta risk reversal and butterfly per expiry: see
       :func:`term_structure`;
     * dealer gamma exposure: see :func:`gamma_exposure`.
@@ -52,13 +57,22 @@ from altseason.analytics._black76 import black76_greeks
 from altseason.exceptions import ValidationError
 
 __all__ = [
+    "DEFAULT_ZONE_SHARE",
     "GAMMA_CONVENTIONS",
+    "MAX_PAIN_HEADLINES",
+    "MaxPain",
     "OptionChain",
     "OptionsPositioning",
     "PutZone",
+    "StrikeZone",
     "call_wall",
+    "call_zone",
+    "expiry_label",
     "gamma_exposure",
+    "headline_max_pain",
+    "is_monthly_expiry",
     "max_pain",
+    "max_pain_by_expiry",
     "oi_by_strike",
     "options_positioning",
     "payout_curve",
@@ -66,6 +80,7 @@ __all__ = [
     "prepare_chain",
     "put_call_ratio",
     "put_zone",
+    "strike_zone",
     "term_structure",
 ]
 
@@ -386,86 +401,155 @@ def call_wall(options: pd.DataFrame | OptionChain, **selection: Any) -> float:
     return float(above.idxmax())
 
 
+ZoneSide = Literal["put", "call"]
+
+DEFAULT_ZONE_SHARE = 0.5
+"""Share of the side's open interest a put or call zone holds (:func:`strike_zone`)."""
+
+
 @dataclass(frozen=True)
-class PutZone:
-    """The band of strikes below spot holding the most put OI.
+class StrikeZone:
+    """A contiguous band of strikes on one side of spot holding a stated share of OI.
 
     Attributes
     ----------
+    side
+        ``"put"`` (strikes below spot, put OI) or ``"call"`` (above spot, call OI).
     low, high
-        Lowest and highest strike with put OI in the band (USD).
+        Lowest and highest strike with OI in the band (USD).
     open_interest
-        Put OI in the band (contracts).
+        OI of that side in the band (contracts).
     share
-        ``open_interest`` / total put OI of the selection (all strikes).
+        ``open_interest`` / the side's OI on its side of spot (below-spot put OI
+        for a put zone, above-spot call OI for a call zone).
+    share_of_total
+        ``open_interest`` / all of the selection's puts (or calls), every strike.
+    target_share
+        The share the band was grown to reach (the convention, e.g. 0.5).
     peak_strike
-        Strike below spot with the most put OI.
-    width
-        The maximum band width used (USD).
+        Strike on that side with the most OI (for calls: the call wall).
+    n_strikes
+        Listed strikes in the band (including strikes without OI inside it).
     """
 
+    side: str
     low: float
     high: float
     open_interest: float
     share: float
+    share_of_total: float
+    target_share: float
     peak_strike: float
-    width: float
+    n_strikes: int
+
+    @property
+    def convention(self) -> str:
+        where = "below" if self.side == "put" else "above"
+        return (
+            f"{self.side} zone: the contiguous listed strikes {where} spot around the peak "
+            f"{self.side} strike holding {self.target_share:.0%} of {where}-spot {self.side} OI"
+        )
 
 
-def put_zone(
-    options: pd.DataFrame | OptionChain, *, width: float | None = None, **selection: Any
-) -> PutZone:
-    """The contiguous strikes below spot holding the most put OI.
+PutZone = StrikeZone
+"""Former name of :class:`StrikeZone` (a put zone is a :class:`StrikeZone` with side "put")."""
 
-    Algorithm: take the listed strikes strictly below spot with their put OI
-    (summed over the selected expiries). Among all windows ``[K_i, K_j]`` of
-    adjacent listed strikes with ``K_j - K_i <= width``, pick the one with the
-    largest total put OI (ties: the window nearer spot). ``low``/``high`` are
-    the lowest and highest strikes inside it that carry put OI. Working in
-    USD width rather than a count of strikes makes the answer independent of
-    mixed strike grids (weekly 1,000-wide vs quarterly 5,000-wide strikes).
+
+def strike_zone(
+    options: pd.DataFrame | OptionChain,
+    *,
+    side: ZoneSide = "put",
+    share: float = DEFAULT_ZONE_SHARE,
+    **selection: Any,
+) -> StrikeZone:
+    """The contiguous strike band on one side of spot holding ``share`` of that side's OI.
+
+    Convention (DESIGN.md, "Options conventions"): take the listed strikes
+    strictly below spot with their put OI (``side="put"``) or strictly above
+    spot with their call OI (``side="call"``), summed over the selected
+    expiries. Start from the peak strike (most OI; ties: the strike nearer
+    spot) and grow the band one listed strike at a time, adding whichever
+    neighbour (next lower or next higher listed strike on that side) carries
+    more OI (ties: the neighbour nearer spot), until the band holds at least
+    ``share`` of the side's OI. ``low``/``high`` are the outermost strikes of
+    the band carrying OI. The band therefore follows where OI concentrates: a
+    single dominant strike gives a narrow zone, spread-out OI a wide one.
 
     Parameters
     ----------
-    width
-        Maximum band width in USD; default 20 % of spot.
+    side
+        ``"put"`` or ``"call"``.
+    share
+        Target share in (0, 1]; default :data:`DEFAULT_ZONE_SHARE` (50 %).
 
     Returns
     -------
-    PutZone
-        All NaN (share 0) when no put OI sits below spot.
+    StrikeZone
+        All NaN (shares 0) when no OI of that side sits on that side of spot.
     """
+    if side not in ("put", "call"):
+        raise ValidationError(f"zone side must be 'put' or 'call', got {side!r}.")
+    if not 0.0 < float(share) <= 1.0:
+        raise ValidationError(f"zone share must lie in (0, 1], got {share}.")
     ch = _chain(options, **selection)
-    w = 0.2 * ch.spot if width is None else float(width)
-    if not w >= 0:
-        raise ValidationError(f"put zone width must be >= 0 USD, got {width}.")
     table = oi_by_strike(ch)
-    total_put = float(table["put_oi"].sum())
-    below = table.loc[table.index < ch.spot, "put_oi"]
+    col = "put_oi" if side == "put" else "call_oi"
+    total = float(table[col].sum())
+    part = table.loc[table.index < ch.spot if side == "put" else table.index > ch.spot, col]
     nan = float("nan")
-    if below.empty or float(below.sum()) <= 0:
-        return PutZone(nan, nan, 0.0, 0.0, nan, w)
-    strikes = below.index.to_numpy(dtype=float)
-    oi = below.to_numpy(dtype=float)
-    csum = np.concatenate([[0.0], np.cumsum(oi)])
-    # For each start i, the furthest end j with strikes[j] - strikes[i] <= w.
-    ends = np.searchsorted(strikes, strikes + w, side="right") - 1
-    sums = csum[ends + 1] - csum[np.arange(len(strikes))]
-    best = float(sums.max())
-    # Ties: the window nearer spot = the highest start.
-    i = int(np.flatnonzero(sums >= best)[-1])
-    j = int(ends[i])
-    seg_strikes = strikes[i : j + 1]
-    seg_oi = oi[i : j + 1]
-    held = seg_strikes[seg_oi > 0]
-    return PutZone(
-        low=float(held.min()),
-        high=float(held.max()),
-        open_interest=best,
-        share=best / total_put if total_put > 0 else 0.0,
-        peak_strike=float(below.idxmax()),
-        width=w,
+    side_total = float(part.sum())
+    if part.empty or side_total <= 0:
+        return StrikeZone(side, nan, nan, 0.0, 0.0, 0.0, float(share), nan, 0)
+    oi = part.to_numpy(dtype=float)
+    strikes = part.index.to_numpy(dtype=float)
+    n = len(oi)
+    # Position 0 is the strike nearest spot on either side.
+    order = np.arange(n)[::-1] if side == "put" else np.arange(n)
+    oi_o, k_o = oi[order], strikes[order]
+    peak = int(np.argmax(oi_o))  # first maximum = nearest spot
+    lo = hi = peak
+    held = oi_o[peak]
+    target = float(share) * side_total
+    tol = 1e-12 * side_total
+    while held < target - tol and (lo > 0 or hi < n - 1):
+        near = oi_o[lo - 1] if lo > 0 else -np.inf
+        far = oi_o[hi + 1] if hi < n - 1 else -np.inf
+        if near >= far:
+            lo -= 1
+            held += oi_o[lo]
+        else:
+            hi += 1
+            held += oi_o[hi]
+    seg_k, seg_oi = k_o[lo : hi + 1], oi_o[lo : hi + 1]
+    with_oi = seg_k[seg_oi > 0]
+    return StrikeZone(
+        side=side,
+        low=float(with_oi.min()),
+        high=float(with_oi.max()),
+        open_interest=float(held),
+        share=float(held / side_total),
+        share_of_total=float(held / total) if total > 0 else 0.0,
+        target_share=float(share),
+        peak_strike=float(k_o[peak]),
+        n_strikes=int(hi - lo + 1),
     )
+
+
+def put_zone(
+    options: pd.DataFrame | OptionChain, *, share: float = DEFAULT_ZONE_SHARE, **selection: Any
+) -> StrikeZone:
+    """The strikes below spot holding ``share`` of below-spot put OI (:func:`strike_zone`)."""
+    return strike_zone(options, side="put", share=share, **selection)
+
+
+def call_zone(
+    options: pd.DataFrame | OptionChain, *, share: float = DEFAULT_ZONE_SHARE, **selection: Any
+) -> StrikeZone:
+    """The strikes above spot holding ``share`` of above-spot call OI (:func:`strike_zone`).
+
+    Its ``peak_strike`` is the call wall (:func:`call_wall`).
+    """
+    return strike_zone(options, side="call", share=share, **selection)
 
 
 def put_call_ratio(options: pd.DataFrame | OptionChain, **selection: Any) -> dict[str, float]:
@@ -520,6 +604,136 @@ def max_pain(options: pd.DataFrame | OptionChain, **selection: Any) -> float:
 def payout_curve(options: pd.DataFrame | OptionChain, **selection: Any) -> pd.Series:
     """Total intrinsic value paid to holders if the underlying settles at each strike (USD)."""
     return _payout_curve(_chain(options, **selection).frame)
+
+
+def is_monthly_expiry(expiry: Any) -> bool:
+    """True when ``expiry`` falls on the last Friday of its month (a Deribit monthly).
+
+    Deribit lists dailies, weeklies (every Friday), monthlies (the last Friday
+    of each month) and quarterlies (the last Friday of March, June, September
+    and December, also monthlies), all settling at 08:00 UTC.
+    """
+    day = pd.Timestamp(expiry)
+    return bool(day.day_of_week == 4 and (day + pd.Timedelta(days=7)).month != day.month)
+
+
+def expiry_label(expiry: Any) -> str:
+    """Deribit's name of an expiry day, e.g. ``26DEC25`` or ``6DEC25`` (day not zero-padded)."""
+    day = pd.Timestamp(expiry)
+    return f"{day.day}{day.strftime('%b%y').upper()}"
+
+
+def max_pain_by_expiry(options: pd.DataFrame | OptionChain, **selection: Any) -> pd.DataFrame:
+    """Max pain of each selected expiry on its own (the convention traders quote).
+
+    Returns
+    -------
+    DataFrame
+        Index ``expiry``; columns ``label`` (Deribit name, e.g. ``26DEC25``),
+        ``days`` (to expiry), ``monthly`` (last Friday of the month, see
+        :func:`is_monthly_expiry`), ``forward`` (USD), ``max_pain`` (USD, the
+        listed strike of that expiry minimising its payout, see
+        :func:`max_pain`), ``payout_usd`` (the payout there), ``call_oi``,
+        ``put_oi``, ``put_call_oi`` and ``notional_usd``.
+    """
+    ch = _chain(options, **selection)
+    rows = []
+    for exp, group in ch.frame.groupby("expiry", sort=True):
+        curve = _payout_curve(group)
+        calls = float(group.loc[group["kind"] == "C", "open_interest"].sum())
+        puts = float(group.loc[group["kind"] == "P", "open_interest"].sum())
+        rows.append(
+            {
+                "expiry": pd.Timestamp(exp),
+                "label": expiry_label(exp),
+                "days": float(group["t_years"].iloc[0] * _YEAR_DAYS),
+                "monthly": is_monthly_expiry(exp),
+                "forward": float(group["underlying_price"].median()),
+                "max_pain": float(curve.idxmin()),
+                "payout_usd": float(curve.min()),
+                "call_oi": calls,
+                "put_oi": puts,
+                "put_call_oi": puts / calls if calls > 0 else float("nan"),
+                "notional_usd": float((group["open_interest"] * group["underlying_price"]).sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("expiry")
+
+
+MaxPainHeadline = Literal["nearest_monthly", "nearest", "all_expiries"]
+
+MAX_PAIN_HEADLINES: dict[str, str] = {
+    "nearest_monthly": "max pain of the nearest monthly expiry (last Friday of the month)",
+    "nearest": "max pain of the nearest expiry",
+    "all_expiries": "max pain over all selected expiries settling at one price",
+}
+"""Conventions accepted by :func:`headline_max_pain`, with their meaning."""
+
+
+@dataclass(frozen=True)
+class MaxPain:
+    """The headline max pain, named, with the per-expiry table beside it.
+
+    Attributes
+    ----------
+    value
+        Max pain strike (USD).
+    expiry, label
+        The expiry it belongs to and its Deribit name (NaT / ``"all expiries"``
+        for the ``all_expiries`` convention).
+    convention
+        The convention used and its meaning.
+    all_expiries
+        Max pain over all selected expiries at once (:func:`max_pain`), for reference.
+    by_expiry
+        :func:`max_pain_by_expiry`.
+    note
+        Why the convention fell back (e.g. no monthly expiry selected), else "".
+    """
+
+    value: float
+    expiry: pd.Timestamp
+    label: str
+    convention: str
+    all_expiries: float
+    by_expiry: pd.DataFrame
+    note: str = ""
+
+
+def headline_max_pain(
+    options: pd.DataFrame | OptionChain,
+    *,
+    convention: MaxPainHeadline = "nearest_monthly",
+    **selection: Any,
+) -> MaxPain:
+    """The max pain a note should quote, and which expiry it is.
+
+    ``convention`` (default ``"nearest_monthly"``): the first selected expiry
+    falling on the last Friday of its month (Deribit's monthly, where most OI
+    settles); ``"nearest"``: the first selected expiry; ``"all_expiries"``:
+    :func:`max_pain` over the whole selection. When no monthly expiry is
+    selected, the nearest expiry is used and ``note`` says so.
+    """
+    if convention not in MAX_PAIN_HEADLINES:
+        raise ValidationError(
+            f"unknown max pain convention {convention!r}; choose one of {list(MAX_PAIN_HEADLINES)}."
+        )
+    ch = _chain(options, **selection)
+    table = max_pain_by_expiry(ch)
+    overall = max_pain(ch)
+    text = f"{convention}: {MAX_PAIN_HEADLINES[convention]}"
+    if convention == "all_expiries":
+        return MaxPain(overall, pd.NaT, "all expiries", text, overall, table)
+    note = ""
+    pick = table
+    if convention == "nearest_monthly":
+        pick = table.loc[table["monthly"]]
+        if pick.empty:
+            pick = table
+            note = "no monthly expiry in the selection: the nearest expiry is used"
+    exp = pd.Timestamp(pick.index[0])
+    row = pick.iloc[0]
+    return MaxPain(float(row["max_pain"]), exp, str(row["label"]), text, overall, table, note)
 
 
 def _smile(group: pd.DataFrame) -> dict[str, float]:
@@ -672,8 +886,15 @@ class OptionsPositioning:
         What was measured (spot in USD).
     oi_by_strike
         See :func:`oi_by_strike`.
-    call_wall, put_zone, put_call_oi, put_call_volume, max_pain
-        See the functions of the same names (strikes in USD).
+    call_wall, put_zone, call_zone, put_call_oi, put_call_volume
+        See the functions of the same names (strikes in USD; zones hold
+        ``zone_share`` of their side's OI).
+    max_pain
+        The headline max pain (USD) under ``max_pain_detail.convention``
+        (default: the nearest monthly expiry, named in ``max_pain_detail.label``).
+    max_pain_detail
+        :func:`headline_max_pain`: the expiry named, the all-expiry figure and
+        the per-expiry table.
     term_structure
         See :func:`term_structure`.
     gamma_exposure, gamma_convention
@@ -691,10 +912,12 @@ class OptionsPositioning:
     expiries: tuple[pd.Timestamp, ...]
     oi_by_strike: pd.DataFrame
     call_wall: float
-    put_zone: PutZone
+    put_zone: StrikeZone
+    call_zone: StrikeZone
     put_call_oi: float
     put_call_volume: float
     max_pain: float
+    max_pain_detail: MaxPain
     term_structure: pd.DataFrame
     gamma_exposure: pd.DataFrame
     gamma_convention: str
@@ -721,9 +944,15 @@ class OptionsPositioning:
                 "put_zone_low": self.put_zone.low,
                 "put_zone_high": self.put_zone.high,
                 "put_zone_share": self.put_zone.share,
+                "call_zone_low": self.call_zone.low,
+                "call_zone_high": self.call_zone.high,
+                "call_zone_share": self.call_zone.share,
+                "zone_target_share": self.put_zone.target_share,
                 "put_call_oi": self.put_call_oi,
                 "put_call_volume": self.put_call_volume,
                 "max_pain": self.max_pain,
+                "max_pain_expiry": self.max_pain_detail.label,
+                "max_pain_all_expiries": self.max_pain_detail.all_expiries,
                 "atm_iv": _interp_tenor(ts, "atm_iv", self.target_days),
                 "rr25": _interp_tenor(ts, "rr25", self.target_days),
                 "bf25": _interp_tenor(ts, "bf25", self.target_days),
@@ -741,15 +970,19 @@ def options_positioning(
     expiry: Any = None,
     horizon_days: float | None = None,
     spot: float | None = None,
-    put_zone_width: float | None = None,
+    zone_share: float = DEFAULT_ZONE_SHARE,
+    max_pain_convention: MaxPainHeadline = "nearest_monthly",
     gamma_convention: GammaConvention = "dealers_long_calls_short_puts",
     target_days: float = 30.0,
 ) -> OptionsPositioning:
     """All positioning figures for one underlying and snapshot.
 
-    Parameters are those of :func:`prepare_chain`, :func:`put_zone`
-    (``put_zone_width``) and :func:`gamma_exposure` (``gamma_convention``);
+    Parameters are those of :func:`prepare_chain`, :func:`strike_zone`
+    (``zone_share``, for the put and the call zone), :func:`headline_max_pain`
+    (``max_pain_convention``) and :func:`gamma_exposure` (``gamma_convention``);
     ``target_days`` is the summary tenor (see :class:`OptionsPositioning`).
+    Figures needing implied vol (ATM IV, skew, gamma) are NaN / empty on a
+    chain without ``mark_iv``; OI, zones, put/call and max pain do not need it.
     """
     ch = prepare_chain(
         options,
@@ -760,6 +993,7 @@ def options_positioning(
         spot=spot,
     )
     pcr = put_call_ratio(ch)
+    mp = headline_max_pain(ch, convention=max_pain_convention)
     gex = gamma_exposure(ch, convention=gamma_convention)
     return OptionsPositioning(
         underlying=ch.underlying,
@@ -768,10 +1002,12 @@ def options_positioning(
         expiries=ch.expiries,
         oi_by_strike=oi_by_strike(ch),
         call_wall=call_wall(ch),
-        put_zone=put_zone(ch, width=put_zone_width),
+        put_zone=put_zone(ch, share=zone_share),
+        call_zone=call_zone(ch, share=zone_share),
         put_call_oi=pcr["oi"],
         put_call_volume=pcr["volume"],
-        max_pain=max_pain(ch),
+        max_pain=mp.value,
+        max_pain_detail=mp,
         term_structure=term_structure(ch),
         gamma_exposure=gex,
         gamma_convention=str(gex.attrs["convention"]),
@@ -800,7 +1036,7 @@ def positioning_history(
     snapshots
         Snapshot times to evaluate (default all).
     **kwargs
-        Passed to :func:`options_positioning` (``put_zone_width``,
+        Passed to :func:`options_positioning` (``zone_share``, ``max_pain_convention``,
         ``gamma_convention``, ``target_days``).
 
     Returns

@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from altseason.analytics._derivatives import daily_funding
 from altseason.analytics._flows import CostBasis, flows_by_fund, holders_cost_basis
 from altseason.analytics._onchain import realized_price, realized_price_from_mvrv, support_bands
+from altseason.analytics._sentiment import capitulation_score
 from altseason.exceptions import DataUnavailableError
 
 if TYPE_CHECKING:
     from altseason.store import Store
 
 __all__ = [
+    "capitulation_from_store",
     "close_from_store",
     "etf_flows_from_store",
     "events_from_store",
@@ -204,3 +207,89 @@ def support_from_store(
         bands = bands.loc[pd.Timestamp(start) :]
     bands.attrs["sources"] = sorted(sources)
     return bands, cb
+
+
+def capitulation_from_store(
+    store: Store,
+    asset: str = "BTC",
+    *,
+    start: Any = None,
+    end: Any = None,
+    weights: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The capitulation score of one asset from all five components the store can give.
+
+    Inputs: closes and ``volume_usd`` from ``prices``; Fear & Greed from
+    ``sentiment``; the asset's daily funding (venues averaged, see
+    :func:`daily_funding`) from ``funding``; MVRV from the ``mvrv`` on-chain
+    metric, else ``market_cap_usd / realized_cap_usd``, else ``close /
+    realized_price_usd``. Everything is read from the start of history (the
+    365-day high and the 30-day volume mean need it) and cut to
+    ``[start, end]`` afterwards.
+
+    Returns
+    -------
+    DataFrame
+        :func:`capitulation_score` output; ``attrs["sources"]`` lists the
+        sources read, ``attrs["missing_reasons"]`` maps each component the
+        store could not give to the reason (the per-day ``missing`` column
+        names the components absent on that day).
+    """
+    asset = asset.upper()
+    close = close_from_store(store, asset, end=end)
+    sources = set(close.attrs.get("sources", []))
+    reasons: dict[str, str] = {}
+    inputs: dict[str, pd.Series | None] = {}
+    try:
+        vol = close_from_store(store, asset, field="volume_usd", end=end)
+        sources |= set(vol.attrs.get("sources", []))
+        inputs["volume"] = vol
+    except DataUnavailableError as exc:
+        reasons["volume_surge"] = str(exc)
+    try:
+        fg = sentiment_from_store(store, "fear_greed", end=end)
+        sources |= set(fg.attrs.get("sources", []))
+        inputs["fear_greed"] = fg
+    except DataUnavailableError as exc:
+        reasons["fear_greed"] = str(exc)
+    try:
+        fund = funding_from_store(store, assets=[asset], end=end)
+        daily = daily_funding(fund, assets=[asset])
+        sources |= set(fund.attrs.get("sources", []))
+        inputs["funding"] = daily[asset] if asset in daily.columns else None
+        if inputs["funding"] is None:
+            reasons["funding"] = f"the store has no funding rates for {asset}"
+    except DataUnavailableError as exc:
+        reasons["funding"] = str(exc)
+    try:
+        onchain = onchain_from_store(store, asset, end=end)
+        mv: pd.Series | None = None
+        if "mvrv" in onchain.columns:
+            mv = onchain["mvrv"]
+        elif {"market_cap_usd", "realized_cap_usd"} <= set(onchain.columns):
+            mv = onchain["market_cap_usd"] / onchain["realized_cap_usd"]
+        elif "realized_price_usd" in onchain.columns:
+            mv = close.reindex(onchain.index) / onchain["realized_price_usd"]
+        if mv is None or mv.dropna().empty:
+            reasons["mvrv"] = (
+                f"the on-chain metrics of {asset} have neither mvrv, realized_cap_usd "
+                "nor realized_price_usd"
+            )
+        else:
+            inputs["mvrv"] = mv
+            sources |= set(onchain.attrs.get("sources", []))
+    except DataUnavailableError as exc:
+        reasons["mvrv"] = str(exc)
+    out = capitulation_score(
+        close,
+        volume=inputs.get("volume"),
+        fear_greed=inputs.get("fear_greed"),
+        funding=inputs.get("funding"),
+        mvrv=inputs.get("mvrv"),
+        weights=weights,
+    )
+    if start is not None:
+        out = out.loc[pd.Timestamp(start) :]
+    out.attrs["sources"] = sorted(sources)
+    out.attrs["missing_reasons"] = reasons
+    return out

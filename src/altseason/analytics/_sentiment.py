@@ -14,7 +14,10 @@ import pandas as pd
 from altseason.exceptions import ValidationError
 
 __all__ = [
+    "CAPITULATION_INPUTS",
     "CAPITULATION_WEIGHTS",
+    "capitulation_components",
+    "capitulation_episodes",
     "capitulation_score",
     "fear_greed_extremes",
     "fear_greed_streaks",
@@ -128,16 +131,25 @@ def fear_greed_summary(values: pd.Series, *, window: int = 365) -> pd.Series:
     )
 
 
-def capitulation_score(
+CAPITULATION_INPUTS: dict[str, str] = {
+    "drawdown": "close / trailing 365-day high - 1",
+    "volume_surge": "volume / mean volume of the previous 30 days",
+    "fear_greed": "Fear & Greed value (0-100)",
+    "funding": "7-day mean daily funding x 365 (decimal per year)",
+    "mvrv": "MVRV ratio (market cap / realized cap)",
+}
+"""The raw measure behind each capitulation component (column ``<name>_input``)."""
+
+
+def capitulation_components(
     close: pd.Series,
     *,
     volume: pd.Series | None = None,
     fear_greed: pd.Series | None = None,
     funding: pd.Series | None = None,
     mvrv: pd.Series | None = None,
-    weights: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Capitulation score in [0, 1] and its components.
+    """The five capitulation components, raw and scaled to [0, 1], per day.
 
     Every component is scaled to [0, 1] (1 = most capitulation-like) from data
     known at the day's close:
@@ -154,32 +166,102 @@ def capitulation_score(
     * ``mvrv``: ``clip((1.2 - mvrv) / 0.4, 0, 1)`` (0 at 1.2 and above, 0.5 at
       1.0, 1 at 0.8 and below).
 
-    The score is the weighted mean of the components available that day, the
-    weights renormalised over them (default :data:`CAPITULATION_WEIGHTS`:
-    drawdown 0.25, volume surge 0.15, Fear & Greed 0.25, funding 0.15,
-    MVRV 0.20); NaN when none is available.
-
     Parameters
     ----------
     close
         Daily closes (defines the output dates).
-    volume
-        Daily traded volume (any unit).
-    fear_greed
-        Fear & Greed values (0-100).
-    funding
-        Daily funding rate, decimal per day (e.g. :func:`daily_funding`).
-    mvrv
-        MVRV ratio.
+    volume, fear_greed, funding, mvrv
+        Daily traded volume (any unit), Fear & Greed values (0-100), daily
+        funding rate (decimal per day, e.g. :func:`daily_funding`) and the
+        MVRV ratio. Each is aligned as of each date (last value on or before
+        it, at most 3 days old). ``None`` = not available.
+
+    Returns
+    -------
+    DataFrame
+        Index ``date`` (the dates of ``close``); for every component of
+        :data:`CAPITULATION_WEIGHTS` the scaled column ``<name>`` and the raw
+        measure ``<name>_input`` (see :data:`CAPITULATION_INPUTS`); both NaN
+        for a component whose input is ``None`` or missing that day.
+        ``attrs["not_given"]`` lists the components whose input was ``None``.
+    """
+    px = _clean(close)
+    if px.empty:
+        raise ValidationError("capitulation needs daily closes; the close series is empty.")
+    idx = px.index
+    nan = pd.Series(np.nan, index=idx)
+
+    def align(s: pd.Series | None) -> pd.Series:
+        if s is None:
+            return nan
+        c = _clean(s).dropna()
+        return c.reindex(c.index.union(idx)).ffill(limit=3).reindex(idx)
+
+    daily = px.reindex(pd.date_range(idx[0], idx[-1], freq="D"))
+    peak = daily.rolling(365, min_periods=1).max().reindex(idx)
+    raw = pd.DataFrame(index=idx)
+    raw["drawdown"] = px / peak - 1.0
+    vol = align(volume)
+    base = vol.rolling(30, min_periods=10).mean().shift(1)
+    raw["volume_surge"] = vol / base.where(base > 0)
+    raw["fear_greed"] = align(fear_greed)
+    raw["funding"] = align(funding).rolling(7, min_periods=3).mean() * 365.0
+    raw["mvrv"] = align(mvrv)
+    out = pd.DataFrame(index=idx)
+    out["drawdown"] = (-raw["drawdown"] / 0.5).clip(0.0, 1.0)
+    out["volume_surge"] = ((raw["volume_surge"] - 1.0) / 2.0).clip(0.0, 1.0)
+    out["fear_greed"] = ((30.0 - raw["fear_greed"]) / 20.0).clip(0.0, 1.0)
+    out["funding"] = (-raw["funding"] / 0.10).clip(0.0, 1.0)
+    out["mvrv"] = ((1.2 - raw["mvrv"]) / 0.4).clip(0.0, 1.0)
+    for name in CAPITULATION_WEIGHTS:
+        out[f"{name}_input"] = raw[name]
+    out.index.name = "date"
+    given = {
+        "drawdown": close,
+        "volume_surge": volume,
+        "fear_greed": fear_greed,
+        "funding": funding,
+        "mvrv": mvrv,
+    }
+    out.attrs["not_given"] = [k for k, v in given.items() if v is None]
+    return out
+
+
+def capitulation_score(
+    close: pd.Series,
+    *,
+    volume: pd.Series | None = None,
+    fear_greed: pd.Series | None = None,
+    funding: pd.Series | None = None,
+    mvrv: pd.Series | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Capitulation score in [0, 1] with its components and what was missing.
+
+    The components are those of :func:`capitulation_components` (drawdown
+    depth, volume surge, Fear & Greed extremes, funding turning negative,
+    MVRV near or below 1). The score is the weighted mean of the components
+    available that day (default :data:`CAPITULATION_WEIGHTS`: drawdown 0.25,
+    volume surge 0.15, Fear & Greed 0.25, funding 0.15, MVRV 0.20), the
+    weights renormalised over them; NaN when none is available. A missing
+    component is never hidden: ``n_components`` counts the ones used and
+    ``missing`` names the others for that day, so a score from 3 of 5
+    components is visibly one.
+
+    Parameters
+    ----------
+    close, volume, fear_greed, funding, mvrv
+        As in :func:`capitulation_components`.
     weights
         Component -> weight overrides (non-negative).
 
     Returns
     -------
     DataFrame
-        Index: the dates of ``close``; one column per component, ``score`` and
-        ``n_components``. Inputs are aligned as of each date (last value on or
-        before it, at most 3 days old).
+        Index ``date``; the columns of :func:`capitulation_components`, then
+        ``score``, ``n_components`` and ``missing`` (comma-separated component
+        names, "" when all five were used). ``attrs``: ``weights`` and
+        ``not_given`` (components whose input was not passed at all).
     """
     w = dict(CAPITULATION_WEIGHTS)
     for k, val in (weights or {}).items():
@@ -188,34 +270,10 @@ def capitulation_score(
         if not val >= 0:
             raise ValidationError(f"weight of {k!r} must be >= 0, got {val}.")
         w[k] = float(val)
-    px = _clean(close)
-    idx = px.index
-
-    def align(s: pd.Series | None) -> pd.Series | None:
-        if s is None:
-            return None
-        c = _clean(s).dropna()
-        return c.reindex(c.index.union(idx)).ffill(limit=3).reindex(idx)
-
-    comps = pd.DataFrame(index=idx)
-    daily = px.reindex(pd.date_range(idx[0], idx[-1], freq="D")) if len(idx) else px
-    peak = daily.rolling(365, min_periods=1).max().reindex(idx)
-    comps["drawdown"] = (-(px / peak - 1.0) / 0.5).clip(0.0, 1.0)
-    vol = align(volume)
-    if vol is not None:
-        base = vol.rolling(30, min_periods=10).mean().shift(1)
-        comps["volume_surge"] = ((vol / base.where(base > 0) - 1.0) / 2.0).clip(0.0, 1.0)
-    fg = align(fear_greed)
-    if fg is not None:
-        comps["fear_greed"] = ((30.0 - fg) / 20.0).clip(0.0, 1.0)
-    fr = align(funding)
-    if fr is not None:
-        ann = fr.rolling(7, min_periods=3).mean() * 365.0
-        comps["funding"] = (-ann / 0.10).clip(0.0, 1.0)
-    mv = align(mvrv)
-    if mv is not None:
-        comps["mvrv"] = ((1.2 - mv) / 0.4).clip(0.0, 1.0)
-    names = [c for c in CAPITULATION_WEIGHTS if c in comps.columns]
+    comps = capitulation_components(
+        close, volume=volume, fear_greed=fear_greed, funding=funding, mvrv=mvrv
+    )
+    names = list(CAPITULATION_WEIGHTS)
     vals = comps[names].to_numpy(dtype=float)
     wts = np.array([w[c] for c in names])
     avail = ~np.isnan(vals)
@@ -224,5 +282,63 @@ def capitulation_score(
     with np.errstate(divide="ignore", invalid="ignore"):
         comps["score"] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan)
     comps["n_components"] = avail.sum(axis=1)
-    comps.index.name = "date"
+    labels = np.array(names, dtype=object)
+    comps["missing"] = [", ".join(labels[~row]) for row in avail]
+    comps.attrs["weights"] = w
     return comps
+
+
+def capitulation_episodes(
+    scores: pd.DataFrame | pd.Series,
+    *,
+    threshold: float = 0.5,
+    merge_gap_days: int = 7,
+) -> pd.DataFrame:
+    """The dates the capitulation score flagged: runs at or above ``threshold``.
+
+    Days with ``score >= threshold`` are flagged; flagged days at most
+    ``merge_gap_days`` calendar days apart form one episode.
+
+    Parameters
+    ----------
+    scores
+        :func:`capitulation_score` output (or its ``score`` column).
+    threshold
+        Score at or above which a day is flagged (default 0.5).
+    merge_gap_days
+        Largest gap between flagged days inside one episode.
+
+    Returns
+    -------
+    DataFrame
+        One row per episode, oldest first: ``start, end, flagged_days,
+        peak_date, peak_score``, the scaled components at the peak (when the
+        input is a :func:`capitulation_score` frame) and ``missing`` there.
+    """
+    frame = scores.to_frame("score") if isinstance(scores, pd.Series) else scores
+    if "score" not in frame.columns:
+        raise ValidationError("capitulation_episodes needs a 'score' column.", column="score")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValidationError(f"threshold must lie in [0, 1], got {threshold}.")
+    extra = [c for c in (*CAPITULATION_WEIGHTS, "missing") if c in frame.columns]
+    cols = ["start", "end", "flagged_days", "peak_date", "peak_score", *extra]
+    flagged = frame.loc[frame["score"] >= threshold]
+    if flagged.empty:
+        return pd.DataFrame(columns=cols)
+    dates = pd.DatetimeIndex(flagged.index)
+    gaps = (dates[1:] - dates[:-1]) / pd.Timedelta(days=1)
+    run = np.concatenate([[0], np.cumsum(np.asarray(gaps) > merge_gap_days)])
+    rows = []
+    for _, part in flagged.groupby(run):
+        peak = part["score"].idxmax()
+        rows.append(
+            {
+                "start": part.index[0],
+                "end": part.index[-1],
+                "flagged_days": len(part),
+                "peak_date": peak,
+                "peak_score": float(part.at[peak, "score"]),
+                **{c: part.at[peak, c] for c in extra},
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
-from altseason.exceptions import DataUnavailableError, ValidationError
+from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame, usage_error
+from altseason.exceptions import DataUnavailableError
 from altseason.labels import is_demo
 
 if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
@@ -45,7 +45,7 @@ def flows(
     from altseason.analytics._positioning_data import etf_flows_from_store
 
     if period not in _PERIODS:
-        raise ValidationError(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
+        usage_error(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
     with open_cli_store(read_only=True) as store:
         panel = etf_flows_from_store(store, underlying=underlying)
         try:
@@ -88,20 +88,57 @@ def options_cmd(
     horizon_days: float | None = typer.Option(
         None, "--horizon-days", help="Aggregate the expiries within N days of the snapshot."
     ),
+    zone_share: float = typer.Option(
+        0.5,
+        "--zone-share",
+        help="Share of below-spot put (above-spot call) OI the put (call) zone holds.",
+    ),
+    max_pain_convention: str = typer.Option(
+        "nearest_monthly",
+        "--max-pain",
+        help="Headline max pain: nearest_monthly, nearest or all_expiries.",
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
-    """Options positioning of the latest snapshot: walls, put zone, max pain, skew, gamma."""
-    from altseason.analytics import options_from_store, options_positioning
+    """Options positioning of the latest snapshot: walls, zones, max pain per expiry, skew, gamma."""
+    from altseason.analytics import MAX_PAIN_HEADLINES, options_from_store, options_positioning
 
+    if max_pain_convention not in MAX_PAIN_HEADLINES:
+        usage_error(
+            f"--max-pain must be one of {', '.join(MAX_PAIN_HEADLINES)}, "
+            f"got {max_pain_convention!r}."
+        )
+    if not 0.0 < zone_share <= 1.0:
+        usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
     with open_cli_store(read_only=True) as store:
         frame = options_from_store(store, underlying=underlying)
     demo = is_demo(frame.attrs.get("sources", []))
     res = options_positioning(
-        frame, underlying=underlying, expiry=expiry, horizon_days=horizon_days
+        frame,
+        underlying=underlying,
+        expiry=expiry,
+        horizon_days=horizon_days,
+        zone_share=zone_share,
+        max_pain_convention=max_pain_convention,  # type: ignore[arg-type]
     )
     summary = res.summary().to_frame("value")
     print_frame(summary, f"{res.underlying} options positioning at {res.snapshot_ts}", demo=demo)
-    print_frame(res.term_structure, "ATM IV term structure, 25-delta RR and butterfly", demo=demo)
+    mp = res.max_pain_detail
+    console.print(
+        f"[dim]max pain {mp.value:,.0f} = {mp.convention}"
+        + (f" ({mp.label})" if mp.label != "all expiries" else "")
+        + f"; over all expiries {mp.all_expiries:,.0f}"
+        + (f"; {mp.note}" if mp.note else "")
+        + f"\n{res.put_zone.convention}; {res.call_zone.convention}[/]"
+    )
+    cols = ["label", "days", "monthly", "max_pain", "call_oi", "put_oi", "put_call_oi"]
+    print_frame(mp.by_expiry[cols], "Max pain per expiry", demo=demo)
+    if res.term_structure["atm_iv"].notna().any():
+        print_frame(
+            res.term_structure, "ATM IV term structure, 25-delta RR and butterfly", demo=demo
+        )
+    else:
+        console.print("[yellow]no implied vols in this chain:[/] skew and gamma not computed.")
     table = res.oi_by_strike.join(res.gamma_exposure, how="left")
     near = table.loc[(table.index > 0.6 * res.spot) & (table.index < 1.5 * res.spot)]
     print_frame(near, "Open interest by strike (60-150 % of spot)", demo=demo, max_rows=40)
@@ -173,11 +210,18 @@ def events(
                 ev = ev.loc[ev["category"] == category]
         m = _market_returns(store, mkt)
     demo = is_demo(sources)
-    res = event_study(close.pct_change(), m, ev)
-    cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "car_0_20", "t_0_20"]
+    res = event_study(close.pct_change(), m, ev, asset=asset.upper(), benchmark=mkt)
+    cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "p_m5_5", "car_0_20", "t_0_20", "p_0_20"]
+    cols[2:2] = [c for c in ("jurisdiction",) if c in res.events.columns]
     table = res.events.set_index("event_id")[cols]
     print_frame(table, f"{asset.upper()} abnormal returns vs {mkt} around events", demo=demo)
     print_frame(res.summary, "Mean CAR (CAAR), t-statistics and placebo comparison", demo=demo)
+    console.print(
+        f"[dim]{res.describe()}\n"
+        "t: CLM with estimation error; t_caar adds the covariance of overlapping windows; "
+        "t_kp: Kolari-Pynnonen-adjusted BMP (read this one when windows overlap); "
+        "p: placebo p-value from random non-event days.[/]"
+    )
     if not res.excluded.empty:
         console.print(f"[yellow]{len(res.excluded)} event(s) excluded[/] (not enough history).")
     _export(res.events, export, demo)
