@@ -102,7 +102,6 @@ def test_global_options_after_the_command_mean_the_same(
 
     path = home / "elsewhere.duckdb"
     Store(path).close()
-    monkeypatch.setenv("COLUMNS", "400")  # the status title shows the whole path
     code_after, after, _ = _run(["status", "--store", str(path)], capsys, monkeypatch)
     code_before, before, _ = _run(["--store", str(path), "status"], capsys, monkeypatch)
     assert code_after == code_before == 0

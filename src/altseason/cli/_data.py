@@ -209,7 +209,8 @@ def status() -> None:
 
     with open_cli_store(read_only=True) as store:
         rows = store.status()
-        tbl = Table(title=f"altseason store — {store.path}")
+        console.print(f"altseason store: {store.path}", soft_wrap=True, highlight=False)
+        tbl = Table(title="tables")
         for col in (
             "table",
             "rows",
