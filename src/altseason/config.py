@@ -15,6 +15,10 @@ FRED_API_KEY
     Optional FRED key (without one the keyless fredgraph.csv download is used).
 ALTSEASON_USER_AGENT
     Overrides the HTTP User-Agent.
+ALTSEASON_PREFER
+    Comma-separated source preferences that override the default precedence
+    of reads (source ids, source-id prefixes such as ``file:coinbase_ohlcv``,
+    or kinds such as ``aggregator``); first wins. See README "Data".
 ALTSEASON_<SOURCE>_BASE_URL
     Sends every request of one live source (``COINGECKO``, ``COINMETRICS``,
     ``BINANCE``, ``DERIBIT``, ``FRED``, ``ALTERNATIVE_ME``, ``FARSIDE``,
@@ -58,6 +62,7 @@ class Settings:
     fred_api_key: str | None = field(default=None, repr=False)
     user_agent: str = _DEFAULT_USER_AGENT
     base_urls: tuple[tuple[str, str], ...] = ()
+    prefer: tuple[str, ...] = ()
 
     @property
     def reports_dir(self) -> Path:
@@ -128,4 +133,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fred_api_key=env.get("FRED_API_KEY") or None,
         user_agent=env.get("ALTSEASON_USER_AGENT") or _DEFAULT_USER_AGENT,
         base_urls=tuple(base_urls),
+        prefer=tuple(p.strip() for p in env.get("ALTSEASON_PREFER", "").split(",") if p.strip()),
     )

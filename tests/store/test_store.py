@@ -40,7 +40,7 @@ def test_every_design_table_exists_with_its_key(store: Store) -> None:
             "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
             [name],
         ).fetchone()
-        assert pk is not None and tuple(pk[0]) == spec.key
+        assert pk is not None and tuple(pk[0]) == spec.stored_key == (*spec.key, "source")
     assert store.schema_version() == SCHEMA_VERSION
 
 
@@ -212,7 +212,7 @@ def test_migration_from_v1_makes_funding_rate_nullable(tmp_path: Path) -> None:
     )
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 2
+        assert s.schema_version() == SCHEMA_VERSION == 3
         oi = pd.DataFrame(
             {
                 "ts": pd.to_datetime(["2024-01-02"]),

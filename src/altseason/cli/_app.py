@@ -84,7 +84,7 @@ def _root(
 
 def open_cli_store(*, read_only: bool = False) -> Store:
     """Open the configured store (creating it unless ``read_only``)."""
-    return Store(state.settings.store_path, read_only=read_only)
+    return Store(state.settings.store_path, read_only=read_only, prefer=state.settings.prefer)
 
 
 def _fmt(v: Any) -> str:

@@ -8,7 +8,9 @@ plain Python/pandas objects, tested on recorded payloads).
 
 Each batch (a page, or one asset's history) is written with one
 ``store.ingest`` call whose ``cursors=`` records how far the fetch got, in the
-same transaction as the rows. An interrupted fetch therefore leaves exactly
+same transaction as the rows. Rows breaking the store's domain rules
+(:mod:`altseason.store._rules`) are rejected with their reason, and the
+cursor never advances past a rejected or future-dated row (``write_batch``). An interrupted fetch therefore leaves exactly
 the batches it finished and their cursor; the next run starts after the
 cursor, so nothing is fetched twice and nothing is skipped.
 """
@@ -29,7 +31,8 @@ import pandas as pd
 from altseason.config import Settings
 from altseason.exceptions import SourceError
 from altseason.sources._http import HttpClient
-from altseason.store import TABLES, Store, utcnow
+from altseason.store import TABLES, Reject, Store, utcnow
+from altseason.store._rules import apply_rules
 
 __all__ = [
     "Connector",
@@ -305,15 +308,38 @@ class Connector:
     ) -> None:
         """One ``store.ingest`` transaction: the batch's rows and its cursor.
 
-        ``coalesce=True`` keeps stored values in columns this source leaves
-        empty (e.g. CoinGecko history has no open/high/low; Binance klines no
-        market cap), so two sources complement instead of erasing each other.
+        ``coalesce=True`` keeps values this source stored earlier in columns
+        the batch leaves empty (e.g. CoinGecko markets carry no sector that
+        its category fetch wrote); other sources' rows are never mixed in.
+
+        Every row passes the store's domain rules here (the store applies them
+        again); rejected rows go to ``rejects`` with their reason. The cursor
+        never moves past data that was not stored: it is clamped to the newest
+        accepted row and to before the oldest rejected (or future-dated) row,
+        and it is not written at all when the batch stored nothing.
         """
-        frames = {
-            name: (coalesce_existing(store, name, frame) if coalesce else frame)
-            for name, frame in tables.items()
-        }
+        frames: dict[str, pd.DataFrame] = {}
+        rejects: list[Reject] = []
+        accepted_max: pd.Timestamp | None = None
+        rejected_min: pd.Timestamp | None = None
+        for name, frame in tables.items():
+            merged = coalesce_existing(store, name, frame, source=self.name) if coalesce else frame
+            clean, bad = apply_rules(name, merged, source=self.name)
+            frames[name] = clean
+            rejects.extend(Reject(reason=r, location=loc, raw=raw) for r, loc, raw in bad)
+            date_col = TABLES[name].date_column
+            if date_col and date_col in merged.columns:
+                when = pd.to_datetime(merged[date_col], errors="coerce")
+                ok = when[merged.index.isin(clean.index)].dropna()
+                bad_when = when[~merged.index.isin(clean.index)].dropna()
+                if len(ok):
+                    accepted_max = _later(accepted_max, ok.max())
+                if len(bad_when):
+                    low = bad_when.min()
+                    rejected_min = low if rejected_min is None else min(rejected_min, low)
         cursors = None
+        if cursor is not None:
+            cursor = _clamp_cursor(cursor, accepted_max, rejected_min, bool(rejects))
         if cursor is not None:
             text = cursor if isinstance(cursor, str) else pd.Timestamp(cursor).isoformat()
             cursors = {(result.dataset, key): text}
@@ -322,7 +348,13 @@ class Connector:
             source=self.name,
             tables=frames,
             cursors=cursors,
+            rejects=rejects,
         )
+        if rejects:
+            result.warnings.append(
+                f"{len(rejects)} row(s) rejected by the store's rules (see the rejects table), "
+                f"e.g. {rejects[0].reason}"
+            )
         result.batches += 1
         for name, n in res.rows_written.items():
             result.rows_written[name] = result.rows_written.get(name, 0) + n
@@ -330,6 +362,39 @@ class Connector:
             date_col = TABLES[name].date_column
             if date_col and date_col in frame.columns and not frame.empty:
                 result._span([frame[date_col].min(), frame[date_col].max()])
+
+
+def _later(a: pd.Timestamp | None, b: Any) -> pd.Timestamp:
+    b = pd.Timestamp(b)
+    return b if a is None else max(a, b)
+
+
+def _clamp_cursor(
+    cursor: Any,
+    accepted_max: pd.Timestamp | None,
+    rejected_min: pd.Timestamp | None,
+    any_rejected: bool,
+) -> Any:
+    """The cursor to commit: never past stored data nor at/after a rejected row.
+
+    A cursor that is not a time (an opaque page token) is kept unless rows
+    were rejected, in which case it is dropped (the page is fetched again).
+    Returns None when no cursor should be written.
+    """
+    try:
+        when = pd.Timestamp(cursor)
+    except (ValueError, TypeError):
+        return None if any_rejected else cursor
+    if pd.isna(when):
+        return None if any_rejected else cursor
+    if accepted_max is None:
+        return None if any_rejected else cursor
+    when = min(when, accepted_max)
+    if rejected_min is not None and when >= rejected_min:
+        when = rejected_min - pd.Timedelta(days=1)
+    if rejected_min is not None and when > accepted_max:
+        return None
+    return when if not isinstance(cursor, str) else when.isoformat()
 
 
 def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None:
@@ -346,8 +411,15 @@ def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None
     return pd.Timestamp(row[0])
 
 
-def coalesce_existing(store: Store, table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Fill the frame's missing value columns from rows already stored under the same key."""
+def coalesce_existing(
+    store: Store, table: str, frame: pd.DataFrame, *, source: str | None = None
+) -> pd.DataFrame:
+    """Fill the frame's missing value columns from rows already stored under the same key.
+
+    With ``source``, only that source's stored rows are used (what connectors
+    do: rows of different sources are never merged); without it, the
+    resolved rows.
+    """
     spec = TABLES[table]
     if frame.empty:
         return frame
@@ -355,7 +427,7 @@ def coalesce_existing(store: Store, table: str, frame: pd.DataFrame) -> pd.DataF
     values = [c for c in spec.value_columns if c != "source"]
     first = key[0]
     ids = frame[first].dropna().unique().tolist()
-    existing = store.read_table(table, **{first: ids})
+    existing = store.read_table(table, source=source, **{first: ids})
     out = frame.copy()
     for c in values:
         if c not in out.columns:
