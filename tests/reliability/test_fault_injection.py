@@ -107,6 +107,8 @@ def _by_source(store: Path) -> dict[str, dict[str, pd.DataFrame]]:
     for table in DATA_TABLES:
         frame = _rows(store, table)
         for source, part in frame.groupby("source"):
+            if source == "calendar":  # reference data every store carries
+                continue
             out.setdefault(str(source), {})[table] = part.reset_index(drop=True)
     return out
 

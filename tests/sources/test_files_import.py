@@ -88,9 +88,7 @@ def test_real_files_import_and_reimport_writes_nothing(real_data: Path, store: S
 
 
 @pytest.mark.real_data
-def test_precedence_one_source_per_row_and_market_cap_apart(
-    real_data: Path, store: Store
-) -> None:
+def test_precedence_one_source_per_row_and_market_cap_apart(real_data: Path, store: Store) -> None:
     binance = real_data / "prices/djienne__Hurst_Crypto/data/BTCUSDT.csv"
     cmc = (
         real_data / "prices/smoothbrainquant__trading-for-new-dads/data/raw/"

@@ -389,12 +389,14 @@ def _clamp_cursor(
         return None if any_rejected else cursor
     if accepted_max is None:
         return None if any_rejected else cursor
-    when = min(when, accepted_max)
-    if rejected_min is not None and when >= rejected_min:
-        when = rejected_min - pd.Timedelta(days=1)
-    if rejected_min is not None and when > accepted_max:
-        return None
-    return when if not isinstance(cursor, str) else when.isoformat()
+    clamped = min(when, accepted_max)
+    if rejected_min is not None and clamped >= rejected_min:
+        clamped = rejected_min - pd.Timedelta(days=1)
+    if clamped == when:
+        return cursor
+    if not isinstance(cursor, str):
+        return clamped
+    return clamped.strftime("%Y-%m-%d") if len(cursor.strip()) == 10 else clamped.isoformat()
 
 
 def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None:

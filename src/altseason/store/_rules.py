@@ -32,7 +32,14 @@ import pandas as pd
 
 from altseason.store._schema import TABLES
 
-__all__ = ["DATE_FLOORS", "FUNDING_BOUND", "IV_BOUNDS", "apply_rules", "rule_violations"]
+__all__ = [
+    "DATE_FLOORS",
+    "FUNDING_BOUND",
+    "IV_BOUNDS",
+    "apply_rules",
+    "row_reasons",
+    "rule_violations",
+]
 
 #: Earliest plausible date per dataset.
 DATE_FLOORS: dict[str, str] = {
@@ -76,7 +83,7 @@ def _num(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(frame[col], errors="coerce").astype("float64")
 
 
-def _reasons(table: str, frame: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
+def row_reasons(table: str, frame: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
     """One reason per bad row (None when the row is fine); first rule broken wins."""
     spec = TABLES[table]
     reason = pd.Series(None, index=frame.index, dtype=object)
@@ -158,7 +165,7 @@ def apply_rules(
     if frame.empty or table not in TABLES:
         return frame, []
     ref = pd.Timestamp(today) if today is not None else pd.Timestamp.now("UTC").tz_localize(None)
-    reason = _reasons(table, frame, ref)
+    reason = row_reasons(table, frame, ref)
     bad = reason.notna()
     if not bad.any():
         return frame, []
@@ -175,5 +182,5 @@ def rule_violations(
     if frame.empty:
         return {}
     ref = pd.Timestamp(today) if today is not None else pd.Timestamp.now("UTC").tz_localize(None)
-    reason = _reasons(table, frame, ref)
+    reason = row_reasons(table, frame, ref)
     return {str(k): int(v) for k, v in reason.dropna().value_counts().items()}
