@@ -199,6 +199,7 @@ def status() -> None:
             "stale (days)",
             "sources",
             "last ingest",
+            "conflicts",
         ):
             tbl.add_column(col)
         demo = False
@@ -213,8 +214,15 @@ def status() -> None:
                 "" if r.staleness_days() is None else str(r.staleness_days()),
                 ", ".join(r.sources)[:60],
                 "" if r.last_ingest is None else str(r.last_ingest)[:19],
+                f"{r.conflicts:,}" if r.conflicts else "",
             )
         console.print(tbl)
+        n_conf = sum(r.conflicts for r in rows)
+        if n_conf:
+            console.print(
+                f"{n_conf:,} conflict(s) between sources (reads follow precedence); "
+                "list them with 'altseason conflicts'."
+            )
         if demo:
             console.print(
                 "[bold yellow]Contains the simulated demo market (source 'demo'): not market data.[/]"

@@ -111,6 +111,7 @@ class TableStatus:
     end: pd.Timestamp | None
     sources: tuple[str, ...]
     last_ingest: pd.Timestamp | None
+    conflicts: int = 0
 
     def staleness_days(self, asof: dt.date | None = None) -> int | None:
         """Whole days between the newest row and ``asof`` (default: today, UTC)."""
@@ -1040,7 +1041,9 @@ class Store:
         return True
 
     def status(self) -> list[TableStatus]:
-        """Per data table: rows, assets, date range, sources and last ingest time."""
+        """Per data table: rows, assets, date range, sources, last ingest time and conflicts."""
+        summary = self.conflict_summary()
+        n_conf = summary.groupby("dataset")["conflicts"].sum().to_dict() if len(summary) else {}
         out = []
         for name, spec in TABLES.items():
             asset_col = (
@@ -1083,6 +1086,7 @@ class Store:
                     end=pd.Timestamp(row[3]) if row[3] is not None else None,
                     sources=sources,
                     last_ingest=pd.Timestamp(row[4]) if row[4] is not None else None,
+                    conflicts=int(n_conf.get(name, 0)),
                 )
             )
         return out
