@@ -79,63 +79,82 @@ _POSITIVE_METRICS = (
 )
 
 
-def _num(frame: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(frame[col], errors="coerce").astype("float64")
-
-
 def row_reasons(table: str, frame: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
     """One reason per bad row (None when the row is fine); first rule broken wins."""
     spec = TABLES[table]
-    reason = pd.Series(None, index=frame.index, dtype=object)
+    n = len(frame)
+    reason = np.full(n, None, dtype=object)
+    cache: dict[str, np.ndarray] = {}
 
-    def mark(mask: Any, text: str | pd.Series) -> None:
-        m = pd.Series(np.asarray(mask, dtype=bool), index=frame.index) & reason.isna()
+    def num(col: str) -> np.ndarray:
+        if col not in cache:
+            s = frame[col]
+            if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
+                cache[col] = s.to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                cache[col] = pd.to_numeric(s, errors="coerce").to_numpy(
+                    dtype="float64", na_value=np.nan
+                )
+        return cache[col]
+
+    def mark(mask: np.ndarray, text: str | np.ndarray) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        m &= pd.isna(reason)
         if m.any():
-            reason[m] = text[m] if isinstance(text, pd.Series) else text
+            reason[m] = text[m] if isinstance(text, np.ndarray) else text
 
-    for col in spec.columns:
-        if col.type != "DOUBLE" or col.name not in frame.columns:
-            continue
-        values = _num(frame, col.name)
-        mark(np.isinf(values.to_numpy()), f"{col.name} is not a finite number")
-    for name in _POSITIVE.get(table, ()):
-        if name in frame.columns:
-            mark((_num(frame, name) <= 0).to_numpy(), f"{name} must be > 0")
-    for name in _NON_NEGATIVE.get(table, ()):
-        if name in frame.columns:
-            mark((_num(frame, name) < 0).to_numpy(), f"{name} must be >= 0")
-    if table == "prices" and {"high", "low"} <= set(frame.columns):
-        mark((_num(frame, "high") < _num(frame, "low")).to_numpy(), "high is below low")
-    if table == "options" and "mark_iv" in frame.columns:
-        iv = _num(frame, "mark_iv")
-        lo, hi = IV_BOUNDS
-        mark(((iv <= lo) | (iv > hi)).to_numpy(), f"mark_iv outside ({lo:g}, {hi:g}]")
-    if table == "funding" and "rate" in frame.columns:
-        mark(
-            (_num(frame, "rate").abs() > FUNDING_BOUND).to_numpy(),
-            f"funding rate beyond +/-{FUNDING_BOUND:g} per interval (a percentage?)",
-        )
-    if table == "etf_flows" and "flow_usd" in frame.columns:
-        mark(
-            (_num(frame, "flow_usd").abs() > _FLOW_BOUND).to_numpy(),
-            f"ETF flow beyond US${_FLOW_BOUND:.0e} a day",
-        )
-    if table == "onchain" and {"metric", "value"} <= set(frame.columns):
-        bad = frame["metric"].isin(_POSITIVE_METRICS) & (_num(frame, "value") <= 0)
-        mark(bad.to_numpy(), "on-chain " + frame["metric"].astype(str) + " must be > 0")
-    if table == "sentiment" and {"index_id", "value"} <= set(frame.columns):
-        name, lo, hi = _FEAR_GREED
-        v = _num(frame, "value")
-        bad = (frame["index_id"] == name) & ((v < lo) | (v > hi))
-        mark(bad.to_numpy(), f"Fear & Greed outside {lo:g}-{hi:g}")
+    with np.errstate(invalid="ignore"):
+        for col in spec.columns:
+            if col.type == "DOUBLE" and col.name in frame.columns:
+                mark(np.isinf(num(col.name)), f"{col.name} is not a finite number")
+        for name in _POSITIVE.get(table, ()):
+            if name in frame.columns:
+                mark(num(name) <= 0, f"{name} must be > 0")
+        for name in _NON_NEGATIVE.get(table, ()):
+            if name in frame.columns:
+                mark(num(name) < 0, f"{name} must be >= 0")
+        if table == "prices" and {"high", "low"} <= set(frame.columns):
+            mark(num("high") < num("low"), "high is below low")
+        if table == "options" and "mark_iv" in frame.columns:
+            iv = num("mark_iv")
+            lo, hi = IV_BOUNDS
+            mark((iv <= lo) | (iv > hi), f"mark_iv outside ({lo:g}, {hi:g}]")
+        if table == "funding" and "rate" in frame.columns:
+            mark(
+                np.abs(num("rate")) > FUNDING_BOUND,
+                f"funding rate beyond +/-{FUNDING_BOUND:g} per interval (a percentage?)",
+            )
+        if table == "etf_flows" and "flow_usd" in frame.columns:
+            mark(
+                np.abs(num("flow_usd")) > _FLOW_BOUND, f"ETF flow beyond US${_FLOW_BOUND:.0e} a day"
+            )
+        if table == "onchain" and {"metric", "value"} <= set(frame.columns):
+            metric = frame["metric"].astype(str).to_numpy()
+            bad = np.isin(metric, _POSITIVE_METRICS) & (num("value") <= 0)
+            mark(bad, np.array([f"on-chain {m} must be > 0" for m in metric], dtype=object))
+        if table == "sentiment" and {"index_id", "value"} <= set(frame.columns):
+            name, lo, hi = _FEAR_GREED
+            v = num("value")
+            bad = (frame["index_id"].to_numpy() == name) & ((v < lo) | (v > hi))
+            mark(bad, f"Fear & Greed outside {lo:g}-{hi:g}")
     date_col = spec.date_column
     if date_col and date_col in frame.columns:
-        when = pd.to_datetime(frame[date_col], errors="coerce")
+        when = frame[date_col]
+        if not pd.api.types.is_datetime64_any_dtype(when):
+            when = pd.to_datetime(when, errors="coerce")
         limit = today.normalize() + pd.Timedelta(days=2)  # after tomorrow
-        mark((when >= limit).to_numpy(), f"{date_col} is after tomorrow (UTC)")
+        mark(
+            (when >= limit).to_numpy(dtype=bool, na_value=False),
+            f"{date_col} is after tomorrow (UTC)",
+        )
         floor = pd.Timestamp(DATE_FLOORS.get(table, "1800-01-01"))
-        mark((when < floor).to_numpy(), f"{date_col} is before {floor.date()}, the {table} floor")
-    return reason
+        mark(
+            (when < floor).to_numpy(dtype=bool, na_value=False),
+            f"{date_col} is before {floor.date()}, the {table} floor",
+        )
+    return pd.Series(reason, index=frame.index, dtype=object)
 
 
 def _raw(row: pd.Series) -> str:
