@@ -98,7 +98,7 @@ def row_reasons(table: str, frame: pd.DataFrame, today: pd.Timestamp) -> pd.Seri
         return cache[col]
 
     def mark(mask: np.ndarray, text: str | np.ndarray) -> None:
-        m = np.asarray(mask, dtype=bool)
+        m = np.array(mask, dtype=bool)  # a copy: the input may be a read-only view
         if not m.any():
             return
         m &= pd.isna(reason)
