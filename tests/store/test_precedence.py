@@ -325,3 +325,37 @@ def test_preference_order_never_depends_on_insertion() -> None:
             store.set_preference("aggregator")
             assert store.read_table(PRICES)["source"].item() == "coingecko"
     assert set(results) == {"binance"}
+
+
+@pytest.mark.real_data
+def test_usd_volume_multiplied_by_close_is_a_unit_conflict(real_data: Path, tmp_path: Path) -> None:
+    src = _slice(real_data / BINANCE, tmp_path / "ex" / "BTCUSDT.csv", ("2024-01",))
+    k = pd.read_csv(src)
+    day = pd.to_datetime(k["open_time"], utc=True).dt.tz_localize(None)
+    # a daily OHLCV export whose "volume" is already USD: the reader multiplies it by the
+    # close again (base volume x close), a volume_usd about 40,000x too large
+    usd = pd.DataFrame(
+        {
+            "date": day.dt.strftime("%Y-%m-%d"),
+            "open": k["open"],
+            "high": k["high"],
+            "low": k["low"],
+            "close": k["close"],
+            "volume": k["quote_asset_volume"],
+        }
+    )
+    path = tmp_path / "usd" / "btc_daily.csv"
+    path.parent.mkdir()
+    usd.to_csv(path, index=False)
+    with Store(":memory:") as store:
+        _import(store, [src, path])
+        conf = store.conflicts(dataset=PRICES, asset="BTC")
+        vol = conf[conf["field"] == "volume_usd"]
+        assert len(vol) == len(k)  # every day, ...
+        assert set(vol["kind"]) == {"unit"}  # ... explained by the close factor
+        ratio = np.maximum(vol["value_a"], vol["value_b"]) / np.minimum(
+            vol["value_a"], vol["value_b"]
+        )
+        closes = k.set_index(day.dt.normalize())["close"].reindex(vol["date"]).to_numpy()
+        np.testing.assert_allclose(ratio.to_numpy(), closes, rtol=1e-9)
+        assert conf[conf["field"] == "close"].empty  # the prices themselves agree
