@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 from altseason.store._rules import rule_violations
 from altseason.store._schema import TABLES
 from altseason.store._store import Store
@@ -96,6 +98,8 @@ def check_store(store: Store) -> CheckReport:
         Every ``asset_id`` in prices, funding and onchain has an ``assets`` row
         (a warning: market data may arrive before metadata); every reject
         belongs to a logged ingest (an error).
+    sources
+        Every source with rows is registered in ``sources`` (a warning).
     ingest_log
         Every source that wrote data rows has an ``ok`` ingest; each logged
         ingest's ``rows_rejected`` equals its rows in ``rejects``;
@@ -198,11 +202,25 @@ def check_store(store: Store) -> CheckReport:
             "SELECT DISTINCT source FROM ingest_log WHERE status = 'ok'"
         ).fetchall()
     }
+    try:
+        registered = {r[0] for r in con.execute("SELECT source FROM sources").fetchall()}
+    except duckdb.CatalogException:  # a store older than v3, opened read-only
+        registered = None
     last_finished = con.execute(
         "SELECT max(finished_at) FROM ingest_log WHERE status = 'ok'"
     ).fetchone()
     for name in TABLES:
         sources = {r[0] for r in con.execute(f"SELECT DISTINCT source FROM {name}").fetchall()}
+        unregistered = sorted(sources - registered) if registered is not None else []
+        if unregistered:
+            report.problems.append(
+                Problem(
+                    "sources",
+                    name,
+                    f"rows from sources missing in the sources table: {', '.join(unregistered[:5])}",
+                    "warning",
+                )
+            )
         unlogged = sorted(sources - logged_sources)
         if unlogged:
             report.problems.append(
