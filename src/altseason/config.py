@@ -18,6 +18,10 @@ ALTSEASON_LOCK_TIMEOUT
     store's lock (default 30).
 ALTSEASON_USER_AGENT
     Overrides the HTTP User-Agent.
+ALTSEASON_PREFER
+    Comma-separated source preferences that override the default precedence
+    of reads (source ids, source-id prefixes such as ``file:coinbase_ohlcv``,
+    or kinds such as ``aggregator``); first wins. See README "Data".
 ALTSEASON_<SOURCE>_BASE_URL
     Sends every request of one live source (``COINGECKO``, ``COINMETRICS``,
     ``BINANCE``, ``DERIBIT``, ``FRED``, ``ALTERNATIVE_ME``, ``FARSIDE``,
@@ -62,6 +66,7 @@ class Settings:
     user_agent: str = _DEFAULT_USER_AGENT
     lock_timeout: float = 30.0
     base_urls: tuple[tuple[str, str], ...] = ()
+    prefer: tuple[str, ...] = ()
 
     @property
     def reports_dir(self) -> Path:
@@ -142,4 +147,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         user_agent=env.get("ALTSEASON_USER_AGENT") or _DEFAULT_USER_AGENT,
         base_urls=tuple(base_urls),
         lock_timeout=lock_timeout,
+        prefer=tuple(p.strip() for p in env.get("ALTSEASON_PREFER", "").split(",") if p.strip()),
     )

@@ -272,5 +272,11 @@ def test_huge_payload_is_transformed_without_error(mem_store: Store) -> None:
     ]
     tables = _binance_klines(rows)
     assert len(tables["prices"]) == 50_000
-    mem_store.ingest(dataset="huge", source="fuzz", tables=tables)
-    assert mem_store.count("prices") == 50_000
+    result = mem_store.ingest(dataset="huge", source="fuzz", tables=tables)
+    # days before 2009-01-03 (the prices floor) are rejected with their reason, not lost
+    floor = pd.Timestamp("2009-01-03")
+    kept = int((tables["prices"]["date"] >= floor).sum())
+    assert mem_store.count("prices") == kept > 0
+    assert result.rows_rejected == 50_000 - kept
+    reasons = mem_store.read_table("rejects")["reason"]
+    assert reasons.str.contains("before 2009-01-03").all()

@@ -312,14 +312,15 @@ def test_generic_parquet_fuzz(tmp_path: Path, disk_store: Store) -> None:
 
 # ---------------------------------------------------------------------- huge and hostile
 def test_huge_csv_imports_in_one_batch(tmp_path: Path, disk_store: Store) -> None:
-    """50,000 daily rows (about 2.6 MB) import in one transaction."""
+    """50,000 daily rows import in one transaction (a daily macro series from 1880:
+    prices cannot start before 2009, the prices floor)."""
     days = pd.date_range("1880-01-01", periods=50_000, freq="D")
-    lines = [f"{d.date()},10,11,9,10.5,100\n" for d in days]
-    path = tmp_path / "BTCUSDT.csv"
-    path.write_text("date,open,high,low,close,volume\n" + "".join(lines))
+    lines = [f"{d.date()},{100 + i % 7}.5\n" for i, d in enumerate(days)]
+    path = tmp_path / "DGS10.csv"
+    path.write_text("observation_date,DGS10\n" + "".join(lines))
     report = import_file(disk_store, path, options=ReadOptions(today=TODAY))
-    assert report.rows_written["prices"] == 50_000
-    assert disk_store.count("prices") == 50_000
+    assert report.rows_written["macro"] == 50_000
+    assert disk_store.count("macro") == 50_000
 
 
 @pytest.mark.parametrize(

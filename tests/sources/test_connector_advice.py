@@ -57,9 +57,10 @@ def test_other_errors_pass_through_unchanged() -> None:
 def test_summary_counts_rows_the_store_rejected(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The store's rejects (domain validation at ``Store.ingest``) reach the run
-    summary per reason, whether the ingest reports them one by one or as a count."""
-    from altseason.store import Reject
+    """Rows the connector's copy of the store rules rejects are counted by reason; rows
+    the store's own ingest rejects on top of them are counted as such."""
+    from altseason.sources._connector import FetchResult, _count_rejects
+    from altseason.store import IngestResult, Reject
 
     real = store.ingest
     calls = {"n": 0}
@@ -68,20 +69,21 @@ def test_summary_counts_rows_the_store_rejected(
         res = real(**kw)  # type: ignore[arg-type]
         calls["n"] += 1
         if calls["n"] == 1:
-            res.rows_rejected = 2
-            res.rejects = [  # type: ignore[attr-defined]
-                Reject("date after today; rows dated in the future are refused"),
-                Reject("date after today; rows dated in the future are refused"),
-            ]
-        else:
-            res.rows_rejected = 1
+            res.rows_rejected += 1
         return res
 
     monkeypatch.setattr(store, "ingest", ingest)
     connector = CONNECTORS["lbma"](make_client(Counting(HANDLERS["lbma"])), now=now)
     [result] = connector.fetch(store)
-    assert result.rows_rejected == {
+    assert result.rows_rejected == {"failed the store's validation (see the rejects table)": 1}
+    assert result.total_rejected == 1
+
+    # the connector's own rejects carry their reason (the text before the first ';')
+    summary = FetchResult(source="lbma", dataset="gold")
+    local = [Reject("date after today; rows dated in the future are refused")] * 2
+    _count_rejects(summary, IngestResult("r", "d", "lbma", rows_in=5, rows_rejected=3), local)
+    assert summary.rows_rejected == {
         "date after today": 2,
         "failed the store's validation (see the rejects table)": 1,
     }
-    assert result.total_rejected == 3
+    assert summary.total_rejected == 3

@@ -84,31 +84,46 @@ def test_real_files_import_and_reimport_writes_nothing(real_data: Path, store: S
     assert len(both) > 0
     # provenance strings
     sources = set(store.read_table("macro")["source"])
-    assert "file:fred_series:M2SL.csv" in sources
+    assert any(s.startswith("file:fred_series:M2SL.csv#") for s in sources)
 
 
 @pytest.mark.real_data
-def test_merge_keeps_other_source_and_fills_empty_columns(real_data: Path, store: Store) -> None:
+def test_precedence_one_source_per_row_and_market_cap_apart(real_data: Path, store: Store) -> None:
     binance = real_data / "prices/djienne__Hurst_Crypto/data/BTCUSDT.csv"
     cmc = (
         real_data / "prices/smoothbrainquant__trading-for-new-dads/data/raw/"
         "coinmarketcap_historical_all_snapshots.csv"
     )
+    import_file(store, cmc, on_error="reject")
     import_file(store, binance)
     raw = pd.read_csv(binance)
     close = raw.loc[raw["open_time"].str.startswith("2024-01-07"), "close"].iloc[0]
-    report = import_file(store, cmc, on_error="reject")
-    assert report.rows_kept > 0
-    row = store.read_table("prices", asset_id="BTC", start="2024-01-07", end="2024-01-07").iloc[0]
-    assert row["close"] == pytest.approx(close)  # Binance's close kept
+    day = {"asset_id": "BTC", "start": "2024-01-07", "end": "2024-01-07"}
+    row = store.read_table("prices", **day).iloc[0]
+    assert row["close"] == pytest.approx(close)  # the exchange's close wins (precedence)
+    assert row["source"].startswith("file:binance_klines:BTCUSDT.csv#")
     cmc_raw = pd.read_csv(cmc)
     mcap = cmc_raw[(cmc_raw["Symbol"] == "BTC") & (cmc_raw["snapshot_date"] == 20240107)]
-    assert row["market_cap_usd"] == pytest.approx(mcap["Market Cap"].iloc[0])  # filled
-    assert row["source"] == "file:binance_klines:BTCUSDT.csv"
-    # --replace writes the CMC values over it
+    assert row["market_cap_usd"] == pytest.approx(mcap["Market Cap"].iloc[0])  # resolved apart
+    prov = store.provenance("prices", **day)
+    assert prov["sources"] == [row["source"]]
+    assert [s.split("#")[0] for s in prov["market_cap_sources"]] == [
+        "file:cmc_snapshots:coinmarketcap_historical_all_snapshots.csv"
+    ]
+    # both sources' rows are stored, each whole
+    stored = store.read_table("prices", resolve=False, **day)
+    assert len(stored) == 2 and stored["source"].nunique() == 2
+    # --prefer (here via replace=True: prefer this file) makes CMC win the whole row
     import_file(store, cmc, on_error="reject", replace=True)
-    row = store.read_table("prices", asset_id="BTC", start="2024-01-07", end="2024-01-07").iloc[0]
+    row = store.read_table("prices", **day).iloc[0]
     assert row["close"] == pytest.approx(mcap["Price"].iloc[0])
+    assert row["source"].startswith("file:cmc_snapshots:")
+    # and a kind preference in config overrides it back
+    other = Store(":memory:", prefer=("exchange_spot",))
+    import_file(other, cmc, on_error="reject")
+    import_file(other, binance)
+    assert other.read_table("prices", **day).iloc[0]["close"] == pytest.approx(close)
+    other.close()
 
 
 @pytest.mark.real_data

@@ -168,7 +168,12 @@ def open_cli_store(*, read_only: bool = False) -> Store:
         )
     create = state.create or not explicit or path.parent.is_dir()
     return Store(
-        path, read_only=read_only, create=create, lock_timeout=timeout, on_wait=_report_wait
+        path,
+        read_only=read_only,
+        create=create,
+        lock_timeout=timeout,
+        on_wait=_report_wait,
+        prefer=settings.prefer,
     )
 
 

@@ -91,8 +91,15 @@ def import_(
     replace: bool = typer.Option(
         False,
         "--replace",
-        help="Overwrite rows already stored from other sources (default: keep them and only "
-        "fill their empty columns).",
+        help="Prefer these files' sources over all others in reads (nothing is overwritten: "
+        "every source's rows are kept).",
+    ),
+    prefer: str | None = typer.Option(
+        None,
+        "--prefer",
+        help="Record a read preference that beats the default precedence: a source id, a "
+        "source-id prefix (file:coinbase_ohlcv) or a kind (exchange_spot, aggregator, "
+        "etf_totals, ...). See README 'Data'.",
     ),
 ) -> None:
     """Import data files (CSV, Parquet, JSON, zstd JSON) into the store.
@@ -171,9 +178,10 @@ def import_(
             skip_unknown=skip_unknown,
             replace=replace,
             progress=step,
+            prefer=prefer,
         )
     tbl = Table(title="altseason import")
-    for col in ("file", "format", "read", "written", "rejected", "kept"):
+    for col in ("file", "format", "read", "written", "rejected", "conflicts"):
         tbl.add_column(
             col, overflow="fold", justify="left" if col in ("file", "format") else "right"
         )
@@ -184,7 +192,7 @@ def import_(
             f"{r.rows_read:,}",
             f"{r.total_written:,}",
             f"{r.rows_rejected:,}",
-            f"{r.rows_kept:,}",
+            f"{r.conflicts:,}",
         )
     console.print(tbl)
     for r in summary.reports:
@@ -220,6 +228,7 @@ def status() -> None:
             "stale (days)",
             "sources",
             "last ingest",
+            "conflicts",
         ):
             tbl.add_column(col)
         demo = False
@@ -234,8 +243,15 @@ def status() -> None:
                 "" if r.staleness_days() is None else str(r.staleness_days()),
                 ", ".join(r.sources)[:60],
                 "" if r.last_ingest is None else str(r.last_ingest)[:19],
+                f"{r.conflicts:,}" if r.conflicts else "",
             )
         console.print(tbl)
+        n_conf = sum(r.conflicts for r in rows)
+        if n_conf:
+            console.print(
+                f"{n_conf:,} conflict(s) between sources (reads follow precedence); "
+                "list them with 'altseason conflicts'."
+            )
         if demo:
             console.print(
                 "[bold yellow]Contains the simulated demo market (source 'demo'): not market data.[/]"

@@ -8,7 +8,9 @@ plain Python/pandas objects, tested on recorded payloads).
 
 Each batch (a page, or one asset's history) is written with one
 ``store.ingest`` call whose ``cursors=`` records how far the fetch got, in the
-same transaction as the rows. An interrupted fetch therefore leaves exactly
+same transaction as the rows. Rows breaking the store's domain rules
+(:mod:`altseason.store._rules`) are rejected with their reason, and the
+cursor never advances past a rejected or future-dated row (``write_batch``). An interrupted fetch therefore leaves exactly
 the batches it finished and their cursor; the next run starts after the
 cursor, so nothing is fetched twice and nothing is skipped.
 """
@@ -29,7 +31,8 @@ import pandas as pd
 from altseason.config import Settings
 from altseason.exceptions import SourceError
 from altseason.sources._http import HttpClient
-from altseason.store import TABLES, Store, utcnow
+from altseason.store import TABLES, Reject, Store, utcnow
+from altseason.store._rules import apply_rules
 
 __all__ = [
     "Connector",
@@ -330,15 +333,38 @@ class Connector:
     ) -> None:
         """One ``store.ingest`` transaction: the batch's rows and its cursor.
 
-        ``coalesce=True`` keeps stored values in columns this source leaves
-        empty (e.g. CoinGecko history has no open/high/low; Binance klines no
-        market cap), so two sources complement instead of erasing each other.
+        ``coalesce=True`` keeps values this source stored earlier in columns
+        the batch leaves empty (e.g. CoinGecko markets carry no sector that
+        its category fetch wrote); other sources' rows are never mixed in.
+
+        Every row passes the store's domain rules here (the store applies them
+        again); rejected rows go to ``rejects`` with their reason. The cursor
+        never moves past data that was not stored: it is clamped to the newest
+        accepted row and to before the oldest rejected (or future-dated) row,
+        and it is not written at all when the batch stored nothing.
         """
-        frames = {
-            name: (coalesce_existing(store, name, frame) if coalesce else frame)
-            for name, frame in tables.items()
-        }
+        frames: dict[str, pd.DataFrame] = {}
+        rejects: list[Reject] = []
+        accepted_max: pd.Timestamp | None = None
+        rejected_min: pd.Timestamp | None = None
+        for name, frame in tables.items():
+            merged = coalesce_existing(store, name, frame, source=self.name) if coalesce else frame
+            clean, bad = apply_rules(name, merged, source=self.name)
+            frames[name] = clean
+            rejects.extend(Reject(reason=r, location=loc, raw=raw) for r, loc, raw in bad)
+            date_col = TABLES[name].date_column
+            if date_col and date_col in merged.columns:
+                when = pd.to_datetime(merged[date_col], errors="coerce")
+                ok = when[merged.index.isin(clean.index)].dropna()
+                bad_when = when[~merged.index.isin(clean.index)].dropna()
+                if len(ok):
+                    accepted_max = _later(accepted_max, ok.max())
+                if len(bad_when):
+                    low = bad_when.min()
+                    rejected_min = low if rejected_min is None else min(rejected_min, low)
         cursors = None
+        if cursor is not None:
+            cursor = _clamp_cursor(cursor, accepted_max, rejected_min, bool(rejects))
         if cursor is not None:
             text = cursor if isinstance(cursor, str) else pd.Timestamp(cursor).isoformat()
             cursors = {(result.dataset, key): text}
@@ -347,9 +373,15 @@ class Connector:
             source=self.name,
             tables=frames,
             cursors=cursors,
+            rejects=rejects,
         )
+        if rejects:
+            result.warnings.append(
+                f"{len(rejects)} row(s) rejected by the store's rules (see the rejects table), "
+                f"e.g. {rejects[0].reason}"
+            )
         result.batches += 1
-        _count_rejects(result, res)
+        _count_rejects(result, res, rejects)
         for name, n in res.rows_written.items():
             result.rows_written[name] = result.rows_written.get(name, 0) + n
         for name, frame in frames.items():
@@ -358,15 +390,49 @@ class Connector:
                 result._span([frame[date_col].min(), frame[date_col].max()])
 
 
-def _count_rejects(result: FetchResult, res: Any) -> None:
-    """Add the store's rejected rows of one ingest to ``result``, by reason when known."""
-    rejects = getattr(res, "rejects", None)
-    if rejects:
-        for r in rejects:
-            result.reject(str(getattr(r, "reason", r)).split(";")[0][:120])
-        return
-    n = int(getattr(res, "rows_rejected", 0) or 0)
-    result.reject("failed the store's validation (see the rejects table)", n)
+def _count_rejects(result: FetchResult, res: Any, rejects: Sequence[Reject]) -> None:
+    """Add one batch's rejected rows to ``result`` by reason: those the connector's rules
+    caught (``rejects``) plus any more the store's own rules refused."""
+    for r in rejects:
+        result.reject(str(r.reason).split(";")[0][:120])
+    extra = int(getattr(res, "rows_rejected", 0) or 0) - len(rejects)
+    if extra > 0:
+        result.reject("failed the store's validation (see the rejects table)", extra)
+
+
+def _later(a: pd.Timestamp | None, b: Any) -> pd.Timestamp:
+    b = pd.Timestamp(b)
+    return b if a is None else max(a, b)
+
+
+def _clamp_cursor(
+    cursor: Any,
+    accepted_max: pd.Timestamp | None,
+    rejected_min: pd.Timestamp | None,
+    any_rejected: bool,
+) -> Any:
+    """The cursor to commit: never past stored data nor at/after a rejected row.
+
+    A cursor that is not a time (an opaque page token) is kept unless rows
+    were rejected, in which case it is dropped (the page is fetched again).
+    Returns None when no cursor should be written.
+    """
+    try:
+        when = pd.Timestamp(cursor)
+    except (ValueError, TypeError):
+        return None if any_rejected else cursor
+    if pd.isna(when):
+        return None if any_rejected else cursor
+    if accepted_max is None:
+        return None if any_rejected else cursor
+    clamped = min(when, accepted_max)
+    if rejected_min is not None and clamped >= rejected_min:
+        clamped = rejected_min - pd.Timedelta(days=1)
+    if clamped == when:
+        return cursor
+    if not isinstance(cursor, str):
+        return clamped
+    return clamped.strftime("%Y-%m-%d") if len(cursor.strip()) == 10 else clamped.isoformat()
 
 
 def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None:
@@ -383,8 +449,15 @@ def last_stored(store: Store, table: str, **filters: Any) -> pd.Timestamp | None
     return pd.Timestamp(row[0])
 
 
-def coalesce_existing(store: Store, table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Fill the frame's missing value columns from rows already stored under the same key."""
+def coalesce_existing(
+    store: Store, table: str, frame: pd.DataFrame, *, source: str | None = None
+) -> pd.DataFrame:
+    """Fill the frame's missing value columns from rows already stored under the same key.
+
+    With ``source``, only that source's stored rows are used (what connectors
+    do: rows of different sources are never merged); without it, the
+    resolved rows.
+    """
     spec = TABLES[table]
     if frame.empty:
         return frame
@@ -392,7 +465,7 @@ def coalesce_existing(store: Store, table: str, frame: pd.DataFrame) -> pd.DataF
     values = [c for c in spec.value_columns if c != "source"]
     first = key[0]
     ids = frame[first].dropna().unique().tolist()
-    existing = store.read_table(table, **{first: ids})
+    existing = store.read_table(table, source=source, **{first: ids})
     out = frame.copy()
     for c in values:
         if c not in out.columns:

@@ -19,6 +19,10 @@ Checks
   when ETF flows look like US$ millions or funding rates like percentages;
 * **future dates**: a row dated after today (UTC) is an error (option expiries
   are exempt, snapshots are not);
+* **domain rules**: the rules every ingest path obeys
+  (:mod:`altseason.store._rules`: finite numbers, high >= low, bounded
+  indices such as Fear & Greed 0-100 and IV in (0, 5], funding within a sane
+  bound, no dates before the dataset's floor), here with file lines;
 * **duplicate keys**: identical duplicates collapse into one row with a note;
   the same key with different values is an error naming both lines;
 * **gaps and jumps** (daily price, on-chain and sentiment series): reported
@@ -41,6 +45,7 @@ import pandas as pd
 
 from altseason.exceptions import ValidationError
 from altseason.store import TABLES, Reject, utcnow
+from altseason.store._rules import row_reasons
 
 __all__ = [
     "ERRCOL_COL",
@@ -431,6 +436,14 @@ def _row_checks(
             )
 
 
+def _domain_rules(table: str, frame: pd.DataFrame, today: pd.Timestamp) -> None:
+    """The store's domain rules (:mod:`altseason.store._rules`), flagged with file lines."""
+    reasons = row_reasons(table, frame, today)
+    bad = reasons.notna()
+    if bad.any():
+        flag(frame, bad.to_numpy(), reasons.astype(object) + "; fix or remove the row", None)
+
+
 def _duplicates(
     table: str, frame: pd.DataFrame, columns: Mapping[str, str], notes: list[str]
 ) -> pd.DataFrame:
@@ -597,6 +610,7 @@ def validate_tables(
         _ensure_flags(df)
         cols = columns.get(table, {})
         _row_checks(table, df, cols, ref, out_notes)
+        _domain_rules(table, df, ref)
         df = _duplicates(table, df, cols, out_notes)
         checked[table] = df
     bad_frames = [(t, df[df[ERROR_COL].notna()]) for t, df in checked.items()]

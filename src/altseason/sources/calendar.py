@@ -5,6 +5,11 @@ decision, signature, launch or collapse) and a public source URL. They are
 not simulated: rows written from this calendar carry ``source = "calendar"``
 (:data:`CALENDAR_SOURCE`), also when the demo market writes them.
 
+The calendar is reference data shipped with the package: every writable
+store writes it when created or migrated, and again whenever this calendar
+changes (:func:`calendar_hash`), with its own ``ingest_log`` entry
+(dataset ``reference:calendar``), whether or not the demo ran.
+
 Categories: ``regulation`` (laws, rules, approvals, court rulings,
 enforcement), ``market`` (crashes, failures, launches of products) and
 ``protocol`` (network upgrades, halvings). Jurisdictions: ``US``, ``EU``,
@@ -13,9 +18,11 @@ enforcement), ``market`` (crashes, failures, launches of products) and
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
-__all__ = ["CALENDAR_SOURCE", "EVENT_COLUMNS", "regulatory_events"]
+__all__ = ["CALENDAR_SOURCE", "EVENT_COLUMNS", "calendar_hash", "regulatory_events"]
 
 CALENDAR_SOURCE = "calendar"
 """The ``source`` value of event rows from this calendar."""
@@ -158,3 +165,9 @@ def regulatory_events() -> pd.DataFrame:
     frame = pd.DataFrame(list(_EVENTS), columns=list(EVENT_COLUMNS))
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.sort_values(["date", "event_id"], ignore_index=True)
+
+
+def calendar_hash() -> str:
+    """A content hash of the calendar (the store rewrites it when this changes)."""
+    text = "\n".join("\t".join(row) for row in _EVENTS)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -7,7 +7,11 @@ after killing an import or fetch mid-way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import duckdb
+
+from altseason.store._rules import rule_violations
 from altseason.store._schema import TABLES
 from altseason.store._store import Store
 
@@ -37,6 +41,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     tables_checked: int = 0
     rows_checked: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,6 +56,21 @@ class CheckReport:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (``altseason check --json``)."""
+        return {
+            "ok": self.ok,
+            "tables_checked": self.tables_checked,
+            "rows_checked": self.rows_checked,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [
+                {"severity": p.severity, "check": p.check, "table": p.table, "detail": p.detail}
+                for p in self.problems
+            ],
+            "conflicts": self.conflicts,
+        }
+
 
 def _scalar(store: Store, sql: str, params: list[object] | None = None) -> int:
     row = store.con.execute(sql, params or []).fetchone()
@@ -63,13 +83,23 @@ def check_store(store: Store) -> CheckReport:
     Checks
     ------
     keys
-        No natural key appears twice in any data table.
+        No stored key (natural key + source) appears twice in any data table.
+    values
+        Every stored row obeys the domain rules of every ingest
+        (:mod:`altseason.store._rules`): finite numbers, positive prices,
+        high >= low, bounded indices, no dates after tomorrow or before the
+        dataset's floor (an error).
+    conflicts
+        Cross-source conflicts, summarised per dataset and kind (a warning:
+        precedence decides what reads use; see ``altseason conflicts``).
     required
         No required column is NULL.
     orphans
         Every ``asset_id`` in prices, funding and onchain has an ``assets`` row
         (a warning: market data may arrive before metadata); every reject
         belongs to a logged ingest (an error).
+    sources
+        Every source with rows is registered in ``sources`` (a warning).
     ingest_log
         Every source that wrote data rows has an ``ok`` ingest; each logged
         ingest's ``rows_rejected`` equals its rows in ``rejects``;
@@ -82,7 +112,7 @@ def check_store(store: Store) -> CheckReport:
     for name, spec in TABLES.items():
         report.tables_checked += 1
         report.rows_checked += store.count(name)
-        key = ", ".join(spec.key)
+        key = ", ".join(spec.stored_key)
         dups = _scalar(
             store,
             f"SELECT count(*) FROM (SELECT {key} FROM {name} GROUP BY {key} HAVING count(*) > 1)",
@@ -96,6 +126,29 @@ def check_store(store: Store) -> CheckReport:
                     report.problems.append(
                         Problem("required", name, f"{n} rows have no {col.name}")
                     )
+        if spec.name != "assets":
+            frame = store.read_table(name, resolve=False)
+            for reason, n in rule_violations(name, frame).items():
+                report.problems.append(Problem("values", name, f"{n} rows: {reason}"))
+    summary = store.conflict_summary()
+    for row in summary.itertuples(index=False):
+        report.conflicts.append(
+            {
+                "dataset": row.dataset,
+                "kind": row.kind,
+                "conflicts": int(row.conflicts),
+                "keys": int(row.keys),
+            }
+        )
+        report.problems.append(
+            Problem(
+                "conflicts",
+                str(row.dataset),
+                f"{int(row.conflicts)} {row.kind} conflict(s) over {int(row.keys)} key(s) "
+                "between sources; see 'altseason conflicts'",
+                "warning",
+            )
+        )
     n_assets = store.count("assets")
     for table, ref in _ASSET_REFERENCES.items():
         missing = con.execute(
@@ -149,11 +202,25 @@ def check_store(store: Store) -> CheckReport:
             "SELECT DISTINCT source FROM ingest_log WHERE status = 'ok'"
         ).fetchall()
     }
+    try:
+        registered = {r[0] for r in con.execute("SELECT source FROM sources").fetchall()}
+    except duckdb.CatalogException:  # a store older than v3, opened read-only
+        registered = None
     last_finished = con.execute(
         "SELECT max(finished_at) FROM ingest_log WHERE status = 'ok'"
     ).fetchone()
     for name in TABLES:
         sources = {r[0] for r in con.execute(f"SELECT DISTINCT source FROM {name}").fetchall()}
+        unregistered = sorted(sources - registered) if registered is not None else []
+        if unregistered:
+            report.problems.append(
+                Problem(
+                    "sources",
+                    name,
+                    f"rows from sources missing in the sources table: {', '.join(unregistered[:5])}",
+                    "warning",
+                )
+            )
         unlogged = sorted(sources - logged_sources)
         if unlogged:
             report.problems.append(

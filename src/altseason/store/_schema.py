@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 __all__ = ["DATA_TABLES", "SCHEMA_VERSION", "TABLES", "Column", "TableSpec"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ class TableSpec:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def stored_key(self) -> tuple[str, ...]:
+        """The primary key of the stored rows: the natural key plus ``source``.
+
+        Every source's rows are kept; reads resolve one source per natural key
+        (:mod:`altseason.store._sources`).
+        """
+        return (*self.key, "source")
 
     @property
     def value_columns(self) -> list[str]:
@@ -252,6 +261,38 @@ BOOKKEEPING_DDL: dict[str, str] = {
             rejected_at TIMESTAMP NOT NULL,
             PRIMARY KEY (run_id, dataset, seq)
         )""",
+    "sources": """
+        CREATE TABLE IF NOT EXISTS sources (
+            source VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            format VARCHAR,
+            path VARCHAR,
+            content_hash VARCHAR,
+            first_seen TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL
+        )""",
+    "conflicts": """
+        CREATE TABLE IF NOT EXISTS conflicts (
+            dataset VARCHAR NOT NULL,
+            asset VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            date DATE NOT NULL,
+            field VARCHAR NOT NULL,
+            source_a VARCHAR NOT NULL,
+            source_b VARCHAR NOT NULL,
+            value_a DOUBLE,
+            value_b DOUBLE,
+            rel_diff DOUBLE,
+            kind VARCHAR NOT NULL,
+            note VARCHAR,
+            detected_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (dataset, key, date, field, source_a, source_b)
+        )""",
+    "preferences": """
+        CREATE TABLE IF NOT EXISTS preferences (
+            value VARCHAR PRIMARY KEY,
+            set_at TIMESTAMP NOT NULL
+        )""",
     "fetch_state": """
         CREATE TABLE IF NOT EXISTS fetch_state (
             source VARCHAR NOT NULL,
@@ -271,5 +312,5 @@ def create_table_sql(spec: TableSpec) -> str:
     )
     return (
         f"CREATE TABLE IF NOT EXISTS {spec.name} (\n    {cols},\n"
-        f"    PRIMARY KEY ({', '.join(spec.key)})\n)"
+        f"    PRIMARY KEY ({', '.join(spec.stored_key)})\n)"
     )

@@ -25,6 +25,8 @@ import duckdb
 
 from altseason._lazy import LazyModule
 from altseason.exceptions import StoreError, StoreLockedError, ValidationError
+from altseason.store._conflicts import SNAPSHOT_WINDOW, TOLERANCES, detect_conflicts
+from altseason.store._rules import apply_rules
 from altseason.store._schema import (
     BOOKKEEPING_DDL,
     SCHEMA_VERSION,
@@ -32,6 +34,7 @@ from altseason.store._schema import (
     TableSpec,
     create_table_sql,
 )
+from altseason.store._sources import rank_sources, source_kind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,6 +55,22 @@ _MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE funding ALTER COLUMN interval_hours DROP NOT NULL",
     ],
 }
+# Versions whose data tables are rebuilt with ``source`` in the primary key
+# (v3: one row per source and natural key; rows are copied unchanged).
+_REKEY_FROM = 2
+_REFERENCE_KINDS = frozenset({"reference"})
+# Columns resolved separately from the rest of their row: each comes from the
+# best-ranked source that has a value (a market cap is a separate fact from an
+# exchange's OHLCV; open interest from a funding rate; a sector from a listing).
+_SEPARATE: dict[str, list[tuple[str, ...]]] = {
+    "prices": [("market_cap_usd",)],
+    "funding": [("open_interest_usd",)],
+    "assets": [("sector", "subsector")],
+}
+# The column whose presence decides the main row's source (rows without it lose).
+_LEAD: dict[str, str] = {"funding": "rate"}
+# Pseudo-columns naming the source of a separately resolved group.
+_PSEUDO: dict[str, dict[str, str]] = {"prices": {"market_cap_source": "market_cap_usd"}}
 
 
 def utcnow() -> dt.datetime:
@@ -97,6 +116,7 @@ class TableStatus:
     end: dt.datetime | None
     sources: tuple[str, ...]
     last_ingest: dt.datetime | None
+    conflicts: int = 0
 
     def staleness_days(self, asof: dt.date | None = None) -> int | None:
         """Whole days between the newest row and ``asof`` (default: today, UTC)."""
@@ -203,9 +223,12 @@ class Store:
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[str], None] | None = None,
+        prefer: Sequence[str] = (),
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
+        self.prefer: tuple[str, ...] = tuple(prefer)
+        self._sources_cache: dict[str, list[str]] = {}
         self.lock_timeout = float(lock_timeout)
         self.on_wait = on_wait
         self._lock = threading.RLock()
@@ -239,6 +262,7 @@ class Store:
             self._check_version()
         else:
             self.migrate()
+            self.ensure_reference_data()
 
     # ------------------------------------------------------------------ life cycle
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -392,6 +416,8 @@ class Store:
                     for v in range(version, SCHEMA_VERSION):
                         for stmt in _MIGRATIONS.get(v, []):
                             self._con.execute(stmt)
+                        if v == _REKEY_FROM:
+                            self._rekey_tables()
                     for spec in TABLES.values():
                         self._con.execute(create_table_sql(spec))
                 self._con.execute(
@@ -402,6 +428,56 @@ class Store:
             except Exception:
                 self._rollback()
                 raise
+
+    def _rekey_tables(self) -> None:
+        """v2 -> v3: rebuild each data table with ``source`` in its primary key."""
+        existing = {r[0] for r in self._con.execute("SHOW TABLES").fetchall()}
+        for spec in TABLES.values():
+            if spec.name not in existing:
+                continue  # created with the new key below
+            tmp = f"_v3_{spec.name}"
+            self._con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            self._con.execute(create_table_sql(spec).replace(spec.name, tmp, 1))
+            cols = ", ".join(spec.column_names)
+            self._con.execute(f"INSERT INTO {tmp} ({cols}) SELECT {cols} FROM {spec.name}")
+            self._con.execute(f"DROP TABLE {spec.name}")
+            self._con.execute(f"ALTER TABLE {tmp} RENAME TO {spec.name}")
+        now = utcnow()
+        for spec in TABLES.values():
+            if spec.name not in existing:
+                continue
+            for (src,) in self._con.execute(f"SELECT DISTINCT source FROM {spec.name}").fetchall():
+                self._con.execute(
+                    "INSERT OR IGNORE INTO sources VALUES (?, ?, NULL, NULL, NULL, ?, ?)",
+                    [src, source_kind(src), now, now],
+                )
+
+    def ensure_reference_data(self) -> None:
+        """Write the packaged event calendar when the store lacks this version of it.
+
+        Every writable store gets it (created, migrated or old), with its own
+        source (``calendar``) and ingest-log entry; the demo is not needed.
+        """
+        from altseason.sources.calendar import (
+            CALENDAR_SOURCE,
+            calendar_hash,
+            regulatory_events,
+        )
+
+        digest = calendar_hash()
+        row = _one(
+            self._con.execute(
+                "SELECT content_hash FROM sources WHERE source = ?", [CALENDAR_SOURCE]
+            )
+        )
+        if row is not None and row[0] == digest:
+            return
+        self.ingest(
+            dataset="reference:calendar",
+            source=CALENDAR_SOURCE,
+            tables={"events": regulatory_events()},
+            source_info={"format": "calendar", "content_hash": digest},
+        )
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
@@ -440,6 +516,8 @@ class Store:
         cursors: Mapping[tuple[str, str], str] | None = None,
         run_id: str | None = None,
         started_at: dt.datetime | None = None,
+        source_info: Mapping[str, Any] | None = None,
+        supersedes: Sequence[str] = (),
     ) -> IngestResult:
         """Write one batch atomically and log it.
 
@@ -460,6 +538,20 @@ class Store:
             Rows read from the input (default: the rows offered plus rejects).
         cursors
             ``{(dataset_key, key): cursor}`` fetch positions committed with the data.
+        source_info
+            ``format``, ``path`` and ``content_hash`` of the source, recorded in
+            the ``sources`` table (its ``kind`` is :func:`source_kind`).
+        supersedes
+            Sources whose rows (and conflicts) this ingest replaces, e.g. the
+            previous version of a re-exported file at the same path.
+
+        Notes
+        -----
+        Every row passes the domain rules (:mod:`altseason.store._rules`)
+        first; a row that breaks one is not written but stored in ``rejects``
+        with its reason and source, whatever the caller. Rows are stored per
+        source (``source`` is part of each table's primary key); conflicts
+        with other sources' rows are recomputed (:mod:`altseason.store._conflicts`).
 
         Raises
         ------
@@ -472,19 +564,61 @@ class Store:
         run_id = run_id or uuid.uuid4().hex
         started = started_at or utcnow()
         offered = sum(len(df) for df in tables.values())
+        prepared = {name: self._prepare(name, df, source) for name, df in tables.items()}
+        rejects = list(rejects)
+        n_given = len(rejects)
+        for name in list(prepared):
+            clean, bad = apply_rules(name, prepared[name], source=source)
+            prepared[name] = clean
+            rejects.extend(Reject(reason=r, location=loc, raw=raw) for r, loc, raw in bad)
+        n_rule = len(rejects) - n_given  # rule rejects were among the rows offered
         result = IngestResult(
             run_id=run_id,
             dataset=dataset,
             source=source,
-            rows_in=rows_in if rows_in is not None else offered + len(rejects),
+            rows_in=rows_in if rows_in is not None else offered + len(rejects) - n_rule,
             rows_rejected=len(rejects),
         )
-        prepared = {name: self._prepare(name, df, source) for name, df in tables.items()}
+        info = dict(source_info or {})
         try:
             with self.transaction() as con:
                 now = utcnow()
+                for old in supersedes:
+                    if old != source:
+                        self._drop_source(con, old)
+                written_sources = {source}
+                for frame in prepared.values():
+                    written_sources.update(frame["source"].dropna().astype(str).unique())
+                for src in sorted(written_sources):
+                    own = src == source
+                    con.execute(
+                        "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            src,
+                            source_kind(src),
+                            info.get("format") if own else None,
+                            info.get("path") if own else None,
+                            info.get("content_hash") if own else None,
+                            now,
+                            now,
+                        ],
+                    )
+                    con.execute("UPDATE sources SET last_seen = ? WHERE source = ?", [now, src])
+                    if own and info:
+                        con.execute(
+                            "UPDATE sources SET format = coalesce(?, format), "
+                            "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
+                            "WHERE source = ?",
+                            [info.get("format"), info.get("path"), info.get("content_hash"), src],
+                        )
                 for name, frame in prepared.items():
                     result.rows_written[name] = self._upsert_frame(con, TABLES[name], frame, now)
+                for name, frame in prepared.items():
+                    if frame.empty:
+                        continue
+                    for src, part in frame.groupby("source", sort=True):
+                        detect_conflicts(con, name, part, str(src), now)
+                self._sources_cache.clear()
                 if rejects:
                     self._write_rejects(con, run_id, dataset, source, rejects, now)
                 for (ds_key, key), cursor in (cursors or {}).items():
@@ -514,6 +648,13 @@ class Store:
                 f"writing {dataset!r} to the store failed and was rolled back: {exc}"
             ) from exc
         return result
+
+    def _drop_source(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
+        """Delete a superseded source's rows, conflicts and bookkeeping row."""
+        for name in TABLES:
+            con.execute(f"DELETE FROM {name} WHERE source = ?", [source])
+        con.execute("DELETE FROM conflicts WHERE source_a = ? OR source_b = ?", [source, source])
+        con.execute("DELETE FROM sources WHERE source = ?", [source])
 
     def log_failure(
         self,
@@ -594,7 +735,7 @@ class Store:
                     f"table {table!r}: column {col.name!r} is empty in row {bad + 1} of the batch "
                     f"(key {df.iloc[bad][list(spec.key)].to_dict()}); it is required."
                 )
-        key = list(spec.key)
+        key = list(spec.stored_key)
         dup = df.duplicated(key, keep=False)
         if dup.any():
             exact = df[dup].drop_duplicates()
@@ -628,8 +769,8 @@ class Store:
             ) from exc
         finally:
             con.unregister(view)
-        join = " AND ".join(f"s.{k} = t.{k}" for k in spec.key)
-        compare = [c for c in spec.column_names if c not in spec.key and c != "ingested_at"]
+        join = " AND ".join(f"s.{k} = t.{k}" for k in spec.stored_key)
+        compare = [c for c in spec.column_names if c not in spec.stored_key and c != "ingested_at"]
         differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in compare) or "FALSE"
         first_key = spec.key[0]
         cols = ", ".join(f"s.{c}" for c in spec.column_names if c != "ingested_at")
@@ -696,6 +837,7 @@ class Store:
         start: Any = None,
         end: Any = None,
         columns: Sequence[str] | None = None,
+        resolve: bool = True,
         **filters: Any,
     ) -> pd.DataFrame:
         """Rows of a table as a long frame, filtered with bound parameters.
@@ -703,11 +845,21 @@ class Store:
         Parameters
         ----------
         table
-            A data table (``prices``, ``etf_flows``, ...) or ``ingest_log`` / ``rejects``.
+            A data table (``prices``, ``etf_flows``, ...) or a bookkeeping
+            table (``ingest_log``, ``rejects``, ``sources``, ``conflicts``, ...).
         start, end
             Inclusive bounds on the table's date column (UTC).
         columns
             Columns to return (default all).
+        resolve
+            ``True`` (default): one row per natural key, from the source that
+            wins by precedence (:meth:`source_ranks`; DESIGN.md, "The store:
+            sources, precedence, conflicts"): a price row's fields all come
+            from one source, its market cap from the best source that has
+            one; option snapshots of the same chain from several files are
+            one snapshot (the fullest wins); ETF flows defer to a published
+            totals table. ``False``: every source's rows. A ``source=``
+            filter reads that source's rows as stored.
         **filters
             ``column=value`` or ``column=[values]`` equality filters.
         """
@@ -720,8 +872,9 @@ class Store:
             ]
         )
         cols = list(columns) if columns else known
+        extra = ["market_cap_source"] if table == "prices" and resolve else []
         for c in [*cols, *filters]:
-            if c not in known:
+            if c not in known and c not in extra:
                 raise ValidationError(
                     f"table {table!r} has no column {c!r}; it has {', '.join(known)}."
                 )
@@ -755,18 +908,211 @@ class Store:
             else:
                 where.append(f"{c} = ?")
                 params.append(v)
-        order = ", ".join(spec.key) if spec else "1"
-        sql = f"SELECT {', '.join(cols)} FROM {table}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order}"
-        with self._lock:
-            frame = self._con.execute(sql, params).df()
+        if spec is not None and resolve and filters.get("source") is None:
+            frame = self._read_resolved(spec, cols, where, params)
+        else:
+            order = ", ".join(spec.stored_key) if spec else "1"
+            sql = f"SELECT {', '.join(cols)} FROM {table}"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += f" ORDER BY {order}"
+            with self._lock:
+                frame = self._con.execute(sql, params).df()
         for c in frame.columns:
             col_type = spec.column(c).type if spec and c in spec.column_names else None
             if col_type in ("DATE", "TIMESTAMP"):
                 frame[c] = pd.to_datetime(frame[c])
         return frame
+
+    # ------------------------------------------------------------------ precedence
+    def preferences(self) -> list[str]:
+        """The preference list, first wins: ``altseason import --prefer`` entries
+        recorded in the store (newest first), then ``Store(prefer=...)`` (config)."""
+        stored: list[str] = []
+        with contextlib.suppress(duckdb.CatalogException):
+            stored = [
+                str(r[0])
+                for r in self._con.execute(
+                    "SELECT value FROM preferences ORDER BY set_at DESC, value"
+                ).fetchall()
+            ]
+        return list(dict.fromkeys([*stored, *self.prefer]))
+
+    def set_preference(self, value: str) -> None:
+        """Record a preference (a source id, a source-id prefix or a kind) in the store."""
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO preferences VALUES (?, ?)", [value, utcnow()])
+        self._sources_cache.clear()
+
+    def _table_sources(self, table: str) -> list[str]:
+        if table not in self._sources_cache:
+            rows = self._con.execute(f"SELECT DISTINCT source FROM {table}").fetchall()
+            self._sources_cache[table] = sorted(str(r[0]) for r in rows)
+        return self._sources_cache[table]
+
+    def source_ranks(self, table: str) -> dict[str, int]:
+        """``{source: rank}`` of a table's sources; 0 wins (see :mod:`altseason.store._sources`)."""
+        return rank_sources(self._table_sources(table), self.preferences())
+
+    def _rank_sql(self, table: str) -> tuple[str, list[Any]]:
+        ranks = self.source_ranks(table)
+        if not ranks:
+            return "0", []
+        parts = " ".join("WHEN ? THEN ?" for _ in ranks)
+        params: list[Any] = []
+        for src, r in ranks.items():
+            params.extend([src, r])
+        return f"CASE source {parts} ELSE {len(ranks)} END", params
+
+    def _read_resolved(
+        self, spec: TableSpec, cols: list[str], where: list[str], params: list[Any]
+    ) -> pd.DataFrame:
+        table = spec.name
+        with self._lock:
+            rank_sql, rank_params = self._rank_sql(table)
+        want = spec.column_names if table in ("options", "etf_flows") else cols
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        keys = list(spec.key)
+        base = f"SELECT *, {rank_sql} AS _rank FROM {table}{cond}"
+        groups = _SEPARATE.get(table, [])
+        lead = _LEAD.get(table)
+        parts = [f"base AS ({base})"]
+        order0 = f"({lead} IS NULL), _rank, source" if lead else "_rank, source"
+        parts.append(
+            f"g0 AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)} "
+            f"ORDER BY {order0}) AS _rn FROM base) WHERE _rn = 1)"
+        )
+        select: list[str] = []
+        joins = ""
+        pseudo = _PSEUDO.get(table, {})
+        for n, grp in enumerate(groups, start=1):
+            gcols = ", ".join([*keys, *grp])
+            parts.append(
+                f"g{n} AS (SELECT {gcols}, source AS _src FROM (SELECT {gcols}, source, "
+                f"row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY _rank, source) "
+                f"AS _rn FROM base WHERE {grp[0]} IS NOT NULL) WHERE _rn = 1)"
+            )
+            on = " AND ".join(f"g0.{k} = g{n}.{k}" for k in keys)
+            joins += f" LEFT JOIN g{n} ON {on}"
+        for c in want:
+            owner = next((n for n, g in enumerate(groups, 1) if c in g), None)
+            if owner is not None:
+                select.append(f"g{owner}.{c} AS {c}")
+            elif c in pseudo:
+                n = next(n for n, g in enumerate(groups, 1) if pseudo[c] in g)
+                select.append(f"g{n}._src AS {c}")
+            else:
+                select.append(f"g0.{c} AS {c}")
+        order = ", ".join(f"g0.{k}" for k in keys)
+        sql = f"WITH {', '.join(parts)} SELECT {', '.join(select)} FROM g0{joins} ORDER BY {order}"
+        with self._lock:
+            frame = self._con.execute(sql, [*rank_params, *params]).df()
+            if table == "options":
+                frame = self._one_snapshot(frame)
+            elif table == "etf_flows":
+                frame = self._defer_to_totals(frame)
+        if table in ("options", "etf_flows"):
+            frame = frame[cols].reset_index(drop=True)
+        return frame
+
+    def _one_snapshot(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Option files of the same venue snapshot are one snapshot: the fullest chain wins.
+
+        Snapshots of one venue and underlying less than :data:`SNAPSHOT_WINDOW`
+        apart that share most instruments (at least half of the smaller one's)
+        are the same chain; the source with the most instruments wins (then
+        precedence, then the source id), so a strict subset never replaces the
+        full chain, whichever file came first.
+        """
+        if frame.empty or frame["source"].nunique() < 2:
+            return frame
+        ranks = self.source_ranks("options")
+        frame = frame.assign(snapshot_ts=pd.to_datetime(frame["snapshot_ts"]))
+        snaps = (
+            frame.groupby(["venue", "underlying", "source", "snapshot_ts"])["instrument"]
+            .agg(lambda x: frozenset(x))
+            .reset_index()
+            .sort_values(["venue", "underlying", "snapshot_ts", "source"])
+        )
+        drop: set[tuple[str, str, str, pd.Timestamp]] = set()
+        for _, grp in snaps.groupby(["venue", "underlying"], sort=False):
+            rows = list(grp.itertuples(index=False))
+            cluster: list[Any] = []
+            clusters = []
+            for r in rows:
+                if cluster and r.snapshot_ts - cluster[-1].snapshot_ts > SNAPSHOT_WINDOW:
+                    clusters.append(cluster)
+                    cluster = []
+                cluster.append(r)
+            if cluster:
+                clusters.append(cluster)
+            for c in clusters:
+                if len({r.source for r in c}) < 2:
+                    continue
+                best = min(c, key=lambda r: (-len(r.instrument), ranks.get(r.source, 0), r.source))
+                for r in c:
+                    if r.source == best.source:
+                        continue
+                    shared = len(r.instrument & best.instrument)
+                    if shared >= 0.5 * len(r.instrument):
+                        drop.add((r.venue, r.underlying, r.source, r.snapshot_ts))
+        if not drop:
+            return frame
+        keys = pd.MultiIndex.from_frame(frame[["venue", "underlying", "source", "snapshot_ts"]])
+        return frame[~keys.isin(list(drop))]
+
+    def _defer_to_totals(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Within the span of a better-ranked source's ETF totals, that source decides the day.
+
+        A day the totals source does not list counts as zero flow; lower-ranked
+        rows that contradict it (per-fund rows whose sum differs from the
+        published total by more than the ``etf_flows`` tolerance, or a
+        lower-ranked total row) are dropped, so the sum of the resolved rows is
+        the published total on every day of its span.
+        """
+        if frame.empty or frame["source"].nunique() < 2:
+            return frame
+        ranks = self.source_ranks("etf_flows")
+        spans = self._con.execute(
+            "SELECT source, underlying, min(date), max(date) FROM etf_flows "
+            "WHERE upper(fund) LIKE 'TOTAL-%' GROUP BY source, underlying"
+        ).fetchall()
+        if not spans:
+            return frame
+        rel, abs_ = TOLERANCES["etf_flows"]["flow_usd"]
+        frame = frame.assign(date=pd.to_datetime(frame["date"]))
+        is_total = frame["fund"].astype(str).str.upper().str.startswith("TOTAL-")
+        row_rank = frame["source"].map(ranks).fillna(len(ranks)).to_numpy()
+        auth = pd.Series(None, index=frame.index, dtype=object)
+        auth_rank = np.full(len(frame), np.inf)
+        for src, under, lo, hi in sorted(spans, key=lambda t: ranks.get(t[0], len(ranks))):
+            m = (
+                (frame["underlying"] == under)
+                & (frame["date"] >= pd.Timestamp(lo))
+                & (frame["date"] <= pd.Timestamp(hi))
+                & auth.isna()
+            )
+            auth[m] = src
+            auth_rank[m.to_numpy()] = ranks.get(src, len(ranks))
+        lower = auth.notna().to_numpy() & (row_rank > auth_rank)
+        if not lower.any():
+            return frame
+        drop = lower & is_total.to_numpy()  # the authority lacks the day: it counts as 0
+        published = frame[is_total & (frame["source"] == auth)].set_index(["underlying", "date"])[
+            "flow_usd"
+        ]
+        funds = frame[lower & ~is_total.to_numpy()]
+        if not funds.empty:
+            sums = funds.groupby(["underlying", "date"])["flow_usd"].sum()
+            total = published.reindex(sums.index).fillna(0.0)
+            a, b = sums.to_numpy(float), total.to_numpy(float)
+            bad_days = sums.index[
+                np.abs(a - b) > np.maximum(rel * np.maximum(abs(a), abs(b)), abs_)
+            ]
+            if len(bad_days):
+                idx = pd.MultiIndex.from_frame(frame[["underlying", "date"]])
+                drop |= lower & ~is_total.to_numpy() & idx.isin(bad_days)
+        return frame[~drop]
 
     @staticmethod
     def _bookkeeping(table: str) -> str:
@@ -846,11 +1192,18 @@ class Store:
         return int(row[0]) if row else 0
 
     def is_empty(self) -> bool:
-        """True when no data table holds a row."""
-        return all(self.count(t) == 0 for t in TABLES)
+        """True when no data table holds a row other than reference data (the calendar)."""
+        for t in TABLES:
+            if self.count(t) == 0:
+                continue
+            if any(source_kind(s) not in _REFERENCE_KINDS for s in self._table_sources(t)):
+                return False
+        return True
 
     def status(self) -> list[TableStatus]:
-        """Per data table: rows, assets, date range, sources and last ingest time."""
+        """Per data table: rows, assets, date range, sources, last ingest time and conflicts."""
+        summary = self.conflict_summary()
+        n_conf = summary.groupby("dataset")["conflicts"].sum().to_dict() if len(summary) else {}
         out = []
         for name, spec in TABLES.items():
             asset_col = (
@@ -893,6 +1246,7 @@ class Store:
                     end=_as_datetime(row[3]) if row[3] is not None else None,
                     sources=sources,
                     last_ingest=_as_datetime(row[4]) if row[4] is not None else None,
+                    conflicts=int(n_conf.get(name, 0)),
                 )
             )
         return out
@@ -900,21 +1254,40 @@ class Store:
     def provenance(
         self, table: str, *, start: Any = None, end: Any = None, **filters: Any
     ) -> dict[str, Any]:
-        """Row count, date range, sources and ingest times behind a selection.
+        """Row count, date range, sources, seams and conflicts behind a selection.
 
         Used by report findings so every number can be traced to its rows.
+        The rows are the resolved ones (:meth:`read_table`). ``seams`` lists,
+        per series, each day where the winning source changes
+        (``{"key", "date", "from", "to"}``); ``market_cap_sources`` (prices)
+        the sources of the resolved market caps; ``conflicts`` the number of
+        stored conflicts on the selection (:meth:`selection_conflicts`).
         """
         spec = TABLES[table]
-        frame = self.read_table(
-            table,
-            start=start,
-            end=end,
-            columns=[c for c in ([spec.date_column] if spec.date_column else []) if c]
-            + ["source", "ingested_at"],
-            **filters,
-        )
         date_col = spec.date_column
-        return {
+        series = [k for k in spec.key if k != date_col]
+        cols = list(
+            dict.fromkeys([*series, *([date_col] if date_col else []), "source", "ingested_at"])
+        )
+        if table == "prices":
+            cols.append("market_cap_source")
+        frame = self.read_table(table, start=start, end=end, columns=cols, **filters)
+        seams: list[dict[str, Any]] = []
+        if not frame.empty and date_col and series and frame["source"].nunique() > 1:
+            ordered = frame.sort_values([*series, date_col])
+            sk = ordered[series].astype(str).agg(":".join, axis=1)
+            prev_src = ordered["source"].shift()
+            change = (sk == sk.shift()) & (ordered["source"] != prev_src)
+            for idx in ordered.index[change.to_numpy()][:200]:
+                seams.append(
+                    {
+                        "key": sk[idx],
+                        "date": str(pd.Timestamp(ordered.at[idx, date_col]).date()),
+                        "from": str(prev_src[idx]),
+                        "to": str(ordered.at[idx, "source"]),
+                    }
+                )
+        out: dict[str, Any] = {
             "table": table,
             "rows": len(frame),
             "filters": {k: v for k, v in filters.items() if v is not None},
@@ -923,7 +1296,136 @@ class Store:
             "sources": sorted(frame["source"].unique().tolist()) if not frame.empty else [],
             "ingested_from": None if frame.empty else str(frame["ingested_at"].min()),
             "ingested_to": None if frame.empty else str(frame["ingested_at"].max()),
+            "seams": seams,
         }
+        if table == "prices":
+            out["market_cap_sources"] = (
+                sorted(frame["market_cap_source"].dropna().unique().tolist())
+                if not frame.empty
+                else []
+            )
+        out["conflicts"] = len(self.selection_conflicts(table, start=start, end=end, **filters))
+        return out
+
+    # ------------------------------------------------------------------ conflicts
+    def conflicts(
+        self,
+        *,
+        dataset: str | None = None,
+        asset: str | None = None,
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.DataFrame:
+        """Stored conflicts (DESIGN.md, "The store: sources, precedence, conflicts").
+
+        Returns
+        -------
+        DataFrame
+            One row per conflict: ``dataset, asset, key, date, field, sources``
+            (``"a | b"``), ``values`` (``"va | vb"``), ``rel_diff``, ``kind``
+            (``difference``, ``shift`` or ``unit``), ``note``, and the raw
+            ``source_a, source_b, value_a, value_b``; sorted by dataset, key, date.
+        """
+        where, params = [], []
+        if dataset is not None:
+            where.append("dataset = ?")
+            params.append(dataset)
+        if asset is not None:
+            where.append("upper(asset) = upper(?)")
+            params.append(asset)
+        if start is not None:
+            where.append("date >= ?")
+            params.append(pd.Timestamp(start).date())
+        if end is not None:
+            where.append("date <= ?")
+            params.append(pd.Timestamp(end).date())
+        sql = (
+            "SELECT dataset, asset, key, date, field, source_a || ' | ' || source_b AS sources, "
+            "value_a, value_b, rel_diff, kind, note, source_a, source_b FROM conflicts"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY dataset, key, date, field, source_a, source_b"
+        try:
+            with self._lock:
+                frame = self._con.execute(sql, params).df()
+        except duckdb.CatalogException:  # a store older than v3, opened read-only
+            frame = pd.DataFrame(
+                columns=[
+                    "dataset", "asset", "key", "date", "field", "sources", "value_a",
+                    "value_b", "rel_diff", "kind", "note", "source_a", "source_b",
+                ]
+            )  # fmt: skip
+        frame["date"] = pd.to_datetime(frame["date"])
+        frame.insert(
+            6,
+            "values",
+            [f"{_g(a)} | {_g(b)}" for a, b in zip(frame["value_a"], frame["value_b"], strict=True)],
+        )
+        return frame
+
+    def selection_conflicts(
+        self, table: str, *, start: Any = None, end: Any = None, **filters: Any
+    ) -> pd.DataFrame:
+        """Conflicts touching the inputs of a selection of ``table``.
+
+        The report layer calls this (or :meth:`has_conflicts`) with the same
+        arguments as :meth:`read_table` to learn whether the rows behind a
+        finding include facts on which sources disagree. Filters on the asset
+        column (``asset_id``, ``underlying``, ``series_id``, ``index_id``) and
+        on ``fund`` narrow the result; other filters are ignored (the answer
+        then covers more, never less). Only conflicts involving a source that
+        the resolved selection actually uses are returned.
+
+        Returns
+        -------
+        DataFrame
+            The rows of :meth:`conflicts` that apply.
+        """
+        frame = self.conflicts(dataset=table, start=start, end=end)
+        if frame.empty:
+            return frame
+        for col in ("asset_id", "underlying", "series_id", "index_id"):
+            v = filters.get(col)
+            if v is not None:
+                vals = {str(x).upper() for x in (v if _listlike(v) else [v])}
+                frame = frame[frame["asset"].str.upper().isin(vals)]
+        if filters.get("fund") is not None:
+            v = filters["fund"]
+            vals = {str(x) for x in (v if _listlike(v) else [v])}
+            frame = frame[frame["key"].isin(vals)]
+        if frame.empty:
+            return frame
+        used = set(self._table_sources(table))
+        return frame[frame["source_a"].isin(used) | frame["source_b"].isin(used)].reset_index(
+            drop=True
+        )
+
+    def has_conflicts(
+        self, table: str, *, start: Any = None, end: Any = None, **filters: Any
+    ) -> bool:
+        """True when the inputs of this selection include conflicting rows
+        (:meth:`selection_conflicts` is not empty)."""
+        return not self.selection_conflicts(table, start=start, end=end, **filters).empty
+
+    def conflict_summary(self) -> pd.DataFrame:
+        """Conflicts counted per dataset and kind (``dataset, kind, conflicts, keys``)."""
+        try:
+            with self._lock:
+                return self._con.execute(
+                    "SELECT dataset, kind, count(*) AS conflicts, count(DISTINCT key) AS keys "
+                    "FROM conflicts GROUP BY dataset, kind ORDER BY dataset, kind"
+                ).df()
+        except duckdb.CatalogException:
+            return pd.DataFrame(columns=["dataset", "kind", "conflicts", "keys"])
+
+
+def _g(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.6g}"
+
+
+def _listlike(v: Any) -> bool:
+    return isinstance(v, (list, tuple, set, frozenset, np.ndarray, pd.Index))
 
 
 def open_store(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from altseason.exceptions import ValidationError
 from altseason.labels import DEMO_LABEL, DEMO_SOURCE
-from altseason.sources.calendar import CALENDAR_SOURCE, regulatory_events
+from altseason.sources.calendar import regulatory_events
 from altseason.sources.demo._context import simulate_fear_greed, simulate_macro, simulate_onchain
 from altseason.sources.demo._derivatives import simulate_funding, simulate_options
 from altseason.sources.demo._flows import simulate_etf_flows
@@ -245,10 +245,12 @@ def write_demo(
 ) -> IngestResult:
     """Generate the demo market (or take ``market``) and write it in one ingest.
 
-    Every row gets ``source = "demo"`` except the real event calendar
-    (``source = "calendar"``). The write is one atomic, idempotent
-    ``store.ingest`` (dataset :data:`DEMO_DATASET`): writing the same demo
-    twice changes nothing.
+    Every row gets ``source = "demo"``. The real event calendar is not part
+    of this ingest: every store carries it as reference data (``source =
+    "calendar"``, :meth:`Store.ensure_reference_data`). The write is one
+    atomic, idempotent ``store.ingest`` (dataset :data:`DEMO_DATASET`) and
+    passes the store's domain rules like every other ingest path: writing the
+    same demo twice changes nothing.
 
     Returns
     -------
@@ -257,10 +259,8 @@ def write_demo(
     """
     if market is None:
         market = generate_demo(seed, start, end, n_assets, progress=progress)
-    tables = market.tables()
-    events = tables["events"].copy()
-    events["source"] = CALENDAR_SOURCE
-    tables["events"] = events
+    tables = {name: frame for name, frame in market.tables().items() if name != "events"}
+    store.ensure_reference_data()
     if progress is not None:
         progress("writing to the store")
     return store.ingest(dataset=DEMO_DATASET, source=DEMO_SOURCE, tables=tables)

@@ -1,44 +1,47 @@
-"""Import files into the store: detect, read, validate, merge, write atomically.
+"""Import files into the store: detect, read, validate, write atomically.
 
 Each file goes through ONE :meth:`Store.ingest` call (one transaction):
 ``dataset`` is the file's absolute path and ``source`` is
-``file:<format>:<file name>``.
+``file:<format>:<file name>#<hash>``, where ``<hash>`` is the first 12 hex
+digits of the SHA-256 of the file's bytes (and of the read options that
+shape its rows). So:
+
+* two different files with the same name in different folders are two
+  sources and never overwrite each other;
+* importing the same file again writes nothing (same source, same rows);
+* a file at the same path with new content (a corrected re-export)
+  *supersedes* the previous version: that version's rows are deleted in the
+  same transaction.
 
 Rows from several sources
 -------------------------
-Many files cover the same keys (BTC's close on a day comes from Binance,
-Bybit, Coinbase, CoinMarketCap ...). So that importing the same files again,
-in any order, changes nothing, a row that already exists is merged:
-
-* stored by the **same source**: the file's non-empty values replace the
-  stored ones (a corrected re-export wins); empty cells keep stored values;
-* stored by **another source**: the stored values are kept; only columns
-  the stored row lacks (NULL) are filled from the file (e.g. open interest
-  onto a funding row, a sector onto an asset). The row keeps its source.
-  The number of rows kept this way is in the file's report.
-
-``replace=True`` (``--replace``) writes the file's rows as they are instead.
+Rows are never merged across sources: every source's rows are stored as they
+are, and reads resolve one source per fact by precedence (DESIGN.md, "The
+store: sources, precedence, conflicts"). Disagreements are recorded in the
+``conflicts`` table at ingest. ``prefer=`` (``--prefer``) records a
+preference (a source id, a source-id prefix or a kind) that reads honour
+before the default precedence.
 """
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import duckdb
 
 from altseason.exceptions import AltseasonError, FormatError, ValidationError
 from altseason.sources._validate import OnError, check_on_error, validate_tables
 from altseason.sources.files._base import Reader, ReadOptions, ReadResult
 from altseason.sources.files._registry import detect_format, get_reader
-from altseason.store import TABLES, Store
+from altseason.store import Store
 
 __all__ = [
     "FileReport",
     "ImportSummary",
+    "file_source_id",
     "import_file",
     "import_files",
     "list_files",
@@ -60,7 +63,7 @@ class FileReport:
     rows_valid: int
     rows_written: dict[str, int] = field(default_factory=dict)
     rows_rejected: int = 0
-    rows_kept: int = 0
+    conflicts: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -219,67 +222,26 @@ def read_file(
     )
 
 
-def _merge_existing(
-    store: Store, table: str, frame: pd.DataFrame, source: str
-) -> tuple[pd.DataFrame, int]:
-    """Merge a frame with the rows already stored under its keys (module docstring)."""
-    spec = TABLES[table]
-    key = list(spec.key)
-    if frame.empty:
-        return frame, 0
-    view = f"_keys_{uuid.uuid4().hex[:8]}"
-    keys = frame[key].drop_duplicates()
-    cur = store.cursor()  # its own cursor: never disturbs a pending result on store.con
+def file_source_id(path: Path, format: str, options: ReadOptions | None = None) -> str:
+    """The source id of a file: ``file:<format>:<name>#<content hash>`` (module docstring)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if options is not None and options != ReadOptions():
+        digest.update(repr(options).encode())
+    return f"file:{format}:{path.name}#{digest.hexdigest()[:12]}"
+
+
+def _previous_versions(store: Store, path: str, source: str) -> list[str]:
+    """Sources recorded for the same path with other content (they are superseded)."""
     try:
-        cur.register(view, keys)
-        join = " AND ".join(f"t.{k} = k.{k}" for k in key)
-        old = cur.execute(f"SELECT t.* FROM {table} t JOIN {view} k ON {join}").df()
-        cur.unregister(view)
-    finally:
-        cur.close()
-    if old.empty:
-        return frame, 0
-    for k in key:
-        if pd.api.types.is_datetime64_any_dtype(frame[k]):
-            old[k] = pd.to_datetime(old[k]).astype(frame[k].dtype)
-    values = [c for c in spec.column_names if c not in key and c not in ("source", "ingested_at")]
-    new = frame.copy()
-    for c in values:
-        if c not in new.columns:
-            new[c] = np.nan if spec.column(c).type == "DOUBLE" else None
-    merged = new.merge(
-        old[[*key, *values, "source"]].rename(
-            columns={c: f"{c}__old" for c in [*values, "source"]}
-        ),
-        on=key,
-        how="left",
-    )
-    exists = merged["source__old"].notna()
-    same = exists & (merged["source__old"] == source)
-    other = exists & ~same
-    changed_other = pd.Series(False, index=merged.index)
-    for c in values:
-        old_c = merged[f"{c}__old"]
-        new_c = merged[c]
-        keep_old = other & old_c.notna()
-        if keep_old.any():
-            differs = keep_old & new_c.notna() & (new_c.astype(object) != old_c.astype(object))
-            changed_other |= differs
-        take_old = (other & old_c.notna()) | (same & new_c.isna() & old_c.notna())
-        if take_old.any():
-            col = new_c.astype(object) if new_c.dtype != old_c.dtype else new_c.copy()
-            col[take_old] = (
-                old_c[take_old].astype(object) if col.dtype == object else old_c[take_old]
-            )
-            merged[c] = col
-    merged["source"] = merged["source__old"].where(other, source)
-    out = merged[[*key, *values, "source"]]
-    for c in values:
-        if spec.column(c).type == "DOUBLE":
-            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
-        elif spec.column(c).type == "BOOLEAN":
-            out[c] = out[c].astype(object)
-    return out, int(changed_other.sum())
+        rows = store.con.execute(
+            "SELECT source FROM sources WHERE path = ? AND source <> ?", [path, source]
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [str(r[0]) for r in rows]
 
 
 def import_file(
@@ -291,6 +253,7 @@ def import_file(
     on_error: OnError = "fail",
     replace: bool = False,
     reader: Reader | None = None,
+    prefer: str | None = None,
 ) -> FileReport:
     """Read, validate and write one file in one atomic ingest.
 
@@ -308,12 +271,17 @@ def import_file(
         ``"fail"`` (default): any bad row raises and nothing is written;
         ``"reject"``: bad rows go to the ``rejects`` table, good rows are written.
     replace
-        Overwrite rows stored by other sources instead of merging (module docstring).
+        Prefer this file's source over every other in reads (same as
+        ``prefer=<its source id>``); nothing is overwritten.
+    prefer
+        Record a read preference (a source id, a source-id prefix or a kind)
+        in the store; reads honour it before the default precedence.
 
     Returns
     -------
     FileReport
-        Rows read, valid, written per table, rejected and kept; notes.
+        Rows read, valid, written per table, rejected; conflicts of this
+        file's source with others; notes.
 
     Raises
     ------
@@ -326,28 +294,37 @@ def import_file(
     if reader is not None:
         format = reader.name
     used, result = read_file(p, format=format, options=options, on_error=on_error)
-    source = f"file:{used.name}:{p.name}"
-    kept = 0
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in result.tables.items():
-        if replace:
-            tables[name] = frame
-        else:
-            tables[name], n = _merge_existing(store, name, frame, source)
-            kept += n
+    source = file_source_id(p, used.name, options)
+    resolved = str(p.resolve())
+    previous = _previous_versions(store, resolved, source)
     valid = sum(len(f) for f in result.tables.values())
     ingest = store.ingest(
-        dataset=str(p.resolve()),
+        dataset=resolved,
         source=source,
-        tables=tables,
+        tables=result.tables,
         rejects=result.rejects,
         rows_in=result.rows_read,
+        source_info={
+            "format": used.name,
+            "path": resolved,
+            "content_hash": source.rsplit("#", 1)[1],
+        },
+        supersedes=previous,
     )
     notes = list(result.notes)
-    if kept:
+    if previous:
+        notes.append(f"replaces the earlier version of this file ({', '.join(previous)})")
+    if prefer or replace:
+        store.set_preference(prefer or source)
+        notes.append(f"reads now prefer {prefer or source}")
+    row = store.con.execute(
+        "SELECT count(*) FROM conflicts WHERE source_a = ? OR source_b = ?", [source, source]
+    ).fetchone()
+    n_conf = int(row[0]) if row else 0
+    if n_conf:
         notes.append(
-            f"{kept:,} row(s) already stored from another source kept their values "
-            "(--replace overwrites them)"
+            f"{n_conf:,} conflict(s) with other sources beyond tolerance "
+            "(see 'altseason conflicts')"
         )
     return FileReport(
         path=p,
@@ -356,8 +333,8 @@ def import_file(
         rows_read=result.rows_read,
         rows_valid=valid,
         rows_written=dict(ingest.rows_written),
-        rows_rejected=len(result.rejects),
-        rows_kept=kept,
+        rows_rejected=ingest.rows_rejected,
+        conflicts=n_conf,
         notes=notes,
     )
 
@@ -372,6 +349,7 @@ def import_files(
     skip_unknown: bool = False,
     replace: bool = False,
     progress: Callable[[Path, int, int], None] | None = None,
+    prefer: str | None = None,
 ) -> ImportSummary:
     """Import files and folders (recursively), each file with its own format.
 
@@ -399,7 +377,13 @@ def import_files(
             progress(p, i, total)
         try:
             report = import_file(
-                store, p, options=options, on_error=on_error, replace=replace, reader=reader
+                store,
+                p,
+                options=options,
+                on_error=on_error,
+                replace=replace,
+                reader=reader,
+                prefer=prefer,
             )
         except AltseasonError as exc:
             if i == 0:

@@ -263,7 +263,9 @@ def _volume_usd(
 ) -> pd.Series:
     """USD volume for the decided unit; rows above the daily bound are flagged."""
     usd = volume * close if unit == "base" else volume
-    over = (usd > MAX_DAILY_VOLUME_USD).fillna(False).to_numpy()
+    # a non-finite close or volume is reported by the finite-number rule, not as a volume
+    finite = np.isfinite(volume.to_numpy(dtype=float)) & np.isfinite(close.to_numpy(dtype=float))
+    over = (usd > MAX_DAILY_VOLUME_USD).fillna(False).to_numpy() & finite
     if over.any():
         flag(
             raw,
