@@ -170,7 +170,9 @@ class Binance(Connector):
                 asset_id=asset,
             )
             result.keys += 1
+            guard = self.client.pages(self.name, f"klines of {symbol}")
             while start < today:
+                guard.visit(SPOT_URL, {"start": start})
                 payload, url = self.client.get_json(
                     SPOT_URL,
                     source=self.name,
@@ -226,7 +228,9 @@ class Binance(Connector):
                 instrument=symbol,
             )
             result.keys += 1
+            guard = self.client.pages(self.name, f"funding of {symbol}")
             while start <= now:
+                guard.visit(FUNDING_URL, {"start": start})
                 payload, url = self.client.get_json(
                     FUNDING_URL,
                     source=self.name,

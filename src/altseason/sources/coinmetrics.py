@@ -174,7 +174,9 @@ class CoinMetrics(Connector):
             }
             url = f"{base}/timeseries/asset-metrics"
             page = 0
+            guard = self.client.pages(self.name, f"asset-metrics for {asset}")
             while True:
+                guard.visit(url, params, shown=self.client.scrub(url))
                 payload, shown = self.client.get_json(url, source=self.name, params=params)
                 rows = extract_asset_metrics(payload, shown, list(METRICS))
                 frame = transform_asset_metrics(rows, url=shown)
