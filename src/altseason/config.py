@@ -23,6 +23,10 @@ ALTSEASON_<SOURCE>_BASE_URL
     that serve recorded payloads on 127.0.0.1. Example:
     ``ALTSEASON_COINMETRICS_BASE_URL=http://127.0.0.1:8765``.
 
+ALTSEASON_DASHBOARD_HOSTS
+    Comma-separated ``Host`` names the dashboard accepts besides the bound
+    address (a reverse proxy's or a LAN name); ``altseason serve --allow-host``.
+
 Resource limits (see :class:`Limits`; each a positive number)
 -------------------------------------------------------------
 ALTSEASON_FETCH_DEADLINE
@@ -174,6 +178,7 @@ class Settings:
     user_agent: str = _DEFAULT_USER_AGENT
     base_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     limits: Limits = field(default_factory=Limits)
+    dashboard_hosts: tuple[str, ...] = ()
 
     @property
     def reports_dir(self) -> Path:
@@ -249,6 +254,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         user_agent=env.get("ALTSEASON_USER_AGENT") or _DEFAULT_USER_AGENT,
         base_urls=tuple(base_urls),
         limits=load_limits(env),
+        dashboard_hosts=tuple(
+            h.strip() for h in env.get("ALTSEASON_DASHBOARD_HOSTS", "").split(",") if h.strip()
+        ),
     )
 
 

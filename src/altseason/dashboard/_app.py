@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,9 @@ def create_app(
     page_builder: PageBuilder | None = None,
     cache_size: int = 256,
     warm_up: bool | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> FastAPI:
     """Build the dashboard app over a store opened read-only.
 
@@ -144,6 +147,12 @@ def create_app(
     warm_up
         Build the default overview in a background thread when the server
         starts; default: only with the default page builder.
+    host, port
+        The address and port the server binds: requests must carry a matching
+        ``Host`` header (DNS-rebinding defence) and the access cookie is named
+        after the port (see :class:`~altseason.dashboard._security.SecurityMiddleware`).
+    allowed_hosts
+        More ``Host`` names to accept (a reverse proxy's or a LAN name).
     """
     store = Store(store_path, read_only=True)
     lock = threading.Lock()
@@ -204,7 +213,9 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.add_middleware(SecurityMiddleware, token=token)
+    app.add_middleware(
+        SecurityMiddleware, token=token, bind_host=host, port=port, extra_hosts=allowed_hosts
+    )
     app.state.store = store
 
     @app.exception_handler(ParamError)
