@@ -22,6 +22,7 @@ in any order, changes nothing, a row that already exists is merged:
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import pandas as pd
 from altseason.exceptions import AltseasonError, FormatError, ValidationError
 from altseason.sources._validate import OnError, check_on_error, validate_tables
 from altseason.sources.files._base import Reader, ReadOptions, ReadResult
+from altseason.sources.files._open import check_input_file, walk_folder
 from altseason.sources.files._registry import detect_format, get_reader
 from altseason.store import TABLES, Store
 
@@ -94,18 +96,17 @@ def list_files(paths: Iterable[str | Path]) -> list[Path]:
     for p in paths:
         path = Path(p).expanduser()
         if path.is_dir():
-            found = sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file()
-                and f.name not in _IGNORED_NAMES
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            # walk_folder reports unreadable subfolders, FIFOs and devices (never skipped)
+            found = sorted(f for f in walk_folder(path) if f.name not in _IGNORED_NAMES)
             if not found:
                 raise ValidationError("the folder holds no files to import", path=str(path))
             out.extend(found)
         elif path.is_file():
+            check_input_file(path)
             out.append(path)
+        elif os.path.lexists(path):
+            check_input_file(path)  # a FIFO, device or unreadable path: says which
+            raise ValidationError("cannot import this path; check it", path=str(path))
         else:
             raise ValidationError("no such file or folder; check the path", path=str(path))
     seen: set[Path] = set()
