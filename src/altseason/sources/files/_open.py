@@ -9,9 +9,9 @@ Every reader reaches a file through these checks (hooks in
   the path and the fix, never "internal error" and never a silent skip.
 * :func:`check_import_size`: readers that load a whole file (CSV, JSON) refuse
   one larger than ``Limits.import_max_bytes`` (``ALTSEASON_IMPORT_MAX_MB``,
-  default 128 MiB) before reading it. Such a reader peaks at roughly 10-20
+  default 64 MiB) before reading it. Such a reader peaks at roughly 10-20
   times the file size (text, parsed frame, validation copies), so the
-  default bounds an import near 2.5 GiB; streaming readers (the zstd/JSON
+  default bounds an import near 1 GiB; streaming readers (the zstd/JSON
   category bundle) are bounded by the next two limits instead.
 * :func:`open_decompressed`: a zstd stream is decompressed through a counter
   that stops at ``Limits.import_max_decompressed_bytes``
