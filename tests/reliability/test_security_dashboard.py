@@ -98,6 +98,15 @@ def test_allowed_hosts_per_bind() -> None:
     assert not host_allowed("evil.example", wild, "0.0.0.0")
 
 
+def test_only_get_is_answered(store_path: Path) -> None:
+    client = TestClient(create_app(store_path, page_builder=_builder), base_url="http://127.0.0.1")
+    assert client.get("/api/status").status_code == 200
+    for method in ("HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        r = client.request(method, "/api/status")
+        assert r.status_code == 405, method
+        assert r.headers["content-security-policy"]
+
+
 # ---------------------------------------------------------------------- cookies
 def _client(store_path: Path, token: str, port: int) -> TestClient:
     app = create_app(store_path, token=token, page_builder=_builder, port=port)

@@ -259,7 +259,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
                 return self._secure(
                     JSONResponse({"error": "request body too large"}, status_code=413)
                 )
-        if request.method not in ("GET", "HEAD"):
+        if request.method != "GET":  # HEAD too: the routes answer GET only
             return self._secure(
                 JSONResponse(
                     {"error": "the dashboard is read-only; only GET is allowed"}, status_code=405
