@@ -17,6 +17,7 @@ def serve(
     allow_host: list[str] = typer.Option(
         None,
         "--allow-host",
+        metavar="NAME",
         help="Another Host name to accept (a reverse proxy's or LAN name; repeatable). Requests "
         "naming any other host are refused (DNS-rebinding defence).",
     ),

@@ -104,7 +104,7 @@ def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
     for s in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True):
         for form in {s, quote(s, safe=""), quote_plus(s, safe="")}:
             text = text.replace(form, _MASK)
-    text = re.sub(r"(?i)((?:api_?key|access_token|token)=)[^&\s'\"]+", r"\1" + _MASK, text)
+    text = re.sub(r"(?i)\b((?:api_?key|access_token|token)=)[^&\s'\"]+", r"\1" + _MASK, text)
     return mask_userinfo(text)
 
 
