@@ -42,8 +42,8 @@ ALTSEASON_MAX_PAGES
 ALTSEASON_MAX_RETRY_WAIT
     Longest wait honoured from a ``Retry-After`` header, in seconds (default 60).
 ALTSEASON_IMPORT_MAX_MB
-    Largest file a reader loads whole (CSV, JSON), in MiB (default 64; such a
-    reader peaks at roughly 15 times the file size).
+    Largest file a reader loads whole (CSV, JSON), in MiB (default 32; such a
+    reader peaks at roughly 30 times the file size).
 ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB
     Largest decompressed size of a compressed input file, in MiB (default 2048).
 """
@@ -112,7 +112,7 @@ class Limits:
     max_response_bytes: int = 64 * _MIB
     max_pages: int = 1000
     max_retry_wait: float = 60.0
-    import_max_bytes: int = 64 * _MIB
+    import_max_bytes: int = 32 * _MIB
     import_max_decompressed_bytes: int = 2048 * _MIB
 
 

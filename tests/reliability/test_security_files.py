@@ -135,7 +135,7 @@ def test_five_million_row_csv_is_refused_before_reading(tmp_path: Path, store_pa
     with big.open("w") as fh:
         fh.write("date,asset_id,close\n")
         fh.writelines("2024-01-01,BTC,1.5\n" for _ in range(5_000_000))
-    assert big.stat().st_size > 64 * MIB
+    assert big.stat().st_size > 32 * MIB
     before = _snapshot(store_path)
     msg, rss = _import_in_subprocess(store_path, big, {})
     assert str(big) in msg and "ALTSEASON_IMPORT_MAX_MB" in msg and "over the import limit" in msg
