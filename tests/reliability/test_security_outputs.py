@@ -17,6 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fpdf import FPDF
+from fuzz_support import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from altseason._escape import (
@@ -92,6 +95,15 @@ def test_markdown_escape_leaves_no_markup(text: str) -> None:
         assert [t for t, _ in _elements(text)] != ["p"]
 
 
+@FUZZ
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_any_escaped_text_renders_without_markup(text: str) -> None:
+    tags = _elements(escape_line_start(escape_markdown(text)))
+    # a paragraph (or an indented code block for leading spaces), never an attribute
+    assert {t for t, _ in tags} <= {"p", "pre", "code"}, tags
+    assert all(not attrs for _, attrs in tags), tags
+
+
 def test_report_md_with_hostile_source_renders_inert(
     tmp_path: Path, market_store_hostile: Store
 ) -> None:
@@ -150,6 +162,15 @@ def test_csv_cell_neutralisation() -> None:
         assert neutralise_csv_cell(f) == "'" + f
     for keep in ("BTC", "-5", "+1.5e3", "-3%", "a=b", "", 1.5, -2, None):
         assert neutralise_csv_cell(keep) == keep
+
+
+@FUZZ
+@given(text=st.text(max_size=30))
+def test_no_neutralised_cell_starts_a_formula(text: str) -> None:
+    out = neutralise_csv_cell(text)
+    assert out == text or out == "'" + text  # only ever a prefix, the value is kept
+    if out.startswith(("=", "+", "-", "@", "\t", "\r")):
+        float(out.rstrip("%"))  # only plain numbers keep a leading sign
 
 
 def test_exports_neutralise_csv_and_keep_raw_json_parquet(tmp_path: Path) -> None:
