@@ -6,6 +6,7 @@ against the real app (uvicorn on 127.0.0.1 for the rebinding request).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -173,3 +174,38 @@ def test_token_never_logged(store_path: Path) -> None:
     text = " ".join(collect.lines)
     assert "token=***" in text and "Bearer ***" in text
     assert TOKEN not in text
+
+
+def test_altseason_serve_refuses_a_rebinding_host(store_path: Path, tmp_path: Path) -> None:
+    """The CLI wiring: ``altseason serve`` passes its host and port to the checks."""
+    import subprocess
+    import sys
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "ALTSEASON_STORE": str(store_path), "ALTSEASON_HOME": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "altseason", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/status"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, "altseason serve exited"
+            try:
+                ok = httpx.get(url)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "altseason serve did not start"
+                time.sleep(0.2)
+        assert ok.status_code == 200
+        assert httpx.get(url, headers={"Host": "evil.example"}).status_code == 421
+        assert httpx.get(url, headers={"Host": f"localhost:{port}"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
