@@ -29,6 +29,30 @@ ALTSEASON_<SOURCE>_BASE_URL
     keeping the path and query: for a mirror or caching proxy, and for tests
     that serve recorded payloads on 127.0.0.1. Example:
     ``ALTSEASON_COINMETRICS_BASE_URL=http://127.0.0.1:8765``.
+
+ALTSEASON_DASHBOARD_HOSTS
+    Comma-separated ``Host`` names the dashboard accepts besides the bound
+    address (a reverse proxy's or a LAN name); ``altseason serve --allow-host``.
+
+Resource limits (see :class:`Limits`; each a positive number)
+-------------------------------------------------------------
+ALTSEASON_FETCH_DEADLINE
+    Seconds one ``fetch`` run may take in all (default 3600).
+ALTSEASON_REQUEST_DEADLINE
+    Seconds one request attempt may take, from connecting to the last byte (default 120).
+ALTSEASON_STALL_TIMEOUT
+    Seconds without a byte from the server before a request counts as stalled (default 30).
+ALTSEASON_MAX_RESPONSE_MB
+    Largest response body, after decompression, in MiB (default 64).
+ALTSEASON_MAX_PAGES
+    Pages followed per paginated key (asset, series, ...) (default 1000).
+ALTSEASON_MAX_RETRY_WAIT
+    Longest wait honoured from a ``Retry-After`` header, in seconds (default 60).
+ALTSEASON_IMPORT_MAX_MB
+    Largest file a reader loads whole (CSV, JSON), in MiB (default 32; such a
+    reader peaks at roughly 30 times the file size).
+ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB
+    Largest decompressed size of a compressed input file, in MiB (default 2048).
 """
 
 from __future__ import annotations
@@ -38,15 +62,111 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
 from altseason.exceptions import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = [
+    "LIMIT_VARIABLES",
+    "Limits",
+    "Settings",
+    "limit_variable",
+    "load_limits",
+    "load_settings",
+    "mask_userinfo",
+]
 
 _BASE_URL_VAR = re.compile(r"ALTSEASON_([A-Z][A-Z0-9_]*)_BASE_URL")
 _DEFAULT_USER_AGENT = "altseason/0.1 (+https://pypi.org/project/altseason/)"
+
+
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for network fetches and file imports.
+
+    Attributes
+    ----------
+    fetch_deadline
+        Seconds one fetch run (one :class:`~altseason.sources.HttpClient`) may take.
+    request_deadline
+        Seconds one request attempt may take, from connecting to the last byte
+        of the body (a server trickling bytes is cut off here).
+    stall_timeout
+        Seconds without a byte from the server (connect or read) before the
+        attempt counts as stalled (then retried, within the deadlines).
+    max_response_bytes
+        Largest response body accepted, counted after decompression; reading
+        stops at the cap.
+    max_pages
+        Pages followed for one paginated key; a page URL seen twice stops at once.
+    max_retry_wait
+        Longest wait honoured from ``Retry-After`` (seconds); a wait that would
+        pass a deadline fails at once instead.
+    import_max_bytes
+        Largest input file a reader loads whole (CSV, JSON), in bytes.
+    import_max_decompressed_bytes
+        Largest decompressed size of a compressed input (zstd), in bytes.
+    """
+
+    fetch_deadline: float = 3600.0
+    request_deadline: float = 120.0
+    stall_timeout: float = 30.0
+    max_response_bytes: int = 64 * _MIB
+    max_pages: int = 1000
+    max_retry_wait: float = 60.0
+    import_max_bytes: int = 32 * _MIB
+    import_max_decompressed_bytes: int = 2048 * _MIB
+
+
+#: Environment variable -> (``Limits`` field, multiplier to the field's unit).
+LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
+    "ALTSEASON_FETCH_DEADLINE": ("fetch_deadline", 1),
+    "ALTSEASON_REQUEST_DEADLINE": ("request_deadline", 1),
+    "ALTSEASON_STALL_TIMEOUT": ("stall_timeout", 1),
+    "ALTSEASON_MAX_RESPONSE_MB": ("max_response_bytes", _MIB),
+    "ALTSEASON_MAX_PAGES": ("max_pages", 1),
+    "ALTSEASON_MAX_RETRY_WAIT": ("max_retry_wait", 1),
+    "ALTSEASON_IMPORT_MAX_MB": ("import_max_bytes", _MIB),
+    "ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB": ("import_max_decompressed_bytes", _MIB),
+}
+
+
+def limit_variable(name: str) -> str:
+    """The environment variable that sets the ``Limits`` field ``name``."""
+    for var, (fname, _) in LIMIT_VARIABLES.items():
+        if fname == name:
+            return var
+    raise KeyError(name)
+
+
+def load_limits(environ: Mapping[str, str] | None = None) -> Limits:
+    """:class:`Limits` from the ``ALTSEASON_*`` limit variables (module docstring).
+
+    Raises
+    ------
+    ConfigError
+        A value that is not a positive number.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, float | int] = {}
+    for var, (name, unit) in LIMIT_VARIABLES.items():
+        raw = env.get(var, "").strip()
+        if not raw:
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            number = float("nan")
+        if not (number > 0 and number < float("inf")):
+            raise ConfigError(f"{var}={raw!r} is not a positive number; unset it for the default.")
+        integral = isinstance(getattr(Limits, name), int)
+        values[name] = max(1, int(number * unit)) if integral else number * unit
+    return Limits(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -65,8 +185,10 @@ class Settings:
     fred_api_key: str | None = field(default=None, repr=False)
     user_agent: str = _DEFAULT_USER_AGENT
     lock_timeout: float = 30.0
-    base_urls: tuple[tuple[str, str], ...] = ()
+    base_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     prefer: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    dashboard_hosts: tuple[str, ...] = ()
 
     @property
     def reports_dir(self) -> Path:
@@ -79,10 +201,14 @@ class Settings:
         return self.home / "cache"
 
     def secrets(self) -> list[str]:
-        """Every configured secret value, for scrubbing logs and errors."""
-        return [
+        """Every configured secret value, for scrubbing logs and errors: the API
+        keys and the user name and password of any base-URL override."""
+        found = [
             s for s in (self.coingecko_api_key, self.coinmetrics_api_key, self.fred_api_key) if s
         ]
+        for _, url in self.base_urls:
+            found.extend(_url_credentials(url))
+        return found
 
     def base_url(self, source: str) -> str | None:
         """The ``ALTSEASON_<SOURCE>_BASE_URL`` override for ``source``, if any."""
@@ -133,7 +259,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         if not re.match(r"^https?://[^/?#\s]+/?$", value.strip()):
             raise ConfigError(
-                f"{name}={value!r} is not a base URL; give scheme and host only, e.g. "
+                f"{name}={mask_userinfo(value)!r} is not a base URL; give scheme and host only, e.g. "
                 "http://127.0.0.1:8765."
             )
         base_urls.append((m.group(1).lower(), value.strip().rstrip("/")))
@@ -148,4 +274,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_urls=tuple(base_urls),
         lock_timeout=lock_timeout,
         prefer=tuple(p.strip() for p in env.get("ALTSEASON_PREFER", "").split(",") if p.strip()),
+        limits=load_limits(env),
+        dashboard_hosts=tuple(
+            h.strip() for h in env.get("ALTSEASON_DASHBOARD_HOSTS", "").split(",") if h.strip()
+        ),
     )
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the ``user:pass@`` part of every URL replaced by ``***@``."""
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]*@", r"\1***@", text)
+
+
+def _url_credentials(url: str) -> list[str]:
+    """The user name and password in ``scheme://user:pass@host`` (may be empty)."""
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return []
+    userinfo = netloc.rsplit("@", 1)[0]
+    out: list[str] = []
+    for part in userinfo.split(":", 1):
+        if part:
+            out.extend({part, unquote(part)})
+    return out

@@ -34,7 +34,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(demo_path: Path) -> Iterator[TestClient]:
     app = create_app(demo_path)
     try:
-        yield TestClient(app)
+        yield TestClient(app, base_url="http://127.0.0.1")
     finally:
         app.state.store.close()
 
@@ -253,7 +253,9 @@ def test_cache_and_warm_up_build_each_payload_once(demo_path: Path, tmp_path: Pa
     with Store(path) as s:
         df = pd.DataFrame({"asset_id": ["BTC"], "date": [pd.Timestamp(END)], "close": [1.0]})
         s.ingest(dataset="t", source="test", tables={"prices": df})
-    with TestClient(create_app(path, page_builder=counting, warm_up=True)) as c:
+    with TestClient(
+        create_app(path, page_builder=counting, warm_up=True), base_url="http://127.0.0.1"
+    ) as c:
         assert c.get("/api/overview").status_code == 200
         assert c.get("/api/overview").json()["asof"] == END
     assert calls == [("overview", PageParams())]

@@ -56,7 +56,7 @@ def _write_in_other_process(path: Path, day: str) -> None:
 def test_new_rows_show_without_restart(store_path: Path) -> None:
     CALLS.clear()
     app = create_app(store_path, page_builder=_builder)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         first = client.get("/api/overview").json()
         assert first["findings"][0]["value"] == 1
         assert not app.state.store.is_open  # released after the request
@@ -106,7 +106,7 @@ def test_page_cache_is_bounded_in_entries_and_bytes() -> None:
 def test_many_as_of_dates_keep_the_cache_bounded(store_path: Path) -> None:
     CALLS.clear()
     app = create_app(store_path, page_builder=_builder, cache_size=4)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         for day in range(1, 11):
             assert client.get("/api/overview", params={"asof": f"2024-01-{day:02d}"}).is_success
         assert len(CALLS) == 10

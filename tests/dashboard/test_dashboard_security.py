@@ -51,7 +51,7 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(store_path: Path) -> TestClient:
-    return TestClient(create_app(store_path, page_builder=_builder))
+    return TestClient(create_app(store_path, page_builder=_builder), base_url="http://127.0.0.1")
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:
@@ -120,7 +120,9 @@ def test_oversized_requests_refused(client: TestClient) -> None:
 
 def test_token_required_when_configured(store_path: Path) -> None:
     token = "s3cret-token-0123456789"
-    client = TestClient(create_app(store_path, token=token, page_builder=_builder))
+    client = TestClient(
+        create_app(store_path, token=token, page_builder=_builder), base_url="http://127.0.0.1"
+    )
     assert client.get("/api/overview").status_code == 401
     assert client.get("/api/overview", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert (
@@ -143,7 +145,11 @@ def test_internal_errors_do_not_leak(store_path: Path) -> None:
     def broken(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         raise RuntimeError("secret internals /home/user/path")
 
-    client = TestClient(create_app(store_path, page_builder=broken), raise_server_exceptions=False)
+    client = TestClient(
+        create_app(store_path, page_builder=broken),
+        raise_server_exceptions=False,
+        base_url="http://127.0.0.1",
+    )
     r = client.get("/api/overview")
     assert r.status_code == 500
     assert "secret internals" not in r.text and "Traceback" not in r.text

@@ -218,7 +218,9 @@ def print_frame(
 def export_frame(frame: pd.DataFrame, path: Path, *, demo: bool = False) -> Path:
     """Write a frame to CSV, Parquet or JSON by the file suffix.
 
-    Demo data gets a ``data_label`` column so the label survives export.
+    Demo data gets a ``data_label`` column so the label survives export. CSV
+    text cells that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`altseason._escape.neutralise_csv_frame`).
     """
     out = frame.copy()
     if demo:
@@ -234,7 +236,11 @@ def export_frame(frame: pd.DataFrame, path: Path, *, demo: bool = False) -> Path
     # Written beside the target and renamed: a failure keeps the previous export whole.
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            out.to_csv(tmp)
+            from altseason._escape import neutralise_csv_frame
+
+            # OWASP CSV injection: formula-leading text neutralised; CRLF rows (RFC 4180) so
+            # a line break inside a cell is quoted. JSON and Parquet keep the raw values.
+            neutralise_csv_frame(out).to_csv(tmp, lineterminator="\r\n")
         elif suffix in (".parquet", ".pq"):
             out.to_parquet(tmp)
         else:

@@ -121,6 +121,16 @@ demo plans serve only the last 365 days of history (a warning).
     + """
 
 \b
+Limits (environment variables; a limit hit stops that dataset with an
+error naming the variable; the next run resumes after the last batch)
+  ALTSEASON_FETCH_DEADLINE    s for the whole run (default 3600)
+  ALTSEASON_REQUEST_DEADLINE  s per request attempt, body included (120)
+  ALTSEASON_STALL_TIMEOUT     s without a byte: the request stalled (30)
+  ALTSEASON_MAX_RESPONSE_MB   largest response, decompressed, MiB (64)
+  ALTSEASON_MAX_PAGES         pages per paginated asset/series (1000)
+  ALTSEASON_MAX_RETRY_WAIT    longest Retry-After wait honoured, s (60)
+
+\b
 Licences and terms
   Coin Metrics community data is CC BY-NC 4.0 (non-commercial use,
   credit Coin Metrics).

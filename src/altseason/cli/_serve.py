@@ -14,6 +14,13 @@ def serve(
         "127.0.0.1", "--host", help="Address to bind. Anything but loopback requires a token."
     ),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port."),
+    allow_host: list[str] = typer.Option(
+        None,
+        "--allow-host",
+        metavar="NAME",
+        help="Another Host name to accept (a reverse proxy's or LAN name; repeatable). Requests "
+        "naming any other host are refused (DNS-rebinding defence).",
+    ),
     token: str | None = typer.Option(
         None,
         "--token",
@@ -52,7 +59,14 @@ def serve(
     if token is not None and len(token) < 16:
         raise ConfigError("--token must be at least 16 characters; omit it to generate one.")
     timeout = state.lock_timeout if state.lock_timeout is not None else state.settings.lock_timeout
-    application = create_app(state.settings.store_path, token=token, lock_timeout=timeout)
+    application = create_app(
+        state.settings.store_path,
+        token=token,
+        lock_timeout=timeout,
+        host=host,
+        port=port,
+        allowed_hosts=[*state.settings.dashboard_hosts, *(allow_host or [])],
+    )
     shown = host if ":" not in host else f"[{host}]"
     url = f"http://{shown}:{port}/"
     if token:

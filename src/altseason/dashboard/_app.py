@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,9 @@ def create_app(
     cache_mb: int = 256,
     warm_up: bool | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> FastAPI:
     """Build the dashboard app over a store opened read-only.
 
@@ -198,6 +201,12 @@ def create_app(
         starts; default: only with the default page builder.
     lock_timeout
         Seconds a request waits while a writer holds the store's lock.
+    host, port
+        The address and port the server binds: requests must carry a matching
+        ``Host`` header (DNS-rebinding defence) and the access cookie is named
+        after the port (see :class:`~altseason.dashboard._security.SecurityMiddleware`).
+    allowed_hosts
+        More ``Host`` names to accept (a reverse proxy's or a LAN name).
 
     Notes
     -----
@@ -304,7 +313,9 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.add_middleware(SecurityMiddleware, token=token)
+    app.add_middleware(
+        SecurityMiddleware, token=token, bind_host=host, port=port, extra_hosts=allowed_hosts
+    )
     app.state.store = store
 
     @app.exception_handler(ParamError)

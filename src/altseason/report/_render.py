@@ -21,6 +21,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from altseason._escape import (
+    escape_line_start,
+    escape_markdown,
+    escape_pdf_markdown,
+    markdown_anchor,
+)
 from altseason.exceptions import ReportError
 from altseason.labels import DEMO_LABEL
 from altseason.report._build import Report
@@ -233,14 +239,14 @@ def render_html(report: Report) -> str:
 
 # ---------------------------------------------------------------------- Markdown
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("$", "\\$")
+    return escape_markdown(text)
 
 
 def _md_sentence(s: Sentence) -> str:
     parts = []
     for t in s.tokens:
         if isinstance(t, Ref):
-            parts.append(f"[{_md_escape(t.text)}](#f-{t.finding_id})")
+            parts.append(f"[{_md_escape(t.text)}](#f-{markdown_anchor(t.finding_id)})")
         else:
             parts.append(_md_escape(t))
     body = "".join(parts)
@@ -249,11 +255,11 @@ def _md_sentence(s: Sentence) -> str:
 
 def _md_paragraph(p: Paragraph) -> str:
     lead = f"**{_md_escape(p.heading)}.** " if p.heading else ""
-    return lead + " ".join(_md_sentence(s) for s in p.sentences)
+    return escape_line_start(lead + " ".join(_md_sentence(s) for s in p.sentences))
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_markdown(text)
 
 
 def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
@@ -264,23 +270,25 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
             f"> **{DEMO_LABEL.upper()}**: every number, chart and table in this note is "
             "computed from simulated data; it describes no real market.\n"
         )
-    out.append(f"# {report.headline}\n")
+    out.append(f"# {_md_escape(report.headline)}\n")
     out.append(
-        f"*{report.title}. As of {report.asof.date()}; generated "
+        f"*{_md_escape(report.title)}. As of {report.asof.date()}; generated "
         f"{report.generated_at:%Y-%m-%d %H:%M} UTC. Data: {_md_escape(report.data_label)}. "
         "Every number links to its finding in the provenance appendix.*\n"
     )
     if report.key_figures:
         out.append("| Key figure | Value | As of |\n|---|---:|---|")
         for f in report.key_figures:
-            val = f"[{_md_escape(f.format())}](#f-{f.id})" if f.available else "n/a"
+            val = (
+                f"[{_md_escape(f.format())}](#f-{markdown_anchor(f.id)})" if f.available else "n/a"
+            )
             meta = f.asof or "" if f.available else f"not available: {f.reason}"
             out.append(f"| {_md_cell(f.label)} | {val} | {_md_cell(meta)} |")
         out.append("")
     out.append("## Summary\n")
     out.extend(_md_paragraph(p) + "\n" for p in report.summary)
     for i, s in enumerate(report.sections, 1):
-        out.append(f"## {i}. {s.title}\n")
+        out.append(f"## {i}. {_md_escape(s.title)}\n")
         out.extend(_md_paragraph(p) + "\n" for p in s.paragraphs)
         for t in s.tables:
             out.append(f"*{_md_escape(t.title)}*\n")
@@ -291,7 +299,7 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
             out.extend(
                 "| "
                 + " | ".join(
-                    f"[{_md_escape(c.text)}](#f-{c.finding_id})"
+                    f"[{_md_escape(c.text)}](#f-{markdown_anchor(c.finding_id)})"
                     if isinstance(c, Ref)
                     else _md_cell(c)
                     for c in row
@@ -301,7 +309,7 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
             )
             out.append("")
         for c in s.charts:
-            out.append(f"![{_md_escape(c.full_title)}]({files_dir}/{c.id}.png)\n")
+            out.append(f"![{_md_escape(c.full_title)}]({files_dir}/{markdown_anchor(c.id)}.png)\n")
     out.append("## Appendix A: findings and provenance\n")
     out.append(
         "| Finding | Value | As of | Window | Tables (rows) | Date range | Sources | Ingested |"
@@ -311,9 +319,10 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
         cells = _prov_cells(f)
         value = f.format() if f.available else f"not available: {f.reason}"
         out.append(
-            f'| <a id="f-{f.id}"></a>`{f.id}` {_md_cell(f.label)} | {_md_cell(value)} | '
-            f"{f.asof or ''} | {f.window or ''} | {_md_cell(cells['tables'])} | "
-            f"{cells['range']} | {_md_cell(cells['sources'])} | {cells['ingested']} |"
+            f'| <a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(f.id)} {_md_cell(f.label)} | '
+            f"{_md_cell(value)} | {_md_cell(f.asof or '')} | {_md_cell(f.window or '')} | "
+            f"{_md_cell(cells['tables'])} | {_md_cell(cells['range'])} | "
+            f"{_md_cell(cells['sources'])} | {_md_cell(cells['ingested'])} |"
         )
     out.append("\n## Appendix B: data coverage and staleness\n")
     out.append(
@@ -323,7 +332,7 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
     out.append("|---|---:|---:|---|---|---:|---|---|")
     for r in _coverage_rows(report):
         out.append(
-            f"| {r['table']} | {r['rows']} | {r['assets']} | {r['start']} | {r['end']} | "
+            f"| {_md_cell(r['table'])} | {r['rows']} | {r['assets']} | {r['start']} | {r['end']} | "
             f"{r['stale_days']} | {_md_cell(r['sources'])} | {r['last_ingest']} |"
         )
     out.append("")
@@ -338,8 +347,8 @@ def write_charts_png(charts: Sequence[ChartSpec], folder: Path) -> dict[str, Pat
 
 # ---------------------------------------------------------------------- PDF
 def _pdf_md(text: str) -> str:
-    """Neutralise fpdf2 markdown markers (``**``, ``__``, ``--``) in plain text."""
-    return text.replace("**", "* *").replace("__", "_ _").replace("--", "- -")
+    """Neutralise fpdf2 markdown (``**``, ``__``, ``~~``, ``--``, links) in plain text."""
+    return escape_pdf_markdown(text)
 
 
 def _font_path(bold: bool = False) -> Path:
@@ -409,7 +418,7 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
         for s in p.sentences:
             for t in s.tokens:
                 if isinstance(t, Ref):
-                    parts.append(f"**[{_pdf_md(t.text)}](#f-{t.finding_id})**")
+                    parts.append(f"**[{_pdf_md(t.text)}](#f-{markdown_anchor(t.finding_id)})**")
                 else:
                     parts.append(_pdf_md(t))
             parts.append(" ")

@@ -223,9 +223,12 @@ def fetch(
                             store, result, since=since, assets=chosen, progress=progress
                         )
                     except AltseasonError as exc:
-                        result.error = str(exc)
+                        result.error = http.scrub(str(exc))  # no key reaches ingest_log
                         store.log_failure(
-                            dataset=f"{name}:{ds}", source=name, error=str(exc), started_at=started
+                            dataset=f"{name}:{ds}",
+                            source=name,
+                            error=result.error,
+                            started_at=started,
                         )
                         if first_error is None:
                             first_error = exc

@@ -22,6 +22,24 @@ Errors
 
 ``Settings.base_url(source)`` (``ALTSEASON_<SOURCE>_BASE_URL``) replaces the
 scheme and host of every request tagged with that source (mirrors, tests).
+
+Limits (:class:`~altseason.config.Limits`, each set by an ``ALTSEASON_*`` variable)
+-----------------------------------------------------------------------------------
+* A deadline per request (every attempt, wait and body read) and one per run
+  (the client's life); a ``Retry-After`` wait is capped at ``max_retry_wait``
+  and a wait that would pass a deadline fails at once.
+* Stall detection: no byte for ``stall_timeout`` seconds ends the attempt.
+* Bodies are streamed and decompressed here, in bounded steps (gzip, deflate;
+  other encodings are refused): reading stops as soon as the decompressed
+  size passes ``max_response_bytes``, so neither a huge body nor a
+  compression bomb is ever held in memory.
+* :meth:`HttpClient.pages` guards pagination: at most ``max_pages`` pages per
+  key, and a page URL seen twice (a ``next_page_url`` returning itself) stops
+  at once.
+
+Every message (status reason phrase, body excerpt, URL, exception text) passes
+through :meth:`HttpClient.scrub`, which masks the API keys, credential query
+parameters and ``user:password@`` in URLs.
 """
 
 from __future__ import annotations
@@ -32,17 +50,18 @@ import logging
 import random
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from altseason.config import Settings
+from altseason.config import Limits, Settings, limit_variable, mask_userinfo
 from altseason.exceptions import RateLimitError, RegionBlockedError, SourceError
 
-__all__ = ["HttpClient", "RateLimiter", "RetryPolicy", "scrub_url"]
+__all__ = ["HttpClient", "PageGuard", "RateLimiter", "RetryPolicy", "scrub_text", "scrub_url"]
 
 log = logging.getLogger("altseason.sources")
 
@@ -53,6 +72,11 @@ SECRET_PARAMS = frozenset(
 _MASK = "***"
 #: Same-origin redirects followed per request.
 MAX_REDIRECTS = 5
+#: Bytes of an error response read for the message (the rest is not read).
+ERROR_BODY_BYTES = 4096
+#: Shortest secret masked by plain substring replacement (shorter ones, e.g. a
+#: one-letter user name, would mangle every message; URLs still mask userinfo).
+_MIN_SECRET = 4
 
 
 def scrub_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
@@ -75,11 +99,13 @@ def scrub_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
 
 
 def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every secret value replaced by ``***``."""
-    for s in secrets:
-        if s:
-            text = text.replace(s, _MASK)
-    return re.sub(r"(?i)(api_key=)[^&\s]+", r"\1" + _MASK, text)
+    """``text`` with every secret value (also URL-encoded), ``api_key=`` values and
+    URL credentials (``user:password@``) replaced by ``***``."""
+    for s in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True):
+        for form in {s, quote(s, safe=""), quote_plus(s, safe="")}:
+            text = text.replace(form, _MASK)
+    text = re.sub(r"(?i)\b((?:api_?key|access_token|token)=)[^&\s'\"]+", r"\1" + _MASK, text)
+    return mask_userinfo(text)
 
 
 class _ScrubFilter(logging.Filter):
@@ -99,7 +125,18 @@ class _ScrubFilter(logging.Filter):
 
 
 _LOG_SCRUB = _ScrubFilter()
-logging.getLogger("httpx").addFilter(_LOG_SCRUB)
+#: Loggers whose records can hold a URL or a status line (httpcore logs per module).
+_SCRUBBED_LOGGERS = (
+    "httpx",
+    "httpcore",
+    *(
+        f"httpcore.{m}"
+        for m in ("connection", "connection_pool", "http11", "http2", "http_proxy", "socks_proxy")
+    ),
+    "altseason.sources",
+)
+for _name in _SCRUBBED_LOGGERS:
+    logging.getLogger(_name).addFilter(_LOG_SCRUB)
 
 
 @dataclass(frozen=True)
@@ -121,7 +158,7 @@ class RetryPolicy:
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    retry_after_max: float = 300.0
+    retry_after_max: float = Limits.max_retry_wait
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 
     def backoff(self, retry: int, rng: random.Random) -> float:
@@ -190,22 +227,113 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class PageGuard:
+    """Bounds one paginated walk: at most ``max_pages`` pages, no page twice.
+
+    Get one from :meth:`HttpClient.pages` and call :meth:`visit` with each
+    page's identity (its URL and parameters) before requesting it.
+    """
+
+    def __init__(self, source: str, what: str, max_pages: int) -> None:
+        self.source = source
+        self.what = what
+        self.max_pages = max_pages
+        self.seen: set[str] = set()
+
+    def visit(self, url: str, params: Mapping[str, Any] | None = None, *, shown: str = "") -> None:
+        """Record the next page; raises :class:`SourceError` on a repeat or past the cap."""
+        key = url if not params else f"{url}?{sorted((k, str(v)) for k, v in params.items())}"
+        where = shown or None
+        if key in self.seen:
+            raise SourceError(
+                f"{self.source}: {self.what} pagination returned a page already fetched (the "
+                "next-page link points back to a page seen before), so it would never end; "
+                "stopped. The provider's paging is broken; retry later or report it.",
+                url=where,
+            )
+        if len(self.seen) >= self.max_pages:
+            raise SourceError(
+                f"{self.source}: {self.what} needs more than {self.max_pages} pages; stopped at "
+                f"the page cap ({limit_variable('max_pages')}={self.max_pages}). Raise it, or "
+                "fetch a shorter period with --since.",
+                url=where,
+            )
+        self.seen.add(key)
+
+
+class _Deadline(Exception):
+    """Internal: a deadline passed while reading (turned into a SourceError)."""
+
+
+class _BoundedDecoder:
+    """Content-Encoding decoding in bounded steps: never more than ``limit`` bytes out."""
+
+    def __init__(self, encoding: str) -> None:
+        enc = encoding.strip().lower()
+        self.encoding = enc
+        self._zlib: Any = None
+        if enc in ("", "identity"):
+            return
+        if enc in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif enc == "deflate":
+            self._zlib = None  # zlib-wrapped or raw: decided on the first bytes
+            self._first = True
+        else:
+            raise ValueError(enc)
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decoded bytes of ``data``; at most ``limit + 1`` (more means over the cap)."""
+        if self.encoding in ("", "identity"):
+            return data
+        if self._zlib is None:
+            wbits = zlib.MAX_WBITS if data[:1] and (data[0] & 0x0F) == 8 else -zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(wbits)
+        out: bytes = self._zlib.decompress(data, limit + 1)
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        if self._zlib is None:
+            return b""
+        out: bytes = self._zlib.decompress(b"", limit + 1) if self._zlib.unconsumed_tail else b""
+        return out + self._zlib.flush()[: limit + 1 - len(out)]
+
+    @property
+    def pending(self) -> bool:
+        """True when input is waiting that did not fit under the limit."""
+        return bool(self._zlib is not None and self._zlib.unconsumed_tail)
+
+
+def _raw_chunks(response: httpx.Response, size: int) -> Iterable[bytes]:
+    """The body as received (still encoded), in chunks."""
+    if response.is_stream_consumed and isinstance(response.stream, Iterable):
+        # built in memory (an httpx.MockTransport in tests): its raw stream replays
+        yield from response.stream
+    else:
+        yield from response.iter_raw()  # as received: a chunk size would wait to fill it
+
+
 class HttpClient:
     """Shared HTTP client for the connectors.
 
     Parameters
     ----------
     settings
-        Gives the User-Agent and the API keys to scrub. Optional: without it
-        pass ``user_agent`` and ``secrets``.
+        Gives the User-Agent, the API keys to scrub and the :class:`~altseason.config.Limits`.
+        Optional: without it pass ``user_agent`` and ``secrets``.
     transport
         An ``httpx`` transport; tests pass ``httpx.MockTransport``.
     sleep, clock
-        Injectable ``time.sleep`` / ``time.monotonic`` for backoff and rate limits.
+        Injectable ``time.sleep`` / ``time.monotonic`` for backoff, rate limits
+        and deadlines.
     timeout
-        Seconds for connect/read/write/pool.
+        Seconds without progress (connect, read, write, pool) before an attempt
+        is abandoned; default ``limits.stall_timeout``.
     retry
-        The :class:`RetryPolicy`.
+        The :class:`RetryPolicy` (default: 5 attempts, ``Retry-After`` capped at
+        ``limits.max_retry_wait``).
+    limits
+        Deadlines and caps (default ``settings.limits``, else :class:`Limits()`).
     seed
         Seed of the jitter generator (reproducible tests).
     """
@@ -217,28 +345,32 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        limits: Limits | None = None,
         user_agent: str | None = None,
         secrets: Iterable[str] = (),
         seed: int | None = None,
     ) -> None:
         self.settings = settings
+        self.limits = limits or (settings.limits if settings else Limits())
         ua = user_agent or (settings.user_agent if settings else "altseason")
         self._secrets = [*(settings.secrets() if settings else []), *secrets]
         _LOG_SCRUB.secrets.update(s for s in self._secrets if s)
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(retry_after_max=self.limits.max_retry_wait)
         self.sleep = sleep
         self.clock = clock
         self._rng = random.Random(seed)
         self._limits: dict[str, RateLimiter] = {}
+        self.stall_timeout = float(timeout if timeout is not None else self.limits.stall_timeout)
         self._client = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(self.stall_timeout),
             headers={"User-Agent": ua, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,  # see _send: same-origin redirects only
         )
         self.requests_made = 0
+        self.run_deadline = clock() + self.limits.fetch_deadline
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
@@ -268,6 +400,10 @@ class HttpClient:
         """``text`` (a URL or message) with every secret masked."""
         return scrub_url(text, self._secrets)
 
+    def pages(self, source: str, what: str) -> PageGuard:
+        """A :class:`PageGuard` for one paginated walk (``limits.max_pages``)."""
+        return PageGuard(source, what, self.limits.max_pages)
+
     # ------------------------------------------------------------------ requests
     def get(
         self,
@@ -279,7 +415,7 @@ class HttpClient:
         blocked_hint: str = "",
         hint: str = "",
     ) -> httpx.Response:
-        """GET with rate limiting, retries and scrubbed errors.
+        """GET with rate limiting, retries, deadlines, a size cap and scrubbed errors.
 
         Parameters
         ----------
@@ -299,8 +435,28 @@ class HttpClient:
         Returns
         -------
         httpx.Response
-            A 2xx response.
+            A 2xx response whose body is read (and decoded) in full.
         """
+        try:
+            return self._get(url, source, params, headers, blocked_hint, hint)
+        except SourceError as exc:
+            # defence in depth: whatever a message was built from, no secret leaves
+            clean = self.scrub(str(exc))
+            if clean != str(exc):
+                exc.args = (clean, *exc.args[1:])
+            if exc.url:
+                exc.url = self.scrub(exc.url)
+            raise
+
+    def _get(
+        self,
+        url: str,
+        source: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        blocked_hint: str,
+        hint: str,
+    ) -> httpx.Response:
         url = self._rebase(url, source)
         try:
             request = self._client.build_request(
@@ -317,32 +473,52 @@ class HttpClient:
         shown = self.scrub(request.url)
         limiter = self._limits.get(source)
         policy = self.retry
+        limits = self.limits
         last_status: int | None = None
         last_reason = ""
         for attempt in range(1, policy.max_attempts + 1):
             if limiter is not None:
                 limiter.acquire()
+            deadline, which = self._deadline(self.clock() + limits.request_deadline)
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise self._deadline_error(source, which, shown, last_reason)
             self.requests_made += 1
             log.debug("GET %s (attempt %d/%d)", shown, attempt, policy.max_attempts)
+            step = max(0.001, min(self.stall_timeout, remaining))
+            request.extensions["timeout"] = httpx.Timeout(step).as_dict()
             try:
                 response = self._send(request, source, shown)
-            except httpx.TimeoutException as exc:
-                last_status, last_reason = None, f"timed out ({type(exc).__name__})"
-                wait = policy.backoff(attempt, self._rng)
-            except httpx.TransportError as exc:
-                last_status = None
-                last_reason = f"connection failed: {self.scrub(str(exc)) or type(exc).__name__}"
-                wait = policy.backoff(attempt, self._rng)
+                try:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return self._read(response, source, shown, deadline, which)
+                    error_body = self._read_prefix(response)
+                finally:
+                    response.close()
+            except _Deadline:
+                raise self._deadline_error(
+                    source, which, shown, "the body was still arriving"
+                ) from None
             except httpx.DecodingError as exc:
                 raise SourceError(
                     f"{source} sent a body that cannot be decoded ({type(exc).__name__}: "
                     f"{self.scrub(str(exc))}); the response is corrupt or mislabelled. Retry later.",
                     url=shown,
                 ) from None
+            except httpx.TimeoutException as exc:
+                last_status = None
+                last_reason = (
+                    f"timed out ({type(exc).__name__}: no data for {step:.3g} s; "
+                    f"{limit_variable('stall_timeout')})"
+                )
+                wait = policy.backoff(attempt, self._rng)
+            except httpx.TransportError as exc:
+                last_status = None
+                last_reason = f"connection failed: {self.scrub(str(exc)) or type(exc).__name__}"
+                wait = policy.backoff(attempt, self._rng)
             else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return response
+                reason = self.scrub(response.reason_phrase)
                 if status == 451:
                     raise RegionBlockedError(
                         f"{source} refuses requests from this region (HTTP 451 Unavailable For "
@@ -352,8 +528,8 @@ class HttpClient:
                     )
                 if status not in policy.retry_statuses:
                     raise SourceError(
-                        f"{source} answered HTTP {status} {response.reason_phrase}"
-                        f"{self._body_hint(response)}. {hint or _status_fix(status, source)}",
+                        f"{source} answered HTTP {status} {reason}"
+                        f"{self._body_hint(error_body)}. {hint or _status_fix(status, source)}",
                         url=shown,
                         status=status,
                     )
@@ -363,8 +539,14 @@ class HttpClient:
                     wait = min(advised, policy.retry_after_max)
                 else:
                     wait = policy.backoff(attempt, self._rng)
-                response.close()
             if attempt < policy.max_attempts:
+                if self.clock() + wait > self.run_deadline:
+                    raise self._deadline_error(
+                        source,
+                        "fetch_deadline",
+                        shown,
+                        f"{last_reason}; the next retry would wait {wait:.0f} s",
+                    )
                 log.info("%s %s; retry %d in %.1f s", shown, last_reason, attempt, wait)
                 self.sleep(wait)
         if last_status == 429:
@@ -382,6 +564,102 @@ class HttpClient:
             status=last_status,
         )
 
+    def _deadline(self, request_deadline: float) -> tuple[float, str]:
+        """The nearer of the request's and the run's deadline, and which it is."""
+        if request_deadline <= self.run_deadline:
+            return request_deadline, "request_deadline"
+        return self.run_deadline, "fetch_deadline"
+
+    def _deadline_error(self, source: str, which: str, shown: str, detail: str) -> SourceError:
+        seconds = getattr(self.limits, which)
+        what = "per-request" if which == "request_deadline" else "fetch run's"
+        return SourceError(
+            f"{source}: the {what} deadline of {seconds:g} s passed"
+            + (f" ({detail})" if detail else "")
+            + f"; stopped. Set {limit_variable(which)} to allow longer, or retry later "
+            "(the fetch resumes where it stopped).",
+            url=shown,
+        )
+
+    def _read(
+        self, response: httpx.Response, source: str, shown: str, deadline: float, which: str
+    ) -> httpx.Response:
+        """Read a streamed 2xx body: decoded in bounded steps, capped, within the deadline."""
+        cap = self.limits.max_response_bytes
+        encoding = response.headers.get("content-encoding", "")
+        try:
+            decoder = _BoundedDecoder(encoding)
+        except ValueError:
+            raise SourceError(
+                f"{source} sent a body in the Content-Encoding {self.scrub(encoding)!r}, which "
+                "altseason does not decode (it asks for gzip or deflate); the server or a proxy "
+                "is misconfigured.",
+                url=shown,
+                status=response.status_code,
+            ) from None
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for raw in _raw_chunks(response, 16384):
+                if self.clock() > deadline:
+                    raise _Deadline
+                data = decoder.feed(raw, cap - size)
+                size += len(data)
+                if size > cap or decoder.pending:
+                    raise self._too_large(source, shown, response.status_code, encoding)
+                chunks.append(data)
+            tail = decoder.flush(cap - size)
+        except zlib.error as exc:
+            raise SourceError(
+                f"{source} sent a body that cannot be decoded (corrupt {encoding} data: {exc}); "
+                "the response is corrupt or mislabelled. Retry later.",
+                url=shown,
+                status=response.status_code,
+            ) from None
+        size += len(tail)
+        if size > cap:
+            raise self._too_large(source, shown, response.status_code, encoding)
+        chunks.append(tail)
+        keep = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        extensions = {
+            k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
+        }
+        return httpx.Response(
+            response.status_code,
+            headers=keep,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=extensions,
+        )
+
+    def _too_large(self, source: str, shown: str, status: int, encoding: str) -> SourceError:
+        cap = self.limits.max_response_bytes
+        how = f" after {encoding} decompression" if encoding.strip() else ""
+        return SourceError(
+            f"{source} sent a response larger than {cap / 1048576:g} MiB{how}; stopped reading "
+            f"at the cap ({limit_variable('max_response_bytes')}). Fetch a shorter period or "
+            "fewer assets, or raise the cap if the provider really sends that much.",
+            url=shown,
+            status=status,
+        )
+
+    def _read_prefix(self, response: httpx.Response) -> str:
+        """The first :data:`ERROR_BODY_BYTES` of an error body as text ("" if unreadable)."""
+        try:
+            decoder = _BoundedDecoder(response.headers.get("content-encoding", ""))
+            out = b""
+            for raw in _raw_chunks(response, ERROR_BODY_BYTES):
+                out += decoder.feed(raw, ERROR_BODY_BYTES - len(out))
+                if len(out) >= ERROR_BODY_BYTES or decoder.pending:
+                    break
+        except (ValueError, zlib.error, httpx.HTTPError):
+            return ""
+        return out[:ERROR_BODY_BYTES].decode("utf-8", errors="replace")
+
     def _rebase(self, url: str, source: str) -> str:
         """``url`` sent to the source's base-URL override (scheme and host), if any."""
         base = self.settings.base_url(source) if self.settings is not None else None
@@ -393,9 +671,9 @@ class HttpClient:
         return urlunsplit(parts._replace(scheme=target.scheme, netloc=target.netloc))
 
     def _send(self, request: httpx.Request, source: str, shown: str) -> httpx.Response:
-        """Send, following redirects only within the request's origin."""
+        """Send (streamed), following redirects only within the request's origin."""
         origin = (request.url.scheme, request.url.host, request.url.port)
-        response = self._client.send(request)
+        response = self._client.send(request, stream=True)
         for _ in range(MAX_REDIRECTS):
             nxt = response.next_request
             if nxt is None:
@@ -409,7 +687,8 @@ class HttpClient:
                     url=shown,
                     status=response.status_code,
                 )
-            response = self._client.send(nxt)
+            nxt.extensions["timeout"] = request.extensions.get("timeout", {})
+            response = self._client.send(nxt, stream=True)
         if response.next_request is None:
             return response
         response.close()
@@ -450,8 +729,8 @@ class HttpClient:
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SourceError(
                 f"{source} sent a body that is not valid JSON ({exc.__class__.__name__}: "
-                f"{exc}){self._body_hint(response)}. The response may be truncated or an "
-                "error page; retry later.",
+                f"{self.scrub(str(exc))}){self._body_hint(response.text)}. The response may be "
+                "truncated or an error page; retry later.",
                 url=shown,
                 status=response.status_code,
             ) from exc
@@ -477,14 +756,11 @@ class HttpClient:
         )
         return response.text, self.scrub(response.request.url)
 
-    def _body_hint(self, response: httpx.Response) -> str:
-        try:
-            body = response.text.strip().replace("\n", " ")
-        except (httpx.ResponseNotRead, UnicodeDecodeError):
-            return ""
+    def _body_hint(self, body: str) -> str:
+        body = body[:ERROR_BODY_BYTES].strip().replace("\n", " ")
         if not body:
             return ""
-        return f" (body starts: {self.scrub(body[:160])!r})"
+        return f" (body starts: {self.scrub(body)[:160]!r})"
 
 
 def _status_fix(status: int, source: str) -> str:

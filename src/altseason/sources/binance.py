@@ -226,7 +226,9 @@ class Binance(AdvisedConnector):
                 asset_id=asset,
             )
             result.keys += 1
+            guard = self.client.pages(self.name, f"klines of {symbol}")
             while start < today:
+                guard.visit(SPOT_URL, {"start": start})
                 payload, url = self.client.get_json(
                     SPOT_URL,
                     source=self.name,
@@ -284,7 +286,9 @@ class Binance(AdvisedConnector):
                 instrument=symbol,
             )
             result.keys += 1
+            guard = self.client.pages(self.name, f"funding of {symbol}")
             while start <= now:
+                guard.visit(FUNDING_URL, {"start": start})
                 payload, url = self.client.get_json(
                     FUNDING_URL,
                     source=self.name,

@@ -393,7 +393,9 @@ class CoinGecko(AdvisedConnector):
         coins: list[MarketCoin] = []
         per_page = min(self.per_page, 250, max(self.top, 1))
         page = 1
+        guard = self.client.pages(self.name, "coins/markets")
         while len(coins) < self.top:
+            guard.visit("/coins/markets", {"page": page})
             payload, url = self._get(
                 "/coins/markets",
                 {

@@ -184,7 +184,9 @@ class CoinMetrics(AdvisedConnector):
             page = 0
             seen: set[str] = set()
             covered = True
+            guard = self.client.pages(self.name, f"asset-metrics for {asset}")
             while True:
+                guard.visit(url, params, shown=self.client.scrub(url))
                 try:
                     payload, shown = self.client.get_json(url, source=self.name, params=params)
                 except SourceError as exc:

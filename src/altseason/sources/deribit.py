@@ -537,7 +537,9 @@ class Deribit(AdvisedConnector):
         frames = []
         end_ms = int((stop + pd.Timedelta(days=1)).timestamp() * 1000) - 1
         start_ms = int(start.timestamp() * 1000)
+        guard = self.client.pages(self.name, f"DVOL of {cur}")
         while True:
+            guard.visit("get_volatility_index_data", {"end": end_ms})
             res, url = self._get(
                 "get_volatility_index_data",
                 {

@@ -184,7 +184,9 @@ class Fred(AdvisedConnector):
 
     def _fetch_api(self, store: Store, result: FetchResult, sid: str, start: pd.Timestamp) -> None:
         offset = 0
+        guard = self.client.pages(self.name, f"observations of {sid}")
         while True:
+            guard.visit(API_URL, {"offset": offset}, shown=API_URL)
             payload, url = self.client.get_json(
                 API_URL,
                 source=self.name,

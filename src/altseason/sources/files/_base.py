@@ -18,6 +18,7 @@ import pandas as pd
 
 from altseason.exceptions import FormatError, ValidationError
 from altseason.sources._validate import LINE_COL
+from altseason.sources.files._open import check_import_size, open_decompressed
 from altseason.store import Reject
 
 __all__ = [
@@ -142,15 +143,13 @@ class Reader:
 
 # ---------------------------------------------------------------------- heads
 def read_head(path: Path, n: int = HEAD_BYTES) -> str:
-    """The first ``n`` bytes of a file as text (zstd decompressed; Parquet gives "")."""
-    with path.open("rb") as fh:
-        raw = fh.read(n)
-    if raw.startswith(_ZSTD_MAGIC):
-        import zstandard
+    """The first ``n`` bytes of a file as text (zstd decompressed; Parquet gives "").
 
-        with path.open("rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as reader:
-            raw = reader.read(n)
-    elif raw.startswith(_PARQUET_MAGIC):
+    The file must be a readable regular file (:func:`~._open.check_input_file`).
+    """
+    with open_decompressed(path) as fh:
+        raw = fh.read(n)
+    if raw.startswith(_PARQUET_MAGIC):
         return ""
     return raw.decode("utf-8-sig", errors="replace")
 
@@ -299,6 +298,7 @@ def read_csv_text(
         too many fields, or a wrong delimiter.
     """
     p = str(path)
+    check_import_size(path)  # readable regular file, under ALTSEASON_IMPORT_MAX_MB
     required = list(required)
     try:
         data = path.read_bytes()

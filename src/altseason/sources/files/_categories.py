@@ -35,6 +35,7 @@ from altseason.sources.files._base import (
     header_keys,
     read_csv_text,
 )
+from altseason.sources.files._open import MAX_JSON_ELEMENT_CHARS, open_decompressed
 from altseason.sources.files._prices import STABLECOIN_SYMBOLS, carry_flags
 from altseason.universe import sector_from_coingecko_categories
 
@@ -67,15 +68,8 @@ def _iter_json_array(path: Path, chunk: int = 1 << 22) -> Iterator[Any]:
 
 
 def _iter_json_array_raw(path: Path, chunk: int) -> Iterator[Any]:
-    import zstandard
-
     decoder = json.JSONDecoder()
-    with path.open("rb") as fh:
-        magic = fh.read(4)
-        fh.seek(0)
-        stream: Any = (
-            zstandard.ZstdDecompressor().stream_reader(fh) if magic == b"\x28\xb5\x2f\xfd" else fh
-        )
+    with open_decompressed(path) as stream:  # size-capped; zstd errors name the file
         text_decoder = __import__("codecs").getincrementaldecoder("utf-8")()
         buf = ""
         pos = 0
@@ -114,6 +108,12 @@ def _iter_json_array_raw(path: Path, chunk: int) -> Iterator[Any]:
                         f"invalid JSON ({exc.msg}): the file looks truncated or corrupt",
                         path=str(path),
                     ) from exc
+                if len(buf) - pos > MAX_JSON_ELEMENT_CHARS:
+                    raise FormatError(
+                        f"one element of the JSON array is larger than "
+                        f"{MAX_JSON_ELEMENT_CHARS // 2**20} MiB; the file is corrupt or hostile",
+                        path=str(path),
+                    ) from None
                 data = stream.read(chunk)
                 eof = not data
                 buf = buf[pos:] + text_decoder.decode(data, final=eof)

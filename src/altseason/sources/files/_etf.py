@@ -45,6 +45,7 @@ from altseason.sources.files._base import (
     header_keys,
     read_csv_text,
 )
+from altseason.sources.files._open import check_import_size
 from altseason.sources.files._prices import carry_flags
 
 __all__ = [
@@ -397,6 +398,7 @@ def _read_json(path: Path, options: ReadOptions) -> ReadResult:
     with no per-fund values stores only its total. Days on which the funds
     do not sum to the total are counted in a warning.
     """
+    check_import_size(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

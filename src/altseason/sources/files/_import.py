@@ -26,6 +26,7 @@ before the default precedence.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ import duckdb
 from altseason.exceptions import AltseasonError, FormatError, ValidationError
 from altseason.sources._validate import OnError, check_on_error, validate_tables
 from altseason.sources.files._base import Reader, ReadOptions, ReadResult
+from altseason.sources.files._open import check_input_file, walk_folder
 from altseason.sources.files._registry import detect_format, get_reader
 from altseason.store import Store
 
@@ -97,18 +99,17 @@ def list_files(paths: Iterable[str | Path]) -> list[Path]:
     for p in paths:
         path = Path(p).expanduser()
         if path.is_dir():
-            found = sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file()
-                and f.name not in _IGNORED_NAMES
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            # walk_folder reports unreadable subfolders, FIFOs and devices (never skipped)
+            found = sorted(f for f in walk_folder(path) if f.name not in _IGNORED_NAMES)
             if not found:
                 raise ValidationError("the folder holds no files to import", path=str(path))
             out.extend(found)
         elif path.is_file():
+            check_input_file(path)
             out.append(path)
+        elif os.path.lexists(path):
+            check_input_file(path)  # a FIFO, device or unreadable path: says which
+            raise ValidationError("cannot import this path; check it", path=str(path))
         else:
             raise ValidationError("no such file or folder; check the path", path=str(path))
     seen: set[Path] = set()

@@ -43,6 +43,7 @@ from altseason.sources.files._base import (
     read_csv_text,
     slugify,
 )
+from altseason.sources.files._open import check_import_size
 
 __all__ = [
     "MAX_DAILY_VOLUME_USD",
@@ -925,6 +926,7 @@ def _read_cg_json(path: Path, options: ReadOptions) -> ReadResult:
     The asset is the first word of ``description`` (else the file name's
     prefix, e.g. ``btc_price.json``); ``--asset`` overrides.
     """
+    check_import_size(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
