@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from altseason.analytics import QualityRules
 from altseason.exceptions import DataUnavailableError, ReportError
 from altseason.labels import DEMO_LABEL, data_label
 from altseason.report._charts import ChartSpec
@@ -26,7 +27,9 @@ from altseason.report._sections import (
     write_summary,
 )
 from altseason.report._sections._base import unavailable_findings
+from altseason.report._sections._meta import judge_freshness, quality_table
 from altseason.store import Store, TableStatus
+from altseason.universe import check_asof
 
 __all__ = ["Report", "ReportSection", "build_report", "default_asof"]
 
@@ -113,6 +116,7 @@ def build_report(
     previous: Path | None = None,
     progress: ProgressFn | None = None,
     title: str = "Crypto market note: majors vs small caps",
+    rules: QualityRules | None = None,
 ) -> Report:
     """Compute every selected section and write the narrative.
 
@@ -128,6 +132,16 @@ def build_report(
         A previous report's ``findings.json`` to compare with (``changes``).
     progress
         Called with each section id before it is computed.
+    rules
+        Quality thresholds (default :data:`altseason.analytics.DEFAULT_RULES`):
+        every finding gets a status (``ok`` / ``caveat`` / ``unavailable``),
+        coverage, freshness and reason; key figures, the headline and the
+        summary use only ``ok`` findings.
+
+    Raises
+    ------
+    ReportError
+        When ``asof`` is after the newest price in the store.
 
     Returns
     -------
@@ -136,8 +150,9 @@ def build_report(
         :func:`altseason.report.write_report`.
     """
     when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
+    check_asof(store, when)
     chosen = _select(sections)
-    ctx = ReportContext(store, when)
+    ctx = ReportContext(store, when, rules)
     fs = FindingSet()
     results: dict[str, SectionResult] = {}
     notes: dict[str, str] = {}
@@ -156,6 +171,11 @@ def build_report(
         res.findings.extend(unavailable_findings(sec.expected, reason, skip=got))
         fs.extend(res.findings)
         results[sec.id] = res
+    judge_freshness(fs, when, ctx.rules)
+    if "coverage" in results:
+        table = quality_table(fs)
+        if table is not None:
+            results["coverage"].tables.append(table)
     if "changes" in chosen:
         if progress is not None:
             progress("changes")
@@ -197,9 +217,9 @@ def build_report(
         asof=when,
         generated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         title=title,
-        headline=headline(fs),
-        summary=write_summary(fs),
-        key_figures=[fs.get(k) for k in KEY_FIGURES if k in fs],
+        headline=headline(fs.only_ok()),
+        summary=write_summary(fs.only_ok()),
+        key_figures=[fs.get(k) for k in KEY_FIGURES if fs.ok(k)],
         sections=out_sections,
         findings=fs,
         coverage=ctx.status,

@@ -80,11 +80,17 @@ class ReportContext:
         The warehouse.
     asof
         The report date: nothing after it is read.
+    rules
+        The :class:`altseason.analytics.QualityRules` that judge each finding
+        (default :data:`altseason.analytics.DEFAULT_RULES`).
     """
 
-    def __init__(self, store: Store, asof: pd.Timestamp) -> None:
+    def __init__(self, store: Store, asof: pd.Timestamp, rules: Any = None) -> None:
+        from altseason.analytics import DEFAULT_RULES
+
         self.store = store
         self.asof = pd.Timestamp(asof).normalize()
+        self.rules = DEFAULT_RULES if rules is None else rules
         self._cache: dict[Any, Any] = {}
         self._status = store.status()
 
@@ -173,8 +179,13 @@ def finding(
     asof: dt.date | pd.Timestamp | str | None = None,
     window: str | None = None,
     method: str | None = None,
+    quality: Any = None,
 ) -> Finding:
-    """Build a finding from any scalar (numpy, pandas or Python)."""
+    """Build a finding from any scalar (numpy, pandas or Python).
+
+    ``quality`` (an :class:`altseason.analytics.Quality`) sets its status,
+    coverage, freshness and reason.
+    """
     v: Value
     if value is None or isinstance(value, str):
         v = value
@@ -190,9 +201,8 @@ def finding(
         if asof is None
         else (str(pd.Timestamp(asof).date()) if not isinstance(asof, str) else asof)
     )
-    return Finding.of(
-        id, label, v, unit, asof=a, window=window, provenance=provenance, method=method
-    )
+    f = Finding.of(id, label, v, unit, asof=a, window=window, provenance=provenance, method=method)
+    return f if quality is None else f.with_quality(quality)
 
 
 def unavailable_findings(

@@ -13,7 +13,7 @@ from altseason.exceptions import DataUnavailableError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
 from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
-from altseason.report._sections._market import WINDOW, market_panels
+from altseason.report._sections._market import TOP_N, WINDOW, market_panels
 
 __all__ = ["compute_divergence", "divergence_analysis"]
 
@@ -35,11 +35,18 @@ def divergence_analysis(ctx: ReportContext) -> object:
 
 def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
-    from altseason.analytics import DivergenceAnalysis, season_label
+    from altseason.analytics import (
+        DivergenceAnalysis,
+        altseason_quality,
+        dominance_quality,
+        season_label,
+        tier_quality,
+    )
 
     da = divergence_analysis(ctx)
     assert isinstance(da, DivergenceAnalysis)
     close, _mcap, _sectors = market_panels(ctx)
+    rules = ctx.rules
     if "BTC" not in close:
         raise DataUnavailableError("no BTC prices in the store")
     p_win = ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW))
@@ -47,8 +54,14 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     p_assets = ctx.prov("assets")
     w = f"{WINDOW}d"
     out: list[Finding] = []
+    rules = ctx.rules
     alt = da.altseason()
     d, v = last_valid(alt["altseason_index"])
+    counted = top = None
+    if d is not None:
+        counted = float(alt.loc[d, "counted"])
+        top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
+    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, rules=rules)
     out.append(
         finding(
             "divergence.altseason_index",
@@ -59,6 +72,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             asof=d,
             window=w,
             method="analytics.altseason_index",
+            quality=alt_q,
         )
     )
     out.append(
@@ -71,33 +85,51 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             asof=d,
             window=w,
             method="analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
+            quality=alt_q,
         )
     )
     rs = da.relative_strength()
-    tier = next(
-        (
-            t
-            for t in ("small", "mid", "large")
-            if f"tier:{t}" in rs.index and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
-        ),
-        None,
-    )
+    tier_q = {
+        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=rules)
+        for t in ("small", "mid", "large")
+        if f"tier:{t}" in rs.index and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
+    }
+    usable = [t for t, q in tier_q.items() if q.status != "unavailable"]
+    tier = usable[0] if usable else None
     perf = da.performance()
     if tier is None:
-        reason = "no small-, mid- or large-cap tier index has 90 days of history"
+        first = next(iter(tier_q.values()), None)
+        reason = (
+            first.reason
+            if first is not None and first.reason
+            else "no small-, mid- or large-cap tier index has 90 days of history"
+        )
+        fr = None if first is None else first.freshness
+        cov = None if first is None else first.coverage
         out += [
-            Finding.unavailable(
-                "divergence.rs_small_btc_change", "Small-cap index vs BTC", reason, unit="return"
-            ),
-            Finding.unavailable(
-                "divergence.rs_small_btc_z", "Small-cap / BTC z-score", reason, unit="zscore"
-            ),
-            Finding.unavailable(
-                "divergence.small_return", "Small-cap index return", reason, unit="return"
-            ),
+            Finding(
+                fid,
+                label,
+                None,
+                unit,
+                str(ctx.asof.date()),
+                w,
+                (p_win, p_assets),
+                reason,
+                "analytics.tier_quality",
+                "unavailable",
+                cov,
+                fr,
+            )
+            for fid, label, unit in (
+                ("divergence.rs_small_btc_change", "Small-cap index vs BTC", "return"),
+                ("divergence.rs_small_btc_z", "Small-cap / BTC z-score", "zscore"),
+                ("divergence.small_return", "Small-cap index return", "return"),
+            )
         ]
     else:
         name = f"{tier}-cap"
+        tq = tier_q[tier]
         m = f"analytics.relative_strength of the cap-weighted {name} tier index to BTC"
         out += [
             finding(
@@ -109,6 +141,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
                 asof=ctx.asof,
                 window=w,
                 method=m,
+                quality=tq,
             ),
             finding(
                 "divergence.rs_small_btc_z",
@@ -119,16 +152,18 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
                 asof=ctx.asof,
                 window="365d",
                 method=m,
+                quality=tq,
             ),
             finding(
                 "divergence.small_return",
-                f"{name.capitalize()} index return",
+                f"{name.capitalize()} index return (cap-weighted)",
                 perf.loc[f"tier:{tier}", f"{WINDOW}d"],
                 "return",
                 provenance=[p_win, p_assets],
                 asof=ctx.asof,
                 window=w,
                 method="analytics.performance_table",
+                quality=tq,
             ),
         ]
     for a in ("BTC", "ETH"):
@@ -164,6 +199,10 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     dom = da.dominance()
     d, v = last_valid(dom)
     prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
+    from altseason.universe import eligible
+
+    elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
+    dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
     out.append(
         finding(
             "divergence.dominance",
@@ -172,7 +211,8 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             "percent",
             provenance=[p_all, p_assets],
             asof=d,
-            method="analytics.dominance",
+            method="analytics.dominance (BTC cap / non-stable cap)",
+            quality=dom_q,
         )
     )
     out.append(
@@ -185,6 +225,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             asof=d,
             window=w,
             method="analytics.dominance: change over the window",
+            quality=dom_q,
         )
     )
     d, v = last_valid(da.dispersion(30))
@@ -237,8 +278,9 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     lv = da.tier_levels.loc[start:]
     btc = close["BTC"].loc[start:]
     traces = []
+    shown_tiers = {"majors"} | {t for t, q in tier_q.items() if q.status != "unavailable"}
     for t in ("majors", "large", "mid", "small"):
-        if t in lv and lv[t].notna().sum() > 30:
+        if t in shown_tiers and t in lv and lv[t].notna().sum() > 30:
             ratio = (lv[t] / btc).dropna()
             traces.append(Trace.from_series(ratio / ratio.iloc[0], f"{t} tier / BTC"))
     if traces:
@@ -265,7 +307,9 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             "tier:small",
             "tier:micro",
         )
-        if r in perf.index and pd.notna(perf.loc[r, f"{WINDOW}d"])
+        if r in perf.index
+        and pd.notna(perf.loc[r, f"{WINDOW}d"])
+        and (not r.startswith("tier:") or r[5:] in shown_tiers)
     ]
     if rows:
         names = {

@@ -212,6 +212,7 @@ def _macro_level(ctx: ReportContext, series_ids: tuple[str, ...]) -> tuple[pd.Se
 
 def compute_cross_asset(ctx: ReportContext) -> SectionResult:
     """BTC against gold, silver and the S&P 500: window returns and 90-day correlation."""
+    from altseason.analytics import series_window_quality
     from altseason.analytics._correlation import rolling_pair_correlation
     from altseason.analytics._returns import log_returns, window_return
 
@@ -268,6 +269,7 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
         daily.index.name = "date"
         prov = ctx.prov("macro", series_id=sid)
         r = window_return(daily.to_frame(sid), WINDOW)[sid]
+        sq = series_window_quality(s, ctx.asof, WINDOW, what=name, rules=ctx.rules)
         out.append(
             finding(
                 f"cross_asset.{key}_return",
@@ -276,6 +278,7 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
                 "return",
                 provenance=[prov],
                 method="analytics.window_return (last close carried over non-trading days)",
+                quality=sq,
                 **kw,
             )
         )
@@ -538,7 +541,7 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             str(ev["title"].iloc[-1]),
             "text",
             provenance=[pe],
-            asof=ev["date"].iloc[-1],
+            asof=ctx.asof,
         ),
         finding(
             "events.latest_date",
@@ -546,7 +549,7 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             ev["date"].iloc[-1],
             "date",
             provenance=[pe],
-            asof=ev["date"].iloc[-1],
+            asof=ctx.asof,
         ),
     ]
     market = levels.get("majors", btc)
