@@ -86,11 +86,13 @@ from altseason.analytics._flows import (
     total_flows,
 )
 from altseason.analytics._indices import (
+    SECTOR_METHOD,
     IndexResult,
     build_index,
     capped_weights,
     market_index,
     sector_indices,
+    sector_returns,
     tier_indices,
 )
 from altseason.analytics._macro import (
@@ -130,11 +132,14 @@ from altseason.analytics._options import (
     term_structure,
 )
 from altseason.analytics._positioning_data import (
+    EVENT_STUDY_METHOD,
     close_from_store,
     etf_flows_from_store,
+    event_study_from_store,
     events_from_store,
     funding_from_store,
     macro_from_store,
+    market_returns_from_store,
     onchain_from_store,
     options_from_store,
     sentiment_from_store,
@@ -177,9 +182,11 @@ from altseason.analytics._sentiment import (
 __all__ = [
     "CAPITULATION_WEIGHTS",
     "DEFAULT_RULES",
+    "EVENT_STUDY_METHOD",
     "FRED_UNITS_BILLIONS",
     "FUND_ISSUERS",
     "GAMMA_CONVENTIONS",
+    "SECTOR_METHOD",
     "TOTAL_PREFIX",
     "TRADFI_SERIES",
     "Black76Greeks",
@@ -229,6 +236,7 @@ __all__ = [
     "drawdown",
     "etf_flows_from_store",
     "event_study",
+    "event_study_from_store",
     "events_from_store",
     "ewma_correlation",
     "ewma_covariance",
@@ -259,6 +267,7 @@ __all__ = [
     "macro_from_store",
     "market_cap_to_m2",
     "market_index",
+    "market_returns_from_store",
     "max_drawdown",
     "max_pain",
     "moving_average_200w",
@@ -290,6 +299,7 @@ __all__ = [
     "rolling_pair_correlation",
     "season_label",
     "sector_indices",
+    "sector_returns",
     "sector_spread",
     "sentiment_from_store",
     "series_window_quality",

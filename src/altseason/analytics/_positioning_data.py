@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from altseason.store import Store
 
 __all__ = [
+    "EVENT_STUDY_METHOD",
     "close_from_store",
     "etf_flows_from_store",
+    "event_study_from_store",
     "events_from_store",
     "funding_from_store",
     "macro_from_store",
+    "market_returns_from_store",
     "onchain_from_store",
     "options_from_store",
     "sentiment_from_store",
@@ -204,3 +207,66 @@ def support_from_store(
         bands = bands.loc[pd.Timestamp(start) :]
     bands.attrs["sources"] = sorted(sources)
     return bands, cb
+
+
+def market_returns_from_store(store: Store, market: str = "TOTAL", *, end: Any = None) -> pd.Series:
+    """Daily simple returns of an event study's market: an asset id, or ``TOTAL``.
+
+    ``TOTAL`` is the sum of the market caps in ``prices`` (every asset with a
+    cap that day), as ``altseason events`` has always used.
+    """
+    if market.upper() == "TOTAL":
+        caps = store.read_prices("market_cap_usd", end=end)
+        if caps.empty:
+            raise DataUnavailableError("no market caps in the store for the TOTAL market.")
+        total = caps.sum(axis=1, min_count=1)
+        return total.pct_change(fill_method=None)
+    return close_from_store(store, market, end=end).pct_change()
+
+
+EVENT_STUDY_METHOD = (
+    "analytics.event_study: market model fitted on days [-120, -11]; "
+    "CAR of the asset's daily returns over [-5, +5] and [0, +20]"
+)
+"""The method line every surface prints next to an event-study CAR."""
+
+
+def event_study_from_store(
+    store: Store,
+    asset: str = "BTC",
+    market: str | None = None,
+    *,
+    category: str | None = None,
+    end: Any = None,
+    n_placebo: int = 200,
+    n_resamples: int = 2000,
+) -> tuple[Any, str, list[str], bool]:
+    """THE event study of the CLI (``altseason events``), the report and the API.
+
+    ``asset`` against ``market`` (default ``TOTAL`` for BTC, else BTC) around
+    the store's events up to ``end`` (the built-in calendar when the store has
+    none), with :func:`altseason.analytics.event_study` defaults.
+
+    Returns
+    -------
+    (EventStudy, market id, sources, built_in_events)
+    """
+    from altseason.analytics._events import default_events, event_study
+
+    mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
+    close = close_from_store(store, asset, end=end)
+    sources = list(close.attrs.get("sources", []))
+    built_in = False
+    try:
+        ev = events_from_store(store, category=category, end=end)
+        sources += list(ev.attrs.get("sources", []))
+    except DataUnavailableError:
+        built_in = True
+        ev = default_events()
+        if end is not None:
+            ev = ev.loc[pd.to_datetime(ev["date"]) <= pd.Timestamp(end)]
+        if category is not None and "category" in ev.columns:
+            ev = ev.loc[ev["category"] == category]
+    m = market_returns_from_store(store, mkt, end=end)
+    res = event_study(close.pct_change(), m, ev, n_placebo=n_placebo, n_resamples=n_resamples)
+    return res, mkt, sources, built_in

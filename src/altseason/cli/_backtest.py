@@ -138,11 +138,14 @@ def backtest(
 
     params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
     if strategy in BUILTINS:
-        from altseason.strategies import market_data_from_store, run_strategy
+        from altseason.report._sections._strategy import strategy_data
+        from altseason.strategies import run_strategy
+        from altseason.universe import check_asof
 
         strat = _builtin(strategy, params)
         with open_cli_store(read_only=True) as store:
-            data = market_data_from_store(store, start=start, end=end)
+            check_asof(store, end)
+            data = strategy_data(store, start=start, end=end)
         demo = is_demo(data.sources)
         close = data.close
         result = run_strategy(
@@ -207,22 +210,24 @@ def allocate(
     sleeve, relative strength, Fear & Greed, liquidity), the resulting exposure, the
     vol-target scale and drawdown brake, then the weights (cash = stablecoins).
     """
-    from altseason.strategies import market_data_from_store
+    from altseason.report._sections._strategy import current_allocation, strategy_data
+    from altseason.universe import check_asof
 
     params = {k: _value(v) for k, v in _pairs(param, "--param").items()}
     strat = _builtin("rotation", params)
-    strat.rebalance_days = 1
     with open_cli_store(read_only=True) as store:
-        data = market_data_from_store(store, end=asof)
+        check_asof(store, asof)
+        data = strategy_data(store, end=asof)
+        json_export = export is not None and export.suffix.lower() == ".json"
+        if json_export and not params:
+            from altseason.report import export_findings
+
+            assert export is not None
+            export_findings(store, "allocate", export, asof=asof or data.close.index[-1])
     demo = is_demo(data.sources)
-    weights = strat.weights(data)
+    when, target, strat = current_allocation(data, strat)
     state_ = strat.state_
-    if state_ is None or state_.signals.empty:
-        raise DataUnavailableError(
-            "not enough history to compute the rotation signals (need ~1 year)."
-        )
     last = state_.signals.iloc[-1]
-    when = state_.signals.index[-1]
     reasons = pd.DataFrame(
         {
             "value": [
@@ -271,13 +276,14 @@ def allocate(
     )
     reasons["value"] = reasons["value"].astype(object)
     print_frame(reasons, f"rotation signals on {when.date()}", demo=demo)
-    target = weights.loc[:when].dropna(how="all").iloc[-1]
     held = target[target.abs() > 1e-9].sort_values(ascending=False)
     table = pd.DataFrame({"weight": held})
     table.loc["cash (stablecoins)", "weight"] = 1.0 - float(held.sum())
     table.index.name = "asset"
     print_frame(table, f"target weights on {when.date()} (trade at the next close)", demo=demo)
-    if export is not None:
+    if export is not None and json_export and not params:
+        console.print(f"wrote findings (report schema) to {export}")
+    elif export is not None:
         export_frame(table, export, demo=demo)
         console.print(f"wrote {export}")
 

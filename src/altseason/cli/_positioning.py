@@ -9,8 +9,7 @@ import typer
 
 from altseason.analytics import (
     close_from_store,
-    event_study,
-    events_from_store,
+    event_study_from_store,
     holders_cost_basis,
     options_from_store,
     options_positioning,
@@ -19,7 +18,6 @@ from altseason.analytics import (
     support_levels,
     total_flows,
 )
-from altseason.analytics._events import default_events
 from altseason.analytics._positioning_data import etf_flows_from_store
 from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
 from altseason.exceptions import DataUnavailableError, ValidationError
@@ -52,6 +50,8 @@ def flows(
             close = close_from_store(store, underlying)
         except DataUnavailableError:
             close = None
+        if underlying.upper() == "BTC":
+            _export_findings(store, "flows", export, None)
     sources = list(panel.attrs.get("sources", []))
     total = total_flows(panel)
     sums = period_flows(panel, period)  # type: ignore[arg-type]
@@ -78,7 +78,8 @@ def flows(
     print_frame(table.tail(last), f"{underlying.upper()} spot ETF flows per {period}", demo=demo)
     if fund_table is not None:
         print_frame(fund_table, f"{underlying.upper()} ETF holders by fund", demo=demo)
-    _export(table, export, demo)
+    if underlying.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
+        _export(table, export, demo)
 
 
 @app.command("options")
@@ -93,6 +94,8 @@ def options_cmd(
     """Options positioning of the latest snapshot: walls, put zone, max pain, skew, gamma."""
     with open_cli_store() as store:
         frame = options_from_store(store, underlying=underlying)
+        if underlying.upper() == "BTC" and expiry is None and horizon_days is None:
+            _export_findings(store, "options", export, None)
     demo = is_demo(frame.attrs.get("sources", []))
     res = options_positioning(
         frame, underlying=underlying, expiry=expiry, horizon_days=horizon_days
@@ -108,7 +111,9 @@ def options_cmd(
     if not dropped.empty:
         counts = dropped["reason"].value_counts().to_dict()
         console.print(f"[yellow]excluded rows:[/] {counts}")
-    _export(table, export, demo)
+    findings_written = underlying.upper() == "BTC" and expiry is None and horizon_days is None
+    if not findings_written or export is None or export.suffix.lower() != ".json":
+        _export(table, export, demo)
 
 
 @app.command()
@@ -119,21 +124,24 @@ def support(
     """Support levels: realized price, ETF cost basis, 200-week average; distance to each."""
     with open_cli_store() as store:
         bands, _ = support_from_store(store, asset)
+        if asset.upper() == "BTC":
+            _export_findings(store, "support", export, None)
     demo = is_demo(bands.attrs.get("sources", []))
     table = support_levels(bands)
     date = table.attrs.get("date")
     print_frame(table, f"{asset.upper()} support levels on {pd.Timestamp(date).date()}", demo=demo)
-    _export(bands, export, demo)
+    if asset.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
+        _export(bands, export, demo)
 
 
-def _market_returns(store: Store, market: str) -> pd.Series:
-    if market.upper() == "TOTAL":
-        caps = store.read_prices("market_cap_usd")
-        if caps.empty:
-            raise DataUnavailableError("no market caps in the store for the TOTAL market.")
-        total = caps.sum(axis=1, min_count=1)
-        return total.pct_change(fill_method=None)
-    return close_from_store(store, market).pct_change()
+def _export_findings(store: Store, command: str, export: Path | None, asof: object) -> None:
+    """``--export x.json``: the command's findings in the report's findings.json schema."""
+    if export is None or export.suffix.lower() != ".json":
+        return
+    from altseason.report import export_findings
+
+    path = export_findings(store, command, export, asof=asof)
+    console.print(f"[green]exported[/] findings (report schema) to {path}")
 
 
 @app.command()
@@ -149,27 +157,20 @@ def events(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Event study: abnormal returns around regulatory and market events, with placebos."""
-    mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
     with open_cli_store() as store:
-        close = close_from_store(store, asset)
-        sources = list(close.attrs.get("sources", []))
-        try:
-            ev = events_from_store(store, category=category)
-            sources += list(ev.attrs.get("sources", []))
-        except DataUnavailableError:
-            ev = default_events()
-            if category is not None and "category" in ev.columns:
-                ev = ev.loc[ev["category"] == category]
-        m = _market_returns(store, mkt)
+        res, mkt, sources, _built_in = event_study_from_store(
+            store, asset, market, category=category
+        )
+        _export_findings(store, "events", export, None)
     demo = is_demo(sources)
-    res = event_study(close.pct_change(), m, ev)
     cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "car_0_20", "t_0_20"]
     table = res.events.set_index("event_id")[cols]
     print_frame(table, f"{asset.upper()} abnormal returns vs {mkt} around events", demo=demo)
     print_frame(res.summary, "Mean CAR (CAAR), t-statistics and placebo comparison", demo=demo)
     if not res.excluded.empty:
         console.print(f"[yellow]{len(res.excluded)} event(s) excluded[/] (not enough history).")
-    _export(res.events, export, demo)
+    if export is None or export.suffix.lower() != ".json":
+        _export(res.events, export, demo)
 
 
 __all__ = ["events", "flows", "options_cmd", "support"]

@@ -31,7 +31,15 @@ from altseason.report._sections._meta import judge_freshness, quality_table
 from altseason.store import Store, TableStatus
 from altseason.universe import check_asof
 
-__all__ = ["Report", "ReportSection", "build_report", "default_asof"]
+__all__ = [
+    "COMMAND_SECTIONS",
+    "Report",
+    "ReportSection",
+    "build_report",
+    "command_findings",
+    "default_asof",
+    "export_findings",
+]
 
 ProgressFn = Callable[[str], None]
 
@@ -227,3 +235,64 @@ def build_report(
         data_label=label,
         previous=previous,
     )
+
+
+COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
+    "divergence": ("divergence", "sectors"),
+    "flows": ("flows",),
+    "options": ("derivatives",),
+    "support": ("onchain",),
+    "events": ("events",),
+    "allocate": ("strategy",),
+    "backtest": ("strategy",),
+    "report": (),
+}
+"""CLI command -> the report sections whose findings it shows (``()``: all)."""
+
+
+def command_findings(
+    store: Store,
+    command: str,
+    *,
+    asof: dt.date | str | pd.Timestamp | None = None,
+    rules: QualityRules | None = None,
+) -> tuple[FindingSet, dict[str, object]]:
+    """The findings a command shows, computed by the report's own sections.
+
+    The same ids, values, quality and provenance as the report's
+    ``findings.json`` for the same store and date: a command never has its
+    own copy of a definition.
+
+    Returns
+    -------
+    (FindingSet, meta)
+        Findings (coverage and change findings left out) and the meta dict
+        (``asof``, ``command``, ``sections``, ``data_label``, ``demo``).
+    """
+    if command not in COMMAND_SECTIONS:
+        raise ReportError(
+            f"unknown command {command!r} for findings; use one of {', '.join(COMMAND_SECTIONS)}."
+        )
+    sections = COMMAND_SECTIONS[command] or None
+    report = build_report(store, asof=asof, sections=sections, rules=rules)
+    fs = FindingSet(f for f in report.findings if f.section not in ("coverage", "changes"))
+    meta = report.meta()
+    meta["command"] = command
+    return fs, meta
+
+
+def export_findings(
+    store: Store,
+    command: str,
+    path: Path,
+    *,
+    asof: dt.date | str | pd.Timestamp | None = None,
+    rules: QualityRules | None = None,
+) -> Path:
+    """Write :func:`command_findings` to ``path`` in the findings.json schema."""
+    fs, meta = command_findings(store, command, asof=asof, rules=rules)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return fs.write_json(path, **meta)
+    except OSError as exc:
+        raise ReportError(f"cannot write findings to {path}: {exc}") from exc

@@ -13,7 +13,7 @@ from altseason.exceptions import DataUnavailableError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
 from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
-from altseason.report._sections._market import TOP_N, WINDOW, market_panels
+from altseason.report._sections._market import TOP_N, WINDOW, market, market_panels
 
 __all__ = ["compute_divergence", "divergence_analysis"]
 
@@ -26,10 +26,7 @@ def divergence_analysis(ctx: ReportContext) -> object:
     if key not in ctx._cache:
         from altseason.analytics import DivergenceAnalysis
 
-        close, mcap, sectors = market_panels(ctx)
-        ctx._cache[key] = DivergenceAnalysis.from_panels(
-            close, mcap, sectors, asof=ctx.asof, window=WINDOW
-        )
+        ctx._cache[key] = DivergenceAnalysis.from_market(market(ctx), asof=ctx.asof, window=WINDOW)
     return ctx._cache[key]
 
 

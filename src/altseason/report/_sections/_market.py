@@ -6,6 +6,9 @@ pick values out of their results and attach provenance.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, ValidationError
@@ -37,20 +40,37 @@ CHART_DAYS = 365
 TOP_N = 50
 
 
+def market(ctx: ReportContext) -> Any:
+    """The :class:`altseason.universe.Market` up to the report date (cached).
+
+    The one data-loading layer: :func:`altseason.universe.load_market` is what
+    the CLI (``DivergenceAnalysis.from_store``), the strategies
+    (``market_data_from_store``) and the dashboard read too.
+    """
+    key = ("market",)
+    if key not in ctx._cache:
+        from altseason.universe import load_market
+
+        ctx._cache[key] = load_market(ctx.store, end=ctx.asof)
+    return ctx._cache[key]
+
+
 def market_panels(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """``(close, market_cap, sectors)`` up to the report date, stablecoins excluded (cached)."""
+    """``(close, market_cap, sectors)`` up to the report date (cached).
+
+    From :func:`market`; excluded assets (stablecoins, wrapped and staked
+    tokens) carry the sector ``"stablecoin"`` so every analytics function
+    leaves them out, exactly as ``DivergenceAnalysis.from_market`` does.
+    """
     key = ("market_panels",)
     if key not in ctx._cache:
-        close = ctx.prices("close")
-        if close.empty:
+        m = market(ctx)
+        close = m.close
+        if close.empty or close.notna().sum().sum() == 0:
             raise DataUnavailableError("no prices in the store up to the report date")
-        mcap = ctx.prices("market_cap_usd").reindex(index=close.index, columns=close.columns)
-        assets = ctx.assets() if ctx.table_rows("assets") else pd.DataFrame()
-        sectors = (
-            assets["sector"].reindex(close.columns)
-            if "sector" in assets
-            else pd.Series(None, index=close.columns, dtype=object)
-        )
+        mcap = m.market_cap.reindex(index=close.index, columns=close.columns)
+        excluded = m.assets["excluded"].reindex(close.columns)
+        sectors = m.assets["sector"].reindex(close.columns).where(excluded.isna(), "stablecoin")
         ctx._cache[key] = (close, mcap, sectors)
     return ctx._cache[key]  # type: ignore[no-any-return]
 
@@ -88,49 +108,93 @@ def top_assets(ctx: ReportContext, n: int = TOP_N) -> list[str]:
 # ---------------------------------------------------------------------- sectors
 def compute_sectors(ctx: ReportContext) -> SectionResult:
     """Sector index returns over the window (majors excluded) and the top movers."""
-    from altseason.analytics._indices import sector_indices
+    from altseason.analytics import SECTOR_METHOD, sector_returns
     from altseason.analytics._returns import window_return
     from altseason.universe import sector_name
 
     close, mcap, sectors = market_panels(ctx)
     if sectors.dropna().empty:
         raise DataUnavailableError("no sector labels in the assets table")
-    levels = sector_indices(close, sectors, market_cap=mcap, exclude_majors=("BTC", "ETH"))
-    rets = window_return(levels, WINDOW).dropna().sort_values(ascending=False)
+    minimum = ctx.rules.min_sector_members
+    table = sector_returns(
+        close, sectors, market_cap=mcap, window=WINDOW, asof=ctx.asof, min_members=minimum
+    )
+    good = table[table["enough"] & table["return"].notna()]
+    rets = good["return"]
     if rets.empty:
-        raise DataUnavailableError(f"no sector index has {WINDOW} days of history")
+        priced = table[table["return"].notna()]
+        raise DataUnavailableError(
+            f"no sector index has {WINDOW} days of history"
+            if priced.empty
+            else f"no sector has {minimum} or more members priced over the {WINDOW}-day window"
+        )
     prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW)), ctx.prov("assets")]
     kw = {"provenance": prov, "asof": ctx.asof, "window": f"{WINDOW}d"}
-    m = "analytics.sector_indices (cap-weighted, 25% cap, ex BTC/ETH) + window_return"
+    m = f"analytics.sector_returns: {SECTOR_METHOD}; ranked among sectors with {minimum}+ priced members"
+    n_sec = int((table["members"] > 0).sum())
+
+    def members_cov(sec: object) -> dict[str, object]:
+        return {"observed": int(table.loc[sec, "members"]), "expected": minimum, "unit": "assets"}
+
     out = [
         finding("sectors.best", "Best sector", sector_name(str(rets.index[0])), "text", **kw),
         finding(
-            "sectors.best_return", "Best sector return", rets.iloc[0], "return", method=m, **kw
+            "sectors.best_return",
+            "Best sector return (cap-weighted)",
+            rets.iloc[0],
+            "return",
+            method=m,
+            **kw,
         ),
         finding("sectors.worst", "Worst sector", sector_name(str(rets.index[-1])), "text", **kw),
         finding(
-            "sectors.worst_return", "Worst sector return", rets.iloc[-1], "return", method=m, **kw
+            "sectors.worst_return",
+            "Worst sector return (cap-weighted)",
+            rets.iloc[-1],
+            "return",
+            method=m,
+            **kw,
         ),
         finding(
             "sectors.spread",
-            "Sector spread (best minus worst)",
+            "Sector spread (best minus worst, cap-weighted)",
             rets.iloc[0] - rets.iloc[-1],
             "pp",
             method="best minus worst sector return",
             **kw,
         ),
     ]
-    for sec, r in rets.items():
-        out.append(
-            finding(
-                f"sectors.return.{sec}",
-                f"{sector_name(str(sec))} sector return",
-                r,
-                "return",
-                method=m,
-                **kw,
-            )
+    ranked = {"observed": len(rets), "expected": n_sec, "unit": "sectors"}
+    out = [f if f.unit == "text" else replace(f, coverage=ranked) for f in out]
+    for sec, row in table.iterrows():
+        if int(row["members"]) == 0:
+            continue  # e.g. "currency" once BTC is left out: not a sector of this universe
+        f = finding(
+            f"sectors.return.{sec}",
+            f"{sector_name(str(sec))} sector return (cap-weighted)",
+            row["return"],
+            "return",
+            method=m,
+            **kw,
         )
+        if not row["enough"]:
+            f = Finding(
+                f.id,
+                f.label,
+                None,
+                f.unit,
+                f.asof,
+                f.window,
+                f.provenance,
+                f"only {int(row['members'])} member(s) priced over the {WINDOW}-day window "
+                f"(needs {minimum})",
+                m,
+                "unavailable",
+                members_cov(sec),
+            )
+        else:
+            f = replace(f, coverage=members_cov(sec))
+        out.append(f)
     top = top_assets(ctx, 100)
     movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
     table_rows: list[list[str | Ref]] = []
@@ -172,7 +236,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         ChartSpec(
             id="sector-returns",
             title=f"Sector index returns, last {WINDOW} days",
-            x_label="sector (cap-weighted index, ex BTC/ETH)",
+            x_label=f"sector ({SECTOR_METHOD}; {minimum}+ priced members)",
             y_label=f"{WINDOW}-day return (%)",
             y_format="pct",
             horizontal=True,
@@ -432,9 +496,17 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
 
 
 # ---------------------------------------------------------------------- events & risks
+EVENTS_FINDINGS: tuple[tuple[str, str, str], ...] = (
+    ("events.count", "Events studied up to the report date", "count"),
+    ("events.latest_title", "Latest event", "text"),
+    ("events.latest_date", "Date of the latest event", "date"),
+    ("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
+    ("events.car_t", "t-statistic", "number"),
+)
+
+
 def compute_events(ctx: ReportContext) -> SectionResult:
     """Event study of BTC around the store's events; drawdowns and volatility as risks."""
-    from altseason.analytics._events import event_study
     from altseason.analytics._returns import drawdown, simple_returns
 
     close, _mcap, _sectors = market_panels(ctx)
@@ -513,32 +585,31 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             demo=ctx.is_demo("prices"),
         )
     )
-    ev = ctx.table("events") if ctx.table_rows("events") else pd.DataFrame()
-    if ev.empty:
-        for fid, label, unit in (
-            ("events.count", "Events in the window", "count"),
-            ("events.latest_title", "Latest event", "text"),
-            ("events.latest_date", "Date of the latest event", "date"),
-            ("events.car_mean", "Mean cumulative abnormal return", "return"),
-            ("events.car_t", "t-statistic", "number"),
-        ):
-            out.append(Finding.unavailable(fid, label, "no events in the store", unit=unit))
+    from altseason.analytics import EVENT_STUDY_METHOD, event_study_from_store
+
+    try:
+        study, mkt, _src, built_in = event_study_from_store(ctx.store, "BTC", end=ctx.asof)
+    except (DataUnavailableError, ValidationError) as exc:
+        for fid, label, unit in EVENTS_FINDINGS:
+            out.append(Finding.unavailable(fid, label, str(exc), unit=unit))
         return SectionResult(findings=out, charts=charts)
-    pe = ctx.prov("events")
-    ev = ev.sort_values("date")
+    pe = ctx.prov("events") if not built_in else ctx.prov("prices", asset_id="BTC")
+    evs = study.events.sort_values("date")
+    cal = "the built-in event calendar" if built_in else "the store's events"
     out += [
         finding(
             "events.count",
-            "Events recorded up to the report date",
-            len(ev),
+            "Events studied up to the report date",
+            len(evs),
             "count",
             provenance=[pe],
             asof=ctx.asof,
+            method=f"events from {cal} with enough history",
         ),
         finding(
             "events.latest_title",
             "Latest event",
-            str(ev["title"].iloc[-1]),
+            str(evs["title"].iloc[-1]) if len(evs) and "title" in evs else None,
             "text",
             provenance=[pe],
             asof=ctx.asof,
@@ -546,68 +617,49 @@ def compute_events(ctx: ReportContext) -> SectionResult:
         finding(
             "events.latest_date",
             "Date of the latest event",
-            ev["date"].iloc[-1],
+            evs["date"].iloc[-1] if len(evs) else None,
             "date",
             provenance=[pe],
             asof=ctx.asof,
         ),
     ]
-    market = levels.get("majors", btc)
-    subject = levels[alt_tier] if alt_tier is not None else btc
-    try:
-        study = event_study(
-            simple_returns(subject.to_frame("s"))["s"],
-            simple_returns(market.to_frame("m"))["m"],
-            ev,
-            n_placebo=100,
-            n_resamples=500,
+    summ = study.summary.set_index("window") if "window" in study.summary else study.summary
+    row = summ.loc["0_20"] if "0_20" in summ.index else summ.iloc[-1]
+    who = f"BTC against {'the total market (sum of market caps)' if mkt == 'TOTAL' else mkt}"
+    out += [
+        finding(
+            "events.car_mean",
+            f"Mean cumulative abnormal return of {who}, days 0 to +20",
+            row["caar"],
+            "return",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            window="[0, +20] days",
+            method=EVENT_STUDY_METHOD,
+        ),
+        finding(
+            "events.car_t",
+            "t-statistic of the mean abnormal return",
+            row["t_caar"],
+            "number",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            window="[0, +20] days",
+            method=EVENT_STUDY_METHOD,
+        ),
+    ]
+    path = study.caar_path()
+    charts.append(
+        ChartSpec(
+            id="event-caar",
+            title=f"Cumulative average abnormal return of {who} around events",
+            x_label="days relative to the event",
+            y_label="CAAR (%)",
+            y_format="pct",
+            traces=[Trace("CAAR", list(path.index.astype(int)), path.tolist())],
+            markers=[Marker("x", 0, "event day", "#555555")],
+            source=ctx.source_line("prices", "events", extra=f"{len(evs)} events used"),
+            demo=ctx.is_demo("prices", "events"),
         )
-        row = study.summary.set_index("window").loc["0_20"] if "window" in study.summary else None
-        if row is None:
-            row = study.summary.iloc[-1]
-        out += [
-            finding(
-                "events.car_mean",
-                f"Mean cumulative abnormal return of the {alt_tier or 'BTC'} index, days 0 to +20",
-                row["caar"],
-                "return",
-                provenance=[pe, pb],
-                asof=ctx.asof,
-                window="[0, +20] days",
-                method="analytics.event_study (market model on majors, [-120, -11])",
-            ),
-            finding(
-                "events.car_t",
-                "t-statistic of the mean abnormal return",
-                row["t_caar"],
-                "number",
-                provenance=[pe, pb],
-                asof=ctx.asof,
-                window="[0, +20] days",
-                method="analytics.event_study",
-            ),
-        ]
-        path = study.caar_path()
-        charts.append(
-            ChartSpec(
-                id="event-caar",
-                title="Cumulative average abnormal return around events",
-                x_label="days relative to the event",
-                y_label="CAAR (%)",
-                y_format="pct",
-                traces=[Trace("CAAR", list(path.index.astype(int)), path.tolist())],
-                markers=[Marker("x", 0, "event day", "#555555")],
-                source=ctx.source_line(
-                    "prices", "events", extra=f"{len(study.events)} events used"
-                ),
-                demo=ctx.is_demo("prices", "events"),
-            )
-        )
-    except ValidationError as exc:
-        out += [
-            Finding.unavailable(
-                "events.car_mean", "Mean cumulative abnormal return", str(exc), unit="return"
-            ),
-            Finding.unavailable("events.car_t", "t-statistic", str(exc), unit="number"),
-        ]
+    )
     return SectionResult(findings=out, charts=charts)
