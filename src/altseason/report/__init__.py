@@ -21,7 +21,15 @@ from altseason.report._build import (
     export_findings,
 )
 from altseason.report._charts import Band, ChartSpec, Marker, Trace, to_plotly, to_png
-from altseason.report._findings import UNITS, Finding, FindingSet, Provenance, format_value
+from altseason.report._findings import (
+    FINDINGS_SCHEMA,
+    STATUSES,
+    UNITS,
+    Finding,
+    FindingSet,
+    Provenance,
+    format_value,
+)
 from altseason.report._generate import generate_report
 from altseason.report._narrative import (
     Paragraph,
@@ -46,8 +54,10 @@ from altseason.report._sections import SECTIONS, headline, section_ids, write_su
 
 __all__ = [
     "COMMAND_SECTIONS",
+    "FINDINGS_SCHEMA",
     "FORMATS",
     "SECTIONS",
+    "STATUSES",
     "UNITS",
     "Band",
     "ChartSpec",

@@ -46,6 +46,7 @@ from altseason.exceptions import ReportError
 from altseason.labels import is_demo
 
 __all__ = [
+    "FINDINGS_SCHEMA",
     "STATUSES",
     "UNITS",
     "Finding",
@@ -91,6 +92,9 @@ UNITS: tuple[str, ...] = (
 )
 
 Value: TypeAlias = float | int | str | None
+
+FINDINGS_SCHEMA = Path(__file__).with_name("findings.schema.json")
+"""JSON Schema (draft 2020-12) of findings.json and of every command's ``--export x.json``."""
 
 STATUSES: tuple[str, ...] = ("ok", "caveat", "unavailable")
 """A finding's quality: a current fact, a fact with a stated caveat, or no value."""
