@@ -22,8 +22,8 @@ from altseason.store import Store
 CMC = (
     "prices/smoothbrainquant__trading-for-new-dads/data/raw/coinmarketcap_monthly_all_snapshots.csv"
 )
-REAL_ASOF = "2026-02-20"
-DEMO_ASOF = "2025-06-30"
+REAL_ASOF = "2026-02-20"  # the report date of the conftest's real_report
+DEMO_ASOF = "2025-06-30"  # the last day of the conftest's demo store
 MARKET_CAP_FINDINGS = (
     "divergence.rs_small_btc_change",
     "divergence.rs_small_btc_z",
@@ -31,62 +31,6 @@ MARKET_CAP_FINDINGS = (
     "divergence.dominance",
     "divergence.altseason_index",
 )
-
-
-def real_files(real: Path) -> list[Path]:
-    """Daily prices into 2026, the CMC monthly caps, macro, flows, options, sentiment."""
-    picks = [
-        *sorted((real / "prices" / "btctree__btc-power" / "data" / "alt").glob("*USDT.csv")),
-        *sorted((real / "prices" / "djienne__Hurst_Crypto" / "data").glob("*USDT.csv"))[:50],
-        real / CMC,
-        *[
-            real / "macro" / "sivamsapingali__Codex_Macro-Monitor" / "data" / f"{s}.csv"
-            for s in ("M2SL", "WALCL", "RRPONTSYD", "WTREGEN", "SP500")
-        ],
-        real / "etf_flows" / "kittycapital__btc-etf-dashboard" / "data" / "etf_flows.json",
-        real
-        / "options"
-        / "GitHubAvailable__heston-bitcoin-pricing"
-        / "data"
-        / "deribit_btc_options.csv",
-        real / "sentiment" / "edwardchin811227__cryptofear-and-greed-index" / "data" / "fng.csv",
-    ]
-    return [p for p in picks if p.exists()]
-
-
-@pytest.fixture(scope="session")
-def real_store_path(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from altseason.sources.files import import_files
-
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    with Store(path) as store:
-        import_files(store, real_files(real_data), on_error="reject", skip_unknown=True)
-    return path
-
-
-@pytest.fixture(scope="session")
-def demo_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from altseason.sources.demo import write_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    with Store(path) as store:
-        write_demo(store, start="2024-01-01", end=DEMO_ASOF, n_assets=30)
-    return path
-
-
-def _report(path: Path, asof: str) -> Report:
-    with Store(path) as store:
-        return build_report(store, asof=asof)
-
-
-@pytest.fixture(scope="session")
-def real_report(real_store_path: Path) -> Report:
-    return _report(real_store_path, REAL_ASOF)
-
-
-@pytest.fixture(scope="session")
-def demo_report(demo_store_path: Path) -> Report:
-    return _report(demo_store_path, DEMO_ASOF)
 
 
 def _summary_refs(report: Report) -> set[str]:

@@ -212,15 +212,24 @@ def support_from_store(
 def market_returns_from_store(store: Store, market: str = "TOTAL", *, end: Any = None) -> pd.Series:
     """Daily simple returns of an event study's market: an asset id, or ``TOTAL``.
 
-    ``TOTAL`` is the sum of the market caps in ``prices`` (every asset with a
-    cap that day), as ``altseason events`` has always used.
+    ``TOTAL`` is the total-market index of the divergence analysis
+    (:func:`altseason.analytics.market_index`: daily closes, capped
+    cap-weighted with market caps known at each monthly reconstitution,
+    stablecoins, wrapped and staked tokens left out), so sparse market caps
+    (monthly snapshots) still give daily market returns.
     """
     if market.upper() == "TOTAL":
-        caps = store.read_prices("market_cap_usd", end=end)
-        if caps.empty:
+        from altseason.analytics._indices import market_index
+        from altseason.universe import load_market
+
+        m = load_market(store, end=end)
+        if m.market_cap.empty or not m.market_cap.notna().to_numpy().any():
             raise DataUnavailableError("no market caps in the store for the TOTAL market.")
-        total = caps.sum(axis=1, min_count=1)
-        return total.pct_change(fill_method=None)
+        sectors = m.assets["sector"].where(m.assets["excluded"].isna(), "stablecoin")
+        level = market_index(
+            m.close, weighting="cap", market_cap=m.market_cap, sectors=sectors
+        ).level
+        return level.pct_change(fill_method=None).rename("TOTAL")
     return close_from_store(store, market, end=end).pct_change()
 
 

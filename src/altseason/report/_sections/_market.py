@@ -623,8 +623,10 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             asof=ctx.asof,
         ),
     ]
-    summ = study.summary.set_index("window") if "window" in study.summary else study.summary
-    row = summ.loc["0_20"] if "0_20" in summ.index else summ.iloc[-1]
+    summ = study.summary
+    if "[0, 20]" not in summ.index:
+        raise DataUnavailableError("the event study has no [0, +20] window")
+    row = summ.loc["[0, 20]"]
     who = f"BTC against {'the total market (sum of market caps)' if mkt == 'TOTAL' else mkt}"
     out += [
         finding(
