@@ -541,7 +541,7 @@ class FindingSet:
             if f.ok or f.status == "unavailable":
                 out.add(f)
             else:
-                out.add(replace(f, value=None, status="unavailable"))
+                out.add(replace(f, value=None, status="unavailable", reason=f"caveat: {f.reason}"))
         return out
 
     def caveats(self) -> list[Finding]:

@@ -114,12 +114,20 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
     tokens: list[Token] = []
     caveats: list[str] = []
     pos = 0
+    missing = [fs.get(m.group(1)) for m in _REF.finditer(template)]
+    missing = [f for f in missing if not f.available]
+    if missing:
+        first = missing[0]
+        label = what or (first.label if first.label != first.id else first.id)
+        reasons: list[str] = []
+        for f in missing:
+            r = (f.reason or "no value").rstrip(".")
+            if r not in reasons:
+                reasons.append(r)
+        return not_available(label, "; ".join(reasons))
     for m in _REF.finditer(template):
         fid, mode = m.group(1), m.group(2)
         f = fs.get(fid)
-        if not f.available:
-            label = what or (f.label if f.label != f.id else fid)
-            return not_available(label, f.reason or "no value")
         if f.status == "caveat" and f.reason and f.reason not in caveats:
             caveats.append(f.reason)
         if m.start() > pos:

@@ -626,8 +626,9 @@ def narrative_markdown(findings: FindingSet, sections: Sequence[str] | None = No
     """
     from altseason.report._sections import SECTIONS, headline, write_summary
 
-    out = [f"# {headline(findings)}", ""]
-    out.extend(_md_paragraph(p) + "\n" for p in write_summary(findings))
+    current = findings.only_ok()  # headline and summary state only ok findings
+    out = [f"# {headline(current)}", ""]
+    out.extend(_md_paragraph(p) + "\n" for p in write_summary(current))
     for sec in SECTIONS:
         if sections is not None and sec.id not in sections:
             continue

@@ -102,8 +102,14 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 f"Relative strength of the {tier}-cap index against BTC was "
-                f"[[divergence.rs_small_btc_change]] {win}, and the altseason index "
-                "reads [[divergence.altseason_index]].",
+                f"[[divergence.rs_small_btc_change]] {win}.",
+            )
+        )
+        p.add(
+            say(
+                fs,
+                "The altseason index reads [[divergence.altseason_index]]: that share of the "
+                "top 50 assets beat BTC over 90 days.",
             )
         )
     p.add(
