@@ -81,7 +81,7 @@ def test_tier_with_members_on_part_of_the_window_is_a_caveat() -> None:
 
 
 def test_dominance_with_btc_the_only_cap_is_never_ok() -> None:
-    close, mcap = _panels(caps_end="2026-03-01")
+    _close, mcap = _panels(caps_end="2026-03-01")
     from altseason.analytics import dominance
 
     only_btc = mcap.copy()
@@ -100,7 +100,7 @@ def test_dominance_with_btc_the_only_cap_is_never_ok() -> None:
 
 
 def test_dominance_on_old_caps_names_their_date() -> None:
-    close, mcap = _panels()
+    _close, mcap = _panels()
     q = dominance_quality(mcap, list(mcap.columns), pd.Timestamp("2025-11-05"), "2026-02-20")
     assert q.status == "unavailable"
     assert "market caps last updated 2025-10-01" in (q.reason or "")
