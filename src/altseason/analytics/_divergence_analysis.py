@@ -274,16 +274,21 @@ class DivergenceAnalysis:
 
         Sectors are :attr:`sector_levels_cap` (the one sector-return
         definition) for sectors with at least three members priced over the
-        window.
+        window. A tier without members on :attr:`asof` (e.g. market caps older
+        than the reconstitution tolerance) is left out rather than shown as a
+        flat index with 0% returns.
         """
 
         def build() -> pd.DataFrame:
             sr = self.sector_returns()
             enough = set(sr.index[sr["enough"]])
+            labels = self.tiers.loc[: self.asof]
+            live = set(labels.iloc[-1].dropna().unique()) if len(labels) else set()
             parts = [
                 self.close.loc[:, [c for c in ("BTC", "ETH") if c in self.close.columns]],
                 self.market_levels,
                 self.tier_levels.drop(columns=["majors"], errors="ignore")
+                .loc[:, lambda f: [c for c in f.columns if c in live]]
                 .dropna(axis=1, how="all")
                 .add_prefix("tier:"),
                 self.sector_levels_cap.loc[
@@ -412,10 +417,21 @@ class DivergenceAnalysis:
                 if isinstance(spread["best_sector"], str)
                 else "fewer than two sectors",
             ),
-            ("BTC dominance", dom, "share", "BTC cap / non-stable cap"),
+            ("BTC dominance", dom, "share", self._dominance_note()),
             ("regime", np.nan, "", f"{reg.label}: {reg.reason}"),
         ]
         return pd.DataFrame(rows, columns=["measure", "value", "unit", "note"]).set_index("measure")
+
+    def _dominance_note(self) -> str:
+        from altseason.analytics._quality import dominance_quality
+
+        dom = self.dominance().loc[: self.asof].dropna()
+        if dom.empty:
+            return "BTC cap / non-stable cap; no BTC market cap"
+        elig = list(self.close.columns[eligible(self.close, sectors=self.sectors).any(axis=0)])
+        q = dominance_quality(self.market_cap, elig, dom.index[-1], self.asof)
+        base = f"BTC cap / non-stable cap on {dom.index[-1].date()}"
+        return base if q.status == "ok" else f"{base}; {q.status}: {q.reason}"
 
     def summary(self) -> dict[str, Any]:
         """Every key table: performance, relative strength, snapshot, movers, regime."""

@@ -89,9 +89,14 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     tier_q = {
         t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=rules)
         for t in ("small", "mid", "large")
-        if f"tier:{t}" in rs.index and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
     }
-    usable = [t for t, q in tier_q.items() if q.status != "unavailable"]
+    usable = [
+        t
+        for t, q in tier_q.items()
+        if q.status != "unavailable"
+        and f"tier:{t}" in rs.index
+        and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
+    ]
     tier = usable[0] if usable else None
     perf = da.performance()
     if tier is None:
