@@ -192,3 +192,18 @@ def test_summary_never_refs_a_caveat(demo_report: Report) -> None:
         t for p in demo_report.summary for s in p.sentences for t in s.tokens if isinstance(t, Ref)
     ]
     assert refs and all(demo_report.findings.get(r.finding_id).ok for r in refs)
+
+
+def test_divergence_findings_table_is_the_one_declaration(demo_report: Report) -> None:
+    from altseason.report._sections import SECTIONS
+    from altseason.report._sections._divergence import DIVERGENCE_FINDINGS
+
+    sec = next(s for s in SECTIONS if s.id == "divergence")
+    assert sec.expected == tuple((s.id, s.label, s.unit) for s in DIVERGENCE_FINDINGS)
+    tier_ids = {"divergence.rs_small_btc_change", "divergence.rs_small_btc_z"}
+    tier_ids.add("divergence.small_return")
+    for spec in DIVERGENCE_FINDINGS:
+        f = demo_report.findings.get(spec.id)
+        assert f.unit == spec.unit, spec.id
+        if spec.id not in tier_ids:  # tier findings name the tier they use
+            assert f.label == spec.label, spec.id

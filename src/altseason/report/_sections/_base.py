@@ -24,7 +24,7 @@ from altseason.report._findings import Finding, FindingSet, Provenance, Value
 from altseason.report._narrative import Paragraph, Token
 from altseason.store import Store
 
-__all__ = ["ReportContext", "SectionDef", "SectionResult", "Table"]
+__all__ = ["FindingSpec", "ReportContext", "SectionDef", "SectionResult", "Table", "expected"]
 
 
 @dataclass
@@ -223,3 +223,48 @@ def last_valid(s: pd.Series) -> tuple[pd.Timestamp | None, float | None]:
     if s.empty:
         return None, None
     return pd.Timestamp(s.index[-1]), float(s.iloc[-1])
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """One row of a section's findings table: the single declaration of an id.
+
+    The section's compute builds the finding from it (:meth:`make`), its
+    ``expected`` list (unavailable placeholders when the compute fails) is
+    derived from the same table (:func:`expected`), so an id's label, unit and
+    method are written once.
+    """
+
+    id: str
+    label: str
+    unit: str
+    method: str | None = None
+
+    def make(
+        self,
+        value: Value | Any,
+        *,
+        provenance: Iterable[Provenance],
+        asof: dt.date | pd.Timestamp | str | None = None,
+        window: str | None = None,
+        quality: Any = None,
+        label: str | None = None,
+        method: str | None = None,
+    ) -> Finding:
+        """The finding for ``value`` (see :func:`finding`)."""
+        return finding(
+            self.id,
+            label or self.label,
+            value,
+            self.unit,
+            provenance=provenance,
+            asof=asof,
+            window=window,
+            method=method or self.method,
+            quality=quality,
+        )
+
+
+def expected(specs: Iterable[FindingSpec]) -> tuple[tuple[str, str, str], ...]:
+    """``(id, label, unit)`` rows of a findings table, for :class:`SectionDef`."""
+    return tuple((s.id, s.label, s.unit) for s in specs)

@@ -12,12 +12,85 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+from altseason.report._sections._base import (
+    FindingSpec,
+    ReportContext,
+    SectionResult,
+    last_valid,
+)
 from altseason.report._sections._market import TOP_N, WINDOW, market, market_panels
 
-__all__ = ["compute_divergence", "divergence_analysis"]
+__all__ = ["DIVERGENCE_FINDINGS", "compute_divergence", "divergence_analysis"]
 
 CHART_DAYS = 730
+
+DIVERGENCE_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec(
+        "divergence.altseason_index",
+        "Altseason index (share of top-50 beating BTC, 90 days)",
+        "percent",
+        "analytics.altseason_index",
+    ),
+    FindingSpec(
+        "divergence.altseason_regime",
+        "Altseason band",
+        "text",
+        "analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
+    ),
+    FindingSpec(
+        "divergence.rs_small_btc_change",
+        "Small-cap index relative to BTC, change",
+        "return",
+        "analytics.relative_strength of the cap-weighted tier index to BTC",
+    ),
+    FindingSpec(
+        "divergence.rs_small_btc_z",
+        "Small-cap / BTC ratio z-score",
+        "zscore",
+        "analytics.relative_strength of the cap-weighted tier index to BTC",
+    ),
+    FindingSpec("divergence.btc_return", "BTC return", "return", "analytics.performance_table"),
+    FindingSpec("divergence.eth_return", "ETH return", "return", "analytics.performance_table"),
+    FindingSpec(
+        "divergence.small_return",
+        "Small-cap index return (cap-weighted)",
+        "return",
+        "analytics.performance_table",
+    ),
+    FindingSpec(
+        "divergence.breadth_50d",
+        "Share above 50-day average",
+        "percent",
+        "analytics.breadth (eligible non-stable assets)",
+    ),
+    FindingSpec(
+        "divergence.breadth_200d",
+        "Share above 200-day average",
+        "percent",
+        "analytics.breadth (eligible non-stable assets)",
+    ),
+    FindingSpec(
+        "divergence.dominance",
+        "BTC dominance",
+        "percent",
+        "analytics.dominance (BTC cap / non-stable cap)",
+    ),
+    FindingSpec(
+        "divergence.dominance_change",
+        "BTC dominance change",
+        "pp",
+        "analytics.dominance: change over the window",
+    ),
+    FindingSpec(
+        "divergence.dispersion",
+        "Cross-sectional dispersion of 30-day returns",
+        "percent",
+        "analytics.dispersion",
+    ),
+    FindingSpec("divergence.regime", "Divergence regime", "text", "analytics.divergence_regime"),
+)
+"""The divergence section's findings table: every id, label, unit and method, once."""
+SPEC = {s.id: s for s in DIVERGENCE_FINDINGS}
 
 
 def divergence_analysis(ctx: ReportContext) -> object:
@@ -60,28 +133,20 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
     alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, rules=rules)
     out.append(
-        finding(
-            "divergence.altseason_index",
-            "Altseason index (share of top-50 beating BTC, 90 days)",
+        SPEC["divergence.altseason_index"].make(
             v,
-            "percent",
             provenance=[p_win, p_assets],
             asof=d,
             window=w,
-            method="analytics.altseason_index",
             quality=alt_q,
         )
     )
     out.append(
-        finding(
-            "divergence.altseason_regime",
-            "Altseason band",
+        SPEC["divergence.altseason_regime"].make(
             None if v is None else season_label(v),
-            "text",
             provenance=[p_win, p_assets],
             asof=d,
             window=w,
-            method="analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
             quality=alt_q,
         )
     )
@@ -111,9 +176,9 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         out += [
             Finding(
                 fid,
-                label,
+                SPEC[fid].label,
                 None,
-                unit,
+                SPEC[fid].unit,
                 str(ctx.asof.date()),
                 w,
                 (p_win, p_assets),
@@ -123,10 +188,10 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
                 cov,
                 fr,
             )
-            for fid, label, unit in (
-                ("divergence.rs_small_btc_change", "Small-cap index vs BTC", "return"),
-                ("divergence.rs_small_btc_z", "Small-cap / BTC z-score", "zscore"),
-                ("divergence.small_return", "Small-cap index return", "return"),
+            for fid in (
+                "divergence.rs_small_btc_change",
+                "divergence.rs_small_btc_z",
+                "divergence.small_return",
             )
         ]
     else:
@@ -134,70 +199,49 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         tq = tier_q[tier]
         m = f"analytics.relative_strength of the cap-weighted {name} tier index to BTC"
         out += [
-            finding(
-                "divergence.rs_small_btc_change",
-                f"{name.capitalize()} index relative to BTC, change",
+            SPEC["divergence.rs_small_btc_change"].make(
                 rs.loc[f"tier:{tier}", "change_vs_BTC"],
-                "return",
+                label=f"{name.capitalize()} index relative to BTC, change",
                 provenance=[p_win, p_assets],
                 asof=ctx.asof,
                 window=w,
                 method=m,
                 quality=tq,
             ),
-            finding(
-                "divergence.rs_small_btc_z",
-                f"{name.capitalize()} / BTC ratio z-score",
+            SPEC["divergence.rs_small_btc_z"].make(
                 rs.loc[f"tier:{tier}", "z_vs_BTC"],
-                "zscore",
+                label=f"{name.capitalize()} / BTC ratio z-score",
                 provenance=[p_all, p_assets],
                 asof=ctx.asof,
                 window="365d",
                 method=m,
                 quality=tq,
             ),
-            finding(
-                "divergence.small_return",
-                f"{name.capitalize()} index return (cap-weighted)",
+            SPEC["divergence.small_return"].make(
                 perf.loc[f"tier:{tier}", f"{WINDOW}d"],
-                "return",
+                label=f"{name.capitalize()} index return (cap-weighted)",
                 provenance=[p_win, p_assets],
                 asof=ctx.asof,
                 window=w,
-                method="analytics.performance_table",
                 quality=tq,
             ),
         ]
     for a in ("BTC", "ETH"):
         if a in perf.index:
             out.append(
-                finding(
-                    f"divergence.{a.lower()}_return",
-                    f"{a} return",
+                SPEC[f"divergence.{a.lower()}_return"].make(
                     perf.loc[a, f"{WINDOW}d"],
-                    "return",
                     provenance=[
                         ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)
                     ],
                     asof=ctx.asof,
                     window=w,
-                    method="analytics.performance_table",
                 )
             )
     br = da.breadth()
     for col, wl in (("above_50d", "50"), ("above_200d", "200")):
         d, v = last_valid(br[col])
-        out.append(
-            finding(
-                f"divergence.breadth_{wl}d",
-                f"Share above {wl}-day average",
-                v,
-                "percent",
-                provenance=[p_all, p_assets],
-                asof=d,
-                method="analytics.breadth (eligible non-stable assets)",
-            )
-        )
+        out.append(SPEC[f"divergence.breadth_{wl}d"].make(v, provenance=[p_all, p_assets], asof=d))
     dom = da.dominance()
     d, v = last_valid(dom)
     prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
@@ -206,50 +250,35 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
     dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
     out.append(
-        finding(
-            "divergence.dominance",
-            "BTC dominance",
+        SPEC["divergence.dominance"].make(
             v,
-            "percent",
             provenance=[p_all, p_assets],
             asof=d,
-            method="analytics.dominance (BTC cap / non-stable cap)",
             quality=dom_q,
         )
     )
     out.append(
-        finding(
-            "divergence.dominance_change",
-            "BTC dominance change",
+        SPEC["divergence.dominance_change"].make(
             None if v is None or prev.empty else v - float(prev.iloc[-1]),
-            "pp",
             provenance=[p_all, p_assets],
             asof=d,
             window=w,
-            method="analytics.dominance: change over the window",
             quality=dom_q,
         )
     )
     d, v = last_valid(da.dispersion(30))
     out.append(
-        finding(
-            "divergence.dispersion",
-            "Cross-sectional dispersion of 30-day returns",
+        SPEC["divergence.dispersion"].make(
             v,
-            "percent",
             provenance=[p_all, p_assets],
             asof=d,
             window="30d",
-            method="analytics.dispersion",
         )
     )
     reg = da.regime()
     out.append(
-        finding(
-            "divergence.regime",
-            "Divergence regime",
+        SPEC["divergence.regime"].make(
             reg.label,
-            "text",
             provenance=[p_win, p_assets],
             asof=ctx.asof,
             window=w,

@@ -9,6 +9,8 @@ from altseason.report._narrative import (
     leadership,
     say,
 )
+from altseason.report._sections._base import expected
+from altseason.report._sections._divergence import DIVERGENCE_FINDINGS
 from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
@@ -20,24 +22,7 @@ __all__ = [
     "write_sectors",
 ]
 
-DIVERGENCE_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    (
-        "divergence.altseason_index",
-        "Altseason index (share of top-50 beating BTC, 90 days)",
-        "percent",
-    ),
-    ("divergence.altseason_regime", "Altseason regime", "text"),
-    ("divergence.rs_small_btc_change", "Small-cap index relative to BTC, change", "return"),
-    ("divergence.rs_small_btc_z", "Small-cap / BTC ratio z-score", "zscore"),
-    ("divergence.btc_return", "BTC return", "return"),
-    ("divergence.eth_return", "ETH return", "return"),
-    ("divergence.small_return", "Small-cap index return", "return"),
-    ("divergence.breadth_50d", "Share above 50-day average", "percent"),
-    ("divergence.breadth_200d", "Share above 200-day average", "percent"),
-    ("divergence.dominance", "BTC dominance", "percent"),
-    ("divergence.dominance_change", "BTC dominance change", "pp"),
-    ("divergence.dispersion", "Cross-sectional dispersion of returns", "percent"),
-)
+DIVERGENCE_EXPECTED = expected(DIVERGENCE_FINDINGS)
 
 SECTORS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("sectors.best", "Best sector", "text"),
