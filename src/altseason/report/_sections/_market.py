@@ -16,6 +16,7 @@ from altseason.report._charts import ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
 from altseason.report._narrative import Ref
 from altseason.report._sections._base import (
+    FindingSpec,
     ReportContext,
     SectionResult,
     Table,
@@ -24,6 +25,8 @@ from altseason.report._sections._base import (
 )
 
 __all__ = [
+    "EVENTS_FINDINGS",
+    "SECTORS_FINDINGS",
     "WINDOW",
     "compute_correlation",
     "compute_cross_asset",
@@ -106,6 +109,21 @@ def top_assets(ctx: ReportContext, n: int = TOP_N) -> list[str]:
 
 
 # ---------------------------------------------------------------------- sectors
+SECTORS_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec("sectors.best", "Best sector", "text"),
+    FindingSpec("sectors.best_return", "Best sector return (cap-weighted)", "return"),
+    FindingSpec("sectors.worst", "Worst sector", "text"),
+    FindingSpec("sectors.worst_return", "Worst sector return (cap-weighted)", "return"),
+    FindingSpec("sectors.spread", "Sector spread (best minus worst, cap-weighted)", "pp"),
+    FindingSpec("sectors.top_mover_1", "Top mover #1", "text"),
+    FindingSpec("sectors.top_mover_1_return", "Top mover #1 return", "return"),
+    FindingSpec("sectors.bottom_mover_1", "Bottom mover #1", "text"),
+    FindingSpec("sectors.bottom_mover_1_return", "Bottom mover #1 return", "return"),
+)
+"""The sectors section's findings table (per-sector ``sectors.return.<id>`` follow it)."""
+SECTOR_SPEC = {s.id: s for s in SECTORS_FINDINGS}
+
+
 def compute_sectors(ctx: ReportContext) -> SectionResult:
     """Sector index returns over the window (majors excluded) and the top movers."""
     from altseason.analytics import SECTOR_METHOD, sector_returns
@@ -136,32 +154,14 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
     def members_cov(sec: object) -> dict[str, object]:
         return {"observed": int(table.loc[sec, "members"]), "expected": minimum, "unit": "assets"}
 
+    sp = SECTOR_SPEC
     out = [
-        finding("sectors.best", "Best sector", sector_name(str(rets.index[0])), "text", **kw),
-        finding(
-            "sectors.best_return",
-            "Best sector return (cap-weighted)",
-            rets.iloc[0],
-            "return",
-            method=m,
-            **kw,
-        ),
-        finding("sectors.worst", "Worst sector", sector_name(str(rets.index[-1])), "text", **kw),
-        finding(
-            "sectors.worst_return",
-            "Worst sector return (cap-weighted)",
-            rets.iloc[-1],
-            "return",
-            method=m,
-            **kw,
-        ),
-        finding(
-            "sectors.spread",
-            "Sector spread (best minus worst, cap-weighted)",
-            rets.iloc[0] - rets.iloc[-1],
-            "pp",
-            method="best minus worst sector return",
-            **kw,
+        sp["sectors.best"].make(sector_name(str(rets.index[0])), **kw),
+        sp["sectors.best_return"].make(rets.iloc[0], method=m, **kw),
+        sp["sectors.worst"].make(sector_name(str(rets.index[-1])), **kw),
+        sp["sectors.worst_return"].make(rets.iloc[-1], method=m, **kw),
+        sp["sectors.spread"].make(
+            rets.iloc[0] - rets.iloc[-1], method="best minus worst sector return", **kw
         ),
     ]
     ranked = {"observed": len(rets), "expected": n_sec, "unit": "sectors"}
@@ -496,13 +496,17 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
 
 
 # ---------------------------------------------------------------------- events & risks
-EVENTS_FINDINGS: tuple[tuple[str, str, str], ...] = (
-    ("events.count", "Events studied up to the report date", "count"),
-    ("events.latest_title", "Latest event", "text"),
-    ("events.latest_date", "Date of the latest event", "date"),
-    ("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
-    ("events.car_t", "t-statistic", "number"),
+EVENTS_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec("events.count", "Events studied up to the report date", "count"),
+    FindingSpec("events.latest_title", "Latest event", "text"),
+    FindingSpec("events.latest_date", "Date of the latest event", "date"),
+    FindingSpec("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
+    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "number"),
+    FindingSpec("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
+    FindingSpec("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
+    FindingSpec("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
 )
+"""The events-and-risks section's findings table."""
 
 
 def compute_events(ctx: ReportContext) -> SectionResult:
@@ -590,8 +594,9 @@ def compute_events(ctx: ReportContext) -> SectionResult:
     try:
         study, mkt, _src, built_in = event_study_from_store(ctx.store, "BTC", end=ctx.asof)
     except (DataUnavailableError, ValidationError) as exc:
-        for fid, label, unit in EVENTS_FINDINGS:
-            out.append(Finding.unavailable(fid, label, str(exc), unit=unit))
+        for spec in EVENTS_FINDINGS:
+            if spec.id.startswith("events."):
+                out.append(Finding.unavailable(spec.id, spec.label, str(exc), unit=spec.unit))
         return SectionResult(findings=out, charts=charts)
     pe = ctx.prov("events") if not built_in else ctx.prov("prices", asset_id="BTC")
     evs = study.events.sort_values("date")

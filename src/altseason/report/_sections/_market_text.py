@@ -11,6 +11,7 @@ from altseason.report._narrative import (
 )
 from altseason.report._sections._base import expected
 from altseason.report._sections._divergence import DIVERGENCE_FINDINGS
+from altseason.report._sections._market import SECTORS_FINDINGS
 from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
@@ -24,17 +25,7 @@ __all__ = [
 
 DIVERGENCE_EXPECTED = expected(DIVERGENCE_FINDINGS)
 
-SECTORS_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    ("sectors.best", "Best sector", "text"),
-    ("sectors.best_return", "Best sector return", "return"),
-    ("sectors.worst", "Worst sector", "text"),
-    ("sectors.worst_return", "Worst sector return", "return"),
-    ("sectors.spread", "Sector spread (best minus worst)", "pp"),
-    ("sectors.top_mover_1", "Top mover", "text"),
-    ("sectors.top_mover_1_return", "Top mover return", "return"),
-    ("sectors.bottom_mover_1", "Bottom mover", "text"),
-    ("sectors.bottom_mover_1_return", "Bottom mover return", "return"),
-)
+SECTORS_EXPECTED = expected(SECTORS_FINDINGS)
 
 CROSS_ASSET_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("cross_asset.btc_return", "BTC return", "return"),
