@@ -533,23 +533,36 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             method="analytics.drawdown",
         )
     )
-    levels = tier_levels(ctx)
-    alt_tier = next(
-        (t for t in ("small", "mid", "large") if t in levels and levels[t].notna().sum() > WINDOW),
-        None,
-    )
+    from altseason.analytics import tier_quality
+    from altseason.report._sections._divergence import divergence_analysis
+
+    da = divergence_analysis(ctx)
+    levels = da.tier_levels  # type: ignore[attr-defined]
+    quality = {
+        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=ctx.rules)  # type: ignore[attr-defined]
+        for t in ("small", "mid", "large")
+        if t in levels and levels[t].notna().sum() > WINDOW
+    }
+    alt_tier = next((t for t, q in quality.items() if q.status != "unavailable"), None)
+    spec = next(s for s in EVENTS_FINDINGS if s.id == "risks.small_drawdown")
     if alt_tier is not None:
         tdd = drawdown(levels[[alt_tier]])[alt_tier]
         d2, v2 = last_valid(tdd)
         out.append(
-            finding(
-                "risks.small_drawdown",
-                f"{alt_tier.capitalize()}-cap index drawdown from its peak",
+            spec.make(
                 v2,
-                "return",
+                label=f"{alt_tier.capitalize()}-cap index drawdown from its peak",
                 provenance=[ctx.prov("prices")],
                 asof=d2,
                 method=f"analytics.drawdown of the {alt_tier}-cap tier index",
+                quality=quality[alt_tier],
+            )
+        )
+    elif quality:
+        first = next(iter(quality.values()))
+        out.append(
+            Finding.unavailable(
+                spec.id, spec.label, first.reason or "no tier index", unit=spec.unit
             )
         )
     rets = simple_returns(btc.to_frame("BTC"))["BTC"].dropna()

@@ -73,6 +73,28 @@ def current_allocation(data: Any, strategy: Any = None) -> tuple[pd.Timestamp, p
     return when, target, strat
 
 
+def _stale_tiers(data: Any, ctx: ReportContext) -> Any:
+    """A caveat when the strategy's cap tiers rest on market caps older than the tolerance."""
+    from altseason.analytics import Quality, freshness, newest_date
+
+    mcap = getattr(data, "market_cap", None)
+    if mcap is None or mcap.empty:
+        return None
+    newest = newest_date(mcap, ctx.asof)
+    if newest is None:
+        return None
+    fr = freshness(newest, ctx.asof)
+    if fr is None or fr["lag_days"] <= ctx.rules.reconstitution_tolerance_days:
+        return None
+    return Quality(
+        "caveat",
+        None,
+        fr,
+        f"market caps last updated {fr['newest_input']}: the cap tiers behind the alt "
+        "sleeve have had no members since",
+    )
+
+
 def compute_strategy(ctx: ReportContext) -> SectionResult:
     """Today's rotation allocation and a three-year backtest against BTC buy-and-hold.
 
@@ -177,6 +199,9 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
             **kw,
         ),
     ]
+    stale = _stale_tiers(full, ctx)
+    if stale is not None:
+        out = [f if f.unit == "text" or "benchmark" in f.id else f.with_quality(stale) for f in out]
     _d, _v = last_valid(res.equity)
     demo = ctx.is_demo("prices")
     src = ctx.source_line("prices", extra="backtest with fees and slippage")
