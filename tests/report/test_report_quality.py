@@ -207,3 +207,28 @@ def test_divergence_findings_table_is_the_one_declaration(demo_report: Report) -
         assert f.unit == spec.unit, spec.id
         if spec.id not in tier_ids:  # tier findings name the tier they use
             assert f.label == spec.label, spec.id
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["divergence", "--asof", "2030-01-01"],
+        ["allocate", "--asof", "2030-01-01"],
+        ["backtest", "rotation", "--end", "2030-01-01"],
+        ["report", "--asof", "2030-01-01", "--format", "md"],
+    ],
+)
+def test_every_command_refuses_asof_after_the_data(
+    demo_store_path: Path, tmp_path: Path, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from altseason.cli import _register  # noqa: F401
+    from altseason.cli._app import app
+
+    if args[0] == "report":
+        args = [*args, "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(app, ["--store", str(demo_store_path), *args])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, ValidationError), res.exception
+    assert "the data ends on 2025-06-30" in str(res.exception)
