@@ -226,7 +226,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         table_rows.append(
             [
                 a,
-                sector_name(str(sectors.get(a) or "unclassified")),
+                sector_name(sectors.get(a) if isinstance(sectors.get(a), str) else "unclassified"),
                 Ref(f"{fid}_return", out[-1].format()),
             ]
         )
