@@ -78,6 +78,14 @@ def _api_values(store: Store, asof: pd.Timestamp, fs: FindingSet) -> dict[str, f
     return out
 
 
+def _validate(payload: dict[str, Any]) -> None:
+    import jsonschema
+
+    from altseason.report import FINDINGS_SCHEMA
+
+    jsonschema.validate(payload, json.loads(FINDINGS_SCHEMA.read_text(encoding="utf-8")))
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -113,6 +121,7 @@ def _check(
         res = runner.invoke(app, [*args, "--export", str(path)], env={"COLUMNS": "200"})
         assert res.exit_code == 0, (cmd, res.output, res.exception)
         payload = json.loads(path.read_text())
+        _validate(payload)
         assert payload["meta"]["asof"] == str(asof.date()), cmd
         assert payload["meta"]["command"] == cmd
         assert payload["findings"], cmd
@@ -122,6 +131,34 @@ def _check(
             assert _same(f["value"], m["value"]), (cmd, f["id"], f["value"], m["value"])
             assert f["status"] == m["status"] and f["label"] == m["label"], (cmd, f["id"])
             compared += 1
+
+    # the report's backtest is `altseason backtest rotation` over the same window
+    start, end = str(main["strategy.cagr"]["window"]).split("..")
+    path = tmp_path / "backtest.json"
+    res = runner.invoke(
+        app,
+        [
+            "--store",
+            str(store_path),
+            "backtest",
+            "rotation",
+            "--start",
+            start,
+            "--end",
+            end,
+            "--export",
+            str(path),
+        ],
+    )
+    assert res.exit_code == 0, (res.output, res.exception)
+    bt = json.loads(path.read_text())
+    _validate(bt)
+    by_id = {f["id"]: f for f in bt["findings"]}
+    for metric in ("cagr", "sharpe", "max_drawdown"):
+        assert _same(
+            by_id[f"backtest.rotation.{metric}"]["value"], main[f"strategy.{metric}"]["value"]
+        )
+        compared += 1
 
     with Store(store_path, read_only=True) as store:
         for page in PAGES:

@@ -182,7 +182,29 @@ def backtest(
         f"{close.shape[1]} assets, fees {fees_bps:g} bps",
         demo=demo,
     )
-    if export is not None:
+    if export is not None and export.suffix.lower() == ".json":
+        from altseason.report import FindingSet
+        from altseason.report._sections._strategy import backtest_findings
+
+        with open_cli_store(read_only=True) as store:
+            found = backtest_findings(
+                result,
+                strategy,
+                store,
+                start=close.index[0],
+                end=close.index[-1],
+                method=f"altseason backtest {strategy} ({shown}; fees {fees_bps:g} bps, "
+                f"slippage {slippage_bps:g} bps, lag {lag})",
+            )
+        FindingSet(found).write_json(
+            export,
+            asof=str(close.index[-1].date()),
+            command="backtest",
+            demo=demo,
+            data_label=result.label or "",
+        )
+        console.print(f"wrote findings (report schema) to {export}")
+    elif export is not None:
         daily = pd.concat(
             [result.equity, result.returns, result.turnover, result.exposures, result.costs], axis=1
         )

@@ -236,3 +236,51 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
         ),
     ]
     return SectionResult(findings=out, charts=charts)
+
+
+BACKTEST_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("total_return", "Total return", "return"),
+    ("cagr", "CAGR", "return"),
+    ("volatility", "Annualised volatility", "percent"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("calmar", "Calmar ratio", "ratio"),
+    ("max_drawdown", "Maximum drawdown", "return"),
+    ("max_drawdown_duration", "Longest drawdown", "days"),
+    ("turnover", "Annualised turnover", "multiple"),
+    ("costs_paid", "Costs paid (share of initial capital)", "percent"),
+)
+"""Backtest metrics written as findings: ``(metric, label, unit)``."""
+
+
+def backtest_findings(
+    result: Any, strategy: str, store: Store, *, start: Any, end: Any, method: str
+) -> list[Any]:
+    """``altseason backtest``'s metrics as findings ``backtest.<strategy>.<metric>``.
+
+    The same schema as the report's findings; the window names the period, so
+    the same id with the same window is the same number.
+    """
+    from altseason.report._findings import Provenance
+
+    prov = Provenance.from_dict(store.provenance("prices", start=start, end=end))
+    first, last = result.equity.index[0], result.equity.index[-1]
+    window = f"{pd.Timestamp(first).date()}..{pd.Timestamp(last).date()}"
+    summary = result.summary()
+    out = []
+    for key, label, unit in BACKTEST_METRICS:
+        if key not in summary.index:
+            continue
+        out.append(
+            finding(
+                f"backtest.{strategy}.{key}",
+                f"{strategy} backtest: {label}",
+                summary[key],
+                unit,
+                provenance=[prov],
+                asof=last,
+                window=window,
+                method=method,
+            )
+        )
+    return out
