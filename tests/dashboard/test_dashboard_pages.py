@@ -83,10 +83,13 @@ def test_every_page_has_findings_charts_and_label(
     assert p["findings"], page
     for f in p["findings"]:
         assert {"id", "label", "text", "value", "unit", "asof", "window", "available"} <= set(f)
-        assert {"reason", "provenance"} <= set(f)
+        assert {"reason", "provenance", "status", "coverage", "freshness"} <= set(f)
         if f["available"]:
-            assert f["reason"] is None and f["text"] == format_value(f["value"], f["unit"])
+            assert f["text"] == format_value(f["value"], f["unit"])
+            assert f["status"] in ("ok", "caveat")
+            assert (f["reason"] is None) == (f["status"] == "ok")  # a caveat says why
         else:
+            assert f["status"] == "unavailable"
             assert f["value"] is None and f["reason"] and f["text"] == "not available"
     available = [f for f in p["findings"] if f["available"]]
     assert len(available) >= len(p["findings"]) // 2, page

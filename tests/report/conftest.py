@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from altseason.report import Report, build_report
 from altseason.store import Store
 
 SECTORS = ["smart_contract_l1", "defi", "ai", "culture", "infrastructure"]
@@ -185,3 +186,70 @@ def market_store(tmp_path: Path) -> Iterator[tuple[Store, pd.Timestamp]]:
 def market_builder() -> object:
     """The :func:`build_market` function, for tests that need another source or size."""
     return build_market
+
+
+# ---------------------------------------------------------------------- real-data and demo stores
+CMC = (
+    "prices/smoothbrainquant__trading-for-new-dads/data/raw/coinmarketcap_monthly_all_snapshots.csv"
+)
+REAL_ASOF = "2026-02-20"
+"""A date after the CoinMarketCap caps (2025-10-01) while daily prices go on."""
+DEMO_ASOF = "2025-06-30"
+
+
+def real_files(real: Path) -> list[Path]:
+    """Daily prices into 2026, the CMC monthly caps, macro, flows, options, sentiment."""
+    picks = [
+        *sorted((real / "prices" / "btctree__btc-power" / "data" / "alt").glob("*USDT.csv")),
+        *sorted((real / "prices" / "djienne__Hurst_Crypto" / "data").glob("*USDT.csv"))[:50],
+        real / CMC,
+        *[
+            real / "macro" / "sivamsapingali__Codex_Macro-Monitor" / "data" / f"{s}.csv"
+            for s in ("M2SL", "WALCL", "RRPONTSYD", "WTREGEN", "SP500")
+        ],
+        real / "etf_flows" / "kittycapital__btc-etf-dashboard" / "data" / "etf_flows.json",
+        real
+        / "options"
+        / "GitHubAvailable__heston-bitcoin-pricing"
+        / "data"
+        / "deribit_btc_options.csv",
+        real / "sentiment" / "edwardchin811227__cryptofear-and-greed-index" / "data" / "fng.csv",
+    ]
+    return [p for p in picks if p.exists()]
+
+
+@pytest.fixture(scope="session")
+def real_store_path(  # a small store from the real datasets: caps end 2025-10-01, prices 2026
+    real_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    from altseason.sources.files import import_files
+
+    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+    with Store(path) as store:
+        import_files(store, real_files(real_data), on_error="reject", skip_unknown=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from altseason.sources.demo import write_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store(path) as store:
+        write_demo(store, start="2024-01-01", end=DEMO_ASOF, n_assets=30)
+    return path
+
+
+def _report(path: Path, asof: str | None) -> Report:
+    with Store(path) as store:
+        return build_report(store, asof=asof)
+
+
+@pytest.fixture(scope="session")
+def real_report(real_store_path: Path) -> Report:
+    return _report(real_store_path, REAL_ASOF)
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_store_path: Path) -> Report:
+    return _report(demo_store_path, DEMO_ASOF)

@@ -321,3 +321,82 @@ def test_bottom_mover_is_the_worst_even_when_everything_falls(
         fid = f"sectors.top_mover_{i}_return"
         if fid in {f.id for f in fs}:
             assert fs.value(fid) >= worst_ret
+
+
+# ---------------------------------------------------------------------- quality wording
+def _stale_caps() -> FindingSet:
+    """The real-data case: market caps last updated months before the report date."""
+    from altseason.analytics import Quality
+
+    fs = findings()
+    tier_reason = (
+        "no small-cap members on 2026-02-20: market caps last updated 2025-10-01, "
+        "older than the 35-day reconstitution tolerance"
+    )
+    fresh = {"newest_input": "2025-10-01", "lag_days": 142}
+    for fid in (
+        "divergence.rs_small_btc_change",
+        "divergence.rs_small_btc_z",
+        "divergence.small_return",
+    ):
+        fs.add(fs.get(fid).with_quality(Quality("unavailable", None, fresh, tier_reason)))
+    fs.add(
+        fs.get("divergence.altseason_index").with_quality(
+            Quality(
+                "caveat",
+                {"observed": 39, "expected": 50, "unit": "assets"},
+                {"newest_input": "2026-02-20", "lag_days": 0},
+                "on 39 of the top 50",
+            )
+        )
+    )
+    dom = Quality(
+        "unavailable",
+        {"observed": 0.61, "expected": 1.0, "unit": "weight"},
+        fresh,
+        "market caps on 2025-11-05 cover 61% of the market's value (1 assets; needs 90% and "
+        "10 assets)",
+    )
+    fs.add(fs.get("divergence.dominance").with_quality(dom))
+    fs.add(fs.get("divergence.dominance_change").with_quality(dom))
+    fs.add(
+        fs.get("cross_asset.spx_return").with_quality(
+            Quality(
+                "caveat",
+                None,
+                {"newest_input": "2025-12-31", "lag_days": 51},
+                "the S&P 500 series ends on 2025-12-31",
+            )
+        )
+    )
+    return fs
+
+
+def test_golden_stale_market_caps() -> None:
+    check_golden(
+        "stale_market_caps.md",
+        narrative_markdown(_stale_caps(), sections=["divergence", "cross_asset"]),
+    )
+
+
+def test_caveat_and_unavailable_sentences() -> None:
+    fs = _stale_caps()
+    text = narrative_markdown(fs, sections=["divergence", "cross_asset"])
+    # a caveated finding: the section's sentence says why, the summary leaves it out
+    assert (
+        "The altseason index reads [78%](#f-divergence.altseason_index): that share of the "
+        "top 50 assets beat BTC over 90 days (caveat: on 39 of the top 50)."
+    ) in text
+    assert "(caveat: the S&P 500 series ends on 2025-12-31)" in text
+    summary = text.split("## ", 1)[0]
+    assert "78%" not in summary
+    # an unavailable finding: a short "not available: reason" line, never a number
+    assert (
+        "*Not available: the large-cap / small-cap divergence (caveat: on 39 of the top 50; "
+        "no small-cap members on 2026-02-20: market caps last updated 2025-10-01, older than "
+        "the 35-day reconstitution tolerance).*"
+    ) in summary
+    assert "Not available: divergence.dominance" not in text
+    assert "*Not available: dominance (market caps on 2025-11-05 cover 61%" in text
+    assert "+21.4%" not in text and "21.4%" not in text
+    assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"

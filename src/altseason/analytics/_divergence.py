@@ -201,7 +201,9 @@ def altseason_index(
     -------
     DataFrame
         Index: dates; columns ``altseason_index`` (fraction in [0, 1]),
-        ``beating`` and ``counted`` (assets), ``benchmark_return``. NaN where
+        ``beating`` and ``counted`` (assets), ``top`` (assets in the top list
+        that day, with or without a full-window return: ``counted`` of
+        ``top`` is the index's coverage), ``benchmark_return``. NaN where
         the benchmark has no ``window``-day return or no asset counts.
     """
     if benchmark not in close.columns:
@@ -237,6 +239,7 @@ def altseason_index(
             "altseason_index": share,
             "beating": np.where(valid, n_beat, np.nan),
             "counted": np.where(valid, n_counted, np.nan),
+            "top": np.where(valid, topmask.sum(axis=1).astype(float), np.nan),
             "benchmark_return": bret,
         },
         index=close.index,

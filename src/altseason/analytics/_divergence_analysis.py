@@ -29,7 +29,13 @@ from altseason.analytics._divergence import (
     sector_spread,
     top_movers,
 )
-from altseason.analytics._indices import market_index, sector_indices, tier_indices
+from altseason.analytics._indices import (
+    SECTOR_MAJORS,
+    market_index,
+    sector_indices,
+    sector_returns,
+    tier_indices,
+)
 from altseason.analytics._returns import log_returns
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.labels import DEMO_LABEL
@@ -205,6 +211,42 @@ class DivergenceAnalysis:
         )
 
     @property
+    def sector_levels_cap(self) -> pd.DataFrame:
+        """Sector indices as :func:`altseason.analytics.sector_returns` defines them.
+
+        Capped cap-weighted, BTC and ETH left out (see
+        :data:`altseason.analytics.SECTOR_METHOD`); these are the sector rows of
+        :meth:`performance`, the same numbers the report shows.
+        """
+        return self._memo(
+            "sector_levels_cap",
+            lambda: sector_indices(
+                self.close,
+                self.sectors,
+                weighting="cap",
+                market_cap=self.market_cap,
+                cap=self.cap,
+                rebalance=self.rebalance,
+                exclude_majors=SECTOR_MAJORS,
+            ),
+        )
+
+    def sector_returns(self, min_members: int = 3) -> pd.DataFrame:
+        """:func:`altseason.analytics.sector_returns` over :attr:`window` to :attr:`asof`."""
+        return self._memo(
+            f"sector_returns{min_members}",
+            lambda: sector_returns(
+                self.close,
+                self.sectors,
+                market_cap=self.market_cap,
+                window=self.window,
+                asof=self.asof,
+                min_members=min_members,
+                cap=self.cap,
+            ),
+        )
+
+    @property
     def market_levels(self) -> pd.DataFrame:
         """Total market ex stables: capped cap-weighted and equal-weighted levels."""
 
@@ -228,16 +270,32 @@ class DivergenceAnalysis:
 
     @property
     def levels(self) -> pd.DataFrame:
-        """BTC, ETH, market, tier and sector levels side by side."""
+        """BTC, ETH, market, tier and sector levels side by side.
+
+        Sectors are :attr:`sector_levels_cap` (the one sector-return
+        definition) for sectors with at least three members priced over the
+        window. A tier without members on :attr:`asof` (e.g. market caps older
+        than the reconstitution tolerance) is left out rather than shown as a
+        flat index with 0% returns.
+        """
 
         def build() -> pd.DataFrame:
+            sr = self.sector_returns()
+            enough = set(sr.index[sr["enough"]])
+            labels = self.tiers.loc[: self.asof]
+            live = set(labels.iloc[-1].dropna().unique()) if len(labels) else set()
             parts = [
                 self.close.loc[:, [c for c in ("BTC", "ETH") if c in self.close.columns]],
                 self.market_levels,
                 self.tier_levels.drop(columns=["majors"], errors="ignore")
+                .loc[:, lambda f: [c for c in f.columns if c in live]]
                 .dropna(axis=1, how="all")
                 .add_prefix("tier:"),
-                self.sector_levels.dropna(axis=1, how="all").add_prefix("sector:"),
+                self.sector_levels_cap.loc[
+                    :, [c for c in self.sector_levels_cap.columns if c in enough]
+                ]
+                .dropna(axis=1, how="all")
+                .add_prefix("sector:"),
             ]
             return pd.concat(parts, axis=1)
 
@@ -355,14 +413,25 @@ class DivergenceAnalysis:
                 "sector spread 30d",
                 spread["spread_pp"],
                 "pp",
-                f"{spread['best_sector']} minus {spread['worst_sector']}"
+                f"{spread['best_sector']} minus {spread['worst_sector']} (equal-weighted sector indices)"
                 if isinstance(spread["best_sector"], str)
                 else "fewer than two sectors",
             ),
-            ("BTC dominance", dom, "share", "BTC cap / non-stable cap"),
+            ("BTC dominance", dom, "share", self._dominance_note()),
             ("regime", np.nan, "", f"{reg.label}: {reg.reason}"),
         ]
         return pd.DataFrame(rows, columns=["measure", "value", "unit", "note"]).set_index("measure")
+
+    def _dominance_note(self) -> str:
+        from altseason.analytics._quality import dominance_quality
+
+        dom = self.dominance().loc[: self.asof].dropna()
+        if dom.empty:
+            return "BTC cap / non-stable cap; no BTC market cap"
+        elig = list(self.close.columns[eligible(self.close, sectors=self.sectors).any(axis=0)])
+        q = dominance_quality(self.market_cap, elig, dom.index[-1], self.asof)
+        base = f"BTC cap / non-stable cap on {dom.index[-1].date()}"
+        return base if q.status == "ok" else f"{base}; {q.status}: {q.reason}"
 
     def summary(self) -> dict[str, Any]:
         """Every key table: performance, relative strength, snapshot, movers, regime."""

@@ -38,11 +38,13 @@ from altseason.universe import (
 )
 
 __all__ = [
+    "SECTOR_METHOD",
     "IndexResult",
     "build_index",
     "capped_weights",
     "market_index",
     "sector_indices",
+    "sector_returns",
     "tier_indices",
 ]
 
@@ -360,3 +362,81 @@ def market_index(
         max_stale_days=max_stale_days,
         name=f"market_{weighting}",
     )
+
+
+SECTOR_MAJORS: tuple[str, ...] = ("BTC", "ETH")
+"""Assets left out of every sector return (they would dominate their sectors)."""
+
+SECTOR_METHOD = "cap-weighted (25% cap per asset, monthly reconstitution), BTC and ETH excluded"
+"""How :func:`sector_returns` weights, in the words every surface labels it with."""
+
+
+def _valid_sector(s: object) -> bool:
+    return isinstance(s, str) and s.strip().lower() not in ("", "nan", "none", STABLECOIN_SECTOR)
+
+
+def sector_returns(
+    close: pd.DataFrame,
+    sectors: pd.Series | Mapping[str, str],
+    *,
+    market_cap: pd.DataFrame | None = None,
+    window: int = 90,
+    asof: DateLike | None = None,
+    min_members: int = 3,
+    cap: float | None = 0.25,
+    exclude_majors: Sequence[str] = SECTOR_MAJORS,
+) -> pd.DataFrame:
+    """THE sector return: one definition for the CLI, the report, the dashboard and the API.
+
+    The ``window``-day return of each sector's cap-weighted index
+    (:func:`sector_indices`, 25% cap, BTC and ETH excluded; equal weights when
+    no market caps are given) ending ``asof``, with the number of members
+    priced on both ends of the window.
+
+    Returns
+    -------
+    DataFrame
+        Index: sector ids (sorted by return, best first; sectors without a
+        label -- NaN, "nan" -- are never listed); columns ``return``,
+        ``members`` (eligible assets with a close on ``asof`` and
+        ``window`` days before), ``enough`` (``members >= min_members``).
+    """
+    from altseason.analytics._returns import window_return
+
+    smap = pd.Series(dict(sectors)) if not isinstance(sectors, pd.Series) else sectors
+    smap = smap.reindex(close.columns)
+    smap = smap.where(smap.map(_valid_sector), None)
+    weighting: Weighting = "cap" if market_cap is not None else "equal"
+    levels = sector_indices(
+        close,
+        smap.dropna(),
+        weighting=weighting,
+        market_cap=market_cap,
+        cap=cap,
+        exclude_majors=exclude_majors,
+    )
+    cols = ["return", "members", "enough"]
+    if levels.empty or close.empty:
+        return pd.DataFrame(columns=cols)
+    rets = window_return(levels, window, asof)
+    when = (
+        close.index[close.index.get_indexer([pd.Timestamp(asof)], method="ffill")[0]]
+        if asof is not None
+        else close.index[-1]
+    )
+    start = when - pd.Timedelta(days=window)
+    elig = eligible(close, sectors=smap)
+    ends = elig.loc[when] & (elig.loc[start] if start in elig.index else False)
+    members = {
+        str(sec): int((ends & (smap == sec) & ~smap.index.isin(list(exclude_majors))).sum())
+        for sec in levels.columns
+    }
+    out = pd.DataFrame(
+        {
+            "return": rets.reindex(levels.columns).astype(float),
+            "members": pd.Series(members).reindex(levels.columns).fillna(0).astype(int),
+        }
+    )
+    out["enough"] = out["members"] >= min_members
+    out.index.name = "sector"
+    return out.sort_values("return", ascending=False, na_position="last")

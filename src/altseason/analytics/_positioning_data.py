@@ -24,12 +24,15 @@ if TYPE_CHECKING:
     from altseason.store import Store
 
 __all__ = [
+    "EVENT_STUDY_METHOD",
     "capitulation_from_store",
     "close_from_store",
     "etf_flows_from_store",
+    "event_study_from_store",
     "events_from_store",
     "funding_from_store",
     "macro_from_store",
+    "market_returns_from_store",
     "onchain_from_store",
     "options_from_store",
     "sentiment_from_store",
@@ -293,3 +296,85 @@ def capitulation_from_store(
     out.attrs["sources"] = sorted(sources)
     out.attrs["missing_reasons"] = reasons
     return out
+
+
+def market_returns_from_store(store: Store, market: str = "TOTAL", *, end: Any = None) -> pd.Series:
+    """Daily simple returns of an event study's market: an asset id, or ``TOTAL``.
+
+    ``TOTAL`` is the total-market index of the divergence analysis
+    (:func:`altseason.analytics.market_index`: daily closes, capped
+    cap-weighted with market caps known at each monthly reconstitution,
+    stablecoins, wrapped and staked tokens left out), so sparse market caps
+    (monthly snapshots) still give daily market returns.
+    """
+    if market.upper() == "TOTAL":
+        from altseason.analytics._indices import market_index
+        from altseason.universe import load_market
+
+        m = load_market(store, end=end)
+        if m.market_cap.empty or not m.market_cap.notna().to_numpy().any():
+            raise DataUnavailableError("no market caps in the store for the TOTAL market.")
+        sectors = m.assets["sector"].where(m.assets["excluded"].isna(), "stablecoin")
+        level = market_index(
+            m.close, weighting="cap", market_cap=m.market_cap, sectors=sectors
+        ).level
+        return level.pct_change(fill_method=None).rename("TOTAL")
+    return close_from_store(store, market, end=end).pct_change()
+
+
+EVENT_STUDY_METHOD = (
+    "analytics.event_study: market model fitted on days [-120, -11]; "
+    "CAR of the asset's daily returns over [-5, +5] and [0, +20]; t-statistics with "
+    "the estimation-error variance (CLM), overlap-adjusted (Kolari-Pynnonen BMP) and "
+    "placebo p-values"
+)
+"""The method line every surface prints next to an event-study CAR."""
+
+
+def event_study_from_store(
+    store: Store,
+    asset: str = "BTC",
+    market: str | None = None,
+    *,
+    category: str | None = None,
+    end: Any = None,
+    n_placebo: int = 200,
+    n_resamples: int = 2000,
+) -> tuple[Any, str, list[str], bool]:
+    """THE event study of the CLI (``altseason events``), the report and the API.
+
+    ``asset`` against ``market`` (default ``TOTAL`` for BTC, else BTC) around
+    the store's events up to ``end`` (the built-in calendar when the store has
+    none), with :func:`altseason.analytics.event_study` defaults.
+
+    Returns
+    -------
+    (EventStudy, market id, sources, built_in_events)
+    """
+    from altseason.analytics._events import default_events, event_study
+
+    mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
+    close = close_from_store(store, asset, end=end)
+    sources = list(close.attrs.get("sources", []))
+    built_in = False
+    try:
+        ev = events_from_store(store, category=category, end=end)
+        sources += list(ev.attrs.get("sources", []))
+    except DataUnavailableError:
+        built_in = True
+        ev = default_events()
+        if end is not None:
+            ev = ev.loc[pd.to_datetime(ev["date"]) <= pd.Timestamp(end)]
+        if category is not None and "category" in ev.columns:
+            ev = ev.loc[ev["category"] == category]
+    m = market_returns_from_store(store, mkt, end=end)
+    res = event_study(
+        close.pct_change(),
+        m,
+        ev,
+        n_placebo=n_placebo,
+        n_resamples=n_resamples,
+        asset=asset.upper(),
+        benchmark=mkt,
+    )
+    return res, mkt, sources, built_in

@@ -69,7 +69,10 @@ def _market_data(start: str | None, end: str | None) -> Any:
             f"no store at {path}; import prices first (e.g. 'altseason import FILE'), "
             "run 'altseason demo', or point --store at an existing store."
         )
+    from altseason.universe import check_asof
+
     with open_cli_store(read_only=True) as store:
+        check_asof(store, end)  # an --end after the newest data is refused, not extrapolated
         return market_data_from_store(store, start=start, end=end)
 
 
@@ -176,7 +179,30 @@ def backtest(
     attribution = result.attribution().rename("fraction of initial capital").to_frame()
     attribution.index.name = "source"
     print_frame(attribution, f"{strategy}: P&L attribution", demo=demo)
-    if export is not None:
+
+    if export is not None and export.suffix.lower() == ".json":
+        from altseason.report import FindingSet
+        from altseason.report._sections._strategy import backtest_findings
+
+        with open_cli_store(read_only=True) as store:
+            found = backtest_findings(
+                result,
+                strategy,
+                store,
+                start=close.index[0],
+                end=close.index[-1],
+                method=f"altseason backtest {strategy} ({shown}; fees {fees_bps:g} bps, "
+                f"slippage {slippage_bps:g} bps, lag {lag})",
+            )
+        FindingSet(found).write_json(
+            export,
+            asof=str(close.index[-1].date()),
+            command="backtest",
+            demo=demo,
+            data_label=result.label or "",
+        )
+        console.print(f"wrote findings (report schema) to {export}")
+    elif export is not None:
         daily = pd.concat(
             [result.equity, result.returns, result.turnover, result.exposures, result.costs], axis=1
         )
@@ -212,21 +238,25 @@ def allocate(
     """
     import pandas as pd
 
-    from altseason.strategies import make_strategy, market_data_from_store, parse_params
+    from altseason.report._sections._strategy import current_allocation, strategy_data
+    from altseason.strategies import make_strategy, parse_params
+    from altseason.universe import check_asof
 
-    strat = _usage(lambda: make_strategy("rotation", parse_params("rotation", param)))
-    strat.rebalance_days = 1
+    params = _usage(lambda: parse_params("rotation", param))
+    strat = _usage(lambda: make_strategy("rotation", params))
     with open_cli_store(read_only=True) as store:
-        data = market_data_from_store(store, end=asof)
+        check_asof(store, asof)
+        data = strategy_data(store, end=asof)
+        json_export = export is not None and export.suffix.lower() == ".json"
+        if json_export and not params:
+            from altseason.report import export_findings
+
+            assert export is not None
+            export_findings(store, "allocate", export, asof=asof or data.close.index[-1])
     demo = is_demo(data.sources)
-    weights = strat.weights(data)
+    when, target, strat = current_allocation(data, strat)
     state_ = strat.state_
-    if state_ is None or state_.signals.empty:
-        raise DataUnavailableError(
-            "not enough history to compute the rotation signals (need ~1 year)."
-        )
     last = state_.signals.iloc[-1]
-    when = state_.signals.index[-1]
     reasons = pd.DataFrame(
         {
             "value": [
@@ -275,13 +305,14 @@ def allocate(
     )
     reasons["value"] = reasons["value"].astype(object)
     print_frame(reasons, f"rotation signals on {when.date()}", demo=demo)
-    target = weights.loc[:when].dropna(how="all").iloc[-1]
     held = target[target.abs() > 1e-9].sort_values(ascending=False)
     table = pd.DataFrame({"weight": held})
     table.loc["cash (stablecoins)", "weight"] = 1.0 - float(held.sum())
     table.index.name = "asset"
     print_frame(table, f"target weights on {when.date()} (trade at the next close)", demo=demo)
-    if export is not None:
+    if export is not None and json_export and not params:
+        console.print(f"wrote findings (report schema) to {export}")
+    elif export is not None:
         export_frame(table, export, demo=demo)
         console.print(f"wrote {export}")
 

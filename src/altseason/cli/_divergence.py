@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame
+from altseason.cli._app import app, console, export_frame, open_cli_store, print_frame, usage_error
 
 if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
     import pandas as pd
@@ -36,22 +36,37 @@ def divergence(
     """Performance, relative strength, altseason index, breadth, dispersion, dominance, regime.
 
     Returns are in percent. Tiers are reconstituted monthly from market caps
-    known then; indices are capped cap-weighted (tiers, market) or equal-weighted
-    (sectors). Data from the simulated demo market carries its label.
+    known then; indices are capped cap-weighted (tiers, market, sectors; sectors
+    without BTC and ETH, as in the report). ``--export x.json`` writes the
+    findings in the report's findings.json schema (same ids and values).
+    Data from the simulated demo market carries its label.
     """
     import pandas as pd
 
-    from altseason.analytics import DivergenceAnalysis
-    from altseason.exceptions import ValidationError
+    from altseason.analytics import SECTOR_METHOD, DivergenceAnalysis
+    from altseason.universe import check_asof
 
     try:
         asof_ts = pd.Timestamp(asof) if asof else None
     except ValueError as exc:
-        raise ValidationError(f"--asof must be a date like 2025-06-30: {exc}") from exc
+        usage_error(f"--asof must be a date like 2025-06-30: {exc}")
+    json_export = export is not None and export.suffix.lower() == ".json"
+    if json_export and window != 90:
+        usage_error(
+            "--export x.json writes the report's findings, which use a 90-day window; "
+            "drop --window or export .csv/.parquet tables instead."
+        )
     with open_cli_store(read_only=True) as store, console.status("computing divergence …"):
+        check_asof(store, asof_ts)
         analysis = DivergenceAnalysis.from_store(store, asof=asof_ts, window=window)
         summary = analysis.summary()
         snapshot = summary["snapshot"]
+        if json_export:
+            from altseason.report import export_findings
+
+            assert export is not None
+            day_ = analysis.asof if analysis.asof is not None else analysis.close.index[-1]
+            export_findings(store, "divergence", export, asof=day_)
     demo = analysis.is_demo
     day = pd.Timestamp(analysis.asof).date() if analysis.asof is not None else "?"
     console.print(f"[bold]Divergence as of {day}[/] — data: {analysis.label}")
@@ -61,7 +76,12 @@ def divergence(
     keep = [c for c in perf_pct.columns if not c.isdigit()] + [
         c for c in perf_pct.columns if c.isdigit()
     ][-3:]
-    print_frame(perf_pct.loc[:, keep], "Performance (%)", demo=demo)
+    print_frame(
+        perf_pct.loc[:, keep],
+        "Performance (%): tiers and market capped cap-weighted; sectors "
+        f"{SECTOR_METHOD}, 3+ priced members",
+        demo=demo,
+    )
     rs = summary["relative_strength"]
     rs_pct = _pct(rs, [c for c in rs.columns if c.startswith("change_vs_")])
     rs_show = rs_pct.loc[:, [c for c in rs_pct.columns if not c.startswith("ratio_vs_")]]
@@ -76,7 +96,9 @@ def divergence(
     print_frame(snapshot, "Altseason index, breadth, dispersion, spread, dominance", demo=demo)
     regime = summary["regime"]
     console.print(f"[bold]Regime:[/] {regime.label} — {regime.reason}")
-    if export is not None:
+    if export is not None and json_export:
+        console.print(f"exported: findings (report schema) to {export}")
+    elif export is not None:
         tables = {
             "performance": perf,
             "relative_strength": rs,

@@ -52,6 +52,8 @@ def flows(
             close = close_from_store(store, underlying)
         except DataUnavailableError:
             close = None
+        if underlying.upper() == "BTC":
+            _export_findings(store, "flows", export, None)
     sources = list(panel.attrs.get("sources", []))
     total = total_flows(panel)
     sums = period_flows(panel, period)  # type: ignore[arg-type]
@@ -78,7 +80,8 @@ def flows(
     print_frame(table.tail(last), f"{underlying.upper()} spot ETF flows per {period}", demo=demo)
     if fund_table is not None:
         print_frame(fund_table, f"{underlying.upper()} ETF holders by fund", demo=demo)
-    _export(table, export, demo)
+    if underlying.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
+        _export(table, export, demo)
 
 
 @app.command("options")
@@ -112,6 +115,8 @@ def options_cmd(
         usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
     with open_cli_store(read_only=True) as store:
         frame = options_from_store(store, underlying=underlying)
+        if underlying.upper() == "BTC" and expiry is None and horizon_days is None:
+            _export_findings(store, "options", export, None)
     demo = is_demo(frame.attrs.get("sources", []))
     res = options_positioning(
         frame,
@@ -147,7 +152,9 @@ def options_cmd(
     if not dropped.empty:
         counts = dropped["reason"].value_counts().to_dict()
         console.print(f"[yellow]excluded rows:[/] {counts}")
-    _export(table, export, demo)
+    findings_written = underlying.upper() == "BTC" and expiry is None and horizon_days is None
+    if not findings_written or export is None or export.suffix.lower() != ".json":
+        _export(table, export, demo)
 
 
 @app.command()
@@ -162,23 +169,24 @@ def support(
 
     with open_cli_store(read_only=True) as store:
         bands, _ = support_from_store(store, asset)
+        if asset.upper() == "BTC":
+            _export_findings(store, "support", export, None)
     demo = is_demo(bands.attrs.get("sources", []))
     table = support_levels(bands)
     date = table.attrs.get("date")
     print_frame(table, f"{asset.upper()} support levels on {pd.Timestamp(date).date()}", demo=demo)
-    _export(bands, export, demo)
+    if asset.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
+        _export(bands, export, demo)
 
 
-def _market_returns(store: Store, market: str) -> pd.Series:
-    from altseason.analytics import close_from_store
+def _export_findings(store: Store, command: str, export: Path | None, asof: object) -> None:
+    """``--export x.json``: the command's findings in the report's findings.json schema."""
+    if export is None or export.suffix.lower() != ".json":
+        return
+    from altseason.report import export_findings
 
-    if market.upper() == "TOTAL":
-        caps = store.read_prices("market_cap_usd")
-        if caps.empty:
-            raise DataUnavailableError("no market caps in the store for the TOTAL market.")
-        total = caps.sum(axis=1, min_count=1)
-        return total.pct_change(fill_method=None)
-    return close_from_store(store, market).pct_change()
+    path = export_findings(store, command, export, asof=asof)
+    console.print(f"[green]exported[/] findings (report schema) to {path}")
 
 
 @app.command()
@@ -187,30 +195,21 @@ def events(
     market: str | None = typer.Option(
         None,
         "--market",
-        help="Market model benchmark: an asset id or TOTAL (sum of market caps). "
+        help="Market model benchmark: an asset id or TOTAL (the capped cap-weighted market index). "
         "Default BTC, or TOTAL when the asset is BTC.",
     ),
     category: str | None = typer.Option(None, "--category", help="Only events of this category."),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Event study: abnormal returns around regulatory and market events, with placebos."""
-    from altseason.analytics import close_from_store, event_study, events_from_store
-    from altseason.analytics._events import default_events
+    from altseason.analytics import event_study_from_store
 
-    mkt = (market or ("TOTAL" if asset.upper() == "BTC" else "BTC")).upper()
     with open_cli_store(read_only=True) as store:
-        close = close_from_store(store, asset)
-        sources = list(close.attrs.get("sources", []))
-        try:
-            ev = events_from_store(store, category=category)
-            sources += list(ev.attrs.get("sources", []))
-        except DataUnavailableError:
-            ev = default_events()
-            if category is not None and "category" in ev.columns:
-                ev = ev.loc[ev["category"] == category]
-        m = _market_returns(store, mkt)
+        res, mkt, sources, _built_in = event_study_from_store(
+            store, asset, market, category=category
+        )
+        _export_findings(store, "events", export, None)
     demo = is_demo(sources)
-    res = event_study(close.pct_change(), m, ev, asset=asset.upper(), benchmark=mkt)
     cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "p_m5_5", "car_0_20", "t_0_20", "p_0_20"]
     cols[2:2] = [c for c in ("jurisdiction",) if c in res.events.columns]
     table = res.events.set_index("event_id")[cols]
@@ -224,7 +223,8 @@ def events(
     )
     if not res.excluded.empty:
         console.print(f"[yellow]{len(res.excluded)} event(s) excluded[/] (not enough history).")
-    _export(res.events, export, demo)
+    if export is None or export.suffix.lower() != ".json":
+        _export(res.events, export, demo)
 
 
 __all__ = ["events", "flows", "options_cmd", "support"]

@@ -46,11 +46,9 @@ from altseason.exceptions import DataUnavailableError
 from altseason.labels import DEMO_LABEL, is_demo
 from altseason.labels import data_label as label_of
 from altseason.report import (
-    Band,
     ChartSpec,
     Finding,
     FindingSet,
-    Marker,
     Paragraph,
     Report,
     Trace,
@@ -285,90 +283,22 @@ def _asset_extras(
 
 
 # ---------------------------------------------------------------------- options (ETH)
-_OPTION_FIGURES: tuple[tuple[str, str, str, str], ...] = (
-    # (id suffix, label, unit, summary key)
-    ("spot", "{u} price at the options snapshot", "price", "spot"),
-    ("call_wall", "{u} call wall", "price", "call_wall"),
-    ("put_zone_low", "{u} put zone, lower strike", "price", "put_zone_low"),
-    ("put_zone_high", "{u} put zone, upper strike", "price", "put_zone_high"),
-    ("max_pain", "{u} max pain", "price", "max_pain"),
-    ("put_call_oi", "{u} put/call open-interest ratio", "ratio", "put_call_oi"),
-    ("atm_iv", "{u} at-the-money implied volatility (30-day)", "percent", "atm_iv"),
-    ("rr_25d", "{u} 25-delta risk reversal (30-day)", "pp", "rr25"),
-)
-
-
 def _options_findings(
     ctx: ReportContext, underlying: str
 ) -> tuple[list[Finding], list[ChartSpec], list[Paragraph]]:
     """Options positioning of the latest ``underlying`` chain up to ``ctx.asof``.
 
-    Finding ids are ``options.<underlying lower-case>.<figure>``.
+    Computed by the report's own section code
+    (:func:`altseason.report._sections._positioning.options_findings`, the
+    derivatives section's computation with an underlying parameter); finding
+    ids are ``options.<underlying lower-case>.<figure>``.
     """
-    from altseason.analytics import options_positioning
+    from altseason.report._sections._positioning import options_findings
 
     u = underlying.upper()
     pre = f"options.{u.lower()}"
-    opts = ctx.table("options", underlying=u) if ctx.table_rows("options") else pd.DataFrame()
-    fs = FindingSet()
-    charts: list[ChartSpec] = []
-    if opts.empty:
-        reason = f"no {u} options snapshots in the store up to {ctx.asof.date()}"
-        fs.add(Finding.unavailable(f"{pre}.snapshot", f"{u} options snapshot date", reason))
-        for key, label, unit, _ in _OPTION_FIGURES:
-            fs.add(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
-    else:
-        snap = pd.Timestamp(opts["snapshot_ts"].max())
-        pos = options_positioning(opts, underlying=u, snapshot=snap)
-        summ = pos.summary()
-        prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
-        kw: dict[str, Any] = {
-            "provenance": [prov],
-            "asof": snap,
-            "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC",
-        }
-        fs.add(finding(f"{pre}.snapshot", f"{u} options snapshot date", snap, "date", **kw))
-        for key, label, unit, col in _OPTION_FIGURES:
-            fs.add(
-                finding(
-                    f"{pre}.{key}",
-                    label.format(u=u),
-                    summ[col],
-                    unit,
-                    method="analytics.options_positioning",
-                    **kw,
-                )
-            )
-        spot = float(summ["spot"])
-        oi = pos.oi_by_strike
-        oi = oi.loc[(oi.index >= 0.5 * spot) & (oi.index <= 1.8 * spot)]
-        markers = [Marker("x", spot, f"spot {spot:,.0f}", "#222222", False)]
-        if pd.notna(summ["call_wall"]):
-            markers.append(Marker("x", float(summ["call_wall"]), "call wall", "#4f9a55"))
-        if pd.notna(summ["max_pain"]) and summ["max_pain"] != summ["call_wall"]:
-            markers.append(Marker("x", float(summ["max_pain"]), "max pain", "#7a5195"))
-        bands = []
-        if pd.notna(summ["put_zone_low"]) and pd.notna(summ["put_zone_high"]):
-            lo, hi = float(summ["put_zone_low"]), float(summ["put_zone_high"])
-            bands.append(Band("x", lo, hi, "put zone", "#c0504d"))
-        charts.append(
-            ChartSpec(
-                id=f"oi-by-strike-{u.lower()}",
-                title=f"{u} options open interest by strike, all expiries",
-                x_label="strike (USD)",
-                y_label=f"open interest ({u})",
-                traces=[
-                    Trace("calls", list(oi.index), oi["call_oi"].tolist(), "bar", color="#4f9a55"),
-                    Trace("puts", list(oi.index), oi["put_oi"].tolist(), "bar", color="#c0504d"),
-                ],
-                markers=markers,
-                bands=bands,
-                barmode="overlay",
-                source=ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC"),
-                demo=ctx.is_demo("options"),
-            )
-        )
-    return list(fs), [c for c in charts if c.has_data], _options_text(fs, pre, u)
+    found, charts = options_findings(ctx, u, pre)
+    return found, charts, _options_text(FindingSet(found), pre, u)
 
 
 def _compare(x: float | None, ref: float | None, below: str, above: str, equal: str = "") -> str:

@@ -11,9 +11,25 @@ Typical use::
     report, paths = generate_report(store, Path("reports/2025-12-04"))
 """
 
-from altseason.report._build import Report, ReportSection, build_report, default_asof
+from altseason.report._build import (
+    COMMAND_SECTIONS,
+    Report,
+    ReportSection,
+    build_report,
+    command_findings,
+    default_asof,
+    export_findings,
+)
 from altseason.report._charts import Band, ChartSpec, Marker, Trace, to_plotly, to_png
-from altseason.report._findings import UNITS, Finding, FindingSet, Provenance, format_value
+from altseason.report._findings import (
+    FINDINGS_SCHEMA,
+    STATUSES,
+    UNITS,
+    Finding,
+    FindingSet,
+    Provenance,
+    format_value,
+)
 from altseason.report._generate import generate_report
 from altseason.report._narrative import (
     Paragraph,
@@ -37,8 +53,11 @@ from altseason.report._render import (
 from altseason.report._sections import SECTIONS, headline, section_ids, write_summary
 
 __all__ = [
+    "COMMAND_SECTIONS",
+    "FINDINGS_SCHEMA",
     "FORMATS",
     "SECTIONS",
+    "STATUSES",
     "UNITS",
     "Band",
     "ChartSpec",
@@ -54,7 +73,9 @@ __all__ = [
     "Trace",
     "breadth_word",
     "build_report",
+    "command_findings",
     "default_asof",
+    "export_findings",
     "format_value",
     "generate_report",
     "headline",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from altseason.analytics import QualityRules
 from altseason.exceptions import DataUnavailableError, ReportError
 from altseason.labels import DEMO_LABEL, data_label
 from altseason.report._charts import ChartSpec
@@ -26,9 +27,19 @@ from altseason.report._sections import (
     write_summary,
 )
 from altseason.report._sections._base import unavailable_findings
+from altseason.report._sections._meta import judge_freshness, quality_table
 from altseason.store import Store, TableStatus
+from altseason.universe import check_asof
 
-__all__ = ["Report", "ReportSection", "build_report", "default_asof"]
+__all__ = [
+    "COMMAND_SECTIONS",
+    "Report",
+    "ReportSection",
+    "build_report",
+    "command_findings",
+    "default_asof",
+    "export_findings",
+]
 
 ProgressFn = Callable[[str], None]
 
@@ -113,6 +124,7 @@ def build_report(
     previous: Path | None = None,
     progress: ProgressFn | None = None,
     title: str = "Crypto market note: majors vs small caps",
+    rules: QualityRules | None = None,
 ) -> Report:
     """Compute every selected section and write the narrative.
 
@@ -128,6 +140,16 @@ def build_report(
         A previous report's ``findings.json`` to compare with (``changes``).
     progress
         Called with each section id before it is computed.
+    rules
+        Quality thresholds (default :data:`altseason.analytics.DEFAULT_RULES`):
+        every finding gets a status (``ok`` / ``caveat`` / ``unavailable``),
+        coverage, freshness and reason; key figures, the headline and the
+        summary use only ``ok`` findings.
+
+    Raises
+    ------
+    ReportError
+        When ``asof`` is after the newest price in the store.
 
     Returns
     -------
@@ -136,8 +158,9 @@ def build_report(
         :func:`altseason.report.write_report`.
     """
     when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
+    check_asof(store, when)
     chosen = _select(sections)
-    ctx = ReportContext(store, when)
+    ctx = ReportContext(store, when, rules)
     fs = FindingSet()
     results: dict[str, SectionResult] = {}
     notes: dict[str, str] = {}
@@ -156,6 +179,11 @@ def build_report(
         res.findings.extend(unavailable_findings(sec.expected, reason, skip=got))
         fs.extend(res.findings)
         results[sec.id] = res
+    judge_freshness(fs, when, ctx.rules)
+    if "coverage" in results:
+        table = quality_table(fs)
+        if table is not None:
+            results["coverage"].tables.append(table)
     if "changes" in chosen:
         if progress is not None:
             progress("changes")
@@ -197,9 +225,9 @@ def build_report(
         asof=when,
         generated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         title=title,
-        headline=headline(fs),
-        summary=write_summary(fs),
-        key_figures=[fs.get(k) for k in KEY_FIGURES if k in fs],
+        headline=headline(fs.only_ok()),
+        summary=write_summary(fs.only_ok()),
+        key_figures=[fs.get(k) for k in KEY_FIGURES if fs.ok(k)],
         sections=out_sections,
         findings=fs,
         coverage=ctx.status,
@@ -207,3 +235,64 @@ def build_report(
         data_label=label,
         previous=previous,
     )
+
+
+COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
+    "divergence": ("divergence", "sectors"),
+    "flows": ("flows",),
+    "options": ("derivatives",),
+    "support": ("onchain",),
+    "events": ("events",),
+    "allocate": ("strategy",),
+    "backtest": ("strategy",),
+    "report": (),
+}
+"""CLI command -> the report sections whose findings it shows (``()``: all)."""
+
+
+def command_findings(
+    store: Store,
+    command: str,
+    *,
+    asof: dt.date | str | pd.Timestamp | None = None,
+    rules: QualityRules | None = None,
+) -> tuple[FindingSet, dict[str, object]]:
+    """The findings a command shows, computed by the report's own sections.
+
+    The same ids, values, quality and provenance as the report's
+    ``findings.json`` for the same store and date: a command never has its
+    own copy of a definition.
+
+    Returns
+    -------
+    (FindingSet, meta)
+        Findings (coverage and change findings left out) and the meta dict
+        (``asof``, ``command``, ``sections``, ``data_label``, ``demo``).
+    """
+    if command not in COMMAND_SECTIONS:
+        raise ReportError(
+            f"unknown command {command!r} for findings; use one of {', '.join(COMMAND_SECTIONS)}."
+        )
+    sections = COMMAND_SECTIONS[command] or None
+    report = build_report(store, asof=asof, sections=sections, rules=rules)
+    fs = FindingSet(f for f in report.findings if f.section not in ("coverage", "changes"))
+    meta = report.meta()
+    meta["command"] = command
+    return fs, meta
+
+
+def export_findings(
+    store: Store,
+    command: str,
+    path: Path,
+    *,
+    asof: dt.date | str | pd.Timestamp | None = None,
+    rules: QualityRules | None = None,
+) -> Path:
+    """Write :func:`command_findings` to ``path`` in the findings.json schema."""
+    fs, meta = command_findings(store, command, asof=asof, rules=rules)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return fs.write_json(path, **meta)
+    except OSError as exc:
+        raise ReportError(f"cannot write findings to {path}: {exc}") from exc

@@ -46,6 +46,8 @@ from altseason.exceptions import ReportError
 from altseason.labels import is_demo
 
 __all__ = [
+    "FINDINGS_SCHEMA",
+    "STATUSES",
     "UNITS",
     "Finding",
     "FindingSet",
@@ -90,6 +92,12 @@ UNITS: tuple[str, ...] = (
 )
 
 Value: TypeAlias = float | int | str | None
+
+FINDINGS_SCHEMA = Path(__file__).with_name("findings.schema.json")
+"""JSON Schema (draft 2020-12) of findings.json and of every command's ``--export x.json``."""
+
+STATUSES: tuple[str, ...] = ("ok", "caveat", "unavailable")
+"""A finding's quality: a current fact, a fact with a stated caveat, or no value."""
 
 
 # ---------------------------------------------------------------------- formatting
@@ -276,9 +284,18 @@ class Finding:
     provenance
         The table selections behind it.
     reason
-        Why the finding is unavailable (``None`` when available).
+        Why the finding is a caveat or unavailable (``None`` when ``ok``).
     method
         One line on how it was computed (which analytics function).
+    status
+        ``"ok"``, ``"caveat"`` (a value that rests on partial or older
+        inputs; ``reason`` says how) or ``"unavailable"`` (no value).
+    coverage
+        ``{"observed": n, "expected": m, "unit": "assets"|"weight"|"days"|...}``
+        or ``None`` where it does not apply.
+    freshness
+        ``{"newest_input": "YYYY-MM-DD", "lag_days": n}``: the newest input
+        date behind the value and its distance from the report date.
     """
 
     id: str
@@ -290,6 +307,9 @@ class Finding:
     provenance: tuple[Provenance, ...] = ()
     reason: str | None = None
     method: str | None = None
+    status: str = "ok"
+    coverage: Mapping[str, Any] | None = None
+    freshness: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -303,6 +323,46 @@ class Finding:
         if v is not None and not isinstance(v, str):
             fv = float(v)
             object.__setattr__(self, "value", None if math.isnan(fv) else fv)
+        if self.status not in STATUSES:
+            raise ReportError(
+                f"finding {self.id!r} has unknown status {self.status!r}; "
+                f"use one of {', '.join(STATUSES)}."
+            )
+        if self.value is None and self.status != "unavailable":
+            object.__setattr__(self, "status", "unavailable")
+        if self.status == "ok" and self.reason is not None:
+            # legacy: a reason without a status marks the finding unavailable
+            object.__setattr__(self, "status", "unavailable")
+        if self.status != "ok" and not self.reason:
+            object.__setattr__(
+                self,
+                "reason",
+                "the computation returned no value (insufficient data)"
+                if self.status == "unavailable"
+                else "see the data-quality table",
+            )
+
+    def with_quality(self, quality: Any) -> Finding:
+        """This finding judged by an :class:`altseason.analytics.Quality`.
+
+        The worse of the finding's own status and ``quality.status`` wins;
+        an ``unavailable`` judgement drops the value.
+        """
+        rank = {"ok": 0, "caveat": 1, "unavailable": 2}
+        status = quality.status if rank[quality.status] >= rank[self.status] else self.status
+        reasons: list[str] = []
+        for st, r in ((quality.status, quality.reason), (self.status, self.reason)):
+            if st != "ok" and r and r not in reasons:
+                reasons.append(r)
+        reason = "; ".join(reasons) or None
+        return replace(
+            self,
+            value=None if status == "unavailable" else self.value,
+            status=status,
+            reason=reason if status != "ok" else None,
+            coverage=quality.coverage if quality.coverage is not None else self.coverage,
+            freshness=quality.freshness if quality.freshness is not None else self.freshness,
+        )
 
     # -- constructors
     @classmethod
@@ -322,10 +382,7 @@ class Finding:
         prov = tuple(
             p if isinstance(p, Provenance) else Provenance.from_dict(p) for p in provenance
         )
-        f = cls(id, label, value, unit, _date_str(asof), window, prov, None, method)
-        if f.value is None:
-            return replace(f, reason="the computation returned no value (insufficient data)")
-        return f
+        return cls(id, label, value, unit, _date_str(asof), window, prov, None, method)
 
     @classmethod
     def unavailable(
@@ -342,13 +399,18 @@ class Finding:
         prov = tuple(
             p if isinstance(p, Provenance) else Provenance.from_dict(p) for p in provenance
         )
-        return cls(id, label, None, unit, _date_str(asof), None, prov, reason, None)
+        return cls(id, label, None, unit, _date_str(asof), None, prov, reason, None, "unavailable")
 
     # -- queries
     @property
     def available(self) -> bool:
-        """True when the finding has a value."""
-        return self.reason is None and self.value is not None
+        """True when the finding has a value (``ok`` or ``caveat``)."""
+        return self.status != "unavailable" and self.value is not None
+
+    @property
+    def ok(self) -> bool:
+        """True when the finding is ``ok``: a value a reader can take as a current fact."""
+        return self.status == "ok" and self.value is not None
 
     @property
     def section(self) -> str:
@@ -391,6 +453,9 @@ class Finding:
             "formatted": self.format(),
             "asof": self.asof,
             "window": self.window,
+            "status": self.status,
+            "coverage": None if self.coverage is None else dict(self.coverage),
+            "freshness": None if self.freshness is None else dict(self.freshness),
             "reason": self.reason,
             "method": self.method,
             "provenance": [p.to_dict() for p in self.provenance],
@@ -409,6 +474,9 @@ class Finding:
             provenance=tuple(Provenance.from_dict(p) for p in d.get("provenance", ())),
             reason=d.get("reason"),
             method=d.get("method"),
+            status=str(d.get("status") or ("unavailable" if d.get("reason") else "ok")),
+            coverage=d.get("coverage"),
+            freshness=d.get("freshness"),
         )
 
 
@@ -457,6 +525,28 @@ class FindingSet:
     def available(self, id: str) -> bool:
         """True when ``id`` is present and has a value."""
         return id in self._items and self._items[id].available
+
+    def ok(self, id: str) -> bool:
+        """True when ``id`` is present and ``ok``."""
+        return id in self._items and self._items[id].ok
+
+    def only_ok(self) -> FindingSet:
+        """A view in which every finding that is not ``ok`` is unavailable.
+
+        Used for the headline, the summary and the key figures, which state
+        only current facts; a caveated finding keeps its reason.
+        """
+        out = FindingSet()
+        for f in self:
+            if f.ok or f.status == "unavailable":
+                out.add(f)
+            else:
+                out.add(replace(f, value=None, status="unavailable", reason=f"caveat: {f.reason}"))
+        return out
+
+    def caveats(self) -> list[Finding]:
+        """Findings with status ``caveat``."""
+        return [f for f in self if f.status == "caveat"]
 
     def value(self, id: str) -> float | None:
         """The numeric value of ``id``, or ``None`` when unavailable or a label."""

@@ -107,16 +107,29 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
     -------
     Sentence
         The sentence, or a "Not available: ..." statement when any
-        referenced finding is unavailable.
+        referenced finding is unavailable. A sentence that rests on a
+        ``caveat`` finding states why, before its final full stop:
+        ``"... is 78% (caveat: on 39 of the top 50)."``.
     """
     tokens: list[Token] = []
+    caveats: list[str] = []
     pos = 0
+    missing = [fs.get(m.group(1)) for m in _REF.finditer(template)]
+    missing = [f for f in missing if not f.available]
+    if missing:
+        first = missing[0]
+        label = what or (first.label if first.label != first.id else first.id)
+        reasons: list[str] = []
+        for f in missing:
+            r = (f.reason or "no value").rstrip(".")
+            if r not in reasons:
+                reasons.append(r)
+        return not_available(label, "; ".join(reasons))
     for m in _REF.finditer(template):
         fid, mode = m.group(1), m.group(2)
         f = fs.get(fid)
-        if not f.available:
-            label = what or (f.label if f.label != f.id else fid)
-            return not_available(label, f.reason or "no value")
+        if f.status == "caveat" and f.reason and f.reason not in caveats:
+            caveats.append(f.reason)
         if m.start() > pos:
             tokens.append(template[pos : m.start()])
         if mode == "label":
@@ -132,6 +145,13 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
         pos = m.end()
     if pos < len(template):
         tokens.append(template[pos:])
+    if caveats:
+        note = f" (caveat: {'; '.join(c.rstrip('.') for c in caveats)})"
+        last = tokens[-1] if tokens else ""
+        if isinstance(last, str) and last.endswith("."):
+            tokens[-1] = last[:-1] + note + "."
+        else:
+            tokens.append(note)
     return Sentence(tuple(tokens))
 
 

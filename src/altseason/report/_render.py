@@ -318,6 +318,8 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
     for f in report.findings:
         cells = _prov_cells(f)
         value = f.format() if f.available else f"not available: {f.reason}"
+        if f.status == "caveat":
+            value += f" (caveat: {f.reason})"
         out.append(
             f'| <a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(f.id)} {_md_cell(f.label)} | '
             f"{_md_cell(value)} | {_md_cell(f.asof or '')} | {_md_cell(f.window or '')} | "
@@ -479,8 +481,18 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                 new_x="LEFT",
                 new_y="NEXT",
             )
+            pdf.set_x(x)
+            pdf.set_font("DejaVu", "", 6)
+            pdf.cell(
+                cw - 1.5,
+                3.2,
+                f"as of {f.asof}" if f.available and f.asof else "",
+                fill=True,
+                new_x="LEFT",
+                new_y="NEXT",
+            )
             if i % ncol == ncol - 1 or i == len(report.key_figures) - 1:
-                pdf.set_y(y0 + 14)
+                pdf.set_y(y0 + 17)
         pdf.ln(3)
     pdf.set_font("DejaVu", "B", 12.5)
     pdf.cell(0, 7, "Summary", new_x="LMARGIN", new_y="NEXT")
@@ -525,6 +537,8 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
         cells = _prov_cells(f)
         pdf.set_font("DejaVu", "B", 7.5)
         value = f.format() if f.available else f"not available: {f.reason}"
+        if f.status == "caveat":
+            value += f" (caveat: {f.reason})"
         pdf.multi_cell(width, 3.8, f"{f.id} = {value}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 6.8)
         pdf.set_text_color(80, 80, 80)
@@ -621,8 +635,9 @@ def narrative_markdown(findings: FindingSet, sections: Sequence[str] | None = No
     """
     from altseason.report._sections import SECTIONS, headline, write_summary
 
-    out = [f"# {headline(findings)}", ""]
-    out.extend(_md_paragraph(p) + "\n" for p in write_summary(findings))
+    current = findings.only_ok()  # headline and summary state only ok findings
+    out = [f"# {headline(current)}", ""]
+    out.extend(_md_paragraph(p) + "\n" for p in write_summary(current))
     for sec in SECTIONS:
         if sections is not None and sec.id not in sections:
             continue

@@ -9,7 +9,13 @@ from altseason.universe._assets import (
     is_excluded,
     normalize_symbol,
 )
-from altseason.universe._market import Market, asset_metadata, load_market
+from altseason.universe._market import (
+    Market,
+    asset_metadata,
+    check_asof,
+    load_market,
+    newest_price_date,
+)
 from altseason.universe._sectors import SECTORS, STABLECOIN_SECTOR, SUBSECTORS, sector_name
 from altseason.universe._taxonomy import (
     SECTOR_MAP_COLUMNS,
@@ -45,6 +51,7 @@ __all__ = [
     "asset_metadata",
     "assign_sectors",
     "cap_tiers",
+    "check_asof",
     "default_sector_map",
     "eligible",
     "excluded_assets",
@@ -53,6 +60,7 @@ __all__ = [
     "known_market_cap",
     "load_market",
     "load_sector_map",
+    "newest_price_date",
     "normalize_symbol",
     "read_coingecko_categories",
     "rebalance_positions",

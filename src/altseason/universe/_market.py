@@ -19,7 +19,7 @@ from altseason.universe._taxonomy import load_sector_map
 if TYPE_CHECKING:
     from altseason.store import Store
 
-__all__ = ["Market", "asset_metadata", "load_market"]
+__all__ = ["Market", "asset_metadata", "check_asof", "load_market", "newest_price_date"]
 
 
 @dataclass
@@ -139,3 +139,43 @@ def load_market(
         assets=meta,
         sources=tuple(prov["sources"]),
     )
+
+
+def newest_price_date(store: Store) -> pd.Timestamp | None:
+    """The newest date in the ``prices`` table (``None`` when it is empty)."""
+    row = store.con.execute("SELECT max(date) FROM prices").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return pd.Timestamp(row[0]).normalize()
+
+
+def check_asof(store: Store, asof: Any) -> pd.Timestamp | None:
+    """Refuse an as-of date after the newest price in the store.
+
+    Every command and the report call this before computing, so "as of
+    2030-01-01" never silently describes older data.
+
+    Returns
+    -------
+    Timestamp or None
+        The newest price date (``None`` when there are no prices, which the
+        callers report in their own words).
+
+    Raises
+    ------
+    ValidationError
+        When ``asof`` is after the newest price date.
+    """
+    from altseason.exceptions import ValidationError
+
+    newest = newest_price_date(store)
+    if asof is None or newest is None:
+        return newest
+    when = pd.Timestamp(asof).normalize()
+    if when > newest:
+        raise ValidationError(
+            f"--asof {when.date()} is after the newest price in the store "
+            f"({newest.date()}): the data ends on {newest.date()}. Pass --asof "
+            f"{newest.date()} or earlier, or fetch newer data first."
+        )
+    return newest

@@ -24,7 +24,7 @@ from altseason.report._findings import Finding, FindingSet, Provenance, Value
 from altseason.report._narrative import Paragraph, Token
 from altseason.store import Store
 
-__all__ = ["ReportContext", "SectionDef", "SectionResult", "Table"]
+__all__ = ["FindingSpec", "ReportContext", "SectionDef", "SectionResult", "Table", "expected"]
 
 
 @dataclass
@@ -80,11 +80,17 @@ class ReportContext:
         The warehouse.
     asof
         The report date: nothing after it is read.
+    rules
+        The :class:`altseason.analytics.QualityRules` that judge each finding
+        (default :data:`altseason.analytics.DEFAULT_RULES`).
     """
 
-    def __init__(self, store: Store, asof: pd.Timestamp) -> None:
+    def __init__(self, store: Store, asof: pd.Timestamp, rules: Any = None) -> None:
+        from altseason.analytics import DEFAULT_RULES
+
         self.store = store
         self.asof = pd.Timestamp(asof).normalize()
+        self.rules = DEFAULT_RULES if rules is None else rules
         self._cache: dict[Any, Any] = {}
         self._status = store.status()
 
@@ -173,8 +179,13 @@ def finding(
     asof: dt.date | pd.Timestamp | str | None = None,
     window: str | None = None,
     method: str | None = None,
+    quality: Any = None,
 ) -> Finding:
-    """Build a finding from any scalar (numpy, pandas or Python)."""
+    """Build a finding from any scalar (numpy, pandas or Python).
+
+    ``quality`` (an :class:`altseason.analytics.Quality`) sets its status,
+    coverage, freshness and reason.
+    """
     v: Value
     if value is None or isinstance(value, str):
         v = value
@@ -190,9 +201,8 @@ def finding(
         if asof is None
         else (str(pd.Timestamp(asof).date()) if not isinstance(asof, str) else asof)
     )
-    return Finding.of(
-        id, label, v, unit, asof=a, window=window, provenance=provenance, method=method
-    )
+    f = Finding.of(id, label, v, unit, asof=a, window=window, provenance=provenance, method=method)
+    return f if quality is None else f.with_quality(quality)
 
 
 def unavailable_findings(
@@ -213,3 +223,48 @@ def last_valid(s: pd.Series) -> tuple[pd.Timestamp | None, float | None]:
     if s.empty:
         return None, None
     return pd.Timestamp(s.index[-1]), float(s.iloc[-1])
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """One row of a section's findings table: the single declaration of an id.
+
+    The section's compute builds the finding from it (:meth:`make`), its
+    ``expected`` list (unavailable placeholders when the compute fails) is
+    derived from the same table (:func:`expected`), so an id's label, unit and
+    method are written once.
+    """
+
+    id: str
+    label: str
+    unit: str
+    method: str | None = None
+
+    def make(
+        self,
+        value: Value | Any,
+        *,
+        provenance: Iterable[Provenance],
+        asof: dt.date | pd.Timestamp | str | None = None,
+        window: str | None = None,
+        quality: Any = None,
+        label: str | None = None,
+        method: str | None = None,
+    ) -> Finding:
+        """The finding for ``value`` (see :func:`finding`)."""
+        return finding(
+            self.id,
+            label or self.label,
+            value,
+            self.unit,
+            provenance=provenance,
+            asof=asof,
+            window=window,
+            method=method or self.method,
+            quality=quality,
+        )
+
+
+def expected(specs: Iterable[FindingSpec]) -> tuple[tuple[str, str, str], ...]:
+    """``(id, label, unit)`` rows of a findings table, for :class:`SectionDef`."""
+    return tuple((s.id, s.label, s.unit) for s in specs)

@@ -12,12 +12,85 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
-from altseason.report._sections._market import WINDOW, market_panels
+from altseason.report._sections._base import (
+    FindingSpec,
+    ReportContext,
+    SectionResult,
+    last_valid,
+)
+from altseason.report._sections._market import TOP_N, WINDOW, market, market_panels
 
-__all__ = ["compute_divergence", "divergence_analysis"]
+__all__ = ["DIVERGENCE_FINDINGS", "compute_divergence", "divergence_analysis"]
 
 CHART_DAYS = 730
+
+DIVERGENCE_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec(
+        "divergence.altseason_index",
+        "Altseason index (share of top-50 beating BTC, 90 days)",
+        "percent",
+        "analytics.altseason_index",
+    ),
+    FindingSpec(
+        "divergence.altseason_regime",
+        "Altseason band",
+        "text",
+        "analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
+    ),
+    FindingSpec(
+        "divergence.rs_small_btc_change",
+        "Small-cap index relative to BTC, change",
+        "return",
+        "analytics.relative_strength of the cap-weighted tier index to BTC",
+    ),
+    FindingSpec(
+        "divergence.rs_small_btc_z",
+        "Small-cap / BTC ratio z-score",
+        "zscore",
+        "analytics.relative_strength of the cap-weighted tier index to BTC",
+    ),
+    FindingSpec("divergence.btc_return", "BTC return", "return", "analytics.performance_table"),
+    FindingSpec("divergence.eth_return", "ETH return", "return", "analytics.performance_table"),
+    FindingSpec(
+        "divergence.small_return",
+        "Small-cap index return (cap-weighted)",
+        "return",
+        "analytics.performance_table",
+    ),
+    FindingSpec(
+        "divergence.breadth_50d",
+        "Share above 50-day average",
+        "percent",
+        "analytics.breadth (eligible non-stable assets)",
+    ),
+    FindingSpec(
+        "divergence.breadth_200d",
+        "Share above 200-day average",
+        "percent",
+        "analytics.breadth (eligible non-stable assets)",
+    ),
+    FindingSpec(
+        "divergence.dominance",
+        "BTC dominance",
+        "percent",
+        "analytics.dominance (BTC cap / non-stable cap)",
+    ),
+    FindingSpec(
+        "divergence.dominance_change",
+        "BTC dominance change",
+        "pp",
+        "analytics.dominance: change over the window",
+    ),
+    FindingSpec(
+        "divergence.dispersion",
+        "Cross-sectional dispersion of 30-day returns",
+        "percent",
+        "analytics.dispersion",
+    ),
+    FindingSpec("divergence.regime", "Divergence regime", "text", "analytics.divergence_regime"),
+)
+"""The divergence section's findings table: every id, label, unit and method, once."""
+SPEC = {s.id: s for s in DIVERGENCE_FINDINGS}
 
 
 def divergence_analysis(ctx: ReportContext) -> object:
@@ -26,20 +99,24 @@ def divergence_analysis(ctx: ReportContext) -> object:
     if key not in ctx._cache:
         from altseason.analytics import DivergenceAnalysis
 
-        close, mcap, sectors = market_panels(ctx)
-        ctx._cache[key] = DivergenceAnalysis.from_panels(
-            close, mcap, sectors, asof=ctx.asof, window=WINDOW
-        )
+        ctx._cache[key] = DivergenceAnalysis.from_market(market(ctx), asof=ctx.asof, window=WINDOW)
     return ctx._cache[key]
 
 
 def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
-    from altseason.analytics import DivergenceAnalysis, season_label
+    from altseason.analytics import (
+        DivergenceAnalysis,
+        altseason_quality,
+        dominance_quality,
+        season_label,
+        tier_quality,
+    )
 
     da = divergence_analysis(ctx)
     assert isinstance(da, DivergenceAnalysis)
     close, _mcap, _sectors = market_panels(ctx)
+    rules = ctx.rules
     if "BTC" not in close:
         raise DataUnavailableError("no BTC prices in the store")
     p_win = ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW))
@@ -47,166 +124,161 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     p_assets = ctx.prov("assets")
     w = f"{WINDOW}d"
     out: list[Finding] = []
+    rules = ctx.rules
     alt = da.altseason()
     d, v = last_valid(alt["altseason_index"])
+    counted = top = None
+    if d is not None:
+        counted = float(alt.loc[d, "counted"])
+        top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
+    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, rules=rules)
     out.append(
-        finding(
-            "divergence.altseason_index",
-            "Altseason index (share of top-50 beating BTC, 90 days)",
+        SPEC["divergence.altseason_index"].make(
             v,
-            "percent",
             provenance=[p_win, p_assets],
             asof=d,
             window=w,
-            method="analytics.altseason_index",
+            quality=alt_q,
         )
     )
     out.append(
-        finding(
-            "divergence.altseason_regime",
-            "Altseason band",
+        SPEC["divergence.altseason_regime"].make(
             None if v is None else season_label(v),
-            "text",
             provenance=[p_win, p_assets],
             asof=d,
             window=w,
-            method="analytics.season_label (>= 75% altseason, <= 25% bitcoin season)",
+            quality=alt_q,
         )
     )
     rs = da.relative_strength()
-    tier = next(
-        (
-            t
-            for t in ("small", "mid", "large")
-            if f"tier:{t}" in rs.index and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
-        ),
-        None,
-    )
+    tier_q = {
+        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=rules)
+        for t in ("small", "mid", "large")
+    }
+    usable = [
+        t
+        for t, q in tier_q.items()
+        if q.status != "unavailable"
+        and f"tier:{t}" in rs.index
+        and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
+    ]
+    tier = usable[0] if usable else None
     perf = da.performance()
     if tier is None:
-        reason = "no small-, mid- or large-cap tier index has 90 days of history"
+        first = next(iter(tier_q.values()), None)
+        reason = (
+            first.reason
+            if first is not None and first.reason
+            else "no small-, mid- or large-cap tier index has 90 days of history"
+        )
+        fr = None if first is None else first.freshness
+        cov = None if first is None else first.coverage
         out += [
-            Finding.unavailable(
-                "divergence.rs_small_btc_change", "Small-cap index vs BTC", reason, unit="return"
-            ),
-            Finding.unavailable(
-                "divergence.rs_small_btc_z", "Small-cap / BTC z-score", reason, unit="zscore"
-            ),
-            Finding.unavailable(
-                "divergence.small_return", "Small-cap index return", reason, unit="return"
-            ),
+            Finding(
+                fid,
+                SPEC[fid].label,
+                None,
+                SPEC[fid].unit,
+                str(ctx.asof.date()),
+                w,
+                (p_win, p_assets),
+                reason,
+                "analytics.tier_quality",
+                "unavailable",
+                cov,
+                fr,
+            )
+            for fid in (
+                "divergence.rs_small_btc_change",
+                "divergence.rs_small_btc_z",
+                "divergence.small_return",
+            )
         ]
     else:
         name = f"{tier}-cap"
+        tq = tier_q[tier]
         m = f"analytics.relative_strength of the cap-weighted {name} tier index to BTC"
         out += [
-            finding(
-                "divergence.rs_small_btc_change",
-                f"{name.capitalize()} index relative to BTC, change",
+            SPEC["divergence.rs_small_btc_change"].make(
                 rs.loc[f"tier:{tier}", "change_vs_BTC"],
-                "return",
+                label=f"{name.capitalize()} index relative to BTC, change",
                 provenance=[p_win, p_assets],
                 asof=ctx.asof,
                 window=w,
                 method=m,
+                quality=tq,
             ),
-            finding(
-                "divergence.rs_small_btc_z",
-                f"{name.capitalize()} / BTC ratio z-score",
+            SPEC["divergence.rs_small_btc_z"].make(
                 rs.loc[f"tier:{tier}", "z_vs_BTC"],
-                "zscore",
+                label=f"{name.capitalize()} / BTC ratio z-score",
                 provenance=[p_all, p_assets],
                 asof=ctx.asof,
                 window="365d",
                 method=m,
+                quality=tq,
             ),
-            finding(
-                "divergence.small_return",
-                f"{name.capitalize()} index return",
+            SPEC["divergence.small_return"].make(
                 perf.loc[f"tier:{tier}", f"{WINDOW}d"],
-                "return",
+                label=f"{name.capitalize()} index return (cap-weighted)",
                 provenance=[p_win, p_assets],
                 asof=ctx.asof,
                 window=w,
-                method="analytics.performance_table",
+                quality=tq,
             ),
         ]
     for a in ("BTC", "ETH"):
         if a in perf.index:
             out.append(
-                finding(
-                    f"divergence.{a.lower()}_return",
-                    f"{a} return",
+                SPEC[f"divergence.{a.lower()}_return"].make(
                     perf.loc[a, f"{WINDOW}d"],
-                    "return",
                     provenance=[
                         ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)
                     ],
                     asof=ctx.asof,
                     window=w,
-                    method="analytics.performance_table",
                 )
             )
     br = da.breadth()
     for col, wl in (("above_50d", "50"), ("above_200d", "200")):
         d, v = last_valid(br[col])
-        out.append(
-            finding(
-                f"divergence.breadth_{wl}d",
-                f"Share above {wl}-day average",
-                v,
-                "percent",
-                provenance=[p_all, p_assets],
-                asof=d,
-                method="analytics.breadth (eligible non-stable assets)",
-            )
-        )
+        out.append(SPEC[f"divergence.breadth_{wl}d"].make(v, provenance=[p_all, p_assets], asof=d))
     dom = da.dominance()
     d, v = last_valid(dom)
     prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
+    from altseason.universe import eligible
+
+    elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
+    dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
     out.append(
-        finding(
-            "divergence.dominance",
-            "BTC dominance",
+        SPEC["divergence.dominance"].make(
             v,
-            "percent",
             provenance=[p_all, p_assets],
             asof=d,
-            method="analytics.dominance",
+            quality=dom_q,
         )
     )
     out.append(
-        finding(
-            "divergence.dominance_change",
-            "BTC dominance change",
+        SPEC["divergence.dominance_change"].make(
             None if v is None or prev.empty else v - float(prev.iloc[-1]),
-            "pp",
             provenance=[p_all, p_assets],
             asof=d,
             window=w,
-            method="analytics.dominance: change over the window",
+            quality=dom_q,
         )
     )
     d, v = last_valid(da.dispersion(30))
     out.append(
-        finding(
-            "divergence.dispersion",
-            "Cross-sectional dispersion of 30-day returns",
+        SPEC["divergence.dispersion"].make(
             v,
-            "percent",
             provenance=[p_all, p_assets],
             asof=d,
             window="30d",
-            method="analytics.dispersion",
         )
     )
     reg = da.regime()
     out.append(
-        finding(
-            "divergence.regime",
-            "Divergence regime",
+        SPEC["divergence.regime"].make(
             reg.label,
-            "text",
             provenance=[p_win, p_assets],
             asof=ctx.asof,
             window=w,
@@ -237,8 +309,9 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     lv = da.tier_levels.loc[start:]
     btc = close["BTC"].loc[start:]
     traces = []
+    shown_tiers = {"majors"} | {t for t, q in tier_q.items() if q.status != "unavailable"}
     for t in ("majors", "large", "mid", "small"):
-        if t in lv and lv[t].notna().sum() > 30:
+        if t in shown_tiers and t in lv and lv[t].notna().sum() > 30:
             ratio = (lv[t] / btc).dropna()
             traces.append(Trace.from_series(ratio / ratio.iloc[0], f"{t} tier / BTC"))
     if traces:
@@ -265,7 +338,9 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             "tier:small",
             "tier:micro",
         )
-        if r in perf.index and pd.notna(perf.loc[r, f"{WINDOW}d"])
+        if r in perf.index
+        and pd.notna(perf.loc[r, f"{WINDOW}d"])
+        and (not r.startswith("tier:") or r[5:] in shown_tiers)
     ]
     if rows:
         names = {

@@ -6,6 +6,9 @@ pick values out of their results and attach provenance.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, ValidationError
@@ -13,6 +16,7 @@ from altseason.report._charts import ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
 from altseason.report._narrative import Ref
 from altseason.report._sections._base import (
+    FindingSpec,
     ReportContext,
     SectionResult,
     Table,
@@ -21,6 +25,8 @@ from altseason.report._sections._base import (
 )
 
 __all__ = [
+    "EVENTS_FINDINGS",
+    "SECTORS_FINDINGS",
     "WINDOW",
     "compute_correlation",
     "compute_cross_asset",
@@ -37,20 +43,37 @@ CHART_DAYS = 365
 TOP_N = 50
 
 
+def market(ctx: ReportContext) -> Any:
+    """The :class:`altseason.universe.Market` up to the report date (cached).
+
+    The one data-loading layer: :func:`altseason.universe.load_market` is what
+    the CLI (``DivergenceAnalysis.from_store``), the strategies
+    (``market_data_from_store``) and the dashboard read too.
+    """
+    key = ("market",)
+    if key not in ctx._cache:
+        from altseason.universe import load_market
+
+        ctx._cache[key] = load_market(ctx.store, end=ctx.asof)
+    return ctx._cache[key]
+
+
 def market_panels(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """``(close, market_cap, sectors)`` up to the report date, stablecoins excluded (cached)."""
+    """``(close, market_cap, sectors)`` up to the report date (cached).
+
+    From :func:`market`; excluded assets (stablecoins, wrapped and staked
+    tokens) carry the sector ``"stablecoin"`` so every analytics function
+    leaves them out, exactly as ``DivergenceAnalysis.from_market`` does.
+    """
     key = ("market_panels",)
     if key not in ctx._cache:
-        close = ctx.prices("close")
-        if close.empty:
+        m = market(ctx)
+        close = m.close
+        if close.empty or close.notna().sum().sum() == 0:
             raise DataUnavailableError("no prices in the store up to the report date")
-        mcap = ctx.prices("market_cap_usd").reindex(index=close.index, columns=close.columns)
-        assets = ctx.assets() if ctx.table_rows("assets") else pd.DataFrame()
-        sectors = (
-            assets["sector"].reindex(close.columns)
-            if "sector" in assets
-            else pd.Series(None, index=close.columns, dtype=object)
-        )
+        mcap = m.market_cap.reindex(index=close.index, columns=close.columns)
+        excluded = m.assets["excluded"].reindex(close.columns)
+        sectors = m.assets["sector"].reindex(close.columns).where(excluded.isna(), "stablecoin")
         ctx._cache[key] = (close, mcap, sectors)
     return ctx._cache[key]  # type: ignore[no-any-return]
 
@@ -86,51 +109,92 @@ def top_assets(ctx: ReportContext, n: int = TOP_N) -> list[str]:
 
 
 # ---------------------------------------------------------------------- sectors
+SECTORS_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec("sectors.best", "Best sector", "text"),
+    FindingSpec("sectors.best_return", "Best sector return (cap-weighted)", "return"),
+    FindingSpec("sectors.worst", "Worst sector", "text"),
+    FindingSpec("sectors.worst_return", "Worst sector return (cap-weighted)", "return"),
+    FindingSpec("sectors.spread", "Sector spread (best minus worst, cap-weighted)", "pp"),
+    FindingSpec("sectors.top_mover_1", "Top mover #1", "text"),
+    FindingSpec("sectors.top_mover_1_return", "Top mover #1 return", "return"),
+    FindingSpec("sectors.bottom_mover_1", "Bottom mover #1", "text"),
+    FindingSpec("sectors.bottom_mover_1_return", "Bottom mover #1 return", "return"),
+)
+"""The sectors section's findings table (per-sector ``sectors.return.<id>`` follow it)."""
+SECTOR_SPEC = {s.id: s for s in SECTORS_FINDINGS}
+
+
 def compute_sectors(ctx: ReportContext) -> SectionResult:
     """Sector index returns over the window (majors excluded) and the top movers."""
-    from altseason.analytics._indices import sector_indices
+    from altseason.analytics import SECTOR_METHOD, sector_returns
     from altseason.analytics._returns import window_return
     from altseason.universe import sector_name
 
     close, mcap, sectors = market_panels(ctx)
     if sectors.dropna().empty:
         raise DataUnavailableError("no sector labels in the assets table")
-    levels = sector_indices(close, sectors, market_cap=mcap, exclude_majors=("BTC", "ETH"))
-    rets = window_return(levels, WINDOW).dropna().sort_values(ascending=False)
+    minimum = ctx.rules.min_sector_members
+    table = sector_returns(
+        close, sectors, market_cap=mcap, window=WINDOW, asof=ctx.asof, min_members=minimum
+    )
+    good = table[table["enough"] & table["return"].notna()]
+    rets = good["return"]
     if rets.empty:
-        raise DataUnavailableError(f"no sector index has {WINDOW} days of history")
+        priced = table[table["return"].notna()]
+        raise DataUnavailableError(
+            f"no sector index has {WINDOW} days of history"
+            if priced.empty
+            else f"no sector has {minimum} or more members priced over the {WINDOW}-day window"
+        )
     prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW)), ctx.prov("assets")]
     kw = {"provenance": prov, "asof": ctx.asof, "window": f"{WINDOW}d"}
-    m = "analytics.sector_indices (cap-weighted, 25% cap, ex BTC/ETH) + window_return"
+    m = f"analytics.sector_returns: {SECTOR_METHOD}; ranked among sectors with {minimum}+ priced members"
+    n_sec = int((table["members"] > 0).sum())
+
+    def members_cov(sec: object) -> dict[str, object]:
+        return {"observed": int(table.loc[sec, "members"]), "expected": minimum, "unit": "assets"}
+
+    sp = SECTOR_SPEC
     out = [
-        finding("sectors.best", "Best sector", sector_name(str(rets.index[0])), "text", **kw),
-        finding(
-            "sectors.best_return", "Best sector return", rets.iloc[0], "return", method=m, **kw
-        ),
-        finding("sectors.worst", "Worst sector", sector_name(str(rets.index[-1])), "text", **kw),
-        finding(
-            "sectors.worst_return", "Worst sector return", rets.iloc[-1], "return", method=m, **kw
-        ),
-        finding(
-            "sectors.spread",
-            "Sector spread (best minus worst)",
-            rets.iloc[0] - rets.iloc[-1],
-            "pp",
-            method="best minus worst sector return",
-            **kw,
+        sp["sectors.best"].make(sector_name(str(rets.index[0])), **kw),
+        sp["sectors.best_return"].make(rets.iloc[0], method=m, **kw),
+        sp["sectors.worst"].make(sector_name(str(rets.index[-1])), **kw),
+        sp["sectors.worst_return"].make(rets.iloc[-1], method=m, **kw),
+        sp["sectors.spread"].make(
+            rets.iloc[0] - rets.iloc[-1], method="best minus worst sector return", **kw
         ),
     ]
-    for sec, r in rets.items():
-        out.append(
-            finding(
-                f"sectors.return.{sec}",
-                f"{sector_name(str(sec))} sector return",
-                r,
-                "return",
-                method=m,
-                **kw,
-            )
+    ranked = {"observed": len(rets), "expected": n_sec, "unit": "sectors"}
+    out = [f if f.unit == "text" else replace(f, coverage=ranked) for f in out]
+    for sec, row in table.iterrows():
+        if int(row["members"]) == 0:
+            continue  # e.g. "currency" once BTC is left out: not a sector of this universe
+        f = finding(
+            f"sectors.return.{sec}",
+            f"{sector_name(str(sec))} sector return (cap-weighted)",
+            row["return"],
+            "return",
+            method=m,
+            **kw,
         )
+        if not row["enough"]:
+            f = Finding(
+                f.id,
+                f.label,
+                None,
+                f.unit,
+                f.asof,
+                f.window,
+                f.provenance,
+                f"only {int(row['members'])} member(s) priced over the {WINDOW}-day window "
+                f"(needs {minimum})",
+                m,
+                "unavailable",
+                members_cov(sec),
+            )
+        else:
+            f = replace(f, coverage=members_cov(sec))
+        out.append(f)
     top = top_assets(ctx, 100)
     movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
     table_rows: list[list[str | Ref]] = []
@@ -162,7 +226,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         table_rows.append(
             [
                 a,
-                sector_name(str(sectors.get(a) or "unclassified")),
+                sector_name(sectors.get(a) if isinstance(sectors.get(a), str) else "unclassified"),
                 Ref(f"{fid}_return", out[-1].format()),
             ]
         )
@@ -172,7 +236,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         ChartSpec(
             id="sector-returns",
             title=f"Sector index returns, last {WINDOW} days",
-            x_label="sector (cap-weighted index, ex BTC/ETH)",
+            x_label=f"sector ({SECTOR_METHOD}; {minimum}+ priced members)",
             y_label=f"{WINDOW}-day return (%)",
             y_format="pct",
             horizontal=True,
@@ -212,6 +276,7 @@ def _macro_level(ctx: ReportContext, series_ids: tuple[str, ...]) -> tuple[pd.Se
 
 def compute_cross_asset(ctx: ReportContext) -> SectionResult:
     """BTC against gold, silver and the S&P 500: window returns and 90-day correlation."""
+    from altseason.analytics import series_window_quality
     from altseason.analytics._correlation import rolling_pair_correlation
     from altseason.analytics._returns import log_returns, window_return
 
@@ -268,6 +333,7 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
         daily.index.name = "date"
         prov = ctx.prov("macro", series_id=sid)
         r = window_return(daily.to_frame(sid), WINDOW)[sid]
+        sq = series_window_quality(s, ctx.asof, WINDOW, what=name, rules=ctx.rules)
         out.append(
             finding(
                 f"cross_asset.{key}_return",
@@ -276,6 +342,7 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
                 "return",
                 provenance=[prov],
                 method="analytics.window_return (last close carried over non-trading days)",
+                quality=sq,
                 **kw,
             )
         )
@@ -429,9 +496,21 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
 
 
 # ---------------------------------------------------------------------- events & risks
+EVENTS_FINDINGS: tuple[FindingSpec, ...] = (
+    FindingSpec("events.count", "Events studied up to the report date", "count"),
+    FindingSpec("events.latest_title", "Latest event", "text"),
+    FindingSpec("events.latest_date", "Date of the latest event", "date"),
+    FindingSpec("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
+    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "number"),
+    FindingSpec("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
+    FindingSpec("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
+    FindingSpec("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
+)
+"""The events-and-risks section's findings table."""
+
+
 def compute_events(ctx: ReportContext) -> SectionResult:
     """Event study of BTC around the store's events; drawdowns and volatility as risks."""
-    from altseason.analytics._events import event_study
     from altseason.analytics._returns import drawdown, simple_returns
 
     close, _mcap, _sectors = market_panels(ctx)
@@ -454,23 +533,36 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             method="analytics.drawdown",
         )
     )
-    levels = tier_levels(ctx)
-    alt_tier = next(
-        (t for t in ("small", "mid", "large") if t in levels and levels[t].notna().sum() > WINDOW),
-        None,
-    )
+    from altseason.analytics import tier_quality
+    from altseason.report._sections._divergence import divergence_analysis
+
+    da = divergence_analysis(ctx)
+    levels = da.tier_levels  # type: ignore[attr-defined]
+    quality = {
+        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=ctx.rules)  # type: ignore[attr-defined]
+        for t in ("small", "mid", "large")
+        if t in levels and levels[t].notna().sum() > WINDOW
+    }
+    alt_tier = next((t for t, q in quality.items() if q.status != "unavailable"), None)
+    spec = next(s for s in EVENTS_FINDINGS if s.id == "risks.small_drawdown")
     if alt_tier is not None:
         tdd = drawdown(levels[[alt_tier]])[alt_tier]
         d2, v2 = last_valid(tdd)
         out.append(
-            finding(
-                "risks.small_drawdown",
-                f"{alt_tier.capitalize()}-cap index drawdown from its peak",
+            spec.make(
                 v2,
-                "return",
+                label=f"{alt_tier.capitalize()}-cap index drawdown from its peak",
                 provenance=[ctx.prov("prices")],
                 asof=d2,
                 method=f"analytics.drawdown of the {alt_tier}-cap tier index",
+                quality=quality[alt_tier],
+            )
+        )
+    elif quality:
+        first = next(iter(quality.values()))
+        out.append(
+            Finding.unavailable(
+                spec.id, spec.label, first.reason or "no tier index", unit=spec.unit
             )
         )
     rets = simple_returns(btc.to_frame("BTC"))["BTC"].dropna()
@@ -510,101 +602,84 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             demo=ctx.is_demo("prices"),
         )
     )
-    ev = ctx.table("events") if ctx.table_rows("events") else pd.DataFrame()
-    if ev.empty:
-        for fid, label, unit in (
-            ("events.count", "Events in the window", "count"),
-            ("events.latest_title", "Latest event", "text"),
-            ("events.latest_date", "Date of the latest event", "date"),
-            ("events.car_mean", "Mean cumulative abnormal return", "return"),
-            ("events.car_t", "t-statistic", "number"),
-        ):
-            out.append(Finding.unavailable(fid, label, "no events in the store", unit=unit))
+    from altseason.analytics import EVENT_STUDY_METHOD, event_study_from_store
+
+    try:
+        study, mkt, _src, built_in = event_study_from_store(ctx.store, "BTC", end=ctx.asof)
+    except (DataUnavailableError, ValidationError) as exc:
+        for spec in EVENTS_FINDINGS:
+            if spec.id.startswith("events."):
+                out.append(Finding.unavailable(spec.id, spec.label, str(exc), unit=spec.unit))
         return SectionResult(findings=out, charts=charts)
-    pe = ctx.prov("events")
-    ev = ev.sort_values("date")
+    pe = ctx.prov("events") if not built_in else ctx.prov("prices", asset_id="BTC")
+    evs = study.events.sort_values("date")
+    cal = "the built-in event calendar" if built_in else "the store's events"
     out += [
         finding(
             "events.count",
-            "Events recorded up to the report date",
-            len(ev),
+            "Events studied up to the report date",
+            len(evs),
             "count",
             provenance=[pe],
             asof=ctx.asof,
+            method=f"events from {cal} with enough history",
         ),
         finding(
             "events.latest_title",
             "Latest event",
-            str(ev["title"].iloc[-1]),
+            str(evs["title"].iloc[-1]) if len(evs) and "title" in evs else None,
             "text",
             provenance=[pe],
-            asof=ev["date"].iloc[-1],
+            asof=ctx.asof,
         ),
         finding(
             "events.latest_date",
             "Date of the latest event",
-            ev["date"].iloc[-1],
+            evs["date"].iloc[-1] if len(evs) else None,
             "date",
             provenance=[pe],
-            asof=ev["date"].iloc[-1],
+            asof=ctx.asof,
         ),
     ]
-    market = levels.get("majors", btc)
-    subject = levels[alt_tier] if alt_tier is not None else btc
-    try:
-        study = event_study(
-            simple_returns(subject.to_frame("s"))["s"],
-            simple_returns(market.to_frame("m"))["m"],
-            ev,
-            n_placebo=100,
-            n_resamples=500,
+    summ = study.summary
+    if "[0, 20]" not in summ.index:
+        raise DataUnavailableError("the event study has no [0, +20] window")
+    row = summ.loc["[0, 20]"]
+    who = f"BTC against {'the total market (sum of market caps)' if mkt == 'TOTAL' else mkt}"
+    out += [
+        finding(
+            "events.car_mean",
+            f"Mean cumulative abnormal return of {who}, days 0 to +20",
+            row["caar"],
+            "return",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            window="[0, +20] days",
+            method=EVENT_STUDY_METHOD,
+        ),
+        finding(
+            "events.car_t",
+            "t-statistic of the mean abnormal return",
+            row["t_caar"],
+            "number",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            window="[0, +20] days",
+            method=EVENT_STUDY_METHOD,
+        ),
+    ]
+    path = study.caar_path()
+    charts.append(
+        ChartSpec(
+            id="event-caar",
+            title=f"Cumulative average abnormal return of {who} around events",
+            x_label="days relative to the event",
+            y_label="CAAR (%)",
+            y_format="pct",
+            traces=[Trace("CAAR", list(path.index.astype(int)), path.tolist())],
+            markers=[Marker("x", 0, "event day", "#555555")],
+            source=ctx.source_line("prices", "events", extra=f"{len(evs)} events used"),
+            demo=ctx.is_demo("prices", "events"),
         )
-        row = study.summary.set_index("window").loc["0_20"] if "window" in study.summary else None
-        if row is None:
-            row = study.summary.iloc[-1]
-        out += [
-            finding(
-                "events.car_mean",
-                f"Mean cumulative abnormal return of the {alt_tier or 'BTC'} index, days 0 to +20",
-                row["caar"],
-                "return",
-                provenance=[pe, pb],
-                asof=ctx.asof,
-                window="[0, +20] days",
-                method="analytics.event_study (market model on majors, [-120, -11])",
-            ),
-            finding(
-                "events.car_t",
-                "t-statistic of the mean abnormal return",
-                row["t_caar"],
-                "number",
-                provenance=[pe, pb],
-                asof=ctx.asof,
-                window="[0, +20] days",
-                method="analytics.event_study",
-            ),
-        ]
-        path = study.caar_path()
-        charts.append(
-            ChartSpec(
-                id="event-caar",
-                title="Cumulative average abnormal return around events",
-                x_label="days relative to the event",
-                y_label="CAAR (%)",
-                y_format="pct",
-                traces=[Trace("CAAR", list(path.index.astype(int)), path.tolist())],
-                markers=[Marker("x", 0, "event day", "#555555")],
-                source=ctx.source_line(
-                    "prices", "events", extra=f"{len(study.events)} events used"
-                ),
-                demo=ctx.is_demo("prices", "events"),
-            )
-        )
-    except ValidationError as exc:
-        out += [
-            Finding.unavailable(
-                "events.car_mean", "Mean cumulative abnormal return", str(exc), unit="return"
-            ),
-            Finding.unavailable("events.car_t", "t-statistic", str(exc), unit="number"),
-        ]
+    )
     return SectionResult(findings=out, charts=charts)

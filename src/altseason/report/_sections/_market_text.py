@@ -9,6 +9,9 @@ from altseason.report._narrative import (
     leadership,
     say,
 )
+from altseason.report._sections._base import expected
+from altseason.report._sections._divergence import DIVERGENCE_FINDINGS
+from altseason.report._sections._market import SECTORS_FINDINGS
 from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
@@ -20,36 +23,9 @@ __all__ = [
     "write_sectors",
 ]
 
-DIVERGENCE_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    (
-        "divergence.altseason_index",
-        "Altseason index (share of top-50 beating BTC, 90 days)",
-        "percent",
-    ),
-    ("divergence.altseason_regime", "Altseason regime", "text"),
-    ("divergence.rs_small_btc_change", "Small-cap index relative to BTC, change", "return"),
-    ("divergence.rs_small_btc_z", "Small-cap / BTC ratio z-score", "zscore"),
-    ("divergence.btc_return", "BTC return", "return"),
-    ("divergence.eth_return", "ETH return", "return"),
-    ("divergence.small_return", "Small-cap index return", "return"),
-    ("divergence.breadth_50d", "Share above 50-day average", "percent"),
-    ("divergence.breadth_200d", "Share above 200-day average", "percent"),
-    ("divergence.dominance", "BTC dominance", "percent"),
-    ("divergence.dominance_change", "BTC dominance change", "pp"),
-    ("divergence.dispersion", "Cross-sectional dispersion of returns", "percent"),
-)
+DIVERGENCE_EXPECTED = expected(DIVERGENCE_FINDINGS)
 
-SECTORS_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    ("sectors.best", "Best sector", "text"),
-    ("sectors.best_return", "Best sector return", "return"),
-    ("sectors.worst", "Worst sector", "text"),
-    ("sectors.worst_return", "Worst sector return", "return"),
-    ("sectors.spread", "Sector spread (best minus worst)", "pp"),
-    ("sectors.top_mover_1", "Top mover", "text"),
-    ("sectors.top_mover_1_return", "Top mover return", "return"),
-    ("sectors.bottom_mover_1", "Bottom mover", "text"),
-    ("sectors.bottom_mover_1_return", "Bottom mover return", "return"),
-)
+SECTORS_EXPECTED = expected(SECTORS_FINDINGS)
 
 CROSS_ASSET_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("cross_asset.btc_return", "BTC return", "return"),
@@ -102,8 +78,14 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 f"Relative strength of the {tier}-cap index against BTC was "
-                f"[[divergence.rs_small_btc_change]] {win}, and the altseason index "
-                "reads [[divergence.altseason_index]].",
+                f"[[divergence.rs_small_btc_change]] {win}.",
+            )
+        )
+        p.add(
+            say(
+                fs,
+                "The altseason index reads [[divergence.altseason_index]]: that share of the "
+                "top 50 assets beat BTC over 90 days.",
             )
         )
     p.add(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from altseason.analytics import QualityRules
 from altseason.exceptions import ReportError
 from altseason.labels import DEMO_LABEL
 from altseason.report._findings import Finding, FindingSet, Provenance
-from altseason.report._narrative import Paragraph, Sentence, breadth_word, leadership, say
-from altseason.report._sections._base import ReportContext, SectionResult, finding
+from altseason.report._narrative import (
+    Paragraph,
+    Sentence,
+    Token,
+    breadth_word,
+    leadership,
+    say,
+)
+from altseason.report._sections._base import ReportContext, SectionResult, Table, finding
 from altseason.report._sections._words import tier_word
 
 __all__ = [
@@ -189,6 +198,72 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
             )
         )
     return out
+
+
+# ---------------------------------------------------------------------- quality
+NOT_JUDGED: tuple[str, ...] = ("coverage", "changes")
+"""Sections whose findings describe the data itself and are not judged for freshness."""
+
+
+def judge_freshness(fs: FindingSet, asof: pd.Timestamp, rules: QualityRules) -> None:
+    """Give every finding a freshness and judge the ones no section judged.
+
+    A finding without an explicit freshness gets ``newest_input`` = its own
+    as-of date; an ``ok`` finding whose date is older than
+    :attr:`QualityRules.fresh_days` becomes a caveat ("data ends on ...") and
+    one older than :attr:`QualityRules.max_lag_days` unavailable.
+    """
+    from altseason.analytics import freshness, freshness_quality
+
+    for f in list(fs):
+        if f.section in NOT_JUDGED:
+            continue
+        if f.freshness is not None:
+            continue
+        if f.asof is None:
+            continue
+        g = replace(f, freshness=freshness(f.asof, asof))
+        if g.status == "ok":
+            g = g.with_quality(freshness_quality(f.asof, asof, what="data", rules=rules))
+        fs.add(g)
+
+
+def quality_table(fs: FindingSet) -> Table | None:
+    """The data-quality table: every finding with a caveat or stale inputs."""
+    rows: list[list[Token]] = []
+    for f in fs:
+        if f.section in NOT_JUDGED or f.status == "ok":
+            continue
+        if f.status == "unavailable" and f.freshness is None and f.coverage is None:
+            continue  # nothing to report beyond the not-available line in its section
+        fr = f.freshness or {}
+        cov = f.coverage
+        cov_text = (
+            ""
+            if not cov
+            else (
+                f"{float(cov['observed']):.0%} of weight"
+                if cov.get("unit") == "weight"
+                else f"{cov['observed']} of {cov['expected']} {cov.get('unit', '')}".strip()
+            )
+        )
+        rows.append(
+            [
+                f.label,
+                f.status,
+                str(fr.get("newest_input") or "n/a"),
+                str(fr.get("lag_days", "n/a")),
+                cov_text or "n/a",
+                f.reason or "",
+            ]
+        )
+    if not rows:
+        return None
+    return Table(
+        "Findings with a caveat or stale inputs",
+        ["Finding", "Status", "Newest input", "Lag (days)", "Coverage", "Reason"],
+        rows,
+    )
 
 
 # ---------------------------------------------------------------------- coverage

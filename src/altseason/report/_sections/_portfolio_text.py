@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from altseason.report._findings import FindingSet
 from altseason.report._narrative import Paragraph, correlation_word, say
+from altseason.report._sections._base import expected
+from altseason.report._sections._market import EVENTS_FINDINGS
 from altseason.report._sections._words import over_window, tier_word
 
 __all__ = [
@@ -38,16 +40,7 @@ STRATEGY_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("strategy.benchmark_max_drawdown", "Benchmark maximum drawdown", "return"),
 )
 
-EVENTS_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    ("events.count", "Events in the window", "count"),
-    ("events.latest_title", "Latest event", "text"),
-    ("events.latest_date", "Date of the latest event", "date"),
-    ("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
-    ("events.car_t", "t-statistic of the mean abnormal return", "number"),
-    ("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
-    ("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
-    ("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
-)
+EVENTS_EXPECTED = expected(EVENTS_FINDINGS)
 
 
 def write_correlation(fs: FindingSet) -> list[Paragraph]:

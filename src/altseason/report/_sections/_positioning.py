@@ -170,186 +170,160 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
 
 
 # ---------------------------------------------------------------------- derivatives
-def compute_derivatives(ctx: ReportContext) -> SectionResult:
-    """Options positioning of the latest BTC snapshot and perp funding."""
-    from altseason.analytics._derivatives import daily_funding
+OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("snapshot", "{u} options snapshot date", "date"),
+    ("spot", "{u} price at the options snapshot", "price"),
+    ("call_wall", "{u} call wall", "price"),
+    ("put_zone_low", "{u} put zone, lower strike", "price"),
+    ("put_zone_high", "{u} put zone, upper strike", "price"),
+    ("max_pain", "{u} max pain", "price"),
+    ("put_call_oi", "{u} put/call open-interest ratio", "ratio"),
+    ("rr_25d", "{u} 25-delta risk reversal", "pp"),
+    ("atm_iv", "{u} at-the-money implied volatility", "percent"),
+)
+"""Options-positioning findings: ``(id suffix, label template, unit)``."""
+
+
+def options_findings(
+    ctx: ReportContext, underlying: str = "BTC", prefix: str | None = None
+) -> tuple[list[Finding], list[ChartSpec]]:
+    """Options positioning of the latest ``underlying`` snapshot up to the report date.
+
+    The one computation behind the report's derivatives section (BTC, ids
+    ``derivatives.*``) and the dashboard's options page for any underlying
+    (ids ``options.<underlying>.*``); chart ids get a ``-<underlying>``
+    suffix outside the report.
+    """
     from altseason.analytics._options import options_positioning, prepare_chain
 
+    u = underlying.upper()
+    pre = prefix or f"options.{u.lower()}"
+    sfx = "" if pre == "derivatives" else f"-{u.lower()}"
     out: list[Finding] = []
     charts: list[ChartSpec] = []
-    opts = ctx.table("options", underlying="BTC") if ctx.table_rows("options") else pd.DataFrame()
+    opts = ctx.table("options", underlying=u) if ctx.table_rows("options") else pd.DataFrame()
     if opts.empty:
-        reason = "no BTC options snapshots in the store up to the report date"
-        for fid, label, unit in (
-            ("derivatives.snapshot", "Options snapshot date", "date"),
-            ("derivatives.spot", "Underlying price at the snapshot", "price"),
-            ("derivatives.call_wall", "Call wall", "price"),
-            ("derivatives.put_zone_low", "Put zone, lower strike", "price"),
-            ("derivatives.put_zone_high", "Put zone, upper strike", "price"),
-            ("derivatives.max_pain", "Max pain", "price"),
-            ("derivatives.put_call_oi", "Put/call open-interest ratio", "ratio"),
-            ("derivatives.rr_25d", "25-delta risk reversal", "pp"),
-            ("derivatives.atm_iv", "At-the-money implied volatility", "percent"),
-        ):
-            out.append(Finding.unavailable(fid, label, reason, unit=unit))
-    else:
-        snap = pd.Timestamp(opts["snapshot_ts"].max())
-        pos = options_positioning(opts, underlying="BTC", snapshot=snap)
-        summ = pos.summary()
-        prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying="BTC")
-        kw = {"provenance": [prov], "asof": snap, "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC"}
-        m = "analytics.options_positioning"
-        out += [
-            finding("derivatives.snapshot", "Options snapshot date", snap, "date", **kw),
+        reason = f"no {u} options snapshots in the store up to {ctx.asof.date()}"
+        for key, label, unit in OPTION_FIGURES:
+            out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
+        return out, charts
+    snap = pd.Timestamp(opts["snapshot_ts"].max())
+    pos = options_positioning(opts, underlying=u, snapshot=snap)
+    summ = pos.summary()
+    prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
+    kw = {"provenance": [prov], "asof": snap, "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC"}
+    m = "analytics.options_positioning"
+    cols = {"rr_25d": "rr25"}
+    for key, label, unit in OPTION_FIGURES:
+        text = label.format(u=u)
+        if key in ("rr_25d", "atm_iv"):
+            text += f" ({pos.target_days:.0f}-day)"
+        value = snap if key == "snapshot" else summ[cols.get(key, key)]
+        out.append(
             finding(
-                "derivatives.spot",
-                "BTC price at the options snapshot",
-                summ["spot"],
-                "price",
-                method=m,
-                **kw,
-            ),
-            finding(
-                "derivatives.call_wall", "Call wall", summ["call_wall"], "price", method=m, **kw
-            ),
-            finding(
-                "derivatives.put_zone_low",
-                "Put zone, lower strike",
-                summ["put_zone_low"],
-                "price",
-                method=m,
-                **kw,
-            ),
-            finding(
-                "derivatives.put_zone_high",
-                "Put zone, upper strike",
-                summ["put_zone_high"],
-                "price",
-                method=m,
-                **kw,
-            ),
-            finding("derivatives.max_pain", "Max pain", summ["max_pain"], "price", method=m, **kw),
-            finding(
-                "derivatives.put_call_oi",
-                "Put/call open-interest ratio",
-                summ["put_call_oi"],
-                "ratio",
-                method=m,
-                **kw,
-            ),
-            finding(
-                "derivatives.rr_25d",
-                f"25-delta risk reversal ({pos.target_days:.0f}-day)",
-                summ["rr25"],
-                "pp",
-                method=m,
-                **kw,
-            ),
-            finding(
-                "derivatives.atm_iv",
-                f"At-the-money implied volatility ({pos.target_days:.0f}-day)",
-                summ["atm_iv"],
-                "percent",
-                method=m,
-                **kw,
-            ),
-        ]
-        demo = ctx.is_demo("options")
-        src = ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC")
-        oi = pos.oi_by_strike
-        lo, hi = summ["spot"] * 0.5, summ["spot"] * 1.8
-        oi = oi.loc[(oi.index >= lo) & (oi.index <= hi)]
-        markers = [Marker("x", float(summ["spot"]), f"spot {summ['spot']:,.0f}", "#222222", False)]
-        if summ["call_wall"] == summ["max_pain"]:
-            markers.append(Marker("x", float(summ["call_wall"]), "call wall = max pain", "#4f9a55"))
-        else:
-            markers += [
-                Marker("x", float(summ["call_wall"]), "call wall", "#4f9a55"),
-                Marker("x", float(summ["max_pain"]), "max pain", "#7a5195"),
-            ]
-        bands = []
-        if pd.notna(summ["put_zone_low"]) and pd.notna(summ["put_zone_high"]):
-            bands.append(
-                Band(
-                    "x",
-                    float(summ["put_zone_low"]),
-                    float(summ["put_zone_high"]),
-                    "put zone",
-                    "#c0504d",
-                )
+                f"{pre}.{key}", text, value, unit, method=None if key == "snapshot" else m, **kw
             )
+        )
+    demo = ctx.is_demo("options")
+    src = ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC")
+    oi = pos.oi_by_strike
+    lo, hi = summ["spot"] * 0.5, summ["spot"] * 1.8
+    oi = oi.loc[(oi.index >= lo) & (oi.index <= hi)]
+    markers = [Marker("x", float(summ["spot"]), f"spot {summ['spot']:,.0f}", "#222222", False)]
+    if pd.notna(summ["call_wall"]) and summ["call_wall"] == summ["max_pain"]:
+        markers.append(Marker("x", float(summ["call_wall"]), "call wall = max pain", "#4f9a55"))
+    else:
+        if pd.notna(summ["call_wall"]):
+            markers.append(Marker("x", float(summ["call_wall"]), "call wall", "#4f9a55"))
+        if pd.notna(summ["max_pain"]):
+            markers.append(Marker("x", float(summ["max_pain"]), "max pain", "#7a5195"))
+    bands = []
+    if pd.notna(summ["put_zone_low"]) and pd.notna(summ["put_zone_high"]):
+        bands.append(
+            Band(
+                "x",
+                float(summ["put_zone_low"]),
+                float(summ["put_zone_high"]),
+                "put zone",
+                "#c0504d",
+            )
+        )
+    charts.append(
+        ChartSpec(
+            id=f"oi-by-strike{sfx}",
+            title=f"{u} options open interest by strike, all expiries",
+            x_label="strike (USD)",
+            y_label=f"open interest ({u})",
+            traces=[
+                Trace("calls", list(oi.index), oi["call_oi"].tolist(), kind="bar", color="#4f9a55"),
+                Trace("puts", list(oi.index), oi["put_oi"].tolist(), kind="bar", color="#c0504d"),
+            ],
+            markers=markers,
+            bands=bands,
+            barmode="overlay",
+            source=src,
+            demo=demo,
+        )
+    )
+    ts = pos.term_structure.dropna(subset=["atm_iv"])
+    if not ts.empty:
         charts.append(
             ChartSpec(
-                id="oi-by-strike",
-                title="BTC options open interest by strike, all expiries",
-                x_label="strike (USD)",
-                y_label="open interest (BTC)",
+                id=f"iv-term-structure{sfx}",
+                title=f"{u} at-the-money implied volatility by expiry",
+                x_label="days to expiry",
+                y_label="implied volatility (%)",
+                y_format="pct",
                 traces=[
+                    Trace("ATM IV", ts["days"].tolist(), ts["atm_iv"].tolist()),
                     Trace(
-                        "calls", list(oi.index), oi["call_oi"].tolist(), kind="bar", color="#4f9a55"
-                    ),
-                    Trace(
-                        "puts", list(oi.index), oi["put_oi"].tolist(), kind="bar", color="#c0504d"
+                        "25-delta risk reversal (right)",
+                        ts["days"].tolist(),
+                        ts["rr25"].tolist(),
+                        axis="y2",
+                        dash=True,
                     ),
                 ],
-                markers=markers,
-                bands=bands,
-                barmode="overlay",
+                y2_label="risk reversal (vol points, %)",
+                y2_format="pct",
                 source=src,
                 demo=demo,
             )
         )
-        ts = pos.term_structure.dropna(subset=["atm_iv"])
-        if not ts.empty:
+    chain = prepare_chain(opts, underlying=u, snapshot=snap)
+    frame = chain.frame
+    if "mark_iv" in frame.columns and frame["mark_iv"].notna().any():
+        traces = []
+        for exp in list(chain.expiries)[:4]:
+            g = frame.loc[frame["expiry"] == exp]
+            g = g.loc[(g["strike"] >= lo) & (g["strike"] <= hi)]
+            sm = g.groupby("strike")["mark_iv"].mean().dropna()
+            if len(sm) >= 2:
+                traces.append(
+                    Trace(f"expiry {pd.Timestamp(exp):%Y-%m-%d}", list(sm.index), sm.tolist())
+                )
+        if traces:
             charts.append(
                 ChartSpec(
-                    id="iv-term-structure",
-                    title="BTC at-the-money implied volatility by expiry",
-                    x_label="days to expiry",
+                    id=f"iv-smile{sfx}",
+                    title=f"{u} implied volatility smile (mark IV by strike)",
+                    x_label="strike (USD)",
                     y_label="implied volatility (%)",
                     y_format="pct",
-                    traces=[
-                        Trace("ATM IV", ts["days"].tolist(), ts["atm_iv"].tolist()),
-                        Trace(
-                            "25-delta risk reversal (right)",
-                            ts["days"].tolist(),
-                            ts["rr25"].tolist(),
-                            axis="y2",
-                            dash=True,
-                        ),
-                    ],
-                    y2_label="risk reversal (vol points, %)",
-                    y2_format="pct",
+                    traces=traces,
+                    markers=[Marker("x", float(summ["spot"]), "spot", "#222222", False)],
                     source=src,
                     demo=demo,
                 )
             )
-        chain = prepare_chain(opts, underlying="BTC", snapshot=snap)
-        frame = chain.frame
-        if "mark_iv" in frame.columns and frame["mark_iv"].notna().any():
-            traces = []
-            for exp in list(chain.expiries)[:4]:
-                g = frame.loc[frame["expiry"] == exp]
-                g = g.loc[(g["strike"] >= lo) & (g["strike"] <= hi)]
-                sm = g.groupby("strike")["mark_iv"].mean().dropna()
-                if len(sm) >= 2:
-                    traces.append(
-                        Trace(f"expiry {pd.Timestamp(exp):%Y-%m-%d}", list(sm.index), sm.tolist())
-                    )
-            if traces:
-                charts.append(
-                    ChartSpec(
-                        id="iv-smile",
-                        title="BTC implied volatility smile (mark IV by strike)",
-                        x_label="strike (USD)",
-                        y_label="implied volatility (%)",
-                        y_format="pct",
-                        traces=traces,
-                        markers=[Marker("x", float(summ["spot"]), "spot", "#222222", False)],
-                        source=src,
-                        demo=demo,
-                    )
-                )
+    return out, [c for c in charts if c.has_data]
+
+
+def compute_derivatives(ctx: ReportContext) -> SectionResult:
+    """Options positioning of the latest BTC snapshot and perp funding."""
+    from altseason.analytics._derivatives import daily_funding
+
+    out, charts = options_findings(ctx, "BTC", "derivatives")
     if ctx.table_rows("funding"):
         fund = ctx.table("funding", asset_id="BTC")
         if not fund.empty:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, StrategyError, ValidationError
 from altseason.report._charts import ChartSpec, Trace
 from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
 from altseason.report._sections._market import market_panels
+from altseason.store import Store
 
-__all__ = ["BACKTEST_DAYS", "compute_strategy"]
+__all__ = [
+    "BACKTEST_DAYS",
+    "BACKTEST_DEFAULTS",
+    "compute_strategy",
+    "current_allocation",
+    "strategy_data",
+]
 
 BACKTEST_DAYS = 3 * 365
 """Length of the report's backtest, in days before the report date."""
@@ -17,47 +26,109 @@ BACKTEST_DAYS = 3 * 365
 MAJORS = ("BTC", "ETH")
 
 
-def compute_strategy(ctx: ReportContext) -> SectionResult:
-    """Run the rotation strategy and the BTC buy-and-hold benchmark over the last three years."""
-    from altseason.strategies import BtcHold, MarketData, Rotation, run_strategy
-    from altseason.universe import cap_tiers
+BACKTEST_DEFAULTS: dict[str, float] = {
+    "lag": 1,
+    "fees_bps": 10.0,
+    "slippage_bps": 0.0,
+    "cash_yield": 0.0,
+}
+"""Engine settings of every strategy backtest shown (``altseason backtest``'s defaults)."""
 
-    close, mcap, sectors = market_panels(ctx)
-    if "BTC" not in close:
-        raise DataUnavailableError("no BTC prices in the store")
-    start = max(close.index[0], ctx.asof - pd.Timedelta(days=BACKTEST_DAYS))
-    c = close.loc[start:]
-    m = mcap.loc[start:]
-    fg = None
-    if ctx.table_rows("sentiment"):
-        s = ctx.table("sentiment", index_id="fear_greed")
-        if not s.empty:
-            fg = s.set_index("date")["value"].astype(float).sort_index()
-    srcs = ctx.table_sources("prices")
-    try:
-        data = MarketData(
-            close=c,
-            market_cap=m,
-            tiers=cap_tiers(m, c, sectors=sectors),
-            sectors=sectors,
-            fear_greed=fg,
-            sources=tuple(srcs),
+
+def strategy_data(store: Store, *, start: Any = None, end: Any = None) -> Any:
+    """The strategies' inputs: :func:`altseason.strategies.market_data_from_store`.
+
+    The one loader of the CLI (``backtest``, ``allocate``), the report and the
+    dashboard: prices, caps, point-in-time tiers, sentiment, liquidity and
+    funding.
+    """
+    from altseason.strategies import market_data_from_store
+
+    return market_data_from_store(store, start=start, end=end)
+
+
+def current_allocation(data: Any, strategy: Any = None) -> tuple[pd.Timestamp, pd.Series, Any]:
+    """Today's target weights of the rotation strategy (``altseason allocate``).
+
+    The strategy is re-decided on the last day (``rebalance_days = 1``);
+    returns ``(decision date, target weights, the strategy with its state)``.
+
+    Raises
+    ------
+    DataUnavailableError
+        When there is not enough history for the rotation signals.
+    """
+    from altseason.strategies import Rotation
+
+    strat = strategy if strategy is not None else Rotation()
+    strat.rebalance_days = 1
+    weights = strat.weights(data)
+    state = strat.state_
+    if state is None or state.signals.empty:
+        raise DataUnavailableError(
+            "not enough history to compute the rotation signals (need ~1 year)."
         )
-        strat = Rotation()
-        res = run_strategy(strat, data)
-        bench = run_strategy(BtcHold(), data)
+    when = pd.Timestamp(state.signals.index[-1])
+    target = weights.loc[:when].dropna(how="all").iloc[-1].fillna(0.0)
+    return when, target, strat
+
+
+def _stale_tiers(data: Any, ctx: ReportContext) -> Any:
+    """A caveat when the strategy's cap tiers rest on market caps older than the tolerance."""
+    from altseason.analytics import Quality, freshness, newest_date
+
+    mcap = getattr(data, "market_cap", None)
+    if mcap is None or mcap.empty:
+        return None
+    newest = newest_date(mcap, ctx.asof)
+    if newest is None:
+        return None
+    fr = freshness(newest, ctx.asof)
+    if fr is None or fr["lag_days"] <= ctx.rules.reconstitution_tolerance_days:
+        return None
+    return Quality(
+        "caveat",
+        None,
+        fr,
+        f"market caps last updated {fr['newest_input']}: the cap tiers behind the alt "
+        "sleeve have had no members since",
+    )
+
+
+def compute_strategy(ctx: ReportContext) -> SectionResult:
+    """Today's rotation allocation and a three-year backtest against BTC buy-and-hold.
+
+    Both read :func:`strategy_data` and use :data:`BACKTEST_DEFAULTS`, so they
+    equal ``altseason allocate --asof D`` and ``altseason backtest rotation
+    --start D-3y --end D``.
+    """
+    from altseason.strategies import BtcHold, Rotation, run_strategy
+
+    _close, _mcap, sectors = market_panels(ctx)
+    try:
+        full = strategy_data(ctx.store, end=ctx.asof)
+        if "BTC" not in full.close:
+            raise DataUnavailableError("no BTC prices in the store")
+        start = max(full.close.index[0], ctx.asof - pd.Timedelta(days=BACKTEST_DAYS))
+        decided, w, strat = current_allocation(full)
+        data = strategy_data(ctx.store, start=start, end=ctx.asof)
+        res = run_strategy(Rotation(), data, **BACKTEST_DEFAULTS)
+        bench = run_strategy(BtcHold(), data, **BACKTEST_DEFAULTS)
     except (StrategyError, ValidationError) as exc:
         raise DataUnavailableError(f"the backtest could not run: {exc}") from exc
     prov = [ctx.prov("prices", start=start), ctx.prov("assets")]
     window = f"{pd.Timestamp(start).date()}..{ctx.asof.date()}"
     kw = {"provenance": prov, "asof": ctx.asof, "window": window}
-    w = res.weights.iloc[-1].fillna(0.0)
     stables = [a for a in w.index if str(sectors.get(a) or "") == "stablecoin"]
     majors = float(w[[a for a in MAJORS if a in w.index]].sum())
     alts = float(w.drop([*MAJORS, *stables], errors="ignore").sum())
     cash = 1.0 - majors - alts
     top = w.drop(stables, errors="ignore").sort_values(ascending=False)
-    meth = "strategies.Rotation via strategies.run_strategy (costs included)"
+    meth = (
+        "strategies.Rotation via strategies.run_strategy on market_data_from_store "
+        f"(fees {BACKTEST_DEFAULTS['fees_bps']:g} bps, lag {BACKTEST_DEFAULTS['lag']:g} day)"
+    )
+    alloc = f"report.current_allocation (rotation decided on {decided.date()})"
     out = [
         finding("strategy.name", "Strategy", strat.name, "text", **kw),
         finding(
@@ -65,18 +136,18 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
             "Current weight in majors (BTC, ETH)",
             majors,
             "percent",
-            method=meth,
+            method=alloc,
             **kw,
         ),
         finding(
-            "strategy.weight_alts", "Current weight in alts", alts, "percent", method=meth, **kw
+            "strategy.weight_alts", "Current weight in alts", alts, "percent", method=alloc, **kw
         ),
         finding(
             "strategy.weight_cash",
             "Current weight in cash / stablecoins",
             cash,
             "percent",
-            method=meth,
+            method=alloc,
             **kw,
         ),
         finding(
@@ -128,6 +199,9 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
             **kw,
         ),
     ]
+    stale = _stale_tiers(full, ctx)
+    if stale is not None:
+        out = [f if f.unit == "text" or "benchmark" in f.id else f.with_quality(stale) for f in out]
     _d, _v = last_valid(res.equity)
     demo = ctx.is_demo("prices")
     src = ctx.source_line("prices", extra="backtest with fees and slippage")
@@ -162,3 +236,51 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
         ),
     ]
     return SectionResult(findings=out, charts=charts)
+
+
+BACKTEST_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("total_return", "Total return", "return"),
+    ("cagr", "CAGR", "return"),
+    ("volatility", "Annualised volatility", "percent"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("calmar", "Calmar ratio", "ratio"),
+    ("max_drawdown", "Maximum drawdown", "return"),
+    ("max_drawdown_duration", "Longest drawdown", "days"),
+    ("turnover", "Annualised turnover", "multiple"),
+    ("costs_paid", "Costs paid (share of initial capital)", "percent"),
+)
+"""Backtest metrics written as findings: ``(metric, label, unit)``."""
+
+
+def backtest_findings(
+    result: Any, strategy: str, store: Store, *, start: Any, end: Any, method: str
+) -> list[Any]:
+    """``altseason backtest``'s metrics as findings ``backtest.<strategy>.<metric>``.
+
+    The same schema as the report's findings; the window names the period, so
+    the same id with the same window is the same number.
+    """
+    from altseason.report._findings import Provenance
+
+    prov = Provenance.from_dict(store.provenance("prices", start=start, end=end))
+    first, last = result.equity.index[0], result.equity.index[-1]
+    window = f"{pd.Timestamp(first).date()}..{pd.Timestamp(last).date()}"
+    summary = result.summary()
+    out = []
+    for key, label, unit in BACKTEST_METRICS:
+        if key not in summary.index:
+            continue
+        out.append(
+            finding(
+                f"backtest.{strategy}.{key}",
+                f"{strategy} backtest: {label}",
+                summary[key],
+                unit,
+                provenance=[prov],
+                asof=last,
+                window=window,
+                method=method,
+            )
+        )
+    return out

@@ -1,0 +1,172 @@
+"""Quality rules: status, coverage and freshness of tiers, dominance, indices, series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from altseason.analytics import (
+    DEFAULT_RULES,
+    Quality,
+    QualityRules,
+    altseason_quality,
+    dominance_quality,
+    freshness,
+    freshness_quality,
+    index_quality,
+    series_window_quality,
+    tier_quality,
+)
+from altseason.exceptions import ValidationError
+from altseason.universe import TierThresholds, cap_tiers
+
+DAYS = pd.date_range("2025-01-01", "2026-03-31", freq="D")
+
+
+def _panels(n: int = 30, caps_end: str = "2025-10-01") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily closes for every day; monthly market caps that stop at ``caps_end``."""
+    rng = np.random.default_rng(3)
+    ids = ["BTC", "ETH"] + [f"A{i:02d}" for i in range(n)]
+    close = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(DAYS), len(ids))), axis=0)),
+        index=DAYS,
+        columns=ids,
+    )
+    supply = np.array([1e9, 5e8, *np.geomspace(5e8, 1e6, n)])
+    firsts = DAYS[(DAYS.day == 1) & (pd.Timestamp(caps_end) >= DAYS)]
+    mcap = pd.DataFrame(np.nan, index=DAYS, columns=ids)
+    mcap.loc[firsts] = close.loc[firsts] * supply
+    return close, mcap
+
+
+TH = TierThresholds(large_max=5, mid_max=10, small_max=20)
+
+
+def test_tier_is_unavailable_once_caps_are_older_than_the_tolerance() -> None:
+    close, mcap = _panels()
+    tiers = cap_tiers(mcap, close, thresholds=TH)
+    asof = pd.Timestamp("2026-02-20")
+    # the premise, computed independently: no small-cap label on the as-of date
+    assert not (tiers.loc[asof] == "small").any()
+    q = tier_quality(tiers, close, mcap, "small", asof, 90)
+    assert q.status == "unavailable"
+    assert q.freshness == {
+        "newest_input": "2025-10-01",
+        "lag_days": (asof - pd.Timestamp("2025-10-01")).days,
+    }
+    assert "market caps last updated 2025-10-01" in (q.reason or "")
+    assert "35-day reconstitution tolerance" in (q.reason or "")
+
+
+def test_tier_is_ok_with_fresh_caps() -> None:
+    close, mcap = _panels(caps_end="2026-03-01")
+    tiers = cap_tiers(mcap, close, thresholds=TH)
+    q = tier_quality(tiers, close, mcap, "small", pd.Timestamp("2026-03-20"), 90)
+    assert q.status == "ok", q.reason
+    assert q.coverage == {"observed": 91, "expected": 91, "unit": "days"}
+
+
+def test_tier_with_members_on_part_of_the_window_is_a_caveat() -> None:
+    close, mcap = _panels(caps_end="2025-12-01")
+    tiers = cap_tiers(mcap, close, thresholds=TH)
+    asof = pd.Timestamp("2026-01-05")  # members from the Dec reconstitution; window from Oct
+    q = tier_quality(tiers, close, mcap, "small", asof, 90)
+    days = tiers.loc[asof - pd.Timedelta(days=90) : asof]
+    with_members = int((days == "small").any(axis=1).sum())
+    assert q.coverage is not None and q.coverage["observed"] == with_members
+    assert q.status == ("ok" if with_members == len(days) else "caveat")
+
+
+def test_dominance_with_btc_the_only_cap_is_never_ok() -> None:
+    _close, mcap = _panels(caps_end="2026-03-01")
+    from altseason.analytics import dominance
+
+    only_btc = mcap.copy()
+    others = [c for c in mcap.columns if c != "BTC"]
+    only_btc.loc["2026-01-01":, others] = np.nan  # their last caps: 2025-12-01, 90 days old
+    d = pd.Timestamp("2026-03-01")
+    assert dominance(only_btc).loc[d] == pytest.approx(1.0)  # the raw ratio says 100%
+    q = dominance_quality(only_btc, list(mcap.columns), d, d)
+    # independent: BTC's share of the value when weighted by the last known caps
+    last = only_btc.loc[:d].ffill().iloc[-1]
+    assert q.coverage is not None
+    assert q.coverage["observed"] == pytest.approx(last["BTC"] / last.sum(), abs=1e-4)
+    assert q.status == "unavailable" and "cover" in (q.reason or "")
+    ok = dominance_quality(mcap, list(mcap.columns), d, d)
+    assert ok.status == "ok" and ok.coverage is not None and ok.coverage["observed"] == 1.0
+
+
+def test_dominance_on_old_caps_names_their_date() -> None:
+    _close, mcap = _panels()
+    q = dominance_quality(mcap, list(mcap.columns), pd.Timestamp("2025-11-05"), "2026-02-20")
+    assert q.status == "unavailable"
+    assert "market caps last updated 2025-10-01" in (q.reason or "")
+
+
+def test_index_quality_weights_fresh_prices_by_cap() -> None:
+    close, mcap = _panels(n=4, caps_end="2026-03-01")
+    asof = pd.Timestamp("2026-03-20")
+    c = close.copy()
+    c.loc[asof, ["BTC"]] = np.nan  # the biggest constituent has no price today
+    q = index_quality(c, mcap, asof)
+    w = mcap.loc[:asof].ffill().iloc[-1]
+    expected = float(w.drop("BTC").sum() / w.sum())
+    assert q.coverage is not None and q.coverage["observed"] == pytest.approx(expected, abs=1e-4)
+    assert q.status == (
+        "ok" if expected >= 0.8 else ("caveat" if expected >= 0.4 else "unavailable")
+    )
+    assert index_quality(c.iloc[:, :0], None, asof).status == "unavailable"
+
+
+def test_series_that_ended_before_the_window_is_unavailable() -> None:
+    s = pd.Series(1.0, index=pd.date_range("2025-01-01", "2025-12-31", freq="B"))
+    late = series_window_quality(s, "2026-02-20", 90, what="S&P 500")
+    assert late.status == "caveat"
+    assert late.freshness == {"newest_input": "2025-12-31", "lag_days": 51}
+    assert late.reason == "the S&P 500 series ends on 2025-12-31"
+    gone = series_window_quality(s, "2026-06-20", 90, what="S&P 500")
+    assert gone.status == "unavailable" and "before the 90-day window" in (gone.reason or "")
+    assert series_window_quality(s, "2026-01-02", 90, what="S&P 500").status == "ok"
+
+
+def test_altseason_coverage_wording() -> None:
+    q = altseason_quality(39, 50, 50, "2026-02-20", "2026-02-20")
+    assert q.status == "caveat" and q.reason == "on 39 of the top 50"
+    assert q.coverage == {"observed": 39, "expected": 50, "unit": "assets"}
+    assert altseason_quality(48, 50, 50, "2026-02-20", "2026-02-20").status == "ok"
+    assert altseason_quality(20, 50, 50, "2026-02-20", "2026-02-20").status == "unavailable"
+    old = altseason_quality(48, 50, 50, "2025-11-05", "2026-02-20")
+    assert old.status == "unavailable" and "ends on 2025-11-05" in (old.reason or "")
+    assert altseason_quality(None, 50, 50, None, "2026-02-20").status == "unavailable"
+
+
+@settings(max_examples=60, deadline=None)
+@given(lag=st.integers(min_value=0, max_value=400))
+def test_freshness_status_follows_the_documented_thresholds(lag: int) -> None:
+    asof = pd.Timestamp("2026-02-20")
+    q = freshness_quality(asof - pd.Timedelta(days=lag), asof, what="data")
+    assert q.freshness is not None and q.freshness["lag_days"] == lag
+    if lag <= DEFAULT_RULES.fresh_days:
+        assert q.status == "ok" and q.reason is None
+    elif lag <= DEFAULT_RULES.max_lag_days:
+        assert q.status == "caveat" and q.reason and "data ends on" in q.reason
+    else:
+        assert q.status == "unavailable"
+
+
+def test_rules_and_quality_validate() -> None:
+    with pytest.raises(ValidationError):
+        QualityRules(fresh_days=10, max_lag_days=5)
+    with pytest.raises(ValidationError):
+        QualityRules(min_coverage=1.5)
+    with pytest.raises(ValidationError):
+        Quality("caveat")  # a caveat needs a reason
+    assert freshness(None, "2026-01-01") is None
+    a = Quality("caveat", None, {"newest_input": "2025-01-01", "lag_days": 10}, "x")
+    b = Quality("unavailable", None, {"newest_input": "2024-01-01", "lag_days": 400}, "y")
+    worst = a.worst(b)
+    assert worst.status == "unavailable" and worst.reason == "y; x"
+    assert worst.freshness is not None and worst.freshness["lag_days"] == 400

@@ -1,0 +1,234 @@
+"""Findings that know their coverage and freshness, on the demo and on real data.
+
+The real-data store mixes daily Binance prices that run into 2026 with the
+CoinMarketCap monthly snapshots, whose market caps end on 2025-10-01: a report
+as of 2026-02-20 must not present tiers, dominance or the altseason index as
+current facts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from altseason.exceptions import ValidationError
+from altseason.report import FINDINGS_SCHEMA, Report, build_report, write_report
+from altseason.report._narrative import Ref
+from altseason.store import Store
+
+CMC = (
+    "prices/smoothbrainquant__trading-for-new-dads/data/raw/coinmarketcap_monthly_all_snapshots.csv"
+)
+REAL_ASOF = "2026-02-20"  # the report date of the conftest's real_report
+DEMO_ASOF = "2025-06-30"  # the last day of the conftest's demo store
+MARKET_CAP_FINDINGS = (
+    "divergence.rs_small_btc_change",
+    "divergence.rs_small_btc_z",
+    "divergence.small_return",
+    "divergence.dominance",
+    "divergence.altseason_index",
+)
+
+
+def _summary_refs(report: Report) -> set[str]:
+    return {t.finding_id for p in report.summary for s in p.sentences for t in s.refs}
+
+
+def _validate(payload: dict[str, object]) -> None:
+    import jsonschema
+
+    schema = json.loads(FINDINGS_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(payload, schema)
+
+
+# ---------------------------------------------------------------------- real data
+@pytest.mark.real_data
+def test_market_caps_really_end_on_2025_10_01(real_data: Path) -> None:
+    """The premise, read from the raw file: the newest CMC snapshot."""
+    raw = pd.read_csv(real_data / CMC, usecols=["snapshot_date"], dtype=str)
+    newest = pd.to_datetime(raw["snapshot_date"], format="%Y%m%d").max()
+    assert str(newest.date()) == "2025-10-01"
+
+
+@pytest.mark.real_data
+def test_real_report_marks_cap_based_findings(real_report: Report) -> None:
+    fs = real_report.findings
+    asof = pd.Timestamp(REAL_ASOF)
+    for fid in ("divergence.rs_small_btc_change", "divergence.small_return"):
+        f = fs.get(fid)
+        assert f.status in ("unavailable", "caveat"), (fid, f.status, f.value)
+        assert f.freshness is not None
+        assert f.freshness["newest_input"] == "2025-10-01"
+        assert f.freshness["lag_days"] == (asof - pd.Timestamp("2025-10-01")).days
+        assert "2025-10-01" in (f.reason or "")
+    dom = fs.get("divergence.dominance")
+    assert not (dom.status == "ok" and dom.value == pytest.approx(1.0))
+    assert dom.status != "ok" and dom.reason
+    alt = fs.get("divergence.altseason_index")
+    assert alt.coverage is not None and alt.coverage["unit"] == "assets"
+    obs, exp = alt.coverage["observed"], alt.coverage["expected"]
+    assert 0 < obs < exp <= 50
+    assert f"on {obs} of the top {exp}" in (alt.reason or "")
+    assert alt.freshness is not None and alt.freshness["newest_input"] == alt.asof
+    assert alt.asof is not None and alt.asof < REAL_ASOF
+
+
+@pytest.mark.real_data
+def test_real_report_keeps_non_ok_findings_out_of_key_figures_and_summary(
+    real_report: Report,
+) -> None:
+    fs = real_report.findings
+    assert all(f.status == "ok" for f in real_report.key_figures)
+    shown = {f.id for f in real_report.key_figures} | _summary_refs(real_report)
+    assert not shown & set(MARKET_CAP_FINDINGS)
+    assert all(fs.get(i).ok for i in _summary_refs(real_report))
+    assert "lead" not in real_report.headline.lower() or "not available" in (
+        real_report.headline.lower()
+    )
+
+
+@pytest.mark.real_data
+def test_real_spx_return_carries_its_own_end_date(real_report: Report) -> None:
+    f = real_report.findings.get("cross_asset.spx_return")
+    assert f.status in ("caveat", "unavailable")
+    assert f.freshness is not None and f.freshness["newest_input"] == "2025-12-31"
+    assert "2025-12-31" in (f.reason or "")
+
+
+@pytest.mark.real_data
+def test_real_quality_table_lists_every_caveat(real_report: Report) -> None:
+    cov = next(s for s in real_report.sections if s.id == "coverage")
+    table = next(t for t in cov.tables if "caveat" in t.title)
+    labels = {row[0] for row in table.rows}
+    for f in real_report.findings:
+        if f.status == "caveat" and f.section not in ("coverage", "changes"):
+            assert f.label in labels, f.id
+    assert real_report.findings.get("divergence.small_return").label in labels
+
+
+@pytest.mark.real_data
+def test_real_findings_json_and_markdown(real_report: Report, tmp_path: Path) -> None:
+    paths = write_report(real_report, tmp_path / "out", formats=("md",))
+    payload = json.loads(paths["findings"].read_text(encoding="utf-8"))
+    _validate(payload)
+    md = paths["md"].read_text(encoding="utf-8")
+    for f in real_report.key_figures:
+        assert f"| {f.label} |" in md and str(f.asof) in md
+
+
+@pytest.mark.real_data
+def test_real_report_refuses_asof_after_the_data(real_store_path: Path) -> None:
+    with Store(real_store_path) as store, pytest.raises(ValidationError, match="data ends on"):
+        build_report(store, asof="2027-05-01")
+
+
+# ---------------------------------------------------------------------- demo
+def test_demo_report_findings_are_ok(demo_report: Report) -> None:
+    fs = demo_report.findings
+    for fid in MARKET_CAP_FINDINGS:
+        f = fs.get(fid)
+        assert f.status == "ok", (fid, f.reason)
+        assert f.freshness is not None and f.freshness["lag_days"] <= 7
+    alt = fs.get("divergence.altseason_index")
+    assert alt.coverage is not None
+    assert alt.coverage["observed"] >= 0.9 * alt.coverage["expected"]
+    assert 0 < fs.get("divergence.dominance").number < 1
+    key = {f.id for f in demo_report.key_figures}
+    assert {"divergence.altseason_index", "divergence.dominance"} <= key
+    assert "divergence.rs_small_btc_change" in _summary_refs(demo_report)
+
+
+def test_demo_findings_json_validates(demo_report: Report, tmp_path: Path) -> None:
+    paths = write_report(demo_report, tmp_path / "out", formats=("md",))
+    payload = json.loads(paths["findings"].read_text(encoding="utf-8"))
+    _validate(payload)
+    statuses = {f["status"] for f in payload["findings"]}
+    assert statuses <= {"ok", "caveat", "unavailable"} and "ok" in statuses
+
+
+def test_schema_rejects_an_ok_finding_without_value() -> None:
+    import jsonschema
+
+    bad = {
+        "meta": {"asof": "2025-06-30"},
+        "findings": [
+            {
+                "id": "divergence.dominance",
+                "label": "BTC dominance",
+                "value": None,
+                "unit": "percent",
+                "formatted": "n/a",
+                "asof": "2025-06-30",
+                "window": None,
+                "status": "ok",
+                "coverage": None,
+                "freshness": None,
+                "reason": None,
+                "method": None,
+                "provenance": [],
+            }
+        ],
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(bad)
+    bad["findings"][0]["status"] = "unavailable"  # type: ignore[index]
+    with pytest.raises(jsonschema.ValidationError):  # unavailable needs a reason
+        _validate(bad)
+    bad["findings"][0]["reason"] = "no market caps"  # type: ignore[index]
+    _validate(bad)
+
+
+def test_demo_report_refuses_asof_after_the_data(demo_store_path: Path) -> None:
+    with Store(demo_store_path) as store, pytest.raises(ValidationError) as exc:
+        build_report(store, asof="2027-05-01")
+    assert "data ends on 2025-06-30" in str(exc.value)
+
+
+def test_summary_never_refs_a_caveat(demo_report: Report) -> None:
+    refs = [
+        t for p in demo_report.summary for s in p.sentences for t in s.tokens if isinstance(t, Ref)
+    ]
+    assert refs and all(demo_report.findings.get(r.finding_id).ok for r in refs)
+
+
+def test_divergence_findings_table_is_the_one_declaration(demo_report: Report) -> None:
+    from altseason.report._sections import SECTIONS
+    from altseason.report._sections._divergence import DIVERGENCE_FINDINGS
+
+    sec = next(s for s in SECTIONS if s.id == "divergence")
+    assert sec.expected == tuple((s.id, s.label, s.unit) for s in DIVERGENCE_FINDINGS)
+    tier_ids = {"divergence.rs_small_btc_change", "divergence.rs_small_btc_z"}
+    tier_ids.add("divergence.small_return")
+    for spec in DIVERGENCE_FINDINGS:
+        f = demo_report.findings.get(spec.id)
+        assert f.unit == spec.unit, spec.id
+        if spec.id not in tier_ids:  # tier findings name the tier they use
+            assert f.label == spec.label, spec.id
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["divergence", "--asof", "2030-01-01"],
+        ["allocate", "--asof", "2030-01-01"],
+        ["backtest", "rotation", "--end", "2030-01-01"],
+        ["report", "--asof", "2030-01-01", "--format", "md"],
+    ],
+)
+def test_every_command_refuses_asof_after_the_data(
+    demo_store_path: Path, tmp_path: Path, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from altseason.cli import _register  # noqa: F401
+    from altseason.cli._app import app
+
+    if args[0] == "report":
+        args = [*args, "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(app, ["--store", str(demo_store_path), *args])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, ValidationError), res.exception
+    assert "the data ends on 2025-06-30" in str(res.exception)
