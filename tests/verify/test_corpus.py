@@ -51,7 +51,7 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("review_2025.md", "$56.6 billion", "Since launch", S),
     ("review_2025.md", "$1.7 billion", "ETF outflows totalled", A),  # BTC, ETH or both?
     ("review_2025.md", "$100,000", "call wall sat at", S),
-    ("review_2025.md", "$75k-$92k", "put zone spanned", S),
+    ("review_2025.md", "$80k-$92k", "put zone spanned", S),
     ("review_2025.md", "95k", "Max pain was", S),
     ("review_2025.md", "0.53", "put/call ratio 0.53", S),
     ("review_2025.md", "20,000", "Open interest at the", C),
@@ -116,7 +116,7 @@ LABELS: list[tuple[str, str, str, str]] = [
     ("morning_brief.txt", "10%", "past 30 days", C),  # -14%
     ("morning_brief.txt", "$100,000", "largest call open interest", S),
     ("morning_brief.txt", "$95,000", "max pain is at", S),
-    ("morning_brief.txt", "$80,000 and $90,000", "puts are concentrated", C),  # 75k-92k
+    ("morning_brief.txt", "$80,000 and $90,000", "puts are concentrated", S),  # 80k-92k
     ("morning_brief.txt", "$3.5 billion", "November outflows", S),
     ("morning_brief.txt", "$1.4 billion", "ETH funds shed", S),
     ("morning_brief.txt", "26", "Fear and Greed gauge", S),
