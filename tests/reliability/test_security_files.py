@@ -71,7 +71,14 @@ def _import_in_subprocess(store: Path, target: Path, env: dict[str, str]) -> tup
             except AltseasonError as exc:
                 msg = str(exc)
         print(msg)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        # VmHWM is this program's own peak (reset by exec); ru_maxrss would include the
+        # forking pytest worker's memory, which Linux carries across exec.
+        try:
+            with open("/proc/self/status") as fh:
+                hwm = [ln for ln in fh if ln.startswith("VmHWM:")][0]
+            print(int(hwm.split()[1]) // 1024)
+        except (OSError, IndexError):
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
         """
     )
     run = subprocess.run(
