@@ -10,7 +10,7 @@ date and converts what it returns into JSON for ``/static/app.js``:
 * ``findings``: :meth:`Finding.to_dict` plus ``text`` (the value formatted by
   its unit) and ``available``; on the overview only the key figures;
 * ``charts``: ``{id, title, caption, figure}`` with the Plotly figure of
-  :func:`altseason.report.to_plotly` as a JSON dict (demo charts carry the
+  :func:`altseason.report._charts.to_plotly_dict` (plain JSON) (demo charts carry the
   watermark);
 * ``tables``: the sections' small tables as text cells.
 
@@ -35,7 +35,6 @@ Filters
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,8 +56,8 @@ from altseason.report import (
     format_value,
     plain_text,
     say,
-    to_plotly,
 )
+from altseason.report._charts import to_plotly_dict
 from altseason.report._sections import ReportContext, Table
 from altseason.report._sections._base import finding
 from altseason.store import Store
@@ -114,20 +113,19 @@ def finding_payload(f: Finding) -> dict[str, Any]:
 def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     """A chart as JSON: ``id``, ``title``, ``caption`` (source line) and the Plotly figure.
 
-    A demo chart's label is the figure's subtitle (and the report's watermark).
+    The figure is :func:`altseason.report._charts.to_plotly_dict` (plain JSON in
+    Plotly's schema, built without ``plotly.graph_objects``). A demo chart's
+    label is the figure's subtitle (and the report's watermark).
     """
-    import plotly.io as pio
-
-    fig = to_plotly(spec)
+    figure = to_plotly_dict(spec)
     if spec.demo:
         # The report marks the title with "<br><sup style=...>": plotly.js draws that
         # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
-        fig.update_layout(
-            title_text=spec.title,
-            title_subtitle_text=DEMO_LABEL,
-            title_subtitle_font={"color": "#b23b36", "size": 11},
-        )
-    figure = json.loads(pio.to_json(fig, validate=False))
+        figure["layout"]["title"] = {
+            **figure["layout"]["title"],
+            "text": spec.title,
+            "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
+        }
     caption = spec.source
     # the page prints the source line under the chart; in the figure it can collide
     # with the legend
