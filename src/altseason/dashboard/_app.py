@@ -238,6 +238,8 @@ class _DashboardStore(Store):
                 mask &= full[c].isin(list(v)).to_numpy()
             else:
                 mask &= (full[c] == v).to_numpy()
+        if not mask.any():  # the store's own empty frame (its column types)
+            return super().read_table(table, start=start, end=end, columns=columns, **filters)
         return full.loc[mask, cols].reset_index(drop=True)
 
 

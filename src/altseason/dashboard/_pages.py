@@ -18,7 +18,9 @@ Filters
 -------
 ``asof``
     Clamped to the store: a date after the last price is read as the last
-    price date, a date between two price dates as the earlier one. A date
+    price date and the answer says so (``freshness``: "data ends on ...",
+    also the reason of every finding, which becomes a caveat; see
+    :func:`asof_freshness`), a date between two price dates as the earlier one. A date
     before the first price is refused with :class:`ParamError` (HTTP 400)
     naming the range the store covers.
 ``assets``
@@ -65,6 +67,7 @@ from altseason.store import Store
 __all__ = [
     "OVERVIEW_CHARTS",
     "PAGE_SECTIONS",
+    "asof_freshness",
     "build_page",
     "chart_payload",
     "finding_payload",
@@ -208,6 +211,28 @@ def resolve_asof(store: Store, requested: Any = None) -> pd.Timestamp:
             f"choose a date from {first.date()} to {last.date()}"
         )
     return default_asof(store, today=ts.date())
+
+
+def asof_freshness(requested: Any, asof: pd.Timestamp, last: pd.Timestamp) -> dict[str, Any] | None:
+    """The caveat of a page asked for a date after the store's last price, else ``None``.
+
+    The CLI refuses such a date (``universe.check_asof``); the dashboard shows
+    the last price date instead and says so: ``{"requested", "asof",
+    "data_ends", "note"}`` with the note "data ends on <last>; showing <last>
+    instead of <requested>".
+    """
+    if requested is None:
+        return None
+    ts = pd.Timestamp(requested).normalize()
+    if ts <= last:
+        return None
+    note = f"data ends on {last.date()}; showing {asof.date()} instead of {ts.date()}"
+    return {
+        "requested": str(ts.date()),
+        "asof": str(asof.date()),
+        "data_ends": str(last.date()),
+        "note": note,
+    }
 
 
 # ---------------------------------------------------------------------- assets filter
@@ -368,7 +393,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     -------
     dict
         ``asof`` (ISO date the page is computed at), ``first_date`` and
-        ``last_date`` (the store's price range), ``underlying``, ``headline``
+        ``last_date`` (the store's price range), ``freshness`` (null, or the
+        caveat of an ``asof`` after the data: :func:`asof_freshness`), ``underlying``, ``headline``
         (overview only, else empty), ``paragraphs``, ``findings``, ``charts``,
         ``tables``, ``sections`` (``id, title, note``) and ``data_label``; the
         app adds ``page``, ``title``, ``demo`` and ``label``.
@@ -419,6 +445,13 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         charts = [*extra_c, *charts]
     if not data_label:
         data_label = label_of(s for st in ctx.status for s in st.sources)
+    freshness = asof_freshness(params.asof, asof, last)
+    found = [finding_payload(f) for f in findings]
+    if freshness is not None:
+        for d in found:  # every finding says it, as the CLI's refusal would
+            if d["status"] == "ok":
+                d["status"] = "caveat"
+                d["reason"] = freshness["note"]
     return {
         "asof": str(asof.date()),
         "first_date": str(first.date()),
@@ -426,7 +459,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         "underlying": params.underlying,
         "headline": headline,
         "paragraphs": paragraphs,
-        "findings": [finding_payload(f) for f in findings],
+        "freshness": freshness,
+        "findings": found,
         "charts": [chart_payload(c) for c in charts],
         "tables": tables,
         "sections": sections,
