@@ -446,9 +446,9 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     if not data_label:
         data_label = label_of(s for st in ctx.status for s in st.sources)
     freshness = asof_freshness(params.asof, asof, last)
-    found = [finding_payload(f) for f in findings]
+    shown = [finding_payload(f) for f in findings]
     if freshness is not None:
-        for d in found:  # every finding says it, as the CLI's refusal would
+        for d in shown:  # every finding says it, as the CLI's refusal would
             if d["status"] == "ok":
                 d["status"] = "caveat"
                 d["reason"] = freshness["note"]
@@ -460,7 +460,7 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         "headline": headline,
         "paragraphs": paragraphs,
         "freshness": freshness,
-        "findings": found,
+        "findings": shown,
         "charts": [chart_payload(c) for c in charts],
         "tables": tables,
         "sections": sections,
