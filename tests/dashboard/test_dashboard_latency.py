@@ -72,13 +72,38 @@ def test_shared_read_equals_the_store_read(demo_path: Path, table: str, kw: dict
         dash.close()
 
 
+@pytest.mark.parametrize("field", ["close", "market_cap_usd"])
+@pytest.mark.parametrize("assets", [None, ["BTC"], ["ETH", "BTC", "NOPE"], []])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (None, None),
+        (None, "2024-09-30"),
+        ("2024-03-01", "2024-06-30"),
+        ("2020-01-01", "2020-02-01"),
+    ],
+)
+def test_shared_price_panel_equals_the_store_panel(
+    demo_path: Path, field: str, assets: list[str] | None, start: str | None, end: str | None
+) -> None:
+    with Store(demo_path, read_only=True) as plain:
+        expected = plain.read_prices(field, assets=assets, start=start, end=end)
+    dash = _DashboardStore(demo_path, read_only=True)
+    try:
+        for _ in range(2):
+            got = dash.read_prices(field, assets=assets, start=start, end=end)
+            pd.testing.assert_frame_equal(got, expected)
+    finally:
+        dash.close()
+
+
 def test_shared_read_is_dropped_with_the_store_version(demo_path: Path) -> None:
     dash = _DashboardStore(demo_path, read_only=True)
     try:
         dash.read_table("prices", end="2024-06-30")
         assert "prices" in dash._shared
         dash.forget()
-        assert dash._shared == {}
+        assert dash._shared == {} and dash._panels == {}
         assert dash.status_snapshot is None
     finally:
         dash.close()

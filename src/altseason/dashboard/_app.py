@@ -28,7 +28,7 @@ from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
-from altseason.store import TABLES, Store, TableStatus
+from altseason.store import PRICE_FIELDS, TABLES, Store, TableStatus
 from altseason.store._store import DEFAULT_LOCK_TIMEOUT
 
 _Signature = tuple[tuple[int, int], ...]
@@ -181,11 +181,57 @@ class _DashboardStore(Store):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shared: dict[str, pd.DataFrame] = {}
+        self._panels: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     def forget(self) -> None:
-        """Drop the shared status and tables (the file changed)."""
+        """Drop the shared status, tables and panels (the file changed)."""
         self.status_snapshot = None
         self._shared.clear()
+        self._panels.clear()
+
+    def read_prices(
+        self,
+        field: str = "close",
+        *,
+        assets: Sequence[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.DataFrame:
+        """:meth:`Store.read_prices`, sliced from one panel of all assets and dates per field.
+
+        The panel is pivoted once per store version together with where a row
+        exists, so the slice has exactly the dates and columns a windowed read
+        returns (from the first to the last date with a row of the chosen
+        assets; without ``assets``, the assets with a row in the window).
+        """
+        if field not in PRICE_FIELDS:
+            return super().read_prices(field, assets=assets, start=start, end=end)
+        if field not in self._panels:
+            long = self.read_table("prices", columns=["asset_id", "date", field])
+            if long.empty:
+                return super().read_prices(field, assets=assets, start=start, end=end)
+            values = long.pivot(index="date", columns="asset_id", values=field).astype(float)
+            rows = long.assign(_row=True).pivot(index="date", columns="asset_id", values="_row")
+            full = pd.date_range(values.index.min(), values.index.max(), freq="D", name="date")
+            self._panels[field] = (
+                values.reindex(full),
+                rows.reindex(full).notna(),
+            )
+        values, rows = self._panels[field]
+        lo = None if start is None else pd.Timestamp(start)
+        hi = None if end is None else pd.Timestamp(end)
+        window = rows.loc[lo:hi]
+        if assets is not None:
+            window = window.reindex(columns=list(assets), fill_value=False)
+        else:
+            window = window.loc[:, window.any(axis=0).to_numpy()]
+        has = window.any(axis=1).to_numpy()
+        if not has.any():
+            return super().read_prices(field, assets=assets, start=start, end=end)
+        first, last = window.index[has][0], window.index[has][-1]
+        panel = values.loc[first:last].reindex(columns=window.columns)
+        panel.columns.name = "asset_id"
+        return panel
 
     def status(self) -> list[TableStatus]:
         if self.status_snapshot is not None:
