@@ -286,3 +286,23 @@ def test_options_export_with_expiry(demo_path: Path, tmp_path: Path) -> None:
     summary = options_positioning(frame, underlying="BTC", expiry=expiry).summary()
     assert ids[f"{prefix}.max_pain"]["value"] == pytest.approx(float(summary["max_pain"]))
     assert ids[f"{prefix}.call_wall"]["value"] == pytest.approx(float(summary["call_wall"]))
+
+
+def test_api_answer_carries_the_freshness(demo_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from altseason.dashboard import create_app
+
+    with TestClient(create_app(demo_path, warm_up=False)) as client:
+        late = client.get("/api/support", params={"asof": "2031-01-01"})
+        now = client.get("/api/support", params={"asof": END})
+    assert late.status_code == now.status_code == 200
+    assert now.json()["freshness"] is None
+    fresh = late.json()["freshness"]
+    assert fresh == {
+        "requested": "2031-01-01",
+        "asof": END,
+        "data_ends": END,
+        "note": f"data ends on {END}; showing {END} instead of 2031-01-01",
+    }
+    assert all(f["status"] != "ok" for f in late.json()["findings"])
