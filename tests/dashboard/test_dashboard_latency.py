@@ -293,7 +293,7 @@ def test_api_answer_carries_the_freshness(demo_path: Path) -> None:
 
     from altseason.dashboard import create_app
 
-    with TestClient(create_app(demo_path, warm_up=False)) as client:
+    with TestClient(create_app(demo_path, warm_up=False), base_url="http://127.0.0.1") as client:
         late = client.get("/api/support", params={"asof": "2031-01-01"})
         now = client.get("/api/support", params={"asof": END})
     assert late.status_code == now.status_code == 200
