@@ -101,9 +101,12 @@ def test_shared_read_is_dropped_with_the_store_version(demo_path: Path) -> None:
     dash = _DashboardStore(demo_path, read_only=True)
     try:
         dash.read_table("prices", end="2024-06-30")
-        assert "prices" in dash._shared
+        dash.read_prices("close", end="2024-06-30")
+        assert "prices" in dash._shared and "close" in dash._panels
+        assert dash._sources_cache  # precedence needs the sources
         dash.forget()
         assert dash._shared == {} and dash._panels == {}
+        assert dash._sources_cache == {}  # a source added by another process counts
         assert dash.status_snapshot is None
     finally:
         dash.close()

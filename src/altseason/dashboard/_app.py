@@ -160,7 +160,8 @@ _SHARED_TABLES = frozenset(t for t in TABLES if t not in ("options", "etf_flows"
 Their resolution picks one source per natural key, and every key includes the
 date, so filtering the resolved rows by date gives the rows a windowed read
 resolves. Options (snapshots clustered in time) and ETF flows (totals spans)
-resolve over neighbouring rows, so they are read per request as before.
+resolve over neighbouring rows, so they are shared only while they hold one
+source (nothing to resolve) and are otherwise read per request as before.
 """
 
 
@@ -188,6 +189,8 @@ class _DashboardStore(Store):
         self.status_snapshot = None
         self._shared.clear()
         self._panels.clear()
+        # the sources of each table decide precedence: another process may have added one
+        self._sources_cache.clear()
 
     def read_prices(
         self,
@@ -248,7 +251,11 @@ class _DashboardStore(Store):
         resolve: bool = True,
         **filters: Any,
     ) -> pd.DataFrame:
-        if table not in _SHARED_TABLES or not resolve or filters.get("source") is not None:
+        shared = table in _SHARED_TABLES or (
+            # with one source, options and ETF flows resolve row by row as well
+            table in TABLES and len(self._table_sources(table)) < 2
+        )
+        if not shared or not resolve or filters.get("source") is not None:
             return super().read_table(
                 table, start=start, end=end, columns=columns, resolve=resolve, **filters
             )
