@@ -309,3 +309,21 @@ def test_api_answer_carries_the_freshness(demo_path: Path) -> None:
         "note": f"data ends on {END}; showing {END} instead of 2031-01-01",
     }
     assert all(f["status"] != "ok" for f in late.json()["findings"])
+
+
+@pytest.mark.parametrize("asof", ["2024-10-31", END])
+def test_pages_from_the_shared_reads_equal_the_plain_store(demo_path: Path, asof: str) -> None:
+    import datetime as dt
+
+    from altseason.dashboard import PAGES
+
+    params = PageParams(asof=dt.date.fromisoformat(asof), assets=("BTC", "ETH"))
+    dash = _DashboardStore(demo_path, read_only=True)
+    try:
+        with Store(demo_path, read_only=True) as plain:
+            for page in PAGES:
+                a = build_page(plain, page, params)
+                b = build_page(dash, page, params)
+                assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True), page
+    finally:
+        dash.close()
