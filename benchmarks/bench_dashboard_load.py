@@ -17,6 +17,11 @@ Scenarios (``--scenario``, default both):
 
     uv run python benchmarks/bench_dashboard_load.py [--clients 50] [--seconds 60] [--store PATH]
         [--scenario cached|asof|both]
+
+Pages for new dates are built one at a time, so with many clients the
+``asof`` latency is mostly queueing: to see what one page costs, use one or
+two clients (the README's figures: ``--clients 1 --seconds 90 --scenario asof``
+and ``--clients 2 --seconds 60``), and say how loaded the machine was.
 """
 
 from __future__ import annotations

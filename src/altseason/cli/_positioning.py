@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,8 +116,15 @@ def options_cmd(
         usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
     with open_cli_store(read_only=True) as store:
         frame = options_from_store(store, underlying=underlying)
-        if underlying.upper() == "BTC" and expiry is None and horizon_days is None:
-            _export_findings(store, "options", export, None)
+        _export_option_findings(
+            store,
+            export,
+            underlying=underlying,
+            expiry=expiry,
+            horizon_days=horizon_days,
+            zone_share=zone_share,
+            max_pain_convention=max_pain_convention,
+        )
     demo = is_demo(frame.attrs.get("sources", []))
     res = options_positioning(
         frame,
@@ -152,8 +160,7 @@ def options_cmd(
     if not dropped.empty:
         counts = dropped["reason"].value_counts().to_dict()
         console.print(f"[yellow]excluded rows:[/] {counts}")
-    findings_written = underlying.upper() == "BTC" and expiry is None and horizon_days is None
-    if not findings_written or export is None or export.suffix.lower() != ".json":
+    if export is None or export.suffix.lower() != ".json":
         _export(table, export, demo)
 
 
@@ -187,6 +194,115 @@ def _export_findings(store: Store, command: str, export: Path | None, asof: obje
 
     path = export_findings(store, command, export, asof=asof)
     console.print(f"[green]exported[/] findings (report schema) to {path}")
+
+
+def option_findings_prefix(
+    underlying: str,
+    *,
+    expiry: str | None = None,
+    horizon_days: float | None = None,
+    zone_share: float = 0.5,
+    max_pain_convention: str = "nearest_monthly",
+) -> str:
+    """The finding-id prefix of an ``altseason options`` run.
+
+    ``derivatives`` for BTC with every default (the report's derivatives
+    section), ``options.<underlying>`` for another underlying (the
+    dashboard's options page), and a suffix naming each non-default choice
+    (``expiry-2025-12-26``, ``horizon-30d``, ``zone-0_6``, ``maxpain-nearest``),
+    so the same id always means the same number.
+    """
+    from altseason.analytics._options import DEFAULT_ZONE_SHARE
+
+    u = underlying.upper()
+    scope = []
+    if expiry is not None:
+        scope.append(f"expiry-{expiry}")
+    if horizon_days is not None:
+        scope.append(f"horizon-{horizon_days:g}d")
+    if zone_share != DEFAULT_ZONE_SHARE:
+        scope.append(f"zone-{zone_share:g}")
+    if max_pain_convention != "nearest_monthly":
+        scope.append(f"maxpain-{max_pain_convention}")
+    if u == "BTC" and not scope:
+        return "derivatives"
+    # an id part holds letters, digits, "_" and "-" (findings.schema.json)
+    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", p) for p in (u.lower(), *scope)]
+    return ".".join(["options", *parts])
+
+
+def _export_option_findings(
+    store: Store,
+    export: Path | None,
+    *,
+    underlying: str,
+    expiry: str | None,
+    horizon_days: float | None,
+    zone_share: float,
+    max_pain_convention: str,
+) -> None:
+    """``options --export x.json``: the positioning shown, as findings in the report's schema.
+
+    BTC with every default writes the report's derivatives findings
+    (:func:`_export_findings`); any other underlying or choice is computed by
+    the same section code (``options_findings``) with the run's arguments,
+    under the prefix of :func:`option_findings_prefix`, judged for freshness
+    like the report's findings.
+    """
+    if export is None or export.suffix.lower() != ".json":
+        return
+    prefix = option_findings_prefix(
+        underlying,
+        expiry=expiry,
+        horizon_days=horizon_days,
+        zone_share=zone_share,
+        max_pain_convention=max_pain_convention,
+    )
+    if prefix == "derivatives":
+        _export_findings(store, "options", export, None)
+        return
+    from altseason.analytics import QualityRules
+    from altseason.analytics._options import DEFAULT_ZONE_SHARE
+    from altseason.exceptions import ReportError
+    from altseason.labels import data_label
+    from altseason.report import FindingSet, default_asof
+    from altseason.report._atomic import atomic_path
+    from altseason.report._sections import ReportContext
+    from altseason.report._sections._meta import judge_freshness
+    from altseason.report._sections._positioning import options_findings
+
+    asof = default_asof(store)
+    ctx = ReportContext(store, asof)
+    found, _ = options_findings(
+        ctx,
+        underlying.upper(),
+        prefix,
+        positioning={
+            "expiry": expiry,
+            "horizon_days": horizon_days,
+            # defaults are left out: the ids and windows are then the dashboard's
+            "zone_share": zone_share if zone_share != DEFAULT_ZONE_SHARE else None,
+            "max_pain_convention": (
+                max_pain_convention if max_pain_convention != "nearest_monthly" else None
+            ),
+        },
+    )
+    fs = FindingSet(found)
+    judge_freshness(fs, asof, QualityRules())
+    meta = {
+        "asof": str(asof.date()),
+        "command": "options",
+        "sections": ["options"],
+        "demo": ctx.is_demo("options"),
+        "data_label": data_label(s for st in ctx.status for s in st.sources),
+    }
+    try:
+        export.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(export) as tmp:
+            fs.write_json(tmp, **meta)
+    except OSError as exc:
+        raise ReportError(f"cannot write findings to {export}: {exc}") from exc
+    console.print(f"[green]exported[/] findings (report schema) to {export}")
 
 
 @app.command()

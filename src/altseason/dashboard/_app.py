@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,7 +28,7 @@ from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
 from altseason.labels import DEMO_LABEL, is_demo
-from altseason.store import Store, TableStatus
+from altseason.store import PRICE_FIELDS, TABLES, Store, TableStatus
 from altseason.store._store import DEFAULT_LOCK_TIMEOUT
 
 _Signature = tuple[tuple[int, int], ...]
@@ -152,19 +154,146 @@ class _LRU:
                 self.nbytes -= len(dropped)
 
 
+_SHARED_TABLES = frozenset(t for t in TABLES if t not in ("options", "etf_flows"))
+"""Tables whose resolved rows the dashboard reads once per store version and filters in memory.
+
+Their resolution picks one source per natural key, and every key includes the
+date, so filtering the resolved rows by date gives the rows a windowed read
+resolves. Options (snapshots clustered in time) and ETF flows (totals spans)
+resolve over neighbouring rows, so they are shared only while they hold one
+source (nothing to resolve) and are otherwise read per request as before.
+"""
+
+
 class _DashboardStore(Store):
-    """The dashboard's read-only store: ``status()`` is taken once per change of the file.
+    """The dashboard's read-only store: status and resolved tables taken once per store version.
 
     Every page (and the report context behind it) asks for the store's
-    status; the app takes it when the file changes and shares it.
+    status and reads the same tables up to its as-of date; the app takes the
+    status when the file changes and shares it, and :meth:`read_table` reads a
+    table's resolved rows once per version (all dates, all columns) and
+    answers each request by filtering them in memory, so pages of any as-of
+    date share the reads. :meth:`forget` drops both (the app calls it when the
+    file changes).
     """
 
     status_snapshot: list[TableStatus] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shared: dict[str, pd.DataFrame] = {}
+        self._panels: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def forget(self) -> None:
+        """Drop the shared status, tables and panels (the file changed)."""
+        self.status_snapshot = None
+        self._shared.clear()
+        self._panels.clear()
+        # the sources of each table decide precedence: another process may have added one
+        self._sources_cache.clear()
+
+    def read_prices(
+        self,
+        field: str = "close",
+        *,
+        assets: Sequence[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.DataFrame:
+        """:meth:`Store.read_prices`, sliced from one panel of all assets and dates per field.
+
+        The panel is pivoted once per store version together with where a row
+        exists, so the slice has exactly the dates and columns a windowed read
+        returns (from the first to the last date with a row of the chosen
+        assets; without ``assets``, the assets with a row in the window).
+        """
+        if field not in PRICE_FIELDS:
+            return super().read_prices(field, assets=assets, start=start, end=end)
+        if field not in self._panels:
+            long = self.read_table("prices", columns=["asset_id", "date", field])
+            if long.empty:
+                return super().read_prices(field, assets=assets, start=start, end=end)
+            values = long.pivot(index="date", columns="asset_id", values=field).astype(float)
+            rows = long.assign(_row=True).pivot(index="date", columns="asset_id", values="_row")
+            full = pd.date_range(values.index.min(), values.index.max(), freq="D", name="date")
+            self._panels[field] = (
+                values.reindex(full),
+                rows.reindex(full).notna(),
+            )
+        values, rows = self._panels[field]
+        lo = None if start is None else pd.Timestamp(start)
+        hi = None if end is None else pd.Timestamp(end)
+        window = rows.loc[lo:hi]
+        if assets is not None:
+            window = window.reindex(columns=list(assets), fill_value=False)
+        else:
+            window = window.loc[:, window.any(axis=0).to_numpy()]
+        has = window.any(axis=1).to_numpy()
+        if not has.any():
+            return super().read_prices(field, assets=assets, start=start, end=end)
+        first, last = window.index[has][0], window.index[has][-1]
+        panel = values.loc[first:last].reindex(columns=window.columns)
+        panel.columns.name = "asset_id"
+        return panel
 
     def status(self) -> list[TableStatus]:
         if self.status_snapshot is not None:
             return list(self.status_snapshot)
         return super().status()
+
+    def read_table(
+        self,
+        table: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        columns: Sequence[str] | None = None,
+        resolve: bool = True,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        shared = table in _SHARED_TABLES or (
+            # with one source, options and ETF flows resolve row by row as well
+            table in TABLES and len(self._table_sources(table)) < 2
+        )
+        if not shared or not resolve or filters.get("source") is not None:
+            return super().read_table(
+                table, start=start, end=end, columns=columns, resolve=resolve, **filters
+            )
+        spec = TABLES[table]
+        known = spec.column_names
+        extra = ["market_cap_source"] if table == "prices" else []
+        cols = list(columns) if columns else known
+        for c in [*cols, *filters]:
+            if c not in known and c not in extra:  # the store's own message
+                return super().read_table(table, start=start, end=end, columns=columns, **filters)
+        full = self._shared.get(table)
+        if full is None:
+            full = super().read_table(table, columns=[*known, *extra])
+            self._shared[table] = full
+        mask = np.ones(len(full), dtype=bool)
+        date_col = spec.date_column
+        if (start is not None or end is not None) and date_col is None:
+            return super().read_table(table, start=start, end=end, columns=columns, **filters)
+        if date_col is not None and len(full):
+            dates = full[date_col]
+            if start is not None:
+                mask &= (dates >= pd.Timestamp(start)).to_numpy()
+            if end is not None:
+                if spec.column(date_col).type == "DATE":
+                    mask &= (dates <= pd.Timestamp(end)).to_numpy()
+                else:
+                    limit = pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
+                    mask &= (dates < limit).to_numpy()
+        for c, v in filters.items():
+            if v is None:
+                continue
+            if isinstance(v, (list, tuple, set, frozenset, np.ndarray, pd.Index)):
+                mask &= full[c].isin(list(v)).to_numpy()
+            else:
+                mask &= (full[c] == v).to_numpy()
+        if not mask.any():  # the store's own empty frame (its column types)
+            return super().read_table(table, start=start, end=end, columns=columns, **filters)
+        return full.loc[mask, cols].reset_index(drop=True)
 
 
 def create_app(
@@ -234,7 +363,7 @@ def create_app(
         signature = store_signature(store.path)
         if signature != seen["signature"]:
             bodies.clear()
-            store.status_snapshot = None
+            store.forget()
             rows = store.status()
             store.status_snapshot = rows  # shared by every page built until the next change
             sources = {s for t in rows for s in t.sources}

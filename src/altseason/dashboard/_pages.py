@@ -10,7 +10,7 @@ date and converts what it returns into JSON for ``/static/app.js``:
 * ``findings``: :meth:`Finding.to_dict` plus ``text`` (the value formatted by
   its unit) and ``available``; on the overview only the key figures;
 * ``charts``: ``{id, title, caption, figure}`` with the Plotly figure of
-  :func:`altseason.report.to_plotly` as a JSON dict (demo charts carry the
+  :func:`altseason.report._charts.to_plotly_dict` (plain JSON) (demo charts carry the
   watermark);
 * ``tables``: the sections' small tables as text cells.
 
@@ -18,7 +18,9 @@ Filters
 -------
 ``asof``
     Clamped to the store: a date after the last price is read as the last
-    price date, a date between two price dates as the earlier one. A date
+    price date and the answer says so (``freshness``: "data ends on ...",
+    also the reason of every finding, which becomes a caveat; see
+    :func:`asof_freshness`), a date between two price dates as the earlier one. A date
     before the first price is refused with :class:`ParamError` (HTTP 400)
     naming the range the store covers.
 ``assets``
@@ -35,7 +37,6 @@ Filters
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,8 +58,8 @@ from altseason.report import (
     format_value,
     plain_text,
     say,
-    to_plotly,
 )
+from altseason.report._charts import to_plotly_dict
 from altseason.report._sections import ReportContext, Table
 from altseason.report._sections._base import finding
 from altseason.store import Store
@@ -66,6 +67,7 @@ from altseason.store import Store
 __all__ = [
     "OVERVIEW_CHARTS",
     "PAGE_SECTIONS",
+    "asof_freshness",
     "build_page",
     "chart_payload",
     "finding_payload",
@@ -114,20 +116,19 @@ def finding_payload(f: Finding) -> dict[str, Any]:
 def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     """A chart as JSON: ``id``, ``title``, ``caption`` (source line) and the Plotly figure.
 
-    A demo chart's label is the figure's subtitle (and the report's watermark).
+    The figure is :func:`altseason.report._charts.to_plotly_dict` (plain JSON in
+    Plotly's schema, built without ``plotly.graph_objects``). A demo chart's
+    label is the figure's subtitle (and the report's watermark).
     """
-    import plotly.io as pio
-
-    fig = to_plotly(spec)
+    figure = to_plotly_dict(spec)
     if spec.demo:
         # The report marks the title with "<br><sup style=...>": plotly.js draws that
         # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
-        fig.update_layout(
-            title_text=spec.title,
-            title_subtitle_text=DEMO_LABEL,
-            title_subtitle_font={"color": "#b23b36", "size": 11},
-        )
-    figure = json.loads(pio.to_json(fig, validate=False))
+        figure["layout"]["title"] = {
+            **figure["layout"]["title"],
+            "text": spec.title,
+            "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
+        }
     caption = spec.source
     # the page prints the source line under the chart; in the figure it can collide
     # with the legend
@@ -210,6 +211,28 @@ def resolve_asof(store: Store, requested: Any = None) -> pd.Timestamp:
             f"choose a date from {first.date()} to {last.date()}"
         )
     return default_asof(store, today=ts.date())
+
+
+def asof_freshness(requested: Any, asof: pd.Timestamp, last: pd.Timestamp) -> dict[str, Any] | None:
+    """The caveat of a page asked for a date after the store's last price, else ``None``.
+
+    The CLI refuses such a date (``universe.check_asof``); the dashboard shows
+    the last price date instead and says so: ``{"requested", "asof",
+    "data_ends", "note"}`` with the note "data ends on <last>; showing <last>
+    instead of <requested>".
+    """
+    if requested is None:
+        return None
+    ts = pd.Timestamp(requested).normalize()
+    if ts <= last:
+        return None
+    note = f"data ends on {last.date()}; showing {asof.date()} instead of {ts.date()}"
+    return {
+        "requested": str(ts.date()),
+        "asof": str(asof.date()),
+        "data_ends": str(last.date()),
+        "note": note,
+    }
 
 
 # ---------------------------------------------------------------------- assets filter
@@ -370,7 +393,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     -------
     dict
         ``asof`` (ISO date the page is computed at), ``first_date`` and
-        ``last_date`` (the store's price range), ``underlying``, ``headline``
+        ``last_date`` (the store's price range), ``freshness`` (null, or the
+        caveat of an ``asof`` after the data: :func:`asof_freshness`), ``underlying``, ``headline``
         (overview only, else empty), ``paragraphs``, ``findings``, ``charts``,
         ``tables``, ``sections`` (``id, title, note``) and ``data_label``; the
         app adds ``page``, ``title``, ``demo`` and ``label``.
@@ -421,6 +445,13 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         charts = [*extra_c, *charts]
     if not data_label:
         data_label = label_of(s for st in ctx.status for s in st.sources)
+    freshness = asof_freshness(params.asof, asof, last)
+    shown = [finding_payload(f) for f in findings]
+    if freshness is not None:
+        for d in shown:  # every finding says it, as the CLI's refusal would
+            if d["status"] == "ok":
+                d["status"] = "caveat"
+                d["reason"] = freshness["note"]
     return {
         "asof": str(asof.date()),
         "first_date": str(first.date()),
@@ -428,7 +459,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         "underlying": params.underlying,
         "headline": headline,
         "paragraphs": paragraphs,
-        "findings": [finding_payload(f) for f in findings],
+        "freshness": freshness,
+        "findings": shown,
         "charts": [chart_payload(c) for c in charts],
         "tables": tables,
         "sections": sections,

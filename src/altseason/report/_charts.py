@@ -11,6 +11,7 @@ and in the title.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "Marker",
     "Trace",
     "to_plotly",
+    "to_plotly_dict",
     "to_png",
 ]
 
@@ -160,6 +162,22 @@ class ChartSpec:
 
 
 # ---------------------------------------------------------------------- plotly
+_RDBU_R = [
+    [0.0, "rgb(5,48,97)"],
+    [0.1, "rgb(33,102,172)"],
+    [0.2, "rgb(67,147,195)"],
+    [0.3, "rgb(146,197,222)"],
+    [0.4, "rgb(209,229,240)"],
+    [0.5, "rgb(247,247,247)"],
+    [0.6, "rgb(253,219,199)"],
+    [0.7, "rgb(244,165,130)"],
+    [0.8, "rgb(214,96,77)"],
+    [0.9, "rgb(178,24,43)"],
+    [1.0, "rgb(103,0,31)"],
+]
+"""Plotly's ``RdBu_r`` colour scale (blue for -1, red for +1) as JSON."""
+
+
 def _plotly_tickformat(fmt: str) -> dict[str, Any]:
     if fmt == "pct":
         return {"tickformat": ".3~%"}
@@ -168,96 +186,147 @@ def _plotly_tickformat(fmt: str) -> dict[str, Any]:
     return {}
 
 
-def to_plotly(spec: ChartSpec) -> Any:
-    """Draw ``spec`` as a ``plotly.graph_objects.Figure``."""
-    import plotly.graph_objects as go
+def _json_value(v: Any) -> Any:
+    """One axis or data value as plotly.js reads it: ISO dates, plain numbers, null for NaN."""
+    if isinstance(v, str) or v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        ts = pd.Timestamp(v)
+        return None if pd.isna(ts) else ts.isoformat()
+    if hasattr(v, "isoformat"):  # datetime.date / datetime.datetime
+        return v.isoformat()
+    return str(v)
 
+
+def _json_values(values: Sequence[Any]) -> list[Any]:
+    return [_json_value(v) for v in values]
+
+
+@functools.cache
+def _plotly_white() -> dict[str, Any]:
+    """The ``plotly_white`` template as JSON (what plotly writes into every figure)."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    figure = json.loads(pio.to_json(go.Figure(layout={"template": "plotly_white"})))
+    return dict(figure["layout"]["template"])
+
+
+def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
+    """Draw ``spec`` as a Plotly figure in Plotly's JSON schema, as plain dicts and lists.
+
+    ``{"data": [...], "layout": {...}}`` ready for ``json.dumps`` (dates as ISO
+    strings, NaN as null) and for ``Plotly.newPlot`` in the browser; built
+    without ``plotly.graph_objects`` (no validation pass), which is what makes
+    it cheap enough for the dashboard. :func:`to_plotly` wraps the same dict
+    in a ``Figure``.
+    """
     spec.validate()
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     if spec.kind == "heatmap":
         hm = spec.heatmap
         assert hm is not None
-        fig.add_trace(
-            go.Heatmap(
-                z=hm.to_numpy(dtype=float),
-                x=[str(c) for c in hm.columns],
-                y=[str(i) for i in hm.index],
-                zmin=spec.zmin,
-                zmax=spec.zmax,
-                colorscale="RdBu_r",
-                colorbar={"title": {"text": spec.y2_label or ""}},
-                hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "heatmap",
+                "z": [_json_values(row) for row in hm.to_numpy(dtype=float).tolist()],
+                "x": [str(c) for c in hm.columns],
+                "y": [str(i) for i in hm.index],
+                "zmin": spec.zmin,
+                "zmax": spec.zmax,
+                "colorscale": _RDBU_R,
+                "colorbar": {"title": {"text": spec.y2_label or ""}},
+                "hovertemplate": "%{y} / %{x}: %{z:.2f}<extra></extra>",
+            }
         )
-        fig.update_yaxes(autorange="reversed")
     for i, t in enumerate(spec.traces):
         color = t.color or PALETTE[i % len(PALETTE)]
         yaxis = "y2" if t.axis == "y2" else "y"
         if t.kind == "bar":
+            trace: dict[str, Any] = {"type": "bar", "name": t.name, "marker": {"color": color}}
             if spec.horizontal:
-                fig.add_trace(
-                    go.Bar(
-                        name=t.name,
-                        x=list(t.y),
-                        y=list(t.x),
-                        orientation="h",
-                        marker_color=color,
-                        yaxis=yaxis,
-                    )
-                )
+                trace.update(x=_json_values(t.y), y=_json_values(t.x), orientation="h")
             else:
-                fig.add_trace(
-                    go.Bar(name=t.name, x=list(t.x), y=list(t.y), marker_color=color, yaxis=yaxis)
-                )
+                trace.update(x=_json_values(t.x), y=_json_values(t.y))
+            trace["yaxis"] = yaxis
         else:
-            fig.add_trace(
-                go.Scatter(
-                    name=t.name,
-                    x=list(t.x),
-                    y=list(t.y),
-                    mode="lines",
-                    yaxis=yaxis,
-                    fill="tozeroy" if t.kind == "area" else None,
-                    line={"color": color, "width": 1.8, "dash": "dash" if t.dash else "solid"},
-                )
-            )
+            trace = {
+                "type": "scatter",
+                "name": t.name,
+                "x": _json_values(t.x),
+                "y": _json_values(t.y),
+                "mode": "lines",
+                "yaxis": yaxis,
+                "line": {"color": color, "width": 1.8, "dash": "dash" if t.dash else "solid"},
+            }
+            if t.kind == "area":
+                trace["fill"] = "tozeroy"
+        data.append(trace)
     for m in spec.markers:
-        kw = {"line_dash": "dash" if m.dash else "solid", "line_color": m.color, "line_width": 1.2}
+        line = {"color": m.color, "width": 1.2, "dash": "dash" if m.dash else "solid"}
+        value = _json_value(m.value)
         if m.axis == "x":
-            fig.add_vline(x=m.value, **kw)
-            fig.add_annotation(
-                x=m.value,
-                y=1.0,
-                yref="paper",
-                text=m.label,
-                showarrow=False,
-                textangle=-90,
-                xanchor="right",
-                yanchor="top",
-                font={"size": 10, "color": m.color},
+            shapes.append(
+                {"type": "line", "line": line, "xref": "x", "x0": value, "x1": value}
+                | {"yref": "y domain", "y0": 0, "y1": 1}
+            )
+            annotations.append(
+                {
+                    "x": value,
+                    "y": 1.0,
+                    "yref": "paper",
+                    "text": m.label,
+                    "showarrow": False,
+                    "textangle": -90,
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "font": {"size": 10, "color": m.color},
+                }
             )
         else:
-            fig.add_hline(
-                y=m.value,
-                annotation_text=m.label,
-                annotation_position="top left",
-                annotation_font_size=10,
-                annotation_font_color=m.color,
-                **kw,
+            shapes.append(
+                {"type": "line", "line": line, "xref": "x domain", "x0": 0, "x1": 1}
+                | {"yref": "y", "y0": value, "y1": value}
+            )
+            annotations.append(
+                {
+                    "text": m.label,
+                    "showarrow": False,
+                    "font": {"size": 10, "color": m.color},
+                    "xref": "x domain",
+                    "x": 0,
+                    "xanchor": "left",
+                    "yref": "y",
+                    "y": value,
+                    "yanchor": "bottom",
+                }
             )
     for b in spec.bands:
-        kw2 = {
+        lo, hi = _json_value(b.lo), _json_value(b.hi)
+        rect: dict[str, Any] = {
+            "type": "rect",
             "fillcolor": b.color,
             "opacity": 0.18,
-            "line_width": 0,
-            "annotation_text": b.label,
-            "annotation_position": "top left",
-            "annotation_font_size": 10,
+            "line": {"width": 0},
         }
+        note: dict[str, Any] = {"text": b.label, "showarrow": False, "font": {"size": 10}}
         if b.axis == "x":
-            fig.add_vrect(x0=b.lo, x1=b.hi, **kw2)
+            rect.update(xref="x", x0=lo, x1=hi, yref="y domain", y0=0, y1=1)
+            note.update(xref="x", x=lo, xanchor="left", yref="y domain", y=1, yanchor="top")
         else:
-            fig.add_hrect(y0=b.lo, y1=b.hi, **kw2)
+            rect.update(xref="x domain", x0=0, x1=1, yref="y", y0=lo, y1=hi)
+            note.update(xref="x domain", x=0, xanchor="left", yref="y", y=hi, yanchor="top")
+        shapes.append(rect)
+        annotations.append(note)
     layout: dict[str, Any] = {
         "title": {
             "text": spec.title
@@ -266,7 +335,7 @@ def to_plotly(spec: ChartSpec) -> Any:
             "x": 0.01,
             "xanchor": "left",
         },
-        "template": "plotly_white",
+        "template": _plotly_white(),
         "barmode": spec.barmode,
         "height": 380,
         "margin": {
@@ -286,11 +355,16 @@ def to_plotly(spec: ChartSpec) -> Any:
             "type": "log" if spec.y_log else "linear",
             **_plotly_tickformat(spec.y_format),
         },
-        "annotations": list(fig.layout.annotations or []),
     }
+    if shapes:
+        layout["shapes"] = shapes
     if spec.kind == "heatmap":
         layout["xaxis"] = {"title": {"text": spec.x_label}, "type": "category"}
-        layout["yaxis"] = {"title": {"text": spec.y_label}, "type": "category"}
+        layout["yaxis"] = {
+            "title": {"text": spec.y_label},
+            "type": "category",
+            "autorange": "reversed",
+        }
     if spec.horizontal and spec.kind == "xy":
         layout["xaxis"] = {"title": {"text": spec.y_label}, **_plotly_tickformat(spec.y_format)}
         layout["yaxis"] = {"title": {"text": spec.x_label}, "autorange": "reversed"}
@@ -302,7 +376,7 @@ def to_plotly(spec: ChartSpec) -> Any:
             "showgrid": False,
             **_plotly_tickformat(spec.y2_format),
         }
-    layout["annotations"].append(
+    annotations.append(
         {
             "text": spec.source,
             "xref": "paper",
@@ -315,7 +389,7 @@ def to_plotly(spec: ChartSpec) -> Any:
         }
     )
     if spec.demo:
-        layout["annotations"].append(
+        annotations.append(
             {
                 "text": DEMO_LABEL.upper(),
                 "xref": "paper",
@@ -327,8 +401,15 @@ def to_plotly(spec: ChartSpec) -> Any:
                 "textangle": -18,
             }
         )
-    fig.update_layout(**layout)
-    return fig
+    layout["annotations"] = annotations
+    return {"data": data, "layout": layout}
+
+
+def to_plotly(spec: ChartSpec) -> Any:
+    """Draw ``spec`` as a ``plotly.graph_objects.Figure`` (:func:`to_plotly_dict`, validated)."""
+    import plotly.graph_objects as go
+
+    return go.Figure(to_plotly_dict(spec))
 
 
 # ---------------------------------------------------------------------- matplotlib

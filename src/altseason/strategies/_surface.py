@@ -80,15 +80,20 @@ def option_surface(
     lg = np.log(np.asarray(grid, dtype=float))
     rows = {}
     fwd = {}
-    for day, g in f.groupby("_day", sort=True):
-        per_k = g.groupby("strike").agg(iv=("mark_iv", "mean"), fwd=("underlying_price", "mean"))
+    # one aggregation for every (day, strike), then one interpolation per day
+    per = f.groupby(["_day", "strike"], sort=True).agg(
+        iv=("mark_iv", "mean"), fwd=("underlying_price", "mean")
+    )
+    tau_of = f.groupby("_day", sort=True)["_tau"].first()
+    for day, per_k in per.groupby(level="_day", sort=True):
+        per_k = per_k.droplevel("_day")
         x = np.log(per_k.index.to_numpy(dtype=float) / per_k["fwd"].to_numpy())
         order = np.argsort(x)
         x, iv = x[order], per_k["iv"].to_numpy()[order]
         vals = np.interp(lg, x, iv)
         vals[(lg < x[0] - 1e-12) | (lg > x[-1] + 1e-12)] = np.nan
         rows[day] = vals
-        fwd[day] = (float(per_k["fwd"].mean()), float(g["_tau"].iloc[0]))
+        fwd[day] = (float(per_k["fwd"].mean()), float(tau_of[day]))
     smile = pd.DataFrame.from_dict(rows, orient="index", columns=list(grid)).sort_index()
     smile.index = pd.DatetimeIndex(smile.index, name="date")
     carry = pd.Series(dtype=float)

@@ -114,6 +114,10 @@
       }
       const label = body.label ? " · " + body.label : "";
       statusEl.textContent = (body.asof ? "As of " + body.asof : "") + label;
+      if (body.freshness) {
+        // asked for a date after the data: say which date is shown
+        statusEl.appendChild(text("span", " · Caveat: " + body.freshness.note, "caveat"));
+      }
       statusEl.dataset.asof = body.asof || "";
       const asofEl = document.getElementById("asof");
       if (asofEl) {

@@ -6,6 +6,9 @@ function that defines the measure, and picks values out of its result.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, ValidationError
@@ -185,14 +188,22 @@ OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
 
 
 def options_findings(
-    ctx: ReportContext, underlying: str = "BTC", prefix: str | None = None
+    ctx: ReportContext,
+    underlying: str = "BTC",
+    prefix: str | None = None,
+    positioning: Mapping[str, Any] | None = None,
 ) -> tuple[list[Finding], list[ChartSpec]]:
     """Options positioning of the latest ``underlying`` snapshot up to the report date.
 
     The one computation behind the report's derivatives section (BTC, ids
-    ``derivatives.*``) and the dashboard's options page for any underlying
-    (ids ``options.<underlying>.*``); chart ids get a ``-<underlying>``
-    suffix outside the report.
+    ``derivatives.*``), the dashboard's options page for any underlying
+    (ids ``options.<underlying>.*``) and ``altseason options --export``;
+    chart ids get a ``-<underlying>`` suffix outside the report.
+    ``positioning``: more arguments of
+    :func:`~altseason.analytics.options_positioning` (``expiry``,
+    ``horizon_days``, ``zone_share``, ``max_pain_convention``) for the
+    findings, named in their ``window``; the caller gives such findings a
+    prefix of their own.
     """
     from altseason.analytics._options import options_positioning, prepare_chain
 
@@ -208,10 +219,14 @@ def options_findings(
             out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
         return out, charts
     snap = pd.Timestamp(opts["snapshot_ts"].max())
-    pos = options_positioning(opts, underlying=u, snapshot=snap)
+    extra = {k: v for k, v in (positioning or {}).items() if v is not None}
+    pos = options_positioning(opts, underlying=u, snapshot=snap, **extra)
     summ = pos.summary()
     prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
-    kw = {"provenance": [prov], "asof": snap, "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC"}
+    window = f"snapshot {snap:%Y-%m-%d %H:%M} UTC"
+    if extra:
+        window += "; " + ", ".join(f"{k}={v}" for k, v in extra.items())
+    kw = {"provenance": [prov], "asof": snap, "window": window}
     m = "analytics.options_positioning"
     cols = {"rr_25d": "rr25"}
     for key, label, unit in OPTION_FIGURES:
