@@ -18,8 +18,8 @@ from altseason.report import (
     narrative_markdown,
     say,
 )
-from altseason.report._narrative import sentence_text
-from altseason.report._sections._meta import headline
+from altseason.report._narrative import put_call_tilt, sentence_text
+from altseason.report._sections._meta import headline, write_summary
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALTSEASON_UPDATE_GOLDEN", "") == "1"
@@ -70,6 +70,7 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("flows.cost_basis", 84_200.0, "price", None),
     ("flows.btc_price", 91_500.0, "price", None),
     ("flows.holder_pnl", 0.0867, "return", None),
+    ("flows.cost_basis_date", "2025-06-27", "date", None),
     ("derivatives.snapshot", "2025-06-30", "date", None),
     ("derivatives.spot", 91_500.0, "price", None),
     ("derivatives.call_wall", 110_000.0, "price", None),
@@ -400,3 +401,95 @@ def test_caveat_and_unavailable_sentences() -> None:
     assert "*Not available: dominance (market caps on 2025-11-05 cover 61%" in text
     assert "+21.4%" not in text and "21.4%" not in text
     assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"
+
+
+# ---------------------------------------------------------------- contradiction cases (issue 18)
+def _with(swap: dict[str, object], extra: list[tuple[str, object, str, str | None]]) -> FindingSet:
+    rows = [(fid, swap.get(fid, v), u, w) for fid, v, u, w in SMALL_CAPS_LEAD] + extra
+    return findings(rows)
+
+
+def test_headline_and_summary_follow_a_mixed_regime() -> None:
+    # Both leadership measures favour small caps, but the regime rules call nothing decisive:
+    # the headline and summary must say "mixed", never "Small caps lead BTC".
+    fs = _with(
+        {
+            "divergence.altseason_index": 0.62,
+            "divergence.altseason_regime": "neutral",
+            "divergence.rs_small_btc_change": 0.04,
+        },
+        [("divergence.regime", "mixed", "text", "90d")],
+    )
+    text = narrative_markdown(fs)
+    assert headline(fs) == "Mixed: no divergence measure is decisive"
+    assert "Small caps lead" not in text
+    assert "lead on both measures" not in text
+    check_golden("mixed_regime.md", text)
+
+
+def test_headline_follows_each_regime() -> None:
+    for reg, head in (
+        ("altseason", "Altseason: most of the top 50 beat BTC"),
+        ("rotation into alts", "Small caps lead BTC on broad participation"),
+        ("bitcoin-led", "Majors lead as BTC dominance rises; small caps lag"),
+        ("broad risk-off", "Broad risk-off: most assets below their 50- and 200-day averages"),
+    ):
+        fs = _with({}, [("divergence.regime", reg, "text", "90d")])
+        assert headline(fs) == head
+        first = sentence_text(write_summary(fs)[0].sentences[0])
+        assert first.startswith(f"The divergence regime is {reg}: ")
+
+
+def test_no_rotation_clause_when_every_sector_fell() -> None:
+    fs = _with(
+        {
+            "sectors.best_return": -0.05,
+            "sectors.worst_return": -0.41,
+            "sectors.spread": 0.36,
+        },
+        [],
+    )
+    text = narrative_markdown(fs)
+    sectors = text.split("## Sector rotation and top movers")[1].split("\n## ")[0]
+    assert "rotation" not in sectors.replace("**Sector rotation.**", "")
+    assert "rather than a market-wide move" not in text
+    assert "Every sector fell" in text
+    check_golden("all_sectors_fell.md", text)
+
+
+def test_price_and_cost_basis_are_compared_on_one_date() -> None:
+    fs = _with(
+        {
+            "flows.btc_price": 68_000.0,
+            "flows.cost_basis": 85_098.0,
+            "flows.holder_pnl": 68_000.0 / 85_098.0 - 1,
+            "flows.cost_basis_date": "2025-11-20",
+        },
+        [],
+    )
+    text = narrative_markdown(fs)
+    assert (
+        "On [2025-11-20](#f-flows.cost_basis_date), BTC at [\\$68,000](#f-flows.btc_price) "
+        "traded below the ETF holders' aggregate cost basis of [\\$85,098](#f-flows.cost_basis): "
+        "the average ETF unit was [20.1%](#f-flows.holder_pnl) under water."
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("ratio", "tilt"),
+    [
+        (1.0, "neither side"),
+        (1.004, "neither side"),
+        (0.9951, "neither side"),
+        (1.006, "puts"),
+        (0.994, "calls"),
+        (0.62, "calls"),
+    ],
+)
+def test_put_call_wording_follows_the_printed_ratio(ratio: float, tilt: str) -> None:
+    fs = _with({"derivatives.put_call_oi": ratio}, [])
+    assert put_call_tilt(fs, "derivatives.put_call_oi") == tilt
+    shown = fs.get("derivatives.put_call_oi").format()
+    assert f"is [{shown}](#f-derivatives.put_call_oi), tilted towards {tilt}." in (
+        narrative_markdown(fs)
+    )

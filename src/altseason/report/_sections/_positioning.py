@@ -97,9 +97,12 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
         prov_p = ctx.prov("prices", asset_id="BTC")
         cb = holders_cost_basis(panel, btc)
         agg = cb.aggregate
+        # Price, cost basis and P&L all of one date (the latest with a cost
+        # basis), so "price vs cost basis" compares numbers of the same day.
         d, basis = last_valid(agg["cost_basis"])
-        _, pnl = last_valid(agg["unrealised_pnl"])
-        price_d, price = last_valid(btc)
+        pnl = float(agg["unrealised_pnl"].loc[d]) if d is not None else None
+        price = float(agg["price"].loc[d]) if d is not None else None
+        price_d = d
         out += [
             finding(
                 "flows.cost_basis",
@@ -111,7 +114,20 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 method="analytics.holders_cost_basis (average cost on units)",
             ),
             finding(
-                "flows.btc_price", "BTC price", price, "price", provenance=[prov_p], asof=price_d
+                "flows.btc_price",
+                "BTC price on the cost-basis date",
+                price,
+                "price",
+                provenance=[prov_p],
+                asof=price_d,
+            ),
+            finding(
+                "flows.cost_basis_date",
+                "Date of the cost-basis comparison",
+                d,
+                "date",
+                provenance=[prov_f, prov_p],
+                asof=d,
             ),
             finding(
                 "flows.holder_pnl",
@@ -146,6 +162,7 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
             ("flows.btc_price", "BTC price", "price"),
             ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+            ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
         ):
             out.append(Finding.unavailable(fid, label, str(exc), unit=unit, provenance=[prov_f]))
     charts.insert(

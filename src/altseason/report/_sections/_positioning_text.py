@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from altseason.report._findings import FindingSet
-from altseason.report._narrative import Paragraph, say
+from altseason.report._narrative import Paragraph, put_call_tilt, say
 from altseason.report._sections._words import over_window
 
 __all__ = [
@@ -25,6 +25,7 @@ FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
     ("flows.btc_price", "BTC price", "price"),
     ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+    ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
 )
 
 DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -83,18 +84,21 @@ def write_flows(fs: FindingSet) -> list[Paragraph]:
         q.add(
             say(
                 fs,
-                "BTC at [[flows.btc_price]] trades below the ETF holders' aggregate cost "
-                "basis of [[flows.cost_basis]]: the average ETF unit is "
-                "[[flows.holder_pnl|abs]] under water.",
+                "On [[flows.cost_basis_date]], BTC at [[flows.btc_price]] traded below the "
+                "ETF holders' aggregate cost basis of [[flows.cost_basis]]: the average ETF "
+                "unit was [[flows.holder_pnl|abs]] under water.",
+                what="the ETF holders' cost basis against price",
             )
         )
     else:
         q.add(
             say(
                 fs,
-                "BTC at [[flows.btc_price]] trades above the ETF holders' aggregate cost "
-                "basis of [[flows.cost_basis]], an unrealised gain of [[flows.holder_pnl]] "
-                "for the average ETF unit; the cost basis is a reference level for support.",
+                "On [[flows.cost_basis_date]], BTC at [[flows.btc_price]] traded above the "
+                "ETF holders' aggregate cost basis of [[flows.cost_basis]], an unrealised "
+                "gain of [[flows.holder_pnl]] for the average ETF unit; the cost basis is a "
+                "reference level for support.",
+                what="the ETF holders' cost basis against price",
             )
         )
     return [p, q]
@@ -126,9 +130,9 @@ def write_derivatives(fs: FindingSet) -> list[Paragraph]:
     else:
         p.add(say(fs, "Max pain sits at [[derivatives.max_pain]]."))
     pcr = fs.value("derivatives.put_call_oi")
-    if pcr is not None:
-        # Within 0.5% of parity (shown as 1.00) is no tilt.
-        tilt = "puts" if pcr >= 1.005 else ("calls" if pcr <= 0.995 else "neither side")
+    tilt = put_call_tilt(fs, "derivatives.put_call_oi")
+    if pcr is not None and tilt is not None:
+        # Decided on the ratio as printed: 1.00 is no tilt on every page.
         p.add(
             say(
                 fs,
