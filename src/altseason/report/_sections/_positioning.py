@@ -11,12 +11,29 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+from altseason.report._narrative import Token
+from altseason.report._sections._base import (
+    ReportContext,
+    SectionResult,
+    Table,
+    finding,
+    last_valid,
+)
 
 __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
 
 FLOW_WINDOW = 30
 CHART_DAYS = 365
+
+CAPITULATION_CHART_DAYS = 730
+"""The capitulation chart shows two years, so earlier flagged episodes are in view."""
+
+CAPITULATION_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("sentiment.capitulation", "Capitulation score", "ratio"),
+    ("sentiment.capitulation_components", "Capitulation components used (of 5)", "count"),
+    ("sentiment.capitulation_episodes", "Capitulation episodes", "count"),
+    ("sentiment.capitulation_last_flagged", "Last day the capitulation score was flagged", "date"),
+)
 
 
 def _btc_close(ctx: ReportContext) -> pd.Series:
@@ -529,7 +546,7 @@ def _macro_series(ctx: ReportContext, series_id: str) -> pd.Series | None:
 def compute_macro(ctx: ReportContext) -> SectionResult:
     """M2 growth, Fed net liquidity, BTC / M2, Fear & Greed and the capitulation score."""
     from altseason.analytics._macro import m2_yoy, market_cap_to_m2, net_liquidity
-    from altseason.analytics._sentiment import capitulation_score, fear_greed_summary
+    from altseason.analytics._sentiment import fear_greed_summary
 
     out: list[Finding] = []
     charts: list[ChartSpec] = []
@@ -668,29 +685,173 @@ def compute_macro(ctx: ReportContext) -> SectionResult:
                     demo=ctx.is_demo("sentiment"),
                 )
             )
+    cap_out, cap_charts, cap_tables = capitulation_findings(ctx)
+    out += cap_out
+    charts += cap_charts
+    return SectionResult(findings=out, charts=charts, tables=cap_tables)
+
+
+CAPITULATION_THRESHOLD = 0.5
+"""Score at or above which a day is flagged (``capitulation_episodes``' default)."""
+
+CAPITULATION_LABELS: dict[str, str] = {
+    "drawdown": "drawdown from the 365-day high",
+    "volume_surge": "volume surge",
+    "fear_greed": "Fear & Greed (inverted)",
+    "funding": "funding (inverted)",
+    "mvrv": "MVRV (inverted)",
+}
+"""Chart and table names of the five capitulation components."""
+
+
+def capitulation_findings(
+    ctx: ReportContext,
+) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
+    """BTC capitulation from all five components (``capitulation_from_store``).
+
+    Findings: the latest score, how many of the five components it used (a
+    ``caveat`` naming the missing ones when fewer than five), the number of
+    flagged episodes in the sample and the last flagged date; a chart of the
+    score with its components over the last two years; a table of the
+    episodes (start, end, peak and its score).
+    """
+    from altseason.analytics import Quality
+    from altseason.analytics._positioning_data import capitulation_from_store
+    from altseason.analytics._sentiment import CAPITULATION_WEIGHTS, capitulation_episodes
+
     try:
-        btc = _btc_close(ctx)
-        vol = ctx.prices("volume_usd").get("BTC")
-        cap = capitulation_score(btc, volume=None if vol is None else vol.dropna(), fear_greed=fg)
-        d, v = last_valid(cap["score"])
-        provs = [ctx.prov("prices", asset_id="BTC")]
-        if fg is not None:
-            provs.append(ctx.prov("sentiment", index_id="fear_greed"))
-        out.append(
-            finding(
-                "sentiment.capitulation",
-                "Capitulation score (0-1)",
-                v,
-                "ratio",
-                provenance=provs,
-                asof=d,
-                method="analytics.capitulation_score",
+        cap = capitulation_from_store(ctx.store, "BTC", end=ctx.asof)
+    except (DataUnavailableError, ValidationError) as exc:
+        return (
+            [
+                Finding.unavailable(fid, label, str(exc), unit=unit)
+                for fid, label, unit in CAPITULATION_EXPECTED
+            ],
+            [],
+            [],
+        )
+    provs = [ctx.prov("prices", asset_id="BTC")]
+    for table, filt in (
+        ("sentiment", {"index_id": "fear_greed"}),
+        ("funding", {}),
+        ("onchain", {}),
+    ):
+        if ctx.table_rows(table):
+            provs.append(ctx.prov(table, **filt))
+    scored = cap.dropna(subset=["score"])
+    if scored.empty:
+        reason = "no day with a capitulation score up to the report date"
+        return (
+            [
+                Finding.unavailable(fid, label, reason, unit=unit)
+                for fid, label, unit in CAPITULATION_EXPECTED
+            ],
+            [],
+            [],
+        )
+    d = pd.Timestamp(scored.index[-1])
+    last = scored.iloc[-1]
+    n = int(last["n_components"])
+    missing = str(last["missing"] or "")
+    reasons = cap.attrs.get("missing_reasons", {})
+    q = None
+    if n < len(CAPITULATION_WEIGHTS):
+        why = "; ".join(f"{k}: {v}" for k, v in reasons.items()) or missing
+        q = Quality(
+            "caveat",
+            coverage={"observed": n, "expected": len(CAPITULATION_WEIGHTS), "unit": "components"},
+            reason=f"{n} of {len(CAPITULATION_WEIGHTS)} components ({missing} missing: {why})",
+        )
+    eps = capitulation_episodes(cap, threshold=CAPITULATION_THRESHOLD)
+    method = (
+        "analytics.capitulation_from_store: weighted mean of drawdown, volume surge, "
+        "Fear & Greed, funding and MVRV (weights 0.25/0.15/0.25/0.15/0.20, renormalised "
+        "over the components available)"
+    )
+    span = f"{pd.Timestamp(scored.index[0]).date()}..{d.date()}"
+    out = [
+        finding(
+            "sentiment.capitulation",
+            "Capitulation score (0-1)",
+            float(last["score"]),
+            "ratio",
+            provenance=provs,
+            asof=d,
+            method=method,
+            quality=q,
+        ),
+        finding(
+            "sentiment.capitulation_components",
+            "Capitulation components used (of 5)",
+            float(n),
+            "count",
+            provenance=provs,
+            asof=d,
+            method=method,
+        ),
+        finding(
+            "sentiment.capitulation_episodes",
+            f"Capitulation episodes (score >= {CAPITULATION_THRESHOLD})",
+            float(len(eps)),
+            "count",
+            provenance=provs,
+            asof=d,
+            window=span,
+            method="analytics.capitulation_episodes (flagged days up to 7 days apart merged)",
+        ),
+        finding(
+            "sentiment.capitulation_last_flagged",
+            "Last day the capitulation score was flagged",
+            None if eps.empty else pd.Timestamp(eps["end"].iloc[-1]),
+            "date",
+            provenance=provs,
+            asof=d,
+            window=span,
+            method="analytics.capitulation_episodes",
+        ),
+    ]
+    recent = cap.loc[ctx.asof - pd.Timedelta(days=CAPITULATION_CHART_DAYS) :]
+    traces = [Trace.from_series(recent["score"], "score (weighted)")]
+    for name in CAPITULATION_WEIGHTS:
+        if name in recent and recent[name].notna().any():
+            traces.append(Trace.from_series(recent[name], CAPITULATION_LABELS[name], dash=True))
+    charts = [
+        ChartSpec(
+            id="capitulation",
+            title="BTC capitulation score and its components, last two years",
+            x_label="date (UTC)",
+            y_label="scaled 0-1 (1 = capitulation)",
+            traces=traces,
+            bands=[Band("y", CAPITULATION_THRESHOLD, 1.0, "flagged", "#c0504d")],
+            source=ctx.source_line("prices", "sentiment", "funding", "onchain"),
+            demo=ctx.is_demo("prices"),
+        )
+    ]
+    tables: list[Table] = []
+    if not eps.empty:
+        rows: list[list[Token]] = []
+        for _, e in eps.tail(12).iterrows():
+            comps = [
+                f"{CAPITULATION_LABELS[c]} {float(e[c]):.2f}"
+                for c in CAPITULATION_WEIGHTS
+                if c in e and pd.notna(e[c])
+            ]
+            rows.append(
+                [
+                    str(pd.Timestamp(e["start"]).date()),
+                    str(pd.Timestamp(e["end"]).date()),
+                    str(int(e["flagged_days"])),
+                    str(pd.Timestamp(e["peak_date"]).date()),
+                    f"{float(e['peak_score']):.2f}",
+                    ", ".join(comps),
+                ]
+            )
+        tables.append(
+            Table(
+                f"Dates the BTC capitulation score flagged (score >= {CAPITULATION_THRESHOLD}; "
+                "latest 12 episodes)",
+                ["start", "end", "flagged days", "peak", "peak score", "components at the peak"],
+                rows,
             )
         )
-    except DataUnavailableError as exc:
-        out.append(
-            Finding.unavailable(
-                "sentiment.capitulation", "Capitulation score", str(exc), unit="ratio"
-            )
-        )
-    return SectionResult(findings=out, charts=charts)
+    return out, charts, tables

@@ -59,6 +59,8 @@ MACRO_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("sentiment.fear_greed_label", "Fear & Greed classification", "text"),
     ("sentiment.fear_greed_avg_30d", "Fear & Greed 30-day average", "number"),
     ("sentiment.capitulation", "Capitulation score", "ratio"),
+    ("sentiment.capitulation_components", "Capitulation components used (of 5)", "count"),
+    ("sentiment.capitulation_episodes", "Capitulation episodes", "count"),
 )
 
 
@@ -259,10 +261,31 @@ def write_macro(fs: FindingSet) -> list[Paragraph]:
         q.add(
             say(
                 fs,
-                f"The capitulation score is {word} at [[sentiment.capitulation]] "
-                "(0 = none, 1 = every capitulation condition met).",
+                f"The BTC capitulation score is {word} at [[sentiment.capitulation]] "
+                "(0 = none, 1 = every capitulation condition met), from "
+                "[[sentiment.capitulation_components]] of its five components (drawdown from "
+                "the 365-day high, volume surge, Fear & Greed, funding and MVRV; a day is "
+                "flagged at 0.5 or more).",
             )
         )
     else:
         q.add(say(fs, "[[sentiment.capitulation]]"))
+    n_eps = fs.value("sentiment.capitulation_episodes")
+    if n_eps is not None and n_eps > 0:
+        q.add(
+            say(
+                fs,
+                "The score flagged [[sentiment.capitulation_episodes]] episodes in the sample, "
+                "the latest ending on [[sentiment.capitulation_last_flagged]]; the table below "
+                "lists them with the components at each peak.",
+            )
+        )
+    elif n_eps is not None:
+        q.add(
+            say(
+                fs,
+                "The score flagged no day in the sample "
+                "([[sentiment.capitulation_episodes]] episodes).",
+            )
+        )
     return [p, q]

@@ -1,0 +1,59 @@
+"""Issue 18 sections: capitulation from five components, ETH positioning, hedged shorts, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from altseason.analytics._positioning_data import capitulation_from_store
+from altseason.report._sections._base import ReportContext
+from altseason.report._sections._positioning import capitulation_findings
+from altseason.store import Store
+
+DEMO_ASOF = "2025-06-30"  # the demo_store_path fixture ends here
+
+
+def _runs(flags: pd.Series, gap: int = 7) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Independent run-finding: flagged days at most ``gap`` days apart form one run."""
+    days = [pd.Timestamp(d) for d, f in flags.items() if f]
+    runs: list[list[pd.Timestamp]] = []
+    for d in days:
+        if runs and (d - runs[-1][-1]).days <= gap:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [(r[0], r[-1]) for r in runs]
+
+
+def test_capitulation_uses_all_five_components_and_lists_flagged_dates(
+    demo_store_path: Path,
+) -> None:
+    with Store(demo_store_path) as store:
+        ctx = ReportContext(store, pd.Timestamp(DEMO_ASOF))
+        found, charts, tables = capitulation_findings(ctx)
+        cap = capitulation_from_store(store, "BTC", end=DEMO_ASOF)
+    by_id = {f.id: f for f in found}
+    scored = cap.dropna(subset=["score"])
+    # the finding is the analytics' last score, from the components that day
+    assert by_id["sentiment.capitulation"].value == scored["score"].iloc[-1]
+    n = int(scored["n_components"].iloc[-1])
+    assert by_id["sentiment.capitulation_components"].value == n
+    assert (by_id["sentiment.capitulation"].status == "ok") == (n == 5)
+    runs = _runs(scored["score"] >= 0.5)
+    assert by_id["sentiment.capitulation_episodes"].value == len(runs)
+    if runs:
+        assert by_id["sentiment.capitulation_last_flagged"].value == str(runs[-1][1].date())
+        assert len(tables) == 1 and len(tables[0].rows) == min(12, len(runs))
+        assert tables[0].rows[-1][0] == str(runs[-1][0].date())
+    # the chart shows the score and every component the store could give
+    (chart,) = charts
+    names = [t.name for t in chart.traces]
+    assert names[0] == "score (weighted)"
+    given = [
+        c
+        for c in ("drawdown", "volume_surge", "fear_greed", "funding", "mvrv")
+        if cap[c].notna().any()
+    ]
+    assert len(names) == 1 + len(given)
+    assert min(t.x[0] for t in chart.traces) >= pd.Timestamp(DEMO_ASOF) - pd.Timedelta(days=730)
