@@ -81,6 +81,24 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("derivatives.rr_25d", -0.021, "pp", None),
     ("derivatives.atm_iv", 0.48, "percent", None),
     ("derivatives.funding_rate", 0.0003, "rate", "1d"),
+    ("derivatives.max_pain_expiry", "25JUL25", "text", None),
+    ("derivatives.max_pain_all", 92_000.0, "price", None),
+    ("derivatives.call_zone_low", 100_000.0, "price", None),
+    ("derivatives.call_zone_high", 120_000.0, "price", None),
+    ("derivatives.zone_share", 0.5, "percent", None),
+    ("derivatives.eth.snapshot", "2025-06-30", "date", None),
+    ("derivatives.eth.spot", 2_480.0, "price", None),
+    ("derivatives.eth.call_wall", 3_000.0, "price", None),
+    ("derivatives.eth.put_zone_low", 2_000.0, "price", None),
+    ("derivatives.eth.put_zone_high", 2_400.0, "price", None),
+    ("derivatives.eth.call_zone_low", 2_600.0, "price", None),
+    ("derivatives.eth.call_zone_high", 3_200.0, "price", None),
+    ("derivatives.eth.max_pain", 2_500.0, "price", None),
+    ("derivatives.eth.max_pain_expiry", "25JUL25", "text", None),
+    ("derivatives.eth.max_pain_all", 2_400.0, "price", None),
+    ("derivatives.eth.put_call_oi", 1.002, "ratio", None),
+    ("derivatives.eth.zone_share", 0.5, "percent", None),
+    ("derivatives.eth.funding_rate", -0.0001, "rate", "1d"),
     ("onchain.price", 91_500.0, "price", None),
     ("onchain.realized_price", 47_300.0, "price", None),
     ("onchain.mvrv", 1.93, "ratio", None),
@@ -496,3 +514,16 @@ def test_put_call_wording_follows_the_printed_ratio(ratio: float, tilt: str) -> 
     assert f"is [{shown}](#f-derivatives.put_call_oi), tilted towards {tilt}." in (
         narrative_markdown(fs)
     )
+
+
+def test_eth_options_name_the_headline_expiry_and_state_the_conventions() -> None:
+    text = narrative_markdown(findings())
+    eth = text.split("**ETH options positioning.**")[1].split("\n\n")[0]
+    assert (
+        "Max pain for the [25JUL25](#f-derivatives.eth.max_pain_expiry) expiry is "
+        "[\\$2,500](#f-derivatives.eth.max_pain), above spot (over all expiries at once: "
+        "[\\$2,400](#f-derivatives.eth.max_pain_all))"
+    ) in eth
+    assert "tilted towards neither side" in eth  # 1.002 prints as 1.00
+    assert "holding [50%](#f-derivatives.eth.zone_share) of that side's open interest" in eth
+    assert "nearest monthly (last-Friday) expiry" in eth

@@ -57,3 +57,34 @@ def test_capitulation_uses_all_five_components_and_lists_flagged_dates(
     ]
     assert len(names) == 1 + len(given)
     assert min(t.x[0] for t in chart.traces) >= pd.Timestamp(DEMO_ASOF) - pd.Timedelta(days=730)
+
+
+def test_eth_options_positioning_names_the_headline_expiry(demo_store_path: Path) -> None:
+    from altseason.analytics._options import headline_max_pain, max_pain_by_expiry
+    from altseason.report._sections._positioning import compute_derivatives
+
+    with Store(demo_store_path) as store:
+        ctx = ReportContext(store, pd.Timestamp(DEMO_ASOF))
+        res = compute_derivatives(ctx)
+        opts = store.read_table("options", end=DEMO_ASOF, underlying="ETH")
+    by_id = {f.id: f for f in res.findings}
+    snap = pd.Timestamp(opts["snapshot_ts"].max())
+    chain = opts.loc[pd.to_datetime(opts["snapshot_ts"]) == snap]
+    mp = headline_max_pain(chain, underlying="ETH")
+    table = max_pain_by_expiry(chain, underlying="ETH")
+    assert by_id["derivatives.eth.max_pain"].value == mp.value
+    assert by_id["derivatives.eth.max_pain_expiry"].value == mp.label
+    assert by_id["derivatives.eth.max_pain_all"].value == mp.all_expiries
+    assert by_id["derivatives.eth.zone_share"].value == 0.5
+    lo, hi = (
+        by_id["derivatives.eth.put_zone_low"].value,
+        by_id["derivatives.eth.put_zone_high"].value,
+    )
+    assert lo <= hi < by_id["derivatives.eth.spot"].value  # type: ignore[operator]
+    (eth_table,) = [t for t in res.tables if t.title.startswith("ETH max pain")]
+    assert [str(r[0]).removesuffix(" (headline)") for r in eth_table.rows] == list(table["label"])
+    assert sum(str(r[0]).endswith("(headline)") for r in eth_table.rows) == 1
+    ids = [c.id for c in res.charts]
+    assert "oi-by-strike-eth" in ids and "oi-by-strike" in ids
+    oi = next(c for c in res.charts if c.id == "oi-by-strike-eth")
+    assert oi.barmode == "group"  # calls and puts side by side, not overlaid

@@ -214,6 +214,11 @@ OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("put_call_oi", "{u} put/call open-interest ratio", "ratio"),
     ("rr_25d", "{u} 25-delta risk reversal", "pp"),
     ("atm_iv", "{u} at-the-money implied volatility", "percent"),
+    ("max_pain_expiry", "{u} expiry of the headline max pain", "text"),
+    ("max_pain_all", "{u} max pain over all expiries at once", "price"),
+    ("call_zone_low", "{u} call zone, lower strike", "price"),
+    ("call_zone_high", "{u} call zone, upper strike", "price"),
+    ("zone_share", "{u} share of one side's OI a zone holds", "percent"),
 )
 """Options-positioning findings: ``(id suffix, label template, unit)``."""
 
@@ -221,6 +226,14 @@ OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
 def options_findings(
     ctx: ReportContext, underlying: str = "BTC", prefix: str | None = None
 ) -> tuple[list[Finding], list[ChartSpec]]:
+    """Options positioning of the latest ``underlying`` snapshot (see :func:`options_section`)."""
+    out, charts, _ = options_section(ctx, underlying, prefix)
+    return out, charts
+
+
+def options_section(
+    ctx: ReportContext, underlying: str = "BTC", prefix: str | None = None
+) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
     """Options positioning of the latest ``underlying`` snapshot up to the report date.
 
     The one computation behind the report's derivatives section (BTC, ids
@@ -235,27 +248,56 @@ def options_findings(
     sfx = "" if pre == "derivatives" else f"-{u.lower()}"
     out: list[Finding] = []
     charts: list[ChartSpec] = []
+    tables: list[Table] = []
     opts = ctx.table("options", underlying=u) if ctx.table_rows("options") else pd.DataFrame()
     if opts.empty:
         reason = f"no {u} options snapshots in the store up to {ctx.asof.date()}"
         for key, label, unit in OPTION_FIGURES:
             out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
-        return out, charts
+        return out, charts, tables
     snap = pd.Timestamp(opts["snapshot_ts"].max())
     pos = options_positioning(opts, underlying=u, snapshot=snap)
     summ = pos.summary()
     prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
     kw = {"provenance": [prov], "asof": snap, "window": f"snapshot {snap:%Y-%m-%d %H:%M} UTC"}
     m = "analytics.options_positioning"
-    cols = {"rr_25d": "rr25"}
+    cols = {
+        "rr_25d": "rr25",
+        "max_pain_all": "max_pain_all_expiries",
+        "zone_share": "zone_target_share",
+    }
     for key, label, unit in OPTION_FIGURES:
         text = label.format(u=u)
         if key in ("rr_25d", "atm_iv"):
             text += f" ({pos.target_days:.0f}-day)"
         value = snap if key == "snapshot" else summ[cols.get(key, key)]
-        out.append(
-            finding(
-                f"{pre}.{key}", text, value, unit, method=None if key == "snapshot" else m, **kw
+        method = None if key == "snapshot" else m
+        if key in ("max_pain", "max_pain_expiry"):
+            method = f"analytics.headline_max_pain: {pos.max_pain_detail.convention}"
+            if pos.max_pain_detail.note:
+                method += f" ({pos.max_pain_detail.note})"
+        out.append(finding(f"{pre}.{key}", text, value, unit, method=method, **kw))
+    by_exp = pos.max_pain_detail.by_expiry
+    if not by_exp.empty:
+        rows: list[list[Token]] = []
+        for exp, r in by_exp.iterrows():
+            head = " (headline)" if pd.Timestamp(exp) == pos.max_pain_detail.expiry else ""
+            rows.append(
+                [
+                    f"{r['label']}{head}",
+                    f"{float(r['days']):.0f}",
+                    "yes" if bool(r["monthly"]) else "no",
+                    f"${float(r['max_pain']):,.0f}",
+                    f"{float(r['call_oi']):,.0f}",
+                    f"{float(r['put_oi']):,.0f}",
+                    "n/a" if pd.isna(r["put_call_oi"]) else f"{float(r['put_call_oi']):.2f}",
+                ]
+            )
+        tables.append(
+            Table(
+                f"{u} max pain per expiry (snapshot {snap:%Y-%m-%d}); open interest in {u}",
+                ["expiry", "days", "monthly", "max pain", "call OI", "put OI", "put/call"],
+                rows,
             )
         )
     demo = ctx.is_demo("options")
@@ -294,7 +336,7 @@ def options_findings(
             ],
             markers=markers,
             bands=bands,
-            barmode="overlay",
+            barmode="group",
             source=src,
             demo=demo,
         )
@@ -350,43 +392,53 @@ def options_findings(
                     demo=demo,
                 )
             )
-    return out, [c for c in charts if c.has_data]
+    return out, [c for c in charts if c.has_data], tables
 
 
 def compute_derivatives(ctx: ReportContext) -> SectionResult:
-    """Options positioning of the latest BTC snapshot and perp funding."""
+    """Options positioning of the latest BTC and ETH snapshots and perp funding.
+
+    BTC findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
+    underlying gets its per-expiry max-pain table.
+    """
     from altseason.analytics._derivatives import daily_funding
 
-    out, charts = options_findings(ctx, "BTC", "derivatives")
-    if ctx.table_rows("funding"):
-        fund = ctx.table("funding", asset_id="BTC")
-        if not fund.empty:
-            daily = daily_funding(fund, assets=["BTC"])
-            col = daily["BTC"] if "BTC" in daily.columns else daily.iloc[:, 0]
+    out, charts, tables = options_section(ctx, "BTC", "derivatives")
+    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth")
+    out += eth_out
+    charts += eth_charts
+    tables += eth_tables
+    for asset, fid in (
+        ("BTC", "derivatives.funding_rate"),
+        ("ETH", "derivatives.eth.funding_rate"),
+    ):
+        fund = ctx.table("funding", asset_id=asset) if ctx.table_rows("funding") else None
+        if fund is not None and not fund.empty:
+            daily = daily_funding(fund, assets=[asset])
+            col = daily[asset] if asset in daily.columns else daily.iloc[:, 0]
             d, v = last_valid(col)
-            prov = ctx.prov("funding", asset_id="BTC")
             out.append(
                 finding(
-                    "derivatives.funding_rate",
-                    "BTC perp funding (per day, latest day)",
+                    fid,
+                    f"{asset} perp funding (per day, latest day)",
                     v,
                     "rate",
-                    provenance=[prov],
+                    provenance=[ctx.prov("funding", asset_id=asset)],
                     asof=d,
                     window="1d",
                     method="analytics.daily_funding (venues averaged)",
                 )
             )
-    if not any(f.id == "derivatives.funding_rate" for f in out):
-        out.append(
-            Finding.unavailable(
-                "derivatives.funding_rate",
-                "BTC perp funding",
-                "no BTC funding rates in the store",
-                unit="rate",
+        else:
+            out.append(
+                Finding.unavailable(
+                    fid,
+                    f"{asset} perp funding",
+                    f"no {asset} funding rates in the store",
+                    unit="rate",
+                )
             )
-        )
-    return SectionResult(findings=out, charts=charts)
+    return SectionResult(findings=out, charts=charts, tables=tables)
 
 
 # ---------------------------------------------------------------------- on-chain

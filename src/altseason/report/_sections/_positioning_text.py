@@ -39,6 +39,15 @@ DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("derivatives.rr_25d", "25-delta risk reversal", "pp"),
     ("derivatives.atm_iv", "At-the-money implied volatility", "percent"),
     ("derivatives.funding_rate", "BTC perp funding (per day, latest day)", "rate"),
+    ("derivatives.max_pain_expiry", "Expiry of the headline max pain", "text"),
+    ("derivatives.max_pain_all", "Max pain over all expiries at once", "price"),
+    ("derivatives.call_zone_low", "Call zone, lower strike", "price"),
+    ("derivatives.call_zone_high", "Call zone, upper strike", "price"),
+    ("derivatives.zone_share", "Share of one side's OI a zone holds", "percent"),
+    ("derivatives.eth.snapshot", "ETH options snapshot date", "date"),
+    ("derivatives.eth.call_wall", "ETH call wall", "price"),
+    ("derivatives.eth.max_pain", "ETH max pain", "price"),
+    ("derivatives.eth.funding_rate", "ETH perp funding (per day, latest day)", "rate"),
 )
 
 ONCHAIN_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -106,44 +115,80 @@ def write_flows(fs: FindingSet) -> list[Paragraph]:
     return [p, q]
 
 
-def write_derivatives(fs: FindingSet) -> list[Paragraph]:
-    """Options positioning and perp funding."""
-    p = Paragraph(heading="Options positioning")
+def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
+    """Call wall, zones, named max pain and put/call tilt of one underlying (ids ``pre.*``)."""
+    p = Paragraph(heading=f"{u} options positioning")
+    if not fs.available(f"{pre}.snapshot"):
+        p.add(say(fs, f"[[{pre}.snapshot]]", what=f"{u} options positioning"))
+        return p
     p.add(
         say(
             fs,
-            "In the options snapshot of [[derivatives.snapshot]] (spot [[derivatives.spot]]), "
+            f"In the {u} options snapshot of [[{pre}.snapshot]] (spot [[{pre}.spot]]), "
             "the call wall, the strike above spot with the most call open interest, is at "
-            "[[derivatives.call_wall]].",
+            f"[[{pre}.call_wall]].",
         )
     )
     p.add(
         say(
             fs,
-            "Put open interest concentrates between [[derivatives.put_zone_low]] and "
-            "[[derivatives.put_zone_high]], the zone where downside protection is bought.",
+            f"Put open interest concentrates between [[{pre}.put_zone_low]] and "
+            f"[[{pre}.put_zone_high]], the zone where downside protection is bought.",
         )
     )
-    mp = fs.value("derivatives.max_pain")
-    spot = fs.value("derivatives.spot")
+    if fs.available(f"{pre}.call_zone_low"):
+        p.add(
+            say(
+                fs,
+                f"Above spot, call open interest concentrates between [[{pre}.call_zone_low]] "
+                f"and [[{pre}.call_zone_high]].",
+            )
+        )
+    mp = fs.value(f"{pre}.max_pain")
+    spot = fs.value(f"{pre}.spot")
+    side = ""
     if mp is not None and spot is not None:
-        side = "below" if mp < spot else ("above" if mp > spot else "at")
-        p.add(say(fs, f"Max pain sits at [[derivatives.max_pain]], {side} spot."))
+        side = ", " + ("below" if mp < spot else ("above" if mp > spot else "at")) + " spot"
+    if fs.available(f"{pre}.max_pain_expiry"):
+        p.add(
+            say(
+                fs,
+                f"Max pain for the [[{pre}.max_pain_expiry]] expiry is [[{pre}.max_pain]]{side} "
+                f"(over all expiries at once: [[{pre}.max_pain_all]]); the table lists the "
+                "other expiries.",
+            )
+        )
     else:
-        p.add(say(fs, "Max pain sits at [[derivatives.max_pain]]."))
-    pcr = fs.value("derivatives.put_call_oi")
-    tilt = put_call_tilt(fs, "derivatives.put_call_oi")
-    if pcr is not None and tilt is not None:
+        p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
+    tilt = put_call_tilt(fs, f"{pre}.put_call_oi")
+    if tilt is not None:
         # Decided on the ratio as printed: 1.00 is no tilt on every page.
         p.add(
             say(
                 fs,
-                f"The put/call open-interest ratio is [[derivatives.put_call_oi]], "
+                f"The put/call open-interest ratio is [[{pre}.put_call_oi]], "
                 f"tilted towards {tilt}.",
             )
         )
     else:
-        p.add(say(fs, "[[derivatives.put_call_oi]]"))
+        p.add(say(fs, f"[[{pre}.put_call_oi]]"))
+    if fs.available(f"{pre}.zone_share"):
+        p.add(
+            say(
+                fs,
+                "Conventions: each zone is the contiguous strike band on its side of spot "
+                f"holding [[{pre}.zone_share]] of that side's open interest (below-spot puts, "
+                "above-spot calls), so the zones follow the data; max pain is quoted per "
+                "expiry, the headline being the nearest monthly (last-Friday) expiry, named.",
+            )
+        )
+    return p
+
+
+def write_derivatives(fs: FindingSet) -> list[Paragraph]:
+    """Options positioning of BTC and ETH, implied volatility and perp funding."""
+    p = _options_paragraph(fs, "derivatives", "BTC")
+    e = _options_paragraph(fs, "derivatives.eth", "ETH")
     q = Paragraph(heading="Volatility and funding")
     rr = fs.value("derivatives.rr_25d")
     if rr is not None:
@@ -179,7 +224,21 @@ def write_derivatives(fs: FindingSet) -> list[Paragraph]:
         )
     else:
         q.add(say(fs, "[[derivatives.funding_rate]]"))
-    return [p, q]
+    efr = fs.value("derivatives.eth.funding_rate")
+    if efr is not None:
+        lean = (
+            "longs pay shorts"
+            if efr > 0
+            else ("shorts pay longs" if efr < 0 else "neither side pays")
+        )
+        q.add(
+            say(
+                fs,
+                "ETH perp funding on the latest day was [[derivatives.eth.funding_rate]] per "
+                f"day: {lean}.",
+            )
+        )
+    return [p, e, q]
 
 
 def write_onchain(fs: FindingSet) -> list[Paragraph]:
