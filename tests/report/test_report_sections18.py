@@ -88,3 +88,21 @@ def test_eth_options_positioning_names_the_headline_expiry(demo_store_path: Path
     assert "oi-by-strike-eth" in ids and "oi-by-strike" in ids
     oi = next(c for c in res.charts if c.id == "oi-by-strike-eth")
     assert oi.barmode == "group"  # calls and puts side by side, not overlaid
+
+
+def test_eth_etf_flows_and_cost_basis_beside_btc(demo_store_path: Path) -> None:
+    from altseason.report._sections._positioning import compute_flows
+
+    with Store(demo_store_path) as store:
+        res = compute_flows(ReportContext(store, pd.Timestamp(DEMO_ASOF)))
+        eth_raw = store.read_table("etf_flows", end=DEMO_ASOF, underlying="ETH")
+    f = {x.id: x for x in res.findings}
+    for pre, price in (("flows", "flows.btc_price"), ("flows.eth", "flows.eth.price")):
+        # price, cost basis and P&L are of one date, so the sentence's arithmetic holds
+        assert f[price].asof == f[f"{pre}.cost_basis"].asof == f[f"{pre}.cost_basis_date"].value
+        pnl = f[price].value / f[f"{pre}.cost_basis"].value - 1  # type: ignore[operator]
+        assert abs(f[f"{pre}.holder_pnl"].value - pnl) < 1e-12  # type: ignore[operator]
+    # ETH flows are ETH's own: the cumulative flow is the sum of the ETH rows
+    daily = eth_raw.groupby("date")["flow_usd"].sum()
+    assert abs(f["flows.eth.cumulative_flow"].value - daily.sum()) < 1.0  # type: ignore[operator]
+    assert {"etf-flows-eth", "etf-cost-basis-eth"} <= {c.id for c in res.charts}

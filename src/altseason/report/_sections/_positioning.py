@@ -25,6 +25,9 @@ __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onc
 FLOW_WINDOW = 30
 CHART_DAYS = 365
 
+FLOW_CHART_DAYS = 90
+"""The flows charts show 90 days: the 30-day window the text discusses, with context."""
+
 CAPITULATION_CHART_DAYS = 730
 """The capitulation chart shows two years, so earlier flagged episodes are in view."""
 
@@ -45,7 +48,43 @@ def _btc_close(ctx: ReportContext) -> pd.Series:
 
 # ---------------------------------------------------------------------- flows
 def compute_flows(ctx: ReportContext) -> SectionResult:
-    """Net and cumulative BTC spot-ETF flows, holders' cost basis vs price."""
+    """Spot-ETF flows and the holders' cost basis vs price, for BTC and for ETH.
+
+    BTC findings are ``flows.*``; ETH ``flows.eth.*`` (unavailable, with the
+    reason, when the store has no ETH spot-ETF flows).
+    """
+    btc = flow_findings(ctx, "BTC", "flows")
+    try:
+        eth = flow_findings(ctx, "ETH", "flows.eth")
+    except DataUnavailableError as exc:
+        eth = SectionResult(
+            findings=[
+                Finding.unavailable(fid, label, str(exc), unit=unit)
+                for fid, label, unit in ETH_FLOW_EXPECTED
+            ]
+        )
+    return SectionResult(
+        findings=btc.findings + eth.findings,
+        charts=btc.charts + eth.charts,
+        tables=btc.tables + eth.tables,
+    )
+
+
+ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
+    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
+    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
+    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
+    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
+    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
+    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
+)
+"""ETH flow findings (``flows.eth.*``)."""
+
+
+def flow_findings(ctx: ReportContext, u: str, pre: str) -> SectionResult:
+    """Net and cumulative spot-ETF flows of ``u``, holders' cost basis vs price (ids ``pre.*``)."""
     from altseason.analytics._flows import (
         cumulative_flows,
         flows_by_fund,
@@ -54,11 +93,12 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     )
 
     ctx.require("etf_flows", "ETF flows")
-    raw = ctx.table("etf_flows", underlying="BTC")
+    raw = ctx.table("etf_flows", underlying=u)
     if raw.empty:
-        raise DataUnavailableError("no BTC spot-ETF flows in the store up to the report date")
-    prov_f = ctx.prov("etf_flows", underlying="BTC")
-    panel = flows_by_fund(raw, underlying="BTC")
+        raise DataUnavailableError(f"no {u} spot-ETF flows in the store up to the report date")
+    prov_f = ctx.prov("etf_flows", underlying=u)
+    sfx = "" if u == "BTC" else f"-{u.lower()}"
+    panel = flows_by_fund(raw, underlying=u)
     total = total_flows(panel)
     cum = cumulative_flows(total)
     assert isinstance(cum, pd.Series)
@@ -68,8 +108,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     net = float(cum.iloc[-1] - (before.iloc[-1] if len(before) else 0.0))
     out: list[Finding] = [
         finding(
-            "flows.net_flow",
-            f"Net BTC spot-ETF flow, {FLOW_WINDOW} days",
+            f"{pre}.net_flow",
+            f"Net {u} spot-ETF flow, {FLOW_WINDOW} days",
             net,
             "flow",
             provenance=[prov_f],
@@ -78,8 +118,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.cumulative_flows(total_flows): change over the window",
         ),
         finding(
-            "flows.cumulative_flow",
-            "Cumulative BTC spot-ETF flow in the data",
+            f"{pre}.cumulative_flow",
+            f"Cumulative {u} spot-ETF flow in the data",
             float(cum.iloc[-1]),
             "flow",
             provenance=[prov_f],
@@ -88,8 +128,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.cumulative_flows",
         ),
         finding(
-            "flows.last_flow",
-            "Latest daily BTC spot-ETF flow",
+            f"{pre}.last_flow",
+            f"Latest daily {u} spot-ETF flow",
             float(total.iloc[-1]),
             "flow",
             provenance=[prov_f],
@@ -98,8 +138,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.total_flows",
         ),
         finding(
-            "flows.last_flow_date",
-            "Date of the latest ETF flow",
+            f"{pre}.last_flow_date",
+            f"Date of the latest {u} ETF flow",
             last_day,
             "date",
             provenance=[prov_f],
@@ -108,11 +148,14 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     ]
     charts: list[ChartSpec] = []
     demo = ctx.is_demo("etf_flows", "prices")
-    recent = total.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+    recent = total.loc[last_day - pd.Timedelta(days=FLOW_CHART_DAYS) :]
     try:
-        btc = _btc_close(ctx)
-        prov_p = ctx.prov("prices", asset_id="BTC")
-        cb = holders_cost_basis(panel, btc)
+        px = ctx.prices("close")
+        if u not in px.columns or px[u].dropna().empty:
+            raise DataUnavailableError(f"no {u} prices in the store")
+        close = px[u].dropna()
+        prov_p = ctx.prov("prices", asset_id=u)
+        cb = holders_cost_basis(panel, close)
         agg = cb.aggregate
         # Price, cost basis and P&L all of one date (the latest with a cost
         # basis), so "price vs cost basis" compares numbers of the same day.
@@ -120,10 +163,11 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
         pnl = float(agg["unrealised_pnl"].loc[d]) if d is not None else None
         price = float(agg["price"].loc[d]) if d is not None else None
         price_d = d
+        price_id = f"{pre}.btc_price" if u == "BTC" else f"{pre}.price"
         out += [
             finding(
-                "flows.cost_basis",
-                "Aggregate BTC spot-ETF cost basis",
+                f"{pre}.cost_basis",
+                f"Aggregate {u} spot-ETF cost basis",
                 basis,
                 "price",
                 provenance=[prov_f, prov_p],
@@ -131,15 +175,15 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 method="analytics.holders_cost_basis (average cost on units)",
             ),
             finding(
-                "flows.btc_price",
-                "BTC price on the cost-basis date",
+                price_id,
+                f"{u} price on the cost-basis date",
                 price,
                 "price",
                 provenance=[prov_p],
                 asof=price_d,
             ),
             finding(
-                "flows.cost_basis_date",
+                f"{pre}.cost_basis_date",
                 "Date of the cost-basis comparison",
                 d,
                 "date",
@@ -147,8 +191,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 asof=d,
             ),
             finding(
-                "flows.holder_pnl",
-                "ETF holders' unrealised P&L",
+                f"{pre}.holder_pnl",
+                f"{u} ETF holders' unrealised P&L",
                 pnl,
                 "return",
                 provenance=[prov_f, prov_p],
@@ -156,16 +200,16 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 method="analytics.holders_cost_basis: price / cost basis - 1",
             ),
         ]
-        agg_recent = agg.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+        agg_recent = agg.loc[last_day - pd.Timedelta(days=2 * FLOW_CHART_DAYS) :]
         charts.append(
             ChartSpec(
-                id="etf-cost-basis",
-                title="BTC price vs spot-ETF holders' cost basis",
+                id=f"etf-cost-basis{sfx}",
+                title=f"{u} price vs spot-ETF holders' cost basis",
                 x_label="date (UTC)",
-                y_label="USD per BTC",
+                y_label=f"USD per {u}",
                 y_format="usd",
                 traces=[
-                    Trace.from_series(agg_recent["price"], "BTC close"),
+                    Trace.from_series(agg_recent["price"], f"{u} close"),
                     Trace.from_series(
                         agg_recent["cost_basis"], "ETF cost basis (average cost)", dash=True
                     ),
@@ -176,17 +220,17 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
         )
     except (DataUnavailableError, ValidationError) as exc:
         for fid, label, unit in (
-            ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
-            ("flows.btc_price", "BTC price", "price"),
-            ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
-            ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
+            (f"{pre}.cost_basis", "Aggregate ETF cost basis", "price"),
+            (f"{pre}.btc_price" if u == "BTC" else f"{pre}.price", f"{u} price", "price"),
+            (f"{pre}.holder_pnl", "ETF holders' unrealised P&L", "return"),
+            (f"{pre}.cost_basis_date", "Date of the cost-basis comparison", "date"),
         ):
             out.append(Finding.unavailable(fid, label, str(exc), unit=unit, provenance=[prov_f]))
     charts.insert(
         0,
         ChartSpec(
-            id="etf-flows",
-            title="BTC spot-ETF net flows per day",
+            id=f"etf-flows{sfx}",
+            title=f"{u} spot-ETF net flows per day, last {FLOW_CHART_DAYS} days",
             x_label="date (UTC)",
             y_label="net flow (USD)",
             y_format="usd",

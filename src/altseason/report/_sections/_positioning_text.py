@@ -26,6 +26,7 @@ FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.btc_price", "BTC price", "price"),
     ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
     ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
 )
 
 DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -73,46 +74,62 @@ MACRO_EXPECTED: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def write_flows(fs: FindingSet) -> list[Paragraph]:
-    """ETF flows and the ETF holders' cost basis."""
-    p = Paragraph(heading="Spot ETF flows")
-    net = fs.value("flows.net_flow")
-    win = over_window(fs, "flows.net_flow")
+def _flow_paragraphs(fs: FindingSet, pre: str, u: str, price_id: str) -> list[Paragraph]:
+    """Spot-ETF flows and holders' cost basis of one underlying (ids ``pre.*``)."""
+    p = Paragraph(heading=f"{u} spot ETF flows")
+    net = fs.value(f"{pre}.net_flow")
+    win = over_window(fs, f"{pre}.net_flow")
     if net is not None and net < 0:
-        p.add(say(fs, f"Spot ETFs saw net outflows of [[flows.net_flow|abs]] {win}."))
+        p.add(say(fs, f"{u} spot ETFs saw net outflows of [[{pre}.net_flow|abs]] {win}."))
     else:
-        p.add(say(fs, f"Spot ETFs took in net [[flows.net_flow]] {win}."))
+        p.add(say(fs, f"{u} spot ETFs took in net [[{pre}.net_flow]] {win}."))
     p.add(
         say(
             fs,
-            "The latest daily flow, on [[flows.last_flow_date]], was [[flows.last_flow]]; "
-            "cumulative net flow since launch is [[flows.cumulative_flow]].",
+            f"The latest daily flow, on [[{pre}.last_flow_date]], was [[{pre}.last_flow]]; "
+            f"cumulative net flow in the data is [[{pre}.cumulative_flow]].",
         )
     )
-    q = Paragraph(heading="Cost basis")
-    pnl = fs.value("flows.holder_pnl")
+    q = Paragraph(heading=f"{u} ETF cost basis")
+    pnl = fs.value(f"{pre}.holder_pnl")
+    what = f"the {u} ETF holders' cost basis against price"
     if pnl is not None and pnl < 0:
         q.add(
             say(
                 fs,
-                "On [[flows.cost_basis_date]], BTC at [[flows.btc_price]] traded below the "
-                "ETF holders' aggregate cost basis of [[flows.cost_basis]]: the average ETF "
-                "unit was [[flows.holder_pnl|abs]] under water.",
-                what="the ETF holders' cost basis against price",
+                f"On [[{pre}.cost_basis_date]], {u} at [[{price_id}]] traded below the "
+                f"ETF holders' aggregate cost basis of [[{pre}.cost_basis]]: the average ETF "
+                f"unit was [[{pre}.holder_pnl|abs]] under water.",
+                what=what,
             )
         )
     else:
         q.add(
             say(
                 fs,
-                "On [[flows.cost_basis_date]], BTC at [[flows.btc_price]] traded above the "
-                "ETF holders' aggregate cost basis of [[flows.cost_basis]], an unrealised "
-                "gain of [[flows.holder_pnl]] for the average ETF unit; the cost basis is a "
+                f"On [[{pre}.cost_basis_date]], {u} at [[{price_id}]] traded above the "
+                f"ETF holders' aggregate cost basis of [[{pre}.cost_basis]], an unrealised "
+                f"gain of [[{pre}.holder_pnl]] for the average ETF unit; the cost basis is a "
                 "reference level for support.",
-                what="the ETF holders' cost basis against price",
+                what=what,
             )
         )
     return [p, q]
+
+
+def write_flows(fs: FindingSet) -> list[Paragraph]:
+    """Spot-ETF flows and the ETF holders' cost basis, BTC then ETH."""
+    out = _flow_paragraphs(fs, "flows", "BTC", "flows.btc_price")
+    if fs.available("flows.eth.net_flow"):
+        out += _flow_paragraphs(fs, "flows.eth", "ETH", "flows.eth.price")
+    else:
+        out.append(
+            Paragraph(
+                [say(fs, "[[flows.eth.net_flow]]", what="ETH spot-ETF flows")],
+                heading="ETH spot ETF flows",
+            )
+        )
+    return out
 
 
 def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
