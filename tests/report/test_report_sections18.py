@@ -106,3 +106,28 @@ def test_eth_etf_flows_and_cost_basis_beside_btc(demo_store_path: Path) -> None:
     daily = eth_raw.groupby("date")["flow_usd"].sum()
     assert abs(f["flows.eth.cumulative_flow"].value - daily.sum()) < 1.0  # type: ignore[operator]
     assert {"etf-flows-eth", "etf-cost-basis-eth"} <= {c.id for c in res.charts}
+
+
+def test_what_changed_comes_first_with_a_table_and_says_when_there_is_none(
+    demo_report: object, tmp_path: Path
+) -> None:
+    from altseason.report import FindingSet
+    from altseason.report._narrative import sentence_text
+    from altseason.report._sections._meta import change_findings, changes_table, write_changes
+
+    fs = demo_report.findings  # type: ignore[attr-defined]
+    assert demo_report.sections[0].id == "changes"  # type: ignore[attr-defined]
+    first = sentence_text(write_changes(fs)[0].sentences[0])
+    assert first.startswith("There is no previous report in this reports folder")
+    # a previous report whose altseason index differs: one table row per changed id
+    prev = FindingSet(fs)
+    old = fs.get("divergence.altseason_index")
+    from dataclasses import replace
+
+    prev.add(replace(old, value=float(old.value) / 2 + 0.01))  # type: ignore[arg-type]
+    cur = FindingSet(fs)
+    cur.extend(change_findings(cur, prev, {"asof": "2025-06-01"}, tmp_path / "findings.json"))
+    table = changes_table(cur)
+    assert table is not None
+    labels = [r[0] for r in table.rows]
+    assert old.label in labels

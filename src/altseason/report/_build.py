@@ -27,7 +27,12 @@ from altseason.report._sections import (
     write_summary,
 )
 from altseason.report._sections._base import unavailable_findings
-from altseason.report._sections._meta import judge_freshness, quality_table
+from altseason.report._sections._meta import (
+    NO_PREVIOUS,
+    changes_table,
+    judge_freshness,
+    quality_table,
+)
 from altseason.store import Store, TableStatus
 from altseason.universe import check_asof
 
@@ -195,11 +200,12 @@ def build_report(
                 Finding.unavailable(
                     "changes.previous_asof",
                     "Date of the previous report",
-                    "no earlier report found in the reports folder",
+                    NO_PREVIOUS,
                     unit="date",
                 )
             )
-        results["changes"] = SectionResult()
+        table = changes_table(fs)
+        results["changes"] = SectionResult(tables=[] if table is None else [table])
 
     out_sections: list[ReportSection] = []
     for sec in SECTIONS:

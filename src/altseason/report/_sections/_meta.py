@@ -13,6 +13,7 @@ from altseason.labels import DEMO_LABEL
 from altseason.report._findings import Finding, FindingSet, Provenance
 from altseason.report._narrative import (
     Paragraph,
+    Ref,
     Sentence,
     Token,
     breadth_word,
@@ -508,11 +509,43 @@ def change_findings(
     return out
 
 
+NO_PREVIOUS = "no earlier report found in the reports folder"
+"""Reason of ``changes.previous_asof`` on the first report in a folder."""
+
+
+def changes_table(fs: FindingSet) -> Table | None:
+    """The "what changed" table: one row per changed finding, previous and current value."""
+    rows: list[list[Token]] = []
+    for f in fs.section("changes.prev"):
+        cur_id = f.id[len("changes.prev.") :]
+        cur = fs.get(cur_id)
+        rows.append([cur.label, Ref(f.id, f.format()), Ref(cur_id, cur.format())])
+    if not rows:
+        return None
+    prev = fs.get("changes.previous_asof").format()
+    return Table(
+        f"What changed since the report of {prev} (by finding id)",
+        ["finding", "then", "now"],
+        rows,
+    )
+
+
 def write_changes(fs: FindingSet) -> list[Paragraph]:
     """What changed since the previous report."""
     p = Paragraph()
     if not fs.available("changes.previous_asof"):
-        p.add(say(fs, "[[changes.previous_asof]]", what="comparison with the previous report"))
+        prev = fs.get("changes.previous_asof")
+        if prev.reason == NO_PREVIOUS:
+            p.add(
+                Sentence(
+                    (
+                        "There is no previous report in this reports folder, so nothing to "
+                        "compare with: this is the first.",
+                    )
+                )
+            )
+        else:
+            p.add(say(fs, "[[changes.previous_asof]]", what="comparison with the previous report"))
         return [p]
     p.add(
         say(
