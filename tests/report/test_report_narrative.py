@@ -146,6 +146,8 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("events.latest_date", "2025-05-23", "date", None),
     ("events.car_mean", 0.043, "return", "[0, +20] days"),
     ("events.car_t", 1.4, "number", "[0, +20] days"),
+    ("events.assets", "BTC and ETH", "text", None),
+    ("events.benchmark", "the total market (sum of market caps)", "text", None),
     ("risks.btc_drawdown", -0.16, "return", None),
     ("risks.small_drawdown", -0.41, "return", None),
     ("risks.btc_vol_30d", 0.46, "percent", "30d"),

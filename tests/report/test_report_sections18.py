@@ -131,3 +131,30 @@ def test_what_changed_comes_first_with_a_table_and_says_when_there_is_none(
     assert table is not None
     labels = [r[0] for r in table.rows]
     assert old.label in labels
+
+
+def test_event_tables_state_assets_benchmark_and_inference(demo_store_path: Path) -> None:
+    from altseason.analytics import event_study_from_store, event_table
+    from altseason.report._sections._market import compute_events
+
+    with Store(demo_store_path) as store:
+        res = compute_events(ReportContext(store, pd.Timestamp(DEMO_ASOF)))
+        btc, mkt, _s, _b = event_study_from_store(store, "BTC", end=DEMO_ASOF)
+        eth, _m, _s, _b = event_study_from_store(store, "ETH", mkt, end=DEMO_ASOF)
+    f = {x.id: x for x in res.findings}
+    assert f["events.assets"].value.startswith("BTC, ETH")  # type: ignore[union-attr]
+    assert f["events.benchmark"].value == "the total market (sum of market caps)"
+    per_event, caar = res.tables
+    assert per_event.columns[:5] == ["date", "jurisdiction", "event", "BTC", "ETH"]
+    # one row per event that any study used; BTC's CAR per event as the study computed it
+    cars = event_table({"BTC": btc})["car_0_20_BTC"].dropna()
+    shown = [str(r[3]) for r in per_event.rows if r[3] != "n/a"]
+    assert shown == [f"{c:+.1%}" for c in cars] or [x.split(" ")[0] for x in shown] == [
+        f"{c:+.1%}" for c in cars
+    ]
+    rows = {(r[0], r[1]): r for r in caar.rows}
+    s = btc.summary.loc["[0, 20]"]
+    assert rows[("BTC", "[0, +20] days")][4] == f"{s['t_caar']:.2f}"
+    assert rows[("BTC", "[0, +20] days")][7] == f"{s['placebo_p']:.2f}"
+    e = eth.summary.loc["[0, 20]"]
+    assert rows[("ETH", "[0, +20] days")][6] == f"{e['t_kp']:.2f}"

@@ -167,6 +167,17 @@ def write_events(fs: FindingSet) -> list[Paragraph]:
         )
     else:
         p.add(say(fs, "[[events.car_mean]]", what="event-study abnormal returns"))
+    if fs.available("events.assets"):
+        p.add(
+            say(
+                fs,
+                "The tables give, per event, the cumulative abnormal return of "
+                "[[events.assets]] against [[events.benchmark]] (market model fitted over days "
+                "-120 to -11), with t-statistics that include the estimation error of that "
+                "model and placebo p-values; the mean across events is tested allowing for "
+                "overlapping event windows (t_caar) and cross-correlation (t_kp).",
+            )
+        )
     q = Paragraph(heading="Risks in the data")
     q.add(
         say(
