@@ -453,9 +453,11 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
     if report.key_figures:
         ncol = 5
         cw = width / ncol
+        row_bottom = pdf.get_y()
         for i, f in enumerate(report.key_figures):
             if i % ncol == 0:
                 y0 = pdf.get_y()
+                row_bottom = y0
             x = pdf.l_margin + (i % ncol) * cw
             pdf.set_xy(x, y0)
             pdf.set_fill_color(245, 247, 250)
@@ -491,8 +493,10 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                 new_x="LEFT",
                 new_y="NEXT",
             )
+            # a long label wraps to more lines: the row is as tall as its tallest card
+            row_bottom = max(row_bottom, pdf.get_y())
             if i % ncol == ncol - 1 or i == len(report.key_figures) - 1:
-                pdf.set_y(y0 + 17)
+                pdf.set_y(row_bottom + 2)
         pdf.ln(3)
     pdf.set_font("DejaVu", "B", 12.5)
     pdf.cell(0, 7, "Summary", new_x="LMARGIN", new_y="NEXT")
@@ -509,10 +513,18 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
         for p in s.paragraphs:
             para(p)
         for t in s.tables:
+            if pdf.get_y() > pdf.h - 40:
+                pdf.add_page()
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.multi_cell(width, 4, t.title, new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("DejaVu", "", 7.5)
-            with pdf.table(
-                col_widths=[3] + [1] * (len(t.columns) - 1), text_align="LEFT", line_height=4
-            ) as tbl:
+            # columns as wide as their longest cell (capped), so dates and numbers
+            # are not squeezed next to a long title
+            lens = [
+                min(max([len(str(h))] + [len(_cell_text(r[j])) for r in t.rows]), 40) + 2
+                for j, h in enumerate(t.columns)
+            ]
+            with pdf.table(col_widths=lens, text_align="LEFT", line_height=4) as tbl:
                 tbl.row(t.columns)
                 for row in t.rows:
                     tbl.row([_cell_text(c) for c in row])
