@@ -141,6 +141,42 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("strategy.benchmark", "BTC buy-and-hold", "text", None),
     ("strategy.benchmark_cagr", 0.27, "return", None),
     ("strategy.benchmark_max_drawdown", -0.55, "return", None),
+    ("strategy.hedge.btc.none.total_return", -0.454, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.max_drawdown", -0.492, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.funding_received", 0.11, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.funding_paid", 0.019, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.premium_paid", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.total_return", -0.216, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.max_drawdown", -0.315, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.funding_received", 0.13, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.funding_paid", 0.023, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.premium_paid", 0.14, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.total_return", -0.113, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.max_drawdown", -0.225, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.funding_received", 0.14, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.funding_paid", 0.024, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.premium_paid", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.premium_received", 0.11, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.total_return", -0.306, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.max_drawdown", -0.466, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.funding_received", 0.13, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.funding_paid", 0.047, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.premium_paid", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.total_return", 0.02, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.max_drawdown", -0.412, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.funding_received", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.funding_paid", 0.056, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.premium_paid", 0.17, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.total_return", -0.032, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.max_drawdown", -0.339, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.funding_received", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.funding_paid", 0.055, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.premium_paid", 0.16, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.premium_received", 0.12, "percent", "2022-07-01..2025-06-30"),
     ("events.count", 14.0, "count", None),
     ("events.latest_title", "SEC approves spot ETH ETFs", "text", None),
     ("events.latest_date", "2025-05-23", "date", None),
@@ -537,3 +573,14 @@ def test_eth_options_name_the_headline_expiry_and_state_the_conventions() -> Non
     assert "tilted towards neither side" in eth  # 1.002 prints as 1.00
     assert "holding [50%](#f-derivatives.eth.zone_share) of that side's open interest" in eth
     assert "nearest monthly (last-Friday) expiry" in eth
+
+
+def test_hedged_shorts_show_funding_and_premium_separately() -> None:
+    text = narrative_markdown(findings())
+    hedged = text.split("**Hedged shorts.**")[1].split("\n\n")[0]
+    assert (
+        "Shorting BTC perps over the backtest window returned "
+        "[-45.4%](#f-strategy.hedge.btc.none.total_return) naked"
+    ) in hedged
+    assert "Funding received was [11%](#f-strategy.hedge.btc.none.funding_received)" in hedged
+    assert "brought in [12%](#f-strategy.hedge.eth.collar.premium_received)" in hedged

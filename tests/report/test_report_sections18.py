@@ -158,3 +158,30 @@ def test_event_tables_state_assets_benchmark_and_inference(demo_store_path: Path
     assert rows[("BTC", "[0, +20] days")][7] == f"{s['placebo_p']:.2f}"
     e = eth.summary.loc["[0, 20]"]
     assert rows[("ETH", "[0, +20] days")][6] == f"{e['t_kp']:.2f}"
+
+
+def test_hedged_short_findings_match_the_comparison(demo_store_path: Path) -> None:
+    from altseason.analytics import hedged_short_comparison
+    from altseason.report._sections._strategy import (
+        BACKTEST_DEFAULTS,
+        hedged_short_findings,
+        strategy_data,
+    )
+
+    with Store(demo_store_path) as store:
+        ctx = ReportContext(store, pd.Timestamp(DEMO_ASOF))
+        data = strategy_data(store, start="2024-06-01", end=DEMO_ASOF)
+        found, tables = hedged_short_findings(ctx, data)
+    table = hedged_short_comparison(data, **dict(BACKTEST_DEFAULTS))  # type: ignore[arg-type]
+    f = {x.id: x for x in found}
+    for u in ("BTC", "ETH"):
+        for h in ("none", "call", "collar"):
+            row = table.loc[(u, h)]
+            pre = f"strategy.hedge.{u.lower()}.{h}"
+            for col in ("total_return", "funding_received", "funding_paid", "premium_paid"):
+                assert f[f"{pre}.{col}"].value == row[col]
+    # the naked short buys no options; the collar both pays and receives premium
+    assert f["strategy.hedge.btc.none.premium_paid"].value == 0
+    assert f["strategy.hedge.btc.collar.premium_received"].value > 0  # type: ignore[operator]
+    (t,) = tables
+    assert len(t.rows) == 6 and t.columns[4:6] == ["funding received", "funding paid"]
