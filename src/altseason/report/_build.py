@@ -26,7 +26,7 @@ from altseason.report._sections import (
     section_ids,
     write_summary,
 )
-from altseason.report._sections._base import unavailable_findings
+from altseason.report._sections._base import summarise_sources, unavailable_findings
 from altseason.report._sections._meta import (
     NO_PREVIOUS,
     changes_table,
@@ -224,7 +224,7 @@ def build_report(
         )
     demo = ctx.is_demo() or fs.is_demo
     sources = sorted({s for st in ctx.status for s in st.sources})
-    label = data_label(sources)
+    label = summarise_sources(sources) if not demo else data_label(sources)
     if demo and DEMO_LABEL not in label:
         label = f"{DEMO_LABEL} + {label}"
     return Report(

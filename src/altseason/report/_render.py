@@ -106,7 +106,8 @@ def _coverage_rows(report: Report) -> list[dict[str, str]]:
                 "end": "" if st.end is None else str(st.end.date()),
                 "stale_days": "" if stale is None else str(stale),
                 "stale": "1" if stale is not None and stale > 7 else "",
-                "sources": _short_sources(st.sources),
+                # the full list lives here (captions and the subtitle summarise it)
+                "sources": ", ".join(st.sources),
                 "last_ingest": "" if st.last_ingest is None else str(st.last_ingest)[:19],
             }
         )
