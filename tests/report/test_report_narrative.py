@@ -584,3 +584,20 @@ def test_hedged_shorts_show_funding_and_premium_separately() -> None:
     ) in hedged
     assert "Funding received was [11%](#f-strategy.hedge.btc.none.funding_received)" in hedged
     assert "brought in [12%](#f-strategy.hedge.eth.collar.premium_received)" in hedged
+
+
+def test_a_caveat_is_stated_once_per_paragraph() -> None:
+    from altseason.report import Paragraph
+
+    fs = findings()
+    for fid in ("derivatives.call_wall", "derivatives.put_zone_low", "derivatives.max_pain"):
+        f = fs.get(fid)
+        fs.add(replace(f, status="caveat", reason="data ends on 2025-12-05"))
+    p = Paragraph()
+    p.add(say(fs, "The call wall is [[derivatives.call_wall]]."))
+    p.add(say(fs, "The put zone starts at [[derivatives.put_zone_low]]."))
+    p.add(say(fs, "Max pain is [[derivatives.max_pain]] and spot [[derivatives.spot]]."))
+    texts = [sentence_text(s) for s in p.sentences]
+    assert texts[0] == "The call wall is $110,000 (caveat: data ends on 2025-12-05)."
+    assert texts[1] == "The put zone starts at $80,000."
+    assert texts[2] == "Max pain is $95,000 and spot $91,500."

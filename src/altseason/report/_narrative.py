@@ -64,6 +64,8 @@ class Sentence:
 
     tokens: tuple[Token, ...]
     missing: bool = False
+    caveat: str | None = None
+    """The ``" (caveat: ...)"`` note appended to the sentence, if any."""
 
     @property
     def refs(self) -> list[Ref]:
@@ -79,9 +81,20 @@ class Paragraph:
     heading: str | None = None
 
     def add(self, sentence: Sentence | None) -> None:
-        """Append a sentence (``None`` is ignored)."""
-        if sentence is not None:
-            self.sentences.append(sentence)
+        """Append a sentence (``None`` is ignored).
+
+        A caveat already stated by an earlier sentence of the paragraph is
+        not repeated: the reader sees "(caveat: data ends on ...)" once.
+        """
+        if sentence is None:
+            return
+        note = sentence.caveat
+        if note and any(s.caveat == note for s in self.sentences):
+            last = sentence.tokens[-1]
+            if isinstance(last, str) and note in last:
+                trimmed = last.replace(note, "", 1)
+                sentence = Sentence((*sentence.tokens[:-1], trimmed), sentence.missing, note)
+        self.sentences.append(sentence)
 
     def __bool__(self) -> bool:
         return bool(self.sentences)
@@ -155,6 +168,7 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
             tokens[-1] = last[:-1] + note + "."
         else:
             tokens.append(note)
+        return Sentence(tuple(tokens), caveat=note)
     return Sentence(tuple(tokens))
 
 
