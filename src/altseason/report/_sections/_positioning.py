@@ -799,6 +799,15 @@ CAPITULATION_LABELS: dict[str, str] = {
 }
 """Chart and table names of the five capitulation components."""
 
+CAPITULATION_SHORT: dict[str, str] = {
+    "drawdown": "drawdown",
+    "volume_surge": "volume",
+    "fear_greed": "F&G",
+    "funding": "funding",
+    "mvrv": "MVRV",
+}
+"""Table column names of the capitulation components."""
+
 
 def capitulation_findings(
     ctx: ReportContext,
@@ -927,11 +936,6 @@ def capitulation_findings(
     if not eps.empty:
         rows: list[list[Token]] = []
         for _, e in eps.tail(12).iterrows():
-            comps = [
-                f"{CAPITULATION_LABELS[c]} {float(e[c]):.2f}"
-                for c in CAPITULATION_WEIGHTS
-                if c in e and pd.notna(e[c])
-            ]
             rows.append(
                 [
                     str(pd.Timestamp(e["start"]).date()),
@@ -939,14 +943,24 @@ def capitulation_findings(
                     str(int(e["flagged_days"])),
                     str(pd.Timestamp(e["peak_date"]).date()),
                     f"{float(e['peak_score']):.2f}",
-                    ", ".join(comps),
+                    *[
+                        f"{float(e[c]):.2f}" if c in e and pd.notna(e[c]) else "n/a"
+                        for c in CAPITULATION_WEIGHTS
+                    ],
                 ]
             )
         tables.append(
             Table(
                 f"Dates the BTC capitulation score flagged (score >= {CAPITULATION_THRESHOLD}; "
-                "latest 12 episodes)",
-                ["start", "end", "flagged days", "peak", "peak score", "components at the peak"],
+                "latest 12 episodes) and the scaled components at each peak",
+                [
+                    "start",
+                    "end",
+                    "days",
+                    "peak",
+                    "score",
+                    *[CAPITULATION_SHORT[c] for c in CAPITULATION_WEIGHTS],
+                ],
                 rows,
             )
         )
