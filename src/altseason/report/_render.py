@@ -34,6 +34,7 @@ from altseason.report._charts import ChartSpec, to_plotly, to_png
 from altseason.report._findings import Finding, FindingSet
 from altseason.report._narrative import Paragraph, Ref, Sentence, Token, sentence_text
 from altseason.report._sections import Table
+from altseason.report._sections._base import summarise_sources
 
 __all__ = [
     "FORMATS",
@@ -108,6 +109,7 @@ def _coverage_rows(report: Report) -> list[dict[str, str]]:
                 "stale": "1" if stale is not None and stale > 7 else "",
                 # the full list lives here (captions and the subtitle summarise it)
                 "sources": ", ".join(st.sources),
+                "sources_short": summarise_sources(st.sources),
                 "last_ingest": "" if st.last_ingest is None else str(st.last_ingest)[:19],
             }
         )
@@ -585,10 +587,20 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                     r["start"],
                     r["end"],
                     r["stale_days"],
-                    r["sources"],
+                    r["sources_short"],
                     r["last_ingest"],
                 ]
             )
+    # the full source list, per table, below the table (a cell would outgrow a page)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.cell(0, 5, "Sources per table", new_x="LMARGIN", new_y="NEXT")
+    for r in _coverage_rows(report):
+        if not r["sources"]:
+            continue
+        pdf.set_font("DejaVu", "", 6.5)
+        pdf.multi_cell(width, 3.2, f"{r['table']}: {r['sources']}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(0.8)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
