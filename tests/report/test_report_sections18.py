@@ -145,7 +145,7 @@ def test_event_tables_state_assets_benchmark_and_inference(demo_store_path: Path
     assert f["events.assets"].value.startswith("BTC, ETH")  # type: ignore[union-attr]
     assert f["events.benchmark"].value == "the total market (sum of market caps)"
     per_event, caar = res.tables
-    assert per_event.columns[:5] == ["date", "jurisdiction", "event", "BTC", "ETH"]
+    assert per_event.columns[:5] == ["date", "where", "event", "BTC", "ETH"]
     # one row per event that any study used; BTC's CAR per event as the study computed it
     cars = event_table({"BTC": btc})["car_0_20_BTC"].dropna()
     shown = [str(r[3]) for r in per_event.rows if r[3] != "n/a"]

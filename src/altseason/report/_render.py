@@ -524,7 +524,7 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
             # columns as wide as their longest cell (capped), so dates and numbers
             # are not squeezed next to a long title
             lens = [
-                min(max([len(str(h))] + [len(_cell_text(r[j])) for r in t.rows]), 40) + 2
+                min(max([len(str(h)), 11] + [len(_cell_text(r[j])) for r in t.rows]), 36) + 3
                 for j, h in enumerate(t.columns)
             ]
             with pdf.table(col_widths=lens, text_align="LEFT", line_height=4) as tbl:

@@ -780,7 +780,7 @@ def event_tables(
         Table(
             f"Cumulative abnormal return per event, {win_text}, against {bench_text}: "
             "CAR (t with estimation error, placebo p)",
-            ["date", "jurisdiction", "event", *names],
+            ["date", "where", "event", *names],
             rows,
         )
     ]
