@@ -399,13 +399,12 @@ def options_section(
                     Trace(
                         "25-delta risk reversal (right)",
                         ts["days"].tolist(),
-                        ts["rr25"].tolist(),
+                        (ts["rr25"] * 100).round(1).tolist(),
                         axis="y2",
                         dash=True,
                     ),
                 ],
-                y2_label="risk reversal (vol points, %)",
-                y2_format="pct",
+                y2_label="risk reversal (vol points)",
                 source=src,
                 demo=demo,
             )
@@ -686,10 +685,12 @@ def compute_macro(ctx: ReportContext) -> SectionResult:
                     x_label="date (UTC)",
                     y_label="BTC close (USD)",
                     y_format="usd",
-                    y2_label="M2 (USD billions)",
+                    y2_label="US M2 (USD)",
+                    y2_format="usd",
                     traces=[
                         Trace.from_series(btc, "BTC close"),
-                        Trace.from_series(m2r, "US M2 (right)", axis="y2", dash=True),
+                        # FRED M2SL is in USD billions: in USD, ticks read "$21.8T"
+                        Trace.from_series(m2r * 1e9, "US M2 (right)", axis="y2", dash=True),
                     ],
                     source=ctx.source_line("prices", "macro"),
                     demo=ctx.is_demo("prices", "macro"),
