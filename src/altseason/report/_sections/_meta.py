@@ -109,8 +109,13 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
         p.add(
             say(
                 fs,
-                f"The divergence regime is [[divergence.regime]]: {regime_reason(reg, tier)}; "
-                f"the altseason index is [[divergence.altseason_index]] and the {tier}-cap "
+                f"The divergence regime is [[divergence.regime]]: {regime_reason(reg, tier)}.",
+            )
+        )
+        p.add(
+            say(
+                fs,
+                f"The altseason index is [[divergence.altseason_index]] and the {tier}-cap "
                 f"index {verb} [[divergence.rs_small_btc_change|abs]] relative to BTC.",
             )
         )
