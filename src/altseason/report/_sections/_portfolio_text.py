@@ -161,8 +161,14 @@ def write_strategy(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 f"Funding received was [[{pre}.none.funding_received|unsigned]] of capital "
-                f"and funding paid [[{pre}.none.funding_paid|unsigned]] on the naked short; "
-                f"the calls cost [[{pre}.call.premium_paid|unsigned]] in premium, and the "
+                f"and funding paid [[{pre}.none.funding_paid|unsigned]] on the naked short.",
+                what=f"{u.upper()} funding on the naked short",
+            )
+        )
+        h.add(
+            say(
+                fs,
+                f"The calls cost [[{pre}.call.premium_paid|unsigned]] in premium, and the "
                 f"collar's short puts brought in [[{pre}.collar.premium_received|unsigned]] "
                 f"against [[{pre}.collar.premium_paid|unsigned]] paid for its calls.",
             )

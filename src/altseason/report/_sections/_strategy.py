@@ -296,6 +296,17 @@ def hedged_short_findings(ctx: ReportContext, data: Any) -> tuple[list[Finding],
     out: list[Finding] = []
     for u, h, col, label, unit in ids:
         row = table.loc[(u, h)]
+        if col.startswith("funding") and not bool(row["funding_data"]):
+            # no funding rates: "0.0% received" would be a number the data never gave
+            out.append(
+                Finding.unavailable(
+                    f"strategy.hedge.{u.lower()}.{h}.{col}",
+                    f"{u} {HEDGES[h]}: {label}",
+                    f"no {u} funding rates in the store",
+                    unit=unit,
+                )
+            )
+            continue
         out.append(
             finding(
                 f"strategy.hedge.{u.lower()}.{h}.{col}",
