@@ -18,8 +18,8 @@ from altseason.report import (
     narrative_markdown,
     say,
 )
-from altseason.report._narrative import sentence_text
-from altseason.report._sections._meta import headline
+from altseason.report._narrative import put_call_tilt, sentence_text
+from altseason.report._sections._meta import headline, write_summary
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALTSEASON_UPDATE_GOLDEN", "") == "1"
@@ -70,6 +70,15 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("flows.cost_basis", 84_200.0, "price", None),
     ("flows.btc_price", 91_500.0, "price", None),
     ("flows.holder_pnl", 0.0867, "return", None),
+    ("flows.cost_basis_date", "2025-06-27", "date", None),
+    ("flows.eth.net_flow", 3.1e8, "flow", "30d"),
+    ("flows.eth.cumulative_flow", 9.8e9, "flow", None),
+    ("flows.eth.last_flow", -4.0e7, "flow", "1d"),
+    ("flows.eth.last_flow_date", "2025-06-27", "date", None),
+    ("flows.eth.cost_basis", 3_050.0, "price", None),
+    ("flows.eth.price", 2_480.0, "price", None),
+    ("flows.eth.holder_pnl", 2_480.0 / 3_050.0 - 1, "return", None),
+    ("flows.eth.cost_basis_date", "2025-06-27", "date", None),
     ("derivatives.snapshot", "2025-06-30", "date", None),
     ("derivatives.spot", 91_500.0, "price", None),
     ("derivatives.call_wall", 110_000.0, "price", None),
@@ -80,6 +89,24 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("derivatives.rr_25d", -0.021, "pp", None),
     ("derivatives.atm_iv", 0.48, "percent", None),
     ("derivatives.funding_rate", 0.0003, "rate", "1d"),
+    ("derivatives.max_pain_expiry", "25JUL25", "text", None),
+    ("derivatives.max_pain_all", 92_000.0, "price", None),
+    ("derivatives.call_zone_low", 100_000.0, "price", None),
+    ("derivatives.call_zone_high", 120_000.0, "price", None),
+    ("derivatives.zone_share", 0.5, "percent", None),
+    ("derivatives.eth.snapshot", "2025-06-30", "date", None),
+    ("derivatives.eth.spot", 2_480.0, "price", None),
+    ("derivatives.eth.call_wall", 3_000.0, "price", None),
+    ("derivatives.eth.put_zone_low", 2_000.0, "price", None),
+    ("derivatives.eth.put_zone_high", 2_400.0, "price", None),
+    ("derivatives.eth.call_zone_low", 2_600.0, "price", None),
+    ("derivatives.eth.call_zone_high", 3_200.0, "price", None),
+    ("derivatives.eth.max_pain", 2_500.0, "price", None),
+    ("derivatives.eth.max_pain_expiry", "25JUL25", "text", None),
+    ("derivatives.eth.max_pain_all", 2_400.0, "price", None),
+    ("derivatives.eth.put_call_oi", 1.002, "ratio", None),
+    ("derivatives.eth.zone_share", 0.5, "percent", None),
+    ("derivatives.eth.funding_rate", -0.0001, "rate", "1d"),
     ("onchain.price", 91_500.0, "price", None),
     ("onchain.realized_price", 47_300.0, "price", None),
     ("onchain.mvrv", 1.93, "ratio", None),
@@ -94,6 +121,9 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("sentiment.fear_greed_label", "greed", "text", None),
     ("sentiment.fear_greed_avg_30d", 64.5, "number", "30d"),
     ("sentiment.capitulation", 0.08, "ratio", None),
+    ("sentiment.capitulation_components", 5.0, "count", None),
+    ("sentiment.capitulation_episodes", 3.0, "count", "2021-01-01..2025-06-30"),
+    ("sentiment.capitulation_last_flagged", "2022-11-14", "date", None),
     ("correlation.avg_30d", 0.44, "ratio", "30d"),
     ("correlation.avg_90d", 0.52, "ratio", "90d"),
     ("correlation.regime", "decoupling", "text", "30d"),
@@ -111,11 +141,49 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("strategy.benchmark", "BTC buy-and-hold", "text", None),
     ("strategy.benchmark_cagr", 0.27, "return", None),
     ("strategy.benchmark_max_drawdown", -0.55, "return", None),
+    ("strategy.hedge.btc.none.total_return", -0.454, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.max_drawdown", -0.492, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.funding_received", 0.11, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.funding_paid", 0.019, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.premium_paid", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.none.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.total_return", -0.216, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.max_drawdown", -0.315, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.funding_received", 0.13, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.funding_paid", 0.023, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.premium_paid", 0.14, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.call.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.total_return", -0.113, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.max_drawdown", -0.225, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.funding_received", 0.14, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.funding_paid", 0.024, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.premium_paid", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.btc.collar.premium_received", 0.11, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.total_return", -0.306, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.max_drawdown", -0.466, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.funding_received", 0.13, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.funding_paid", 0.047, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.premium_paid", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.none.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.total_return", 0.02, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.max_drawdown", -0.412, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.funding_received", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.funding_paid", 0.056, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.premium_paid", 0.17, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.call.premium_received", 0.0, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.total_return", -0.032, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.max_drawdown", -0.339, "return", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.funding_received", 0.15, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.funding_paid", 0.055, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.premium_paid", 0.16, "percent", "2022-07-01..2025-06-30"),
+    ("strategy.hedge.eth.collar.premium_received", 0.12, "percent", "2022-07-01..2025-06-30"),
     ("events.count", 14.0, "count", None),
     ("events.latest_title", "SEC approves spot ETH ETFs", "text", None),
     ("events.latest_date", "2025-05-23", "date", None),
     ("events.car_mean", 0.043, "return", "[0, +20] days"),
     ("events.car_t", 1.4, "number", "[0, +20] days"),
+    ("events.assets", "BTC and ETH", "text", None),
+    ("events.benchmark", "the total market (sum of market caps)", "text", None),
     ("risks.btc_drawdown", -0.16, "return", None),
     ("risks.small_drawdown", -0.41, "return", None),
     ("risks.btc_vol_30d", 0.46, "percent", "30d"),
@@ -400,3 +468,136 @@ def test_caveat_and_unavailable_sentences() -> None:
     assert "*Not available: dominance (market caps on 2025-11-05 cover 61%" in text
     assert "+21.4%" not in text and "21.4%" not in text
     assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"
+
+
+# ---------------------------------------------------------------- contradiction cases (issue 18)
+def _with(swap: dict[str, object], extra: list[tuple[str, object, str, str | None]]) -> FindingSet:
+    rows = [(fid, swap.get(fid, v), u, w) for fid, v, u, w in SMALL_CAPS_LEAD] + extra
+    return findings(rows)
+
+
+def test_headline_and_summary_follow_a_mixed_regime() -> None:
+    # Both leadership measures favour small caps, but the regime rules call nothing decisive:
+    # the headline and summary must say "mixed", never "Small caps lead BTC".
+    fs = _with(
+        {
+            "divergence.altseason_index": 0.62,
+            "divergence.altseason_regime": "neutral",
+            "divergence.rs_small_btc_change": 0.04,
+        },
+        [("divergence.regime", "mixed", "text", "90d")],
+    )
+    text = narrative_markdown(fs)
+    assert headline(fs) == "Mixed: no divergence measure is decisive"
+    assert "Small caps lead" not in text
+    assert "lead on both measures" not in text
+    check_golden("mixed_regime.md", text)
+
+
+def test_headline_follows_each_regime() -> None:
+    for reg, head in (
+        ("altseason", "Altseason: most of the top 50 beat BTC"),
+        ("rotation into alts", "Small caps lead BTC on broad participation"),
+        ("bitcoin-led", "Majors lead as BTC dominance rises; small caps lag"),
+        ("broad risk-off", "Broad risk-off: most assets below their 50- and 200-day averages"),
+    ):
+        fs = _with({}, [("divergence.regime", reg, "text", "90d")])
+        assert headline(fs) == head
+        first = sentence_text(write_summary(fs)[0].sentences[0])
+        assert first.startswith(f"The divergence regime is {reg}: ")
+
+
+def test_no_rotation_clause_when_every_sector_fell() -> None:
+    fs = _with(
+        {
+            "sectors.best_return": -0.05,
+            "sectors.worst_return": -0.41,
+            "sectors.spread": 0.36,
+        },
+        [],
+    )
+    text = narrative_markdown(fs)
+    sectors = text.split("## Sector rotation and top movers")[1].split("\n## ")[0]
+    assert "rotation" not in sectors.replace("**Sector rotation.**", "")
+    assert "rather than a market-wide move" not in text
+    assert "Every sector fell" in text
+    check_golden("all_sectors_fell.md", text)
+
+
+def test_price_and_cost_basis_are_compared_on_one_date() -> None:
+    fs = _with(
+        {
+            "flows.btc_price": 68_000.0,
+            "flows.cost_basis": 85_098.0,
+            "flows.holder_pnl": 68_000.0 / 85_098.0 - 1,
+            "flows.cost_basis_date": "2025-11-20",
+        },
+        [],
+    )
+    text = narrative_markdown(fs)
+    assert (
+        "On [2025-11-20](#f-flows.cost_basis_date), BTC at [\\$68,000](#f-flows.btc_price) "
+        "traded below the ETF holders' aggregate cost basis of [\\$85,098](#f-flows.cost_basis): "
+        "the average ETF unit was [20.1%](#f-flows.holder_pnl) under water."
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("ratio", "tilt"),
+    [
+        (1.0, "neither side"),
+        (1.004, "neither side"),
+        (0.9951, "neither side"),
+        (1.006, "puts"),
+        (0.994, "calls"),
+        (0.62, "calls"),
+    ],
+)
+def test_put_call_wording_follows_the_printed_ratio(ratio: float, tilt: str) -> None:
+    fs = _with({"derivatives.put_call_oi": ratio}, [])
+    assert put_call_tilt(fs, "derivatives.put_call_oi") == tilt
+    shown = fs.get("derivatives.put_call_oi").format()
+    assert f"is [{shown}](#f-derivatives.put_call_oi), tilted towards {tilt}." in (
+        narrative_markdown(fs)
+    )
+
+
+def test_eth_options_name_the_headline_expiry_and_state_the_conventions() -> None:
+    text = narrative_markdown(findings())
+    eth = text.split("**ETH options positioning.**")[1].split("\n\n")[0]
+    assert (
+        "Max pain for the [25JUL25](#f-derivatives.eth.max_pain_expiry) expiry is "
+        "[\\$2,500](#f-derivatives.eth.max_pain), above spot (over all expiries at once: "
+        "[\\$2,400](#f-derivatives.eth.max_pain_all))"
+    ) in eth
+    assert "tilted towards neither side" in eth  # 1.002 prints as 1.00
+    assert "holding [50%](#f-derivatives.eth.zone_share) of that side's open interest" in eth
+    assert "nearest monthly (last-Friday) expiry" in eth
+
+
+def test_hedged_shorts_show_funding_and_premium_separately() -> None:
+    text = narrative_markdown(findings())
+    hedged = text.split("**Hedged shorts.**")[1].split("\n\n")[0]
+    assert (
+        "Shorting BTC perps over the backtest window returned "
+        "[-45.4%](#f-strategy.hedge.btc.none.total_return) naked"
+    ) in hedged
+    assert "Funding received was [11%](#f-strategy.hedge.btc.none.funding_received)" in hedged
+    assert "brought in [12%](#f-strategy.hedge.eth.collar.premium_received)" in hedged
+
+
+def test_a_caveat_is_stated_once_per_paragraph() -> None:
+    from altseason.report import Paragraph
+
+    fs = findings()
+    for fid in ("derivatives.call_wall", "derivatives.put_zone_low", "derivatives.max_pain"):
+        f = fs.get(fid)
+        fs.add(replace(f, status="caveat", reason="data ends on 2025-12-05"))
+    p = Paragraph()
+    p.add(say(fs, "The call wall is [[derivatives.call_wall]]."))
+    p.add(say(fs, "The put zone starts at [[derivatives.put_zone_low]]."))
+    p.add(say(fs, "Max pain is [[derivatives.max_pain]] and spot [[derivatives.spot]]."))
+    texts = [sentence_text(s) for s in p.sentences]
+    assert texts[0] == "The call wall is $110,000 (caveat: data ends on 2025-12-05)."
+    assert texts[1] == "The put zone starts at $80,000."
+    assert texts[2] == "Max pain is $95,000 and spot $91,500."

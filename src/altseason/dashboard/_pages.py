@@ -351,9 +351,11 @@ def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
     spot = fs.value(f"{pre}.spot")
     side = _compare(fs.value(f"{pre}.max_pain"), spot, ", below spot", ", above spot", ", at spot")
     p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
-    tilt = _compare(
-        fs.value(f"{pre}.put_call_oi"), 1.0, ", tilted towards calls", ", tilted towards puts"
-    )
+    from altseason.report._narrative import put_call_tilt
+
+    # the report's wording rule: decided on the ratio as printed (1.00 reads "neither side")
+    side_ = put_call_tilt(fs, f"{pre}.put_call_oi")
+    tilt = "" if side_ is None else f", tilted towards {side_}"
     p.add(say(fs, f"The put/call open-interest ratio is [[{pre}.put_call_oi]]{tilt}."))
     q = Paragraph(heading="Volatility")
     skew = _compare(

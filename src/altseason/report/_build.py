@@ -26,8 +26,13 @@ from altseason.report._sections import (
     section_ids,
     write_summary,
 )
-from altseason.report._sections._base import unavailable_findings
-from altseason.report._sections._meta import judge_freshness, quality_table
+from altseason.report._sections._base import summarise_sources, unavailable_findings
+from altseason.report._sections._meta import (
+    NO_PREVIOUS,
+    changes_table,
+    judge_freshness,
+    quality_table,
+)
 from altseason.store import Store, TableStatus
 from altseason.universe import check_asof
 
@@ -195,11 +200,12 @@ def build_report(
                 Finding.unavailable(
                     "changes.previous_asof",
                     "Date of the previous report",
-                    "no earlier report found in the reports folder",
+                    NO_PREVIOUS,
                     unit="date",
                 )
             )
-        results["changes"] = SectionResult()
+        table = changes_table(fs)
+        results["changes"] = SectionResult(tables=[] if table is None else [table])
 
     out_sections: list[ReportSection] = []
     for sec in SECTIONS:
@@ -218,7 +224,7 @@ def build_report(
         )
     demo = ctx.is_demo() or fs.is_demo
     sources = sorted({s for st in ctx.status for s in st.sources})
-    label = data_label(sources)
+    label = summarise_sources(sources) if not demo else data_label(sources)
     if demo and DEMO_LABEL not in label:
         label = f"{DEMO_LABEL} + {label}"
     return Report(

@@ -578,7 +578,13 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
         if fmt is not None:
             ax.yaxis.set_major_formatter(fmt)
     if spec.y_log:
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
         ax.set_yscale("log")
+        # plain tick labels (6, 8, 10 or $60k), never "6x10^0"
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(fmt or FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     if ax2 is not None:
         ax2.set_ylabel(spec.y2_label or "", fontsize=9)
         fmt2 = _mpl_formatter(spec.y2_format)
@@ -615,8 +621,13 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
     bottom = 0.26 if handles and spec.kind == "xy" else 0.12
     if spec.kind == "heatmap":
         bottom = 0.18
+    left = 0.1
+    if spec.horizontal and spec.kind == "xy":
+        # room for the longest category label (sector names), so none is clipped
+        longest = max((len(str(x)) for t in spec.traces for x in t.x), default=0)
+        left = min(0.4, max(0.1, 0.02 + 0.0115 * longest))
     fig.subplots_adjust(
-        left=0.1,
+        left=left,
         right=0.9 if ax2 is not None or spec.kind == "heatmap" else 0.97,
         top=0.9,
         bottom=bottom,

@@ -37,6 +37,9 @@ __all__ = [
     "join_sentences",
     "leadership",
     "not_available",
+    "put_call_tilt",
+    "regime_reason",
+    "regime_view",
     "say",
     "sentence_text",
 ]
@@ -61,6 +64,8 @@ class Sentence:
 
     tokens: tuple[Token, ...]
     missing: bool = False
+    caveat: str | None = None
+    """The ``" (caveat: ...)"`` note appended to the sentence, if any."""
 
     @property
     def refs(self) -> list[Ref]:
@@ -76,9 +81,20 @@ class Paragraph:
     heading: str | None = None
 
     def add(self, sentence: Sentence | None) -> None:
-        """Append a sentence (``None`` is ignored)."""
-        if sentence is not None:
-            self.sentences.append(sentence)
+        """Append a sentence (``None`` is ignored).
+
+        A caveat already stated by an earlier sentence of the paragraph is
+        not repeated: the reader sees "(caveat: data ends on ...)" once.
+        """
+        if sentence is None:
+            return
+        note = sentence.caveat
+        if note and any(s.caveat == note for s in self.sentences):
+            last = sentence.tokens[-1]
+            if isinstance(last, str) and note in last:
+                trimmed = last.replace(note, "", 1)
+                sentence = Sentence((*sentence.tokens[:-1], trimmed), sentence.missing, note)
+        self.sentences.append(sentence)
 
     def __bool__(self) -> bool:
         return bool(self.sentences)
@@ -152,6 +168,7 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
             tokens[-1] = last[:-1] + note + "."
         else:
             tokens.append(note)
+        return Sentence(tuple(tokens), caveat=note)
     return Sentence(tuple(tokens))
 
 
@@ -249,3 +266,80 @@ def first_available(fs: FindingSet, ids: Sequence[str]) -> str | None:
         if fs.available(i):
             return i
     return None
+
+
+def put_call_tilt(fs: FindingSet, fid: str) -> str | None:
+    """``"puts"``, ``"calls"`` or ``"neither side"`` for the put/call ratio ``fid``.
+
+    Decided on the ratio *as printed* (two decimals), so a ratio shown as
+    ``1.00`` always reads "tilted towards neither side", on every page that
+    uses this function; ``None`` when the finding is unavailable.
+    """
+    if not fs.available(fid):
+        return None
+    try:
+        shown = float(fs.get(fid).format(signed=False))
+    except ValueError:
+        return None
+    if shown > 1.0:
+        return "puts"
+    if shown < 1.0:
+        return "calls"
+    return "neither side"
+
+
+REGIME_REASONS: dict[str, str] = {
+    "altseason": "at least 75% of the top 50 beat BTC over 90 days",
+    "bitcoin season": "at most 25% of the top 50 beat BTC over 90 days",
+    "rotation into alts": (
+        "{tier} caps beat BTC by more than 10% with at least half the universe above its "
+        "50-day average"
+    ),
+    "bitcoin-led": "BTC dominance is rising while {tier} caps lag BTC",
+    "broad risk-off": "under 30% of the universe trades above its 50- and 200-day averages",
+    "broad rally": "over 70% of the universe trades above its 50-day average",
+    "mixed": "no measure is decisive",
+}
+"""What each :func:`altseason.analytics.divergence_regime` label means, in prose."""
+
+REGIME_HEADLINES: dict[str, str] = {
+    "altseason": "Altseason: most of the top 50 beat BTC",
+    "bitcoin season": "Bitcoin season: BTC beats most of the top 50",
+    "rotation into alts": "{Tier} caps lead BTC on broad participation",
+    "bitcoin-led": "Majors lead as BTC dominance rises; {tier} caps lag",
+    "broad risk-off": "Broad risk-off: most assets below their 50- and 200-day averages",
+    "broad rally": "Broad rally: most assets above their 50-day average",
+    "mixed": "Mixed: no divergence measure is decisive",
+}
+"""The report headline for each divergence regime."""
+
+REGIME_LEAD: dict[str, str] = {
+    "altseason": "small caps lead",
+    "rotation into alts": "small caps lead",
+    "bitcoin season": "majors lead",
+    "bitcoin-led": "majors lead",
+}
+"""The leadership a regime asserts (regimes not listed assert none)."""
+
+
+def regime_reason(regime: str, tier: str = "small") -> str:
+    """The prose meaning of a divergence regime label (``""`` for an unknown label)."""
+    return REGIME_REASONS.get(regime, "").format(tier=tier, Tier=tier.capitalize())
+
+
+def regime_view(fs: FindingSet, tier: str = "small") -> tuple[str | None, str | None]:
+    """``(headline, asserted leadership)`` from the ``divergence.regime`` finding.
+
+    ``(None, None)`` when the regime finding is unavailable (callers then
+    fall back to :func:`leadership`). The headline and the summary derive
+    from the regime so they never contradict it: a ``"mixed"`` regime gives
+    ``"Mixed: no divergence measure is decisive"`` even when the two
+    leadership measures happen to agree.
+    """
+    if not fs.available("divergence.regime"):
+        return None, None
+    reg = str(fs.get("divergence.regime").value)
+    head = REGIME_HEADLINES.get(reg)
+    if head is None:
+        return None, None
+    return head.format(tier=tier, Tier=tier.capitalize()), REGIME_LEAD.get(reg, "none")

@@ -34,6 +34,7 @@ from altseason.report._charts import ChartSpec, to_plotly, to_png
 from altseason.report._findings import Finding, FindingSet
 from altseason.report._narrative import Paragraph, Ref, Sentence, Token, sentence_text
 from altseason.report._sections import Table
+from altseason.report._sections._base import summarise_sources
 
 __all__ = [
     "FORMATS",
@@ -106,7 +107,9 @@ def _coverage_rows(report: Report) -> list[dict[str, str]]:
                 "end": "" if st.end is None else str(st.end.date()),
                 "stale_days": "" if stale is None else str(stale),
                 "stale": "1" if stale is not None and stale > 7 else "",
-                "sources": _short_sources(st.sources),
+                # the full list lives here (captions and the subtitle summarise it)
+                "sources": ", ".join(st.sources),
+                "sources_short": summarise_sources(st.sources),
                 "last_ingest": "" if st.last_ingest is None else str(st.last_ingest)[:19],
             }
         )
@@ -453,9 +456,11 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
     if report.key_figures:
         ncol = 5
         cw = width / ncol
+        row_bottom = pdf.get_y()
         for i, f in enumerate(report.key_figures):
             if i % ncol == 0:
                 y0 = pdf.get_y()
+                row_bottom = y0
             x = pdf.l_margin + (i % ncol) * cw
             pdf.set_xy(x, y0)
             pdf.set_fill_color(245, 247, 250)
@@ -491,8 +496,10 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                 new_x="LEFT",
                 new_y="NEXT",
             )
+            # a long label wraps to more lines: the row is as tall as its tallest card
+            row_bottom = max(row_bottom, pdf.get_y())
             if i % ncol == ncol - 1 or i == len(report.key_figures) - 1:
-                pdf.set_y(y0 + 17)
+                pdf.set_y(row_bottom + 2)
         pdf.ln(3)
     pdf.set_font("DejaVu", "B", 12.5)
     pdf.cell(0, 7, "Summary", new_x="LMARGIN", new_y="NEXT")
@@ -509,10 +516,18 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
         for p in s.paragraphs:
             para(p)
         for t in s.tables:
+            if pdf.get_y() > pdf.h - 40:
+                pdf.add_page()
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.multi_cell(width, 4, t.title, new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("DejaVu", "", 7.5)
-            with pdf.table(
-                col_widths=[3] + [1] * (len(t.columns) - 1), text_align="LEFT", line_height=4
-            ) as tbl:
+            # columns as wide as their longest cell (capped), so dates and numbers
+            # are not squeezed next to a long title
+            lens = [
+                min(max([len(str(h)), 11] + [len(_cell_text(r[j])) for r in t.rows]), 36) + 3
+                for j, h in enumerate(t.columns)
+            ]
+            with pdf.table(col_widths=lens, text_align="LEFT", line_height=4) as tbl:
                 tbl.row(t.columns)
                 for row in t.rows:
                     tbl.row([_cell_text(c) for c in row])
@@ -572,10 +587,20 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                     r["start"],
                     r["end"],
                     r["stale_days"],
-                    r["sources"],
+                    r["sources_short"],
                     r["last_ingest"],
                 ]
             )
+    # the full source list, per table, below the table (a cell would outgrow a page)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.cell(0, 5, "Sources per table", new_x="LMARGIN", new_y="NEXT")
+    for r in _coverage_rows(report):
+        if not r["sources"]:
+            continue
+        pdf.set_font("DejaVu", "", 6.5)
+        pdf.multi_cell(width, 3.2, f"{r['table']}: {r['sources']}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(0.8)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path

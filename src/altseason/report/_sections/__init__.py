@@ -78,6 +78,7 @@ def _no_compute(ctx: ReportContext) -> SectionResult:
 
 
 SECTIONS: tuple[SectionDef, ...] = (
+    SectionDef("changes", "What changed since the previous report", _no_compute, write_changes),
     SectionDef(
         "divergence",
         "Majors vs small caps",
@@ -133,9 +134,9 @@ SECTIONS: tuple[SectionDef, ...] = (
     ),
     SectionDef("events", "Events and risks", compute_events, write_events, EVENTS_EXPECTED),
     SectionDef("coverage", "Data coverage and staleness", compute_coverage, write_coverage),
-    SectionDef("changes", "What changed since the previous report", _no_compute, write_changes),
 )
-"""Every section in reading order; ``summary`` is always written first from all findings."""
+"""Every section in reading order (what changed first); ``summary`` is always written first
+from all findings."""
 
 
 def section_ids() -> list[str]:

@@ -158,7 +158,7 @@ class ReportContext:
     def source_line(self, *tables: str, extra: str = "") -> str:
         """``"Source: altseason store (prices, assets; binance) as of 2025-12-04"``."""
         srcs = sorted({s for t in tables for s in self.table_sources(t)})
-        text = f"Source: altseason store ({', '.join(tables)}; {data_label(srcs)})"
+        text = f"Source: altseason store ({', '.join(tables)}; {summarise_sources(srcs)})"
         if extra:
             text += f"; {extra}"
         return text + f"; as of {self.asof.date()}"
@@ -167,6 +167,35 @@ class ReportContext:
         """Raise :class:`DataUnavailableError` when ``table`` has no rows."""
         if self.table_rows(table) == 0:
             raise DataUnavailableError(f"no {what} in the store (table {table} is empty)")
+
+
+SOURCES_SHOWN = 4
+"""At most this many sources are named in a chart caption or the subtitle."""
+
+
+def summarise_sources(sources: Iterable[str], limit: int = SOURCES_SHOWN) -> str:
+    """A short label for many sources: grouped by provider, counted, full list in the appendix.
+
+    ``file:binance_klines:BTCUSDT.csv#..`` and 47 siblings read
+    ``"binance_klines (48 files)"``; with more than ``limit`` groups the rest
+    is counted (``"+ 9 more sources, see the appendix"``). A few sources are
+    shown as :func:`altseason.labels.data_label` shows them.
+    """
+    srcs = sorted({str(s) for s in sources})
+    if len(srcs) <= limit:
+        return data_label(srcs)
+    groups: dict[str, int] = {}
+    for s in srcs:
+        parts = s.split(":")
+        key = parts[1] if parts[0] == "file" and len(parts) > 2 else parts[0]
+        groups[key] = groups.get(key, 0) + 1
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    named = [f"{k} ({n} files)" if n > 1 else k for k, n in ranked[:limit]]
+    rest = sum(n for _k, n in ranked[limit:])
+    text = ", ".join(named)
+    if rest:
+        text += f" + {rest} more source{'s' if rest > 1 else ''}, see the appendix"
+    return text
 
 
 def finding(

@@ -353,8 +353,8 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         charts.append(
             ChartSpec(
                 id="tier-performance",
-                title="Performance by cap tier",
-                x_label="series",
+                title="Performance by cap tier (30 days, 90 days, one year)",
+                x_label="",
                 y_label="return (%)",
                 y_format="pct",
                 traces=[

@@ -6,6 +6,7 @@ pick values out of their results and attach provenance.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +15,7 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.report._charts import ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._narrative import Ref
+from altseason.report._narrative import Ref, Token
 from altseason.report._sections._base import (
     FindingSpec,
     ReportContext,
@@ -668,6 +669,29 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             method=EVENT_STUDY_METHOD,
         ),
     ]
+    tables = event_tables(ctx, study, levels[alt_tier] if alt_tier is not None else None, alt_tier)
+    studied = [str(c) for c in tables[0].columns[3:]]
+    bench = "the total market (sum of market caps)" if mkt == "TOTAL" else mkt
+    out += [
+        finding(
+            "events.assets",
+            "Assets in the event study",
+            ", ".join(studied[:-1]) + (" and " if len(studied) > 1 else "") + studied[-1],
+            "text",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            method=EVENT_STUDY_METHOD,
+        ),
+        finding(
+            "events.benchmark",
+            "Benchmark of the event study",
+            bench,
+            "text",
+            provenance=[pe, pb],
+            asof=ctx.asof,
+            method=study.describe(),
+        ),
+    ]
     path = study.caar_path()
     charts.append(
         ChartSpec(
@@ -682,4 +706,108 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             demo=ctx.is_demo("prices", "events"),
         )
     )
-    return SectionResult(findings=out, charts=charts)
+    return SectionResult(findings=out, charts=charts, tables=tables)
+
+
+def _pct(v: object) -> str:
+    return "n/a" if v is None or pd.isna(v) else f"{float(v):+.1%}"  # type: ignore[arg-type]
+
+
+def _num(v: object, fmt: str = ".2f") -> str:
+    return "n/a" if v is None or pd.isna(v) else format(float(v), fmt)  # type: ignore[arg-type]
+
+
+def event_tables(
+    ctx: ReportContext, btc_study: Any, tier_level: pd.Series | None, tier: str | None
+) -> list[Table]:
+    """Per-event CARs of BTC, ETH and the small-cap index against one benchmark, and the CAARs.
+
+    Every study uses the benchmark of the BTC study (``TOTAL``, the sum of
+    market caps) and the same windows and estimation window
+    (``event_study`` defaults); an asset without enough history for an
+    event shows ``n/a``. Per event: CAR, its t-statistic (including the
+    market model's estimation error) and the placebo p-value. Across events:
+    CAAR with ``t_caar`` (covariance of overlapping windows), ``t_bmp``,
+    ``t_kp`` (overlap-adjusted) and the placebo p-value.
+    """
+    from altseason.analytics import event_study, event_study_from_store, event_table
+    from altseason.analytics._positioning_data import market_returns_from_store
+
+    bench = str(btc_study.benchmark)
+    studies: dict[str, Any] = {"BTC": btc_study}
+    with contextlib.suppress(DataUnavailableError, ValidationError):
+        studies["ETH"], _m, _s, _b = event_study_from_store(ctx.store, "ETH", bench, end=ctx.asof)
+    if tier_level is not None and tier is not None:
+        try:
+            mkt = market_returns_from_store(ctx.store, bench, end=ctx.asof)
+            studies[f"{tier}-cap index"] = event_study(
+                tier_level.pct_change(),
+                mkt,
+                btc_study.events,
+                asset=f"{tier}-cap index",
+                benchmark=bench,
+            )
+        except (DataUnavailableError, ValidationError):
+            pass
+    tbl = event_table(studies)
+    names = list(studies)
+    wins = [
+        c[len("car_") : -len("_BTC")]
+        for c in tbl.columns
+        if c.startswith("car_") and c.endswith("_BTC")
+    ]
+    win = "0_20" if "0_20" in wins else wins[-1]
+    win_text = "[" + win.replace("m", "-").replace("_", ", +", 1) + "] days"
+    used = tbl.loc[tbl[[f"car_{win}_{n}" for n in names]].notna().any(axis=1)]
+    rows: list[list[Token]] = []
+    for _, r in used.iterrows():
+        cells: list[Token] = [
+            str(pd.Timestamp(r["date"]).date()),
+            str(r["jurisdiction"]) if "jurisdiction" in r and pd.notna(r["jurisdiction"]) else "—",
+            str(r["title"]),
+        ]
+        for n in names:
+            car = r.get(f"car_{win}_{n}")
+            cells.append(
+                "n/a"
+                if pd.isna(car)
+                else f"{_pct(car)} (t {_num(r.get(f't_{win}_{n}'))}, "
+                f"p {_num(r.get(f'p_{win}_{n}'))})"
+            )
+        rows.append(cells)
+    bench_text = "the total market (sum of market caps)" if bench == "TOTAL" else bench
+    out = [
+        Table(
+            f"Cumulative abnormal return per event, {win_text}, against {bench_text}: "
+            "CAR (t with estimation error, placebo p)",
+            ["date", "where", "event", *names],
+            rows,
+        )
+    ]
+    srows: list[list[Token]] = []
+    for n, st in studies.items():
+        for label in ("[-5, 5]", "[0, 20]"):
+            if label not in st.summary.index:
+                continue
+            row = st.summary.loc[label]
+            srows.append(
+                [
+                    n,
+                    label.replace(", ", ", +").replace("+-", "-") + " days",
+                    f"{int(row['n_events'])}",
+                    _pct(row["caar"]),
+                    _num(row["t_caar"]),
+                    _num(row["t_bmp"]),
+                    _num(row["t_kp"]),
+                    _num(row["placebo_p"]),
+                ]
+            )
+    out.append(
+        Table(
+            f"Mean CAR across events against {bench_text}: t_caar allows for overlapping "
+            "windows, t_kp is the Kolari-Pynnonen adjustment of t_bmp, p from placebo dates",
+            ["asset", "window", "events", "CAAR", "t_caar", "t_bmp", "t_kp", "placebo p"],
+            srows,
+        )
+    )
+    return out

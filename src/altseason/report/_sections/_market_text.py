@@ -7,6 +7,8 @@ from altseason.report._narrative import (
     Paragraph,
     breadth_word,
     leadership,
+    regime_reason,
+    regime_view,
     say,
 )
 from altseason.report._sections._base import expected
@@ -45,7 +47,19 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
     )
     win = over_window(fs, "divergence.rs_small_btc_change")
     tier = tier_word(fs, "divergence.rs_small_btc_change")
-    if lead == "small caps lead":
+    _, asserted = regime_view(fs, tier)
+    if asserted is not None and lead in ("small caps lead", "majors lead") and asserted != lead:
+        # The two measures agree but the regime rules call nothing decisive.
+        side = f"{tier} caps" if lead == "small caps lead" else "BTC"
+        p.add(
+            say(
+                fs,
+                f"Both measures lean towards {side}, though not decisively: the {tier}-cap "
+                f"index moved [[divergence.rs_small_btc_change]] relative to BTC {win}, and "
+                "[[divergence.altseason_index]] of the top 50 assets beat BTC over 90 days.",
+            )
+        )
+    elif lead == "small caps lead":
         p.add(
             say(
                 fs,
@@ -86,6 +100,14 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
                 fs,
                 "The altseason index reads [[divergence.altseason_index]]: that share of the "
                 "top 50 assets beat BTC over 90 days.",
+            )
+        )
+    if asserted is not None:
+        reg = str(fs.get("divergence.regime").value)
+        p.add(
+            say(
+                fs,
+                f"The divergence regime is [[divergence.regime]]: {regime_reason(reg, tier)}.",
             )
         )
     p.add(
@@ -177,7 +199,24 @@ def write_sectors(fs: FindingSet) -> list[Paragraph]:
         )
     )
     spread = fs.value("sectors.spread")
-    if spread is not None:
+    best_r, worst_r = fs.value("sectors.best_return"), fs.value("sectors.worst_return")
+    if best_r is not None and best_r < 0:
+        p.add(
+            say(
+                fs,
+                "Every sector fell, so this was a market-wide decline; the spread of "
+                "[[sectors.spread|unsigned]] measures how unevenly the losses were spread.",
+            )
+        )
+    elif worst_r is not None and worst_r > 0:
+        p.add(
+            say(
+                fs,
+                "Every sector rose, so this was a market-wide advance; the spread of "
+                "[[sectors.spread|unsigned]] measures how unevenly the gains were spread.",
+            )
+        )
+    elif spread is not None:
         if spread >= 0.3:
             p.add(
                 say(

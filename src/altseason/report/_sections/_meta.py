@@ -13,10 +13,13 @@ from altseason.labels import DEMO_LABEL
 from altseason.report._findings import Finding, FindingSet, Provenance
 from altseason.report._narrative import (
     Paragraph,
+    Ref,
     Sentence,
     Token,
     breadth_word,
     leadership,
+    regime_reason,
+    regime_view,
     say,
 )
 from altseason.report._sections._base import ReportContext, SectionResult, Table, finding
@@ -65,12 +68,19 @@ COVERAGE_TABLES: tuple[tuple[str, str], ...] = (
 
 # ---------------------------------------------------------------------- summary
 def headline(fs: FindingSet) -> str:
-    """The report's headline: who leads, hedged by agreement of the measures."""
+    """The report's headline: the divergence regime, else who leads (hedged).
+
+    Derived from the ``divergence.regime`` finding when it is available, so
+    the headline never contradicts it; otherwise from :func:`leadership`.
+    """
+    tier = tier_word(fs, "divergence.rs_small_btc_change")
+    head, _ = regime_view(fs, tier)
+    if head is not None:
+        return head
     lead = leadership(
         fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
     )
     breadth = breadth_word(fs.value("divergence.breadth_50d"))
-    tier = tier_word(fs, "divergence.rs_small_btc_change")
     if lead == "small caps lead":
         return f"{tier.capitalize()} caps lead BTC" + (
             " on broad participation" if breadth == "broad" else ""
@@ -91,7 +101,25 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
         fs.value("divergence.rs_small_btc_change"), fs.value("divergence.altseason_index")
     )
     tier = tier_word(fs, "divergence.rs_small_btc_change")
-    if lead == "small caps lead":
+    _, asserted = regime_view(fs, tier)
+    rs = fs.value("divergence.rs_small_btc_change")
+    if asserted is not None:
+        reg = str(fs.get("divergence.regime").value)
+        verb = "gained" if rs is not None and rs > 0 else "lost"
+        p.add(
+            say(
+                fs,
+                f"The divergence regime is [[divergence.regime]]: {regime_reason(reg, tier)}.",
+            )
+        )
+        p.add(
+            say(
+                fs,
+                f"The altseason index is [[divergence.altseason_index]] and the {tier}-cap "
+                f"index {verb} [[divergence.rs_small_btc_change|abs]] relative to BTC.",
+            )
+        )
+    elif lead == "small caps lead":
         p.add(
             say(
                 fs,
@@ -135,13 +163,31 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
             )
         )
     if fs.available("sectors.best"):
-        p.add(
-            say(
-                fs,
-                "[[sectors.best]] led the sectors ([[sectors.best_return]]) and "
-                "[[sectors.worst]] lagged ([[sectors.worst_return]]).",
+        best_r, worst_r = fs.value("sectors.best_return"), fs.value("sectors.worst_return")
+        if best_r is not None and best_r < 0:
+            p.add(
+                say(
+                    fs,
+                    "Every sector fell: [[sectors.best]] fell least ([[sectors.best_return]]) "
+                    "and [[sectors.worst]] most ([[sectors.worst_return]]).",
+                )
             )
-        )
+        elif worst_r is not None and worst_r > 0:
+            p.add(
+                say(
+                    fs,
+                    "Every sector rose: [[sectors.best]] most ([[sectors.best_return]]) and "
+                    "[[sectors.worst]] least ([[sectors.worst_return]]).",
+                )
+            )
+        else:
+            p.add(
+                say(
+                    fs,
+                    "[[sectors.best]] led the sectors ([[sectors.best_return]]) and "
+                    "[[sectors.worst]] lagged ([[sectors.worst_return]]).",
+                )
+            )
     if fs.available("flows.net_flow"):
         p.add(
             say(
@@ -468,11 +514,43 @@ def change_findings(
     return out
 
 
+NO_PREVIOUS = "no earlier report found in the reports folder"
+"""Reason of ``changes.previous_asof`` on the first report in a folder."""
+
+
+def changes_table(fs: FindingSet) -> Table | None:
+    """The "what changed" table: one row per changed finding, previous and current value."""
+    rows: list[list[Token]] = []
+    for f in fs.section("changes.prev"):
+        cur_id = f.id[len("changes.prev.") :]
+        cur = fs.get(cur_id)
+        rows.append([cur.label, Ref(f.id, f.format()), Ref(cur_id, cur.format())])
+    if not rows:
+        return None
+    prev = fs.get("changes.previous_asof").format()
+    return Table(
+        f"What changed since the report of {prev} (by finding id)",
+        ["finding", "then", "now"],
+        rows,
+    )
+
+
 def write_changes(fs: FindingSet) -> list[Paragraph]:
     """What changed since the previous report."""
     p = Paragraph()
     if not fs.available("changes.previous_asof"):
-        p.add(say(fs, "[[changes.previous_asof]]", what="comparison with the previous report"))
+        prev = fs.get("changes.previous_asof")
+        if prev.reason == NO_PREVIOUS:
+            p.add(
+                Sentence(
+                    (
+                        "There is no previous report in this reports folder, so nothing to "
+                        "compare with: this is the first.",
+                    )
+                )
+            )
+        else:
+            p.add(say(fs, "[[changes.previous_asof]]", what="comparison with the previous report"))
         return [p]
     p.add(
         say(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from altseason.report._findings import FindingSet
-from altseason.report._narrative import Paragraph, correlation_word, say
+from altseason.report._narrative import Paragraph, Sentence, correlation_word, say
 from altseason.report._sections._base import expected
 from altseason.report._sections._market import EVENTS_FINDINGS
 from altseason.report._sections._words import over_window, tier_word
@@ -141,7 +141,48 @@ def write_strategy(fs: FindingSet) -> list[Paragraph]:
                 "Backtests are in-sample and include costs but not every market friction.",
             )
         )
-    return [p, q]
+    h = Paragraph(heading="Hedged shorts")
+    for u in ("btc", "eth"):
+        pre = f"strategy.hedge.{u}"
+        if not fs.available(f"{pre}.none.total_return"):
+            h.add(say(fs, f"[[{pre}.none.total_return]]", what=f"the {u.upper()} hedged shorts"))
+            continue
+        h.add(
+            say(
+                fs,
+                f"Shorting {u.upper()} perps over the backtest window returned "
+                f"[[{pre}.none.total_return]] naked, [[{pre}.call.total_return]] with long "
+                f"out-of-the-money calls and [[{pre}.collar.total_return]] with a collar "
+                f"(max drawdowns [[{pre}.none.max_drawdown]], [[{pre}.call.max_drawdown]] and "
+                f"[[{pre}.collar.max_drawdown]]).",
+            )
+        )
+        h.add(
+            say(
+                fs,
+                f"Funding received was [[{pre}.none.funding_received|unsigned]] of capital "
+                f"and funding paid [[{pre}.none.funding_paid|unsigned]] on the naked short.",
+                what=f"{u.upper()} funding on the naked short",
+            )
+        )
+        h.add(
+            say(
+                fs,
+                f"The calls cost [[{pre}.call.premium_paid|unsigned]] in premium, and the "
+                f"collar's short puts brought in [[{pre}.collar.premium_received|unsigned]] "
+                f"against [[{pre}.collar.premium_paid|unsigned]] paid for its calls.",
+            )
+        )
+    if h:
+        h.add(
+            Sentence(
+                (
+                    "The table lists each position with funding and option premium shown "
+                    "separately; fees and slippage are those of the rotation backtest above.",
+                )
+            )
+        )
+    return [p, q, h]
 
 
 def write_events(fs: FindingSet) -> list[Paragraph]:
@@ -167,6 +208,17 @@ def write_events(fs: FindingSet) -> list[Paragraph]:
         )
     else:
         p.add(say(fs, "[[events.car_mean]]", what="event-study abnormal returns"))
+    if fs.available("events.assets"):
+        p.add(
+            say(
+                fs,
+                "The tables give, per event, the cumulative abnormal return of "
+                "[[events.assets]] against [[events.benchmark]] (market model fitted over days "
+                "-120 to -11), with t-statistics that include the estimation error of that "
+                "model and placebo p-values; the mean across events is tested allowing for "
+                "overlapping event windows (t_caar) and cross-correlation (t_kp).",
+            )
+        )
     q = Paragraph(heading="Risks in the data")
     q.add(
         say(

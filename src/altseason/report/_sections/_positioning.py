@@ -14,12 +14,32 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+from altseason.report._narrative import Token
+from altseason.report._sections._base import (
+    ReportContext,
+    SectionResult,
+    Table,
+    finding,
+    last_valid,
+)
 
 __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
 
 FLOW_WINDOW = 30
 CHART_DAYS = 365
+
+FLOW_CHART_DAYS = 90
+"""The flows charts show 90 days: the 30-day window the text discusses, with context."""
+
+CAPITULATION_CHART_DAYS = 730
+"""The capitulation chart shows two years, so earlier flagged episodes are in view."""
+
+CAPITULATION_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("sentiment.capitulation", "Capitulation score", "ratio"),
+    ("sentiment.capitulation_components", "Capitulation components used (of 5)", "count"),
+    ("sentiment.capitulation_episodes", "Capitulation episodes", "count"),
+    ("sentiment.capitulation_last_flagged", "Last day the capitulation score was flagged", "date"),
+)
 
 
 def _btc_close(ctx: ReportContext) -> pd.Series:
@@ -31,7 +51,43 @@ def _btc_close(ctx: ReportContext) -> pd.Series:
 
 # ---------------------------------------------------------------------- flows
 def compute_flows(ctx: ReportContext) -> SectionResult:
-    """Net and cumulative BTC spot-ETF flows, holders' cost basis vs price."""
+    """Spot-ETF flows and the holders' cost basis vs price, for BTC and for ETH.
+
+    BTC findings are ``flows.*``; ETH ``flows.eth.*`` (unavailable, with the
+    reason, when the store has no ETH spot-ETF flows).
+    """
+    btc = flow_findings(ctx, "BTC", "flows")
+    try:
+        eth = flow_findings(ctx, "ETH", "flows.eth")
+    except DataUnavailableError as exc:
+        eth = SectionResult(
+            findings=[
+                Finding.unavailable(fid, label, str(exc), unit=unit)
+                for fid, label, unit in ETH_FLOW_EXPECTED
+            ]
+        )
+    return SectionResult(
+        findings=btc.findings + eth.findings,
+        charts=btc.charts + eth.charts,
+        tables=btc.tables + eth.tables,
+    )
+
+
+ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
+    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
+    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
+    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
+    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
+    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
+    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
+)
+"""ETH flow findings (``flows.eth.*``)."""
+
+
+def flow_findings(ctx: ReportContext, u: str, pre: str) -> SectionResult:
+    """Net and cumulative spot-ETF flows of ``u``, holders' cost basis vs price (ids ``pre.*``)."""
     from altseason.analytics._flows import (
         cumulative_flows,
         flows_by_fund,
@@ -40,11 +96,12 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     )
 
     ctx.require("etf_flows", "ETF flows")
-    raw = ctx.table("etf_flows", underlying="BTC")
+    raw = ctx.table("etf_flows", underlying=u)
     if raw.empty:
-        raise DataUnavailableError("no BTC spot-ETF flows in the store up to the report date")
-    prov_f = ctx.prov("etf_flows", underlying="BTC")
-    panel = flows_by_fund(raw, underlying="BTC")
+        raise DataUnavailableError(f"no {u} spot-ETF flows in the store up to the report date")
+    prov_f = ctx.prov("etf_flows", underlying=u)
+    sfx = "" if u == "BTC" else f"-{u.lower()}"
+    panel = flows_by_fund(raw, underlying=u)
     total = total_flows(panel)
     cum = cumulative_flows(total)
     assert isinstance(cum, pd.Series)
@@ -54,8 +111,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     net = float(cum.iloc[-1] - (before.iloc[-1] if len(before) else 0.0))
     out: list[Finding] = [
         finding(
-            "flows.net_flow",
-            f"Net BTC spot-ETF flow, {FLOW_WINDOW} days",
+            f"{pre}.net_flow",
+            f"Net {u} spot-ETF flow, {FLOW_WINDOW} days",
             net,
             "flow",
             provenance=[prov_f],
@@ -64,8 +121,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.cumulative_flows(total_flows): change over the window",
         ),
         finding(
-            "flows.cumulative_flow",
-            "Cumulative BTC spot-ETF flow in the data",
+            f"{pre}.cumulative_flow",
+            f"Cumulative {u} spot-ETF flow in the data",
             float(cum.iloc[-1]),
             "flow",
             provenance=[prov_f],
@@ -74,8 +131,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.cumulative_flows",
         ),
         finding(
-            "flows.last_flow",
-            "Latest daily BTC spot-ETF flow",
+            f"{pre}.last_flow",
+            f"Latest daily {u} spot-ETF flow",
             float(total.iloc[-1]),
             "flow",
             provenance=[prov_f],
@@ -84,8 +141,8 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
             method="analytics.total_flows",
         ),
         finding(
-            "flows.last_flow_date",
-            "Date of the latest ETF flow",
+            f"{pre}.last_flow_date",
+            f"Date of the latest {u} ETF flow",
             last_day,
             "date",
             provenance=[prov_f],
@@ -94,19 +151,26 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     ]
     charts: list[ChartSpec] = []
     demo = ctx.is_demo("etf_flows", "prices")
-    recent = total.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+    recent = total.loc[last_day - pd.Timedelta(days=FLOW_CHART_DAYS) :]
     try:
-        btc = _btc_close(ctx)
-        prov_p = ctx.prov("prices", asset_id="BTC")
-        cb = holders_cost_basis(panel, btc)
+        px = ctx.prices("close")
+        if u not in px.columns or px[u].dropna().empty:
+            raise DataUnavailableError(f"no {u} prices in the store")
+        close = px[u].dropna()
+        prov_p = ctx.prov("prices", asset_id=u)
+        cb = holders_cost_basis(panel, close)
         agg = cb.aggregate
+        # Price, cost basis and P&L all of one date (the latest with a cost
+        # basis), so "price vs cost basis" compares numbers of the same day.
         d, basis = last_valid(agg["cost_basis"])
-        _, pnl = last_valid(agg["unrealised_pnl"])
-        price_d, price = last_valid(btc)
+        pnl = float(agg["unrealised_pnl"].loc[d]) if d is not None else None
+        price = float(agg["price"].loc[d]) if d is not None else None
+        price_d = d
+        price_id = f"{pre}.btc_price" if u == "BTC" else f"{pre}.price"
         out += [
             finding(
-                "flows.cost_basis",
-                "Aggregate BTC spot-ETF cost basis",
+                f"{pre}.cost_basis",
+                f"Aggregate {u} spot-ETF cost basis",
                 basis,
                 "price",
                 provenance=[prov_f, prov_p],
@@ -114,11 +178,24 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 method="analytics.holders_cost_basis (average cost on units)",
             ),
             finding(
-                "flows.btc_price", "BTC price", price, "price", provenance=[prov_p], asof=price_d
+                price_id,
+                f"{u} price on the cost-basis date",
+                price,
+                "price",
+                provenance=[prov_p],
+                asof=price_d,
             ),
             finding(
-                "flows.holder_pnl",
-                "ETF holders' unrealised P&L",
+                f"{pre}.cost_basis_date",
+                "Date of the cost-basis comparison",
+                d,
+                "date",
+                provenance=[prov_f, prov_p],
+                asof=d,
+            ),
+            finding(
+                f"{pre}.holder_pnl",
+                f"{u} ETF holders' unrealised P&L",
                 pnl,
                 "return",
                 provenance=[prov_f, prov_p],
@@ -126,16 +203,16 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
                 method="analytics.holders_cost_basis: price / cost basis - 1",
             ),
         ]
-        agg_recent = agg.loc[last_day - pd.Timedelta(days=CHART_DAYS) :]
+        agg_recent = agg.loc[last_day - pd.Timedelta(days=2 * FLOW_CHART_DAYS) :]
         charts.append(
             ChartSpec(
-                id="etf-cost-basis",
-                title="BTC price vs spot-ETF holders' cost basis",
+                id=f"etf-cost-basis{sfx}",
+                title=f"{u} price vs spot-ETF holders' cost basis",
                 x_label="date (UTC)",
-                y_label="USD per BTC",
+                y_label=f"USD per {u}",
                 y_format="usd",
                 traces=[
-                    Trace.from_series(agg_recent["price"], "BTC close"),
+                    Trace.from_series(agg_recent["price"], f"{u} close"),
                     Trace.from_series(
                         agg_recent["cost_basis"], "ETF cost basis (average cost)", dash=True
                     ),
@@ -146,16 +223,17 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
         )
     except (DataUnavailableError, ValidationError) as exc:
         for fid, label, unit in (
-            ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
-            ("flows.btc_price", "BTC price", "price"),
-            ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+            (f"{pre}.cost_basis", "Aggregate ETF cost basis", "price"),
+            (f"{pre}.btc_price" if u == "BTC" else f"{pre}.price", f"{u} price", "price"),
+            (f"{pre}.holder_pnl", "ETF holders' unrealised P&L", "return"),
+            (f"{pre}.cost_basis_date", "Date of the cost-basis comparison", "date"),
         ):
             out.append(Finding.unavailable(fid, label, str(exc), unit=unit, provenance=[prov_f]))
     charts.insert(
         0,
         ChartSpec(
-            id="etf-flows",
-            title="BTC spot-ETF net flows per day",
+            id=f"etf-flows{sfx}",
+            title=f"{u} spot-ETF net flows per day, last {FLOW_CHART_DAYS} days",
             x_label="date (UTC)",
             y_label="net flow (USD)",
             y_format="usd",
@@ -183,6 +261,11 @@ OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("put_call_oi", "{u} put/call open-interest ratio", "ratio"),
     ("rr_25d", "{u} 25-delta risk reversal", "pp"),
     ("atm_iv", "{u} at-the-money implied volatility", "percent"),
+    ("max_pain_expiry", "{u} expiry of the headline max pain", "text"),
+    ("max_pain_all", "{u} max pain over all expiries at once", "price"),
+    ("call_zone_low", "{u} call zone, lower strike", "price"),
+    ("call_zone_high", "{u} call zone, upper strike", "price"),
+    ("zone_share", "{u} share of one side's OI a zone holds", "percent"),
 )
 """Options-positioning findings: ``(id suffix, label template, unit)``."""
 
@@ -193,6 +276,17 @@ def options_findings(
     prefix: str | None = None,
     positioning: Mapping[str, Any] | None = None,
 ) -> tuple[list[Finding], list[ChartSpec]]:
+    """Options positioning of the latest ``underlying`` snapshot (see :func:`options_section`)."""
+    out, charts, _ = options_section(ctx, underlying, prefix, positioning)
+    return out, charts
+
+
+def options_section(
+    ctx: ReportContext,
+    underlying: str = "BTC",
+    prefix: str | None = None,
+    positioning: Mapping[str, Any] | None = None,
+) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
     """Options positioning of the latest ``underlying`` snapshot up to the report date.
 
     The one computation behind the report's derivatives section (BTC, ids
@@ -212,12 +306,13 @@ def options_findings(
     sfx = "" if pre == "derivatives" else f"-{u.lower()}"
     out: list[Finding] = []
     charts: list[ChartSpec] = []
+    tables: list[Table] = []
     opts = ctx.table("options", underlying=u) if ctx.table_rows("options") else pd.DataFrame()
     if opts.empty:
         reason = f"no {u} options snapshots in the store up to {ctx.asof.date()}"
         for key, label, unit in OPTION_FIGURES:
             out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
-        return out, charts
+        return out, charts, tables
     snap = pd.Timestamp(opts["snapshot_ts"].max())
     extra = {k: v for k, v in (positioning or {}).items() if v is not None}
     pos = options_positioning(opts, underlying=u, snapshot=snap, **extra)
@@ -228,15 +323,43 @@ def options_findings(
         window += "; " + ", ".join(f"{k}={v}" for k, v in extra.items())
     kw = {"provenance": [prov], "asof": snap, "window": window}
     m = "analytics.options_positioning"
-    cols = {"rr_25d": "rr25"}
+    cols = {
+        "rr_25d": "rr25",
+        "max_pain_all": "max_pain_all_expiries",
+        "zone_share": "zone_target_share",
+    }
     for key, label, unit in OPTION_FIGURES:
         text = label.format(u=u)
         if key in ("rr_25d", "atm_iv"):
             text += f" ({pos.target_days:.0f}-day)"
         value = snap if key == "snapshot" else summ[cols.get(key, key)]
-        out.append(
-            finding(
-                f"{pre}.{key}", text, value, unit, method=None if key == "snapshot" else m, **kw
+        method = None if key == "snapshot" else m
+        if key in ("max_pain", "max_pain_expiry"):
+            method = f"analytics.headline_max_pain: {pos.max_pain_detail.convention}"
+            if pos.max_pain_detail.note:
+                method += f" ({pos.max_pain_detail.note})"
+        out.append(finding(f"{pre}.{key}", text, value, unit, method=method, **kw))
+    by_exp = pos.max_pain_detail.by_expiry
+    if not by_exp.empty:
+        rows: list[list[Token]] = []
+        for exp, r in by_exp.iterrows():
+            head = " (headline)" if pd.Timestamp(exp) == pos.max_pain_detail.expiry else ""
+            rows.append(
+                [
+                    f"{r['label']}{head}",
+                    f"{float(r['days']):.0f}",
+                    "yes" if bool(r["monthly"]) else "no",
+                    f"${float(r['max_pain']):,.0f}",
+                    f"{float(r['call_oi']):,.0f}",
+                    f"{float(r['put_oi']):,.0f}",
+                    "n/a" if pd.isna(r["put_call_oi"]) else f"{float(r['put_call_oi']):.2f}",
+                ]
+            )
+        tables.append(
+            Table(
+                f"{u} max pain per expiry (snapshot {snap:%Y-%m-%d}); open interest in {u}",
+                ["expiry", "days", "monthly", "max pain", "call OI", "put OI", "put/call"],
+                rows,
             )
         )
     demo = ctx.is_demo("options")
@@ -275,7 +398,7 @@ def options_findings(
             ],
             markers=markers,
             bands=bands,
-            barmode="overlay",
+            barmode="group",
             source=src,
             demo=demo,
         )
@@ -294,13 +417,12 @@ def options_findings(
                     Trace(
                         "25-delta risk reversal (right)",
                         ts["days"].tolist(),
-                        ts["rr25"].tolist(),
+                        (ts["rr25"] * 100).round(1).tolist(),
                         axis="y2",
                         dash=True,
                     ),
                 ],
-                y2_label="risk reversal (vol points, %)",
-                y2_format="pct",
+                y2_label="risk reversal (vol points)",
                 source=src,
                 demo=demo,
             )
@@ -331,43 +453,53 @@ def options_findings(
                     demo=demo,
                 )
             )
-    return out, [c for c in charts if c.has_data]
+    return out, [c for c in charts if c.has_data], tables
 
 
 def compute_derivatives(ctx: ReportContext) -> SectionResult:
-    """Options positioning of the latest BTC snapshot and perp funding."""
+    """Options positioning of the latest BTC and ETH snapshots and perp funding.
+
+    BTC findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
+    underlying gets its per-expiry max-pain table.
+    """
     from altseason.analytics._derivatives import daily_funding
 
-    out, charts = options_findings(ctx, "BTC", "derivatives")
-    if ctx.table_rows("funding"):
-        fund = ctx.table("funding", asset_id="BTC")
-        if not fund.empty:
-            daily = daily_funding(fund, assets=["BTC"])
-            col = daily["BTC"] if "BTC" in daily.columns else daily.iloc[:, 0]
+    out, charts, tables = options_section(ctx, "BTC", "derivatives")
+    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth")
+    out += eth_out
+    charts += eth_charts
+    tables += eth_tables
+    for asset, fid in (
+        ("BTC", "derivatives.funding_rate"),
+        ("ETH", "derivatives.eth.funding_rate"),
+    ):
+        fund = ctx.table("funding", asset_id=asset) if ctx.table_rows("funding") else None
+        if fund is not None and not fund.empty:
+            daily = daily_funding(fund, assets=[asset])
+            col = daily[asset] if asset in daily.columns else daily.iloc[:, 0]
             d, v = last_valid(col)
-            prov = ctx.prov("funding", asset_id="BTC")
             out.append(
                 finding(
-                    "derivatives.funding_rate",
-                    "BTC perp funding (per day, latest day)",
+                    fid,
+                    f"{asset} perp funding (per day, latest day)",
                     v,
                     "rate",
-                    provenance=[prov],
+                    provenance=[ctx.prov("funding", asset_id=asset)],
                     asof=d,
                     window="1d",
                     method="analytics.daily_funding (venues averaged)",
                 )
             )
-    if not any(f.id == "derivatives.funding_rate" for f in out):
-        out.append(
-            Finding.unavailable(
-                "derivatives.funding_rate",
-                "BTC perp funding",
-                "no BTC funding rates in the store",
-                unit="rate",
+        else:
+            out.append(
+                Finding.unavailable(
+                    fid,
+                    f"{asset} perp funding",
+                    f"no {asset} funding rates in the store",
+                    unit="rate",
+                )
             )
-        )
-    return SectionResult(findings=out, charts=charts)
+    return SectionResult(findings=out, charts=charts, tables=tables)
 
 
 # ---------------------------------------------------------------------- on-chain
@@ -527,7 +659,7 @@ def _macro_series(ctx: ReportContext, series_id: str) -> pd.Series | None:
 def compute_macro(ctx: ReportContext) -> SectionResult:
     """M2 growth, Fed net liquidity, BTC / M2, Fear & Greed and the capitulation score."""
     from altseason.analytics._macro import m2_yoy, market_cap_to_m2, net_liquidity
-    from altseason.analytics._sentiment import capitulation_score, fear_greed_summary
+    from altseason.analytics._sentiment import fear_greed_summary
 
     out: list[Finding] = []
     charts: list[ChartSpec] = []
@@ -571,10 +703,12 @@ def compute_macro(ctx: ReportContext) -> SectionResult:
                     x_label="date (UTC)",
                     y_label="BTC close (USD)",
                     y_format="usd",
-                    y2_label="M2 (USD billions)",
+                    y2_label="US M2 (USD)",
+                    y2_format="usd",
                     traces=[
                         Trace.from_series(btc, "BTC close"),
-                        Trace.from_series(m2r, "US M2 (right)", axis="y2", dash=True),
+                        # FRED M2SL is in USD billions: in USD, ticks read "$21.8T"
+                        Trace.from_series(m2r * 1e9, "US M2 (right)", axis="y2", dash=True),
                     ],
                     source=ctx.source_line("prices", "macro"),
                     demo=ctx.is_demo("prices", "macro"),
@@ -666,29 +800,187 @@ def compute_macro(ctx: ReportContext) -> SectionResult:
                     demo=ctx.is_demo("sentiment"),
                 )
             )
+    cap_out, cap_charts, cap_tables = capitulation_findings(ctx)
+    out += cap_out
+    charts += cap_charts
+    return SectionResult(findings=out, charts=charts, tables=cap_tables)
+
+
+CAPITULATION_THRESHOLD = 0.5
+"""Score at or above which a day is flagged (``capitulation_episodes``' default)."""
+
+CAPITULATION_LABELS: dict[str, str] = {
+    "drawdown": "drawdown from the 365-day high",
+    "volume_surge": "volume surge",
+    "fear_greed": "Fear & Greed (inverted)",
+    "funding": "funding (inverted)",
+    "mvrv": "MVRV (inverted)",
+}
+"""Chart and table names of the five capitulation components."""
+
+CAPITULATION_SHORT: dict[str, str] = {
+    "drawdown": "drawdown",
+    "volume_surge": "volume",
+    "fear_greed": "F&G",
+    "funding": "funding",
+    "mvrv": "MVRV",
+}
+"""Table column names of the capitulation components."""
+
+
+def capitulation_findings(
+    ctx: ReportContext,
+) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
+    """BTC capitulation from all five components (``capitulation_from_store``).
+
+    Findings: the latest score, how many of the five components it used (a
+    ``caveat`` naming the missing ones when fewer than five), the number of
+    flagged episodes in the sample and the last flagged date; a chart of the
+    score with its components over the last two years; a table of the
+    episodes (start, end, peak and its score).
+    """
+    from altseason.analytics import Quality
+    from altseason.analytics._positioning_data import capitulation_from_store
+    from altseason.analytics._sentiment import CAPITULATION_WEIGHTS, capitulation_episodes
+
     try:
-        btc = _btc_close(ctx)
-        vol = ctx.prices("volume_usd").get("BTC")
-        cap = capitulation_score(btc, volume=None if vol is None else vol.dropna(), fear_greed=fg)
-        d, v = last_valid(cap["score"])
-        provs = [ctx.prov("prices", asset_id="BTC")]
-        if fg is not None:
-            provs.append(ctx.prov("sentiment", index_id="fear_greed"))
-        out.append(
-            finding(
-                "sentiment.capitulation",
-                "Capitulation score (0-1)",
-                v,
-                "ratio",
-                provenance=provs,
-                asof=d,
-                method="analytics.capitulation_score",
+        cap = capitulation_from_store(ctx.store, "BTC", end=ctx.asof)
+    except (DataUnavailableError, ValidationError) as exc:
+        return (
+            [
+                Finding.unavailable(fid, label, str(exc), unit=unit)
+                for fid, label, unit in CAPITULATION_EXPECTED
+            ],
+            [],
+            [],
+        )
+    provs = [ctx.prov("prices", asset_id="BTC")]
+    for table, filt in (
+        ("sentiment", {"index_id": "fear_greed"}),
+        ("funding", {}),
+        ("onchain", {}),
+    ):
+        if ctx.table_rows(table):
+            provs.append(ctx.prov(table, **filt))
+    scored = cap.dropna(subset=["score"])
+    if scored.empty:
+        reason = "no day with a capitulation score up to the report date"
+        return (
+            [
+                Finding.unavailable(fid, label, reason, unit=unit)
+                for fid, label, unit in CAPITULATION_EXPECTED
+            ],
+            [],
+            [],
+        )
+    d = pd.Timestamp(scored.index[-1])
+    last = scored.iloc[-1]
+    n = int(last["n_components"])
+    missing = str(last["missing"] or "")
+    reasons = cap.attrs.get("missing_reasons", {})
+    q = None
+    if n < len(CAPITULATION_WEIGHTS):
+        why = "; ".join(f"{k}: {v}" for k, v in reasons.items()) or missing
+        q = Quality(
+            "caveat",
+            coverage={"observed": n, "expected": len(CAPITULATION_WEIGHTS), "unit": "components"},
+            reason=f"{n} of {len(CAPITULATION_WEIGHTS)} components ({missing} missing: {why})",
+        )
+    eps = capitulation_episodes(cap, threshold=CAPITULATION_THRESHOLD)
+    method = (
+        "analytics.capitulation_from_store: weighted mean of drawdown, volume surge, "
+        "Fear & Greed, funding and MVRV (weights 0.25/0.15/0.25/0.15/0.20, renormalised "
+        "over the components available)"
+    )
+    span = f"{pd.Timestamp(scored.index[0]).date()}..{d.date()}"
+    out = [
+        finding(
+            "sentiment.capitulation",
+            "Capitulation score (0-1)",
+            float(last["score"]),
+            "ratio",
+            provenance=provs,
+            asof=d,
+            method=method,
+            quality=q,
+        ),
+        finding(
+            "sentiment.capitulation_components",
+            "Capitulation components used (of 5)",
+            float(n),
+            "count",
+            provenance=provs,
+            asof=d,
+            method=method,
+        ),
+        finding(
+            "sentiment.capitulation_episodes",
+            f"Capitulation episodes (score >= {CAPITULATION_THRESHOLD})",
+            float(len(eps)),
+            "count",
+            provenance=provs,
+            asof=d,
+            window=span,
+            method="analytics.capitulation_episodes (flagged days up to 7 days apart merged)",
+        ),
+        finding(
+            "sentiment.capitulation_last_flagged",
+            "Last day the capitulation score was flagged",
+            None if eps.empty else pd.Timestamp(eps["end"].iloc[-1]),
+            "date",
+            provenance=provs,
+            asof=d,
+            window=span,
+            method="analytics.capitulation_episodes",
+        ),
+    ]
+    recent = cap.loc[ctx.asof - pd.Timedelta(days=CAPITULATION_CHART_DAYS) :]
+    traces = [Trace.from_series(recent["score"], "score (weighted)")]
+    for name in CAPITULATION_WEIGHTS:
+        if name in recent and recent[name].notna().any():
+            traces.append(Trace.from_series(recent[name], CAPITULATION_LABELS[name], dash=True))
+    charts = [
+        ChartSpec(
+            id="capitulation",
+            title="BTC capitulation score and its components, last two years",
+            x_label="date (UTC)",
+            y_label="scaled 0-1 (1 = capitulation)",
+            traces=traces,
+            bands=[Band("y", CAPITULATION_THRESHOLD, 1.0, "flagged", "#c0504d")],
+            source=ctx.source_line("prices", "sentiment", "funding", "onchain"),
+            demo=ctx.is_demo("prices"),
+        )
+    ]
+    tables: list[Table] = []
+    if not eps.empty:
+        rows: list[list[Token]] = []
+        for _, e in eps.tail(12).iterrows():
+            rows.append(
+                [
+                    str(pd.Timestamp(e["start"]).date()),
+                    str(pd.Timestamp(e["end"]).date()),
+                    str(int(e["flagged_days"])),
+                    str(pd.Timestamp(e["peak_date"]).date()),
+                    f"{float(e['peak_score']):.2f}",
+                    *[
+                        f"{float(e[c]):.2f}" if c in e and pd.notna(e[c]) else "n/a"
+                        for c in CAPITULATION_WEIGHTS
+                    ],
+                ]
+            )
+        tables.append(
+            Table(
+                f"Dates the BTC capitulation score flagged (score >= {CAPITULATION_THRESHOLD}; "
+                "latest 12 episodes) and the scaled components at each peak",
+                [
+                    "start",
+                    "end",
+                    "days",
+                    "peak",
+                    "score",
+                    *[CAPITULATION_SHORT[c] for c in CAPITULATION_WEIGHTS],
+                ],
+                rows,
             )
         )
-    except DataUnavailableError as exc:
-        out.append(
-            Finding.unavailable(
-                "sentiment.capitulation", "Capitulation score", str(exc), unit="ratio"
-            )
-        )
-    return SectionResult(findings=out, charts=charts)
+    return out, charts, tables

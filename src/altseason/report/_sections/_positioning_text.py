@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from altseason.report._findings import FindingSet
-from altseason.report._narrative import Paragraph, say
+from altseason.report._narrative import Paragraph, put_call_tilt, say
 from altseason.report._sections._words import over_window
 
 __all__ = [
@@ -25,6 +25,8 @@ FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.cost_basis", "Aggregate ETF cost basis", "price"),
     ("flows.btc_price", "BTC price", "price"),
     ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
+    ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
 )
 
 DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -38,6 +40,15 @@ DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("derivatives.rr_25d", "25-delta risk reversal", "pp"),
     ("derivatives.atm_iv", "At-the-money implied volatility", "percent"),
     ("derivatives.funding_rate", "BTC perp funding (per day, latest day)", "rate"),
+    ("derivatives.max_pain_expiry", "Expiry of the headline max pain", "text"),
+    ("derivatives.max_pain_all", "Max pain over all expiries at once", "price"),
+    ("derivatives.call_zone_low", "Call zone, lower strike", "price"),
+    ("derivatives.call_zone_high", "Call zone, upper strike", "price"),
+    ("derivatives.zone_share", "Share of one side's OI a zone holds", "percent"),
+    ("derivatives.eth.snapshot", "ETH options snapshot date", "date"),
+    ("derivatives.eth.call_wall", "ETH call wall", "price"),
+    ("derivatives.eth.max_pain", "ETH max pain", "price"),
+    ("derivatives.eth.funding_rate", "ETH perp funding (per day, latest day)", "rate"),
 )
 
 ONCHAIN_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -58,86 +69,143 @@ MACRO_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("sentiment.fear_greed_label", "Fear & Greed classification", "text"),
     ("sentiment.fear_greed_avg_30d", "Fear & Greed 30-day average", "number"),
     ("sentiment.capitulation", "Capitulation score", "ratio"),
+    ("sentiment.capitulation_components", "Capitulation components used (of 5)", "count"),
+    ("sentiment.capitulation_episodes", "Capitulation episodes", "count"),
 )
 
 
-def write_flows(fs: FindingSet) -> list[Paragraph]:
-    """ETF flows and the ETF holders' cost basis."""
-    p = Paragraph(heading="Spot ETF flows")
-    net = fs.value("flows.net_flow")
-    win = over_window(fs, "flows.net_flow")
+def _flow_paragraphs(fs: FindingSet, pre: str, u: str, price_id: str) -> list[Paragraph]:
+    """Spot-ETF flows and holders' cost basis of one underlying (ids ``pre.*``)."""
+    p = Paragraph(heading=f"{u} spot ETF flows")
+    net = fs.value(f"{pre}.net_flow")
+    win = over_window(fs, f"{pre}.net_flow")
     if net is not None and net < 0:
-        p.add(say(fs, f"Spot ETFs saw net outflows of [[flows.net_flow|abs]] {win}."))
+        p.add(say(fs, f"{u} spot ETFs saw net outflows of [[{pre}.net_flow|abs]] {win}."))
     else:
-        p.add(say(fs, f"Spot ETFs took in net [[flows.net_flow]] {win}."))
+        p.add(say(fs, f"{u} spot ETFs took in net [[{pre}.net_flow]] {win}."))
     p.add(
         say(
             fs,
-            "The latest daily flow, on [[flows.last_flow_date]], was [[flows.last_flow]]; "
-            "cumulative net flow since launch is [[flows.cumulative_flow]].",
+            f"The latest daily flow, on [[{pre}.last_flow_date]], was [[{pre}.last_flow]]; "
+            f"cumulative net flow in the data is [[{pre}.cumulative_flow]].",
         )
     )
-    q = Paragraph(heading="Cost basis")
-    pnl = fs.value("flows.holder_pnl")
+    q = Paragraph(heading=f"{u} ETF cost basis")
+    pnl = fs.value(f"{pre}.holder_pnl")
+    what = f"the {u} ETF holders' cost basis against price"
     if pnl is not None and pnl < 0:
         q.add(
             say(
                 fs,
-                "BTC at [[flows.btc_price]] trades below the ETF holders' aggregate cost "
-                "basis of [[flows.cost_basis]]: the average ETF unit is "
-                "[[flows.holder_pnl|abs]] under water.",
+                f"On [[{pre}.cost_basis_date]], {u} at [[{price_id}]] traded below the "
+                f"ETF holders' aggregate cost basis of [[{pre}.cost_basis]]: the average ETF "
+                f"unit was [[{pre}.holder_pnl|abs]] under water.",
+                what=what,
             )
         )
     else:
         q.add(
             say(
                 fs,
-                "BTC at [[flows.btc_price]] trades above the ETF holders' aggregate cost "
-                "basis of [[flows.cost_basis]], an unrealised gain of [[flows.holder_pnl]] "
-                "for the average ETF unit; the cost basis is a reference level for support.",
+                f"On [[{pre}.cost_basis_date]], {u} at [[{price_id}]] traded above the "
+                f"ETF holders' aggregate cost basis of [[{pre}.cost_basis]], an unrealised "
+                f"gain of [[{pre}.holder_pnl]] for the average ETF unit; the cost basis is a "
+                "reference level for support.",
+                what=what,
             )
         )
     return [p, q]
 
 
-def write_derivatives(fs: FindingSet) -> list[Paragraph]:
-    """Options positioning and perp funding."""
-    p = Paragraph(heading="Options positioning")
-    p.add(
-        say(
-            fs,
-            "In the options snapshot of [[derivatives.snapshot]] (spot [[derivatives.spot]]), "
-            "the call wall, the strike above spot with the most call open interest, is at "
-            "[[derivatives.call_wall]].",
-        )
-    )
-    p.add(
-        say(
-            fs,
-            "Put open interest concentrates between [[derivatives.put_zone_low]] and "
-            "[[derivatives.put_zone_high]], the zone where downside protection is bought.",
-        )
-    )
-    mp = fs.value("derivatives.max_pain")
-    spot = fs.value("derivatives.spot")
-    if mp is not None and spot is not None:
-        side = "below" if mp < spot else ("above" if mp > spot else "at")
-        p.add(say(fs, f"Max pain sits at [[derivatives.max_pain]], {side} spot."))
+def write_flows(fs: FindingSet) -> list[Paragraph]:
+    """Spot-ETF flows and the ETF holders' cost basis, BTC then ETH."""
+    out = _flow_paragraphs(fs, "flows", "BTC", "flows.btc_price")
+    if fs.available("flows.eth.net_flow"):
+        out += _flow_paragraphs(fs, "flows.eth", "ETH", "flows.eth.price")
     else:
-        p.add(say(fs, "Max pain sits at [[derivatives.max_pain]]."))
-    pcr = fs.value("derivatives.put_call_oi")
-    if pcr is not None:
-        # Within 0.5% of parity (shown as 1.00) is no tilt.
-        tilt = "puts" if pcr >= 1.005 else ("calls" if pcr <= 0.995 else "neither side")
+        out.append(
+            Paragraph(
+                [say(fs, "[[flows.eth.net_flow]]", what="ETH spot-ETF flows")],
+                heading="ETH spot ETF flows",
+            )
+        )
+    return out
+
+
+def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
+    """Call wall, zones, named max pain and put/call tilt of one underlying (ids ``pre.*``)."""
+    p = Paragraph(heading=f"{u} options positioning")
+    if not fs.available(f"{pre}.snapshot"):
+        p.add(say(fs, f"[[{pre}.snapshot]]", what=f"{u} options positioning"))
+        return p
+    p.add(
+        say(
+            fs,
+            f"In the {u} options snapshot of [[{pre}.snapshot]] (spot [[{pre}.spot]]), "
+            "the call wall, the strike above spot with the most call open interest, is at "
+            f"[[{pre}.call_wall]].",
+        )
+    )
+    p.add(
+        say(
+            fs,
+            f"Put open interest concentrates between [[{pre}.put_zone_low]] and "
+            f"[[{pre}.put_zone_high]], the zone where downside protection is bought.",
+        )
+    )
+    if fs.available(f"{pre}.call_zone_low"):
         p.add(
             say(
                 fs,
-                f"The put/call open-interest ratio is [[derivatives.put_call_oi]], "
+                f"Above spot, call open interest concentrates between [[{pre}.call_zone_low]] "
+                f"and [[{pre}.call_zone_high]].",
+            )
+        )
+    mp = fs.value(f"{pre}.max_pain")
+    spot = fs.value(f"{pre}.spot")
+    side = ""
+    if mp is not None and spot is not None:
+        side = ", " + ("below" if mp < spot else ("above" if mp > spot else "at")) + " spot"
+    if fs.available(f"{pre}.max_pain_expiry"):
+        p.add(
+            say(
+                fs,
+                f"Max pain for the [[{pre}.max_pain_expiry]] expiry is [[{pre}.max_pain]]{side} "
+                f"(over all expiries at once: [[{pre}.max_pain_all]]); the table lists the "
+                "other expiries.",
+            )
+        )
+    else:
+        p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
+    tilt = put_call_tilt(fs, f"{pre}.put_call_oi")
+    if tilt is not None:
+        # Decided on the ratio as printed: 1.00 is no tilt on every page.
+        p.add(
+            say(
+                fs,
+                f"The put/call open-interest ratio is [[{pre}.put_call_oi]], "
                 f"tilted towards {tilt}.",
             )
         )
     else:
-        p.add(say(fs, "[[derivatives.put_call_oi]]"))
+        p.add(say(fs, f"[[{pre}.put_call_oi]]"))
+    if fs.available(f"{pre}.zone_share"):
+        p.add(
+            say(
+                fs,
+                "Conventions: each zone is the contiguous strike band on its side of spot "
+                f"holding [[{pre}.zone_share]] of that side's open interest (below-spot puts, "
+                "above-spot calls), so the zones follow the data; max pain is quoted per "
+                "expiry, the headline being the nearest monthly (last-Friday) expiry, named.",
+            )
+        )
+    return p
+
+
+def write_derivatives(fs: FindingSet) -> list[Paragraph]:
+    """Options positioning of BTC and ETH, implied volatility and perp funding."""
+    p = _options_paragraph(fs, "derivatives", "BTC")
+    e = _options_paragraph(fs, "derivatives.eth", "ETH")
     q = Paragraph(heading="Volatility and funding")
     rr = fs.value("derivatives.rr_25d")
     if rr is not None:
@@ -173,7 +241,21 @@ def write_derivatives(fs: FindingSet) -> list[Paragraph]:
         )
     else:
         q.add(say(fs, "[[derivatives.funding_rate]]"))
-    return [p, q]
+    efr = fs.value("derivatives.eth.funding_rate")
+    if efr is not None:
+        lean = (
+            "longs pay shorts"
+            if efr > 0
+            else ("shorts pay longs" if efr < 0 else "neither side pays")
+        )
+        q.add(
+            say(
+                fs,
+                "ETH perp funding on the latest day was [[derivatives.eth.funding_rate]] per "
+                f"day: {lean}.",
+            )
+        )
+    return [p, e, q]
 
 
 def write_onchain(fs: FindingSet) -> list[Paragraph]:
@@ -255,10 +337,31 @@ def write_macro(fs: FindingSet) -> list[Paragraph]:
         q.add(
             say(
                 fs,
-                f"The capitulation score is {word} at [[sentiment.capitulation]] "
-                "(0 = none, 1 = every capitulation condition met).",
+                f"The BTC capitulation score is {word} at [[sentiment.capitulation]] "
+                "(0 = none, 1 = every capitulation condition met), from "
+                "[[sentiment.capitulation_components]] of its five components (drawdown from "
+                "the 365-day high, volume surge, Fear & Greed, funding and MVRV; a day is "
+                "flagged at 0.5 or more).",
             )
         )
     else:
         q.add(say(fs, "[[sentiment.capitulation]]"))
+    n_eps = fs.value("sentiment.capitulation_episodes")
+    if n_eps is not None and n_eps > 0:
+        q.add(
+            say(
+                fs,
+                "The score flagged [[sentiment.capitulation_episodes]] episodes in the sample, "
+                "the latest ending on [[sentiment.capitulation_last_flagged]]; the table below "
+                "lists them with the components at each peak.",
+            )
+        )
+    elif n_eps is not None:
+        q.add(
+            say(
+                fs,
+                "The score flagged no day in the sample "
+                "([[sentiment.capitulation_episodes]] episodes).",
+            )
+        )
     return [p, q]

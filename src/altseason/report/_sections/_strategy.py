@@ -8,7 +8,15 @@ import pandas as pd
 
 from altseason.exceptions import DataUnavailableError, StrategyError, ValidationError
 from altseason.report._charts import ChartSpec, Trace
-from altseason.report._sections._base import ReportContext, SectionResult, finding, last_valid
+from altseason.report._findings import Finding
+from altseason.report._narrative import Ref, Token
+from altseason.report._sections._base import (
+    ReportContext,
+    SectionResult,
+    Table,
+    finding,
+    last_valid,
+)
 from altseason.report._sections._market import market_panels
 from altseason.store import Store
 
@@ -235,7 +243,103 @@ def compute_strategy(ctx: ReportContext) -> SectionResult:
             demo=demo,
         ),
     ]
-    return SectionResult(findings=out, charts=charts)
+    h_out, h_tables = hedged_short_findings(ctx, data)
+    return SectionResult(findings=out + h_out, charts=charts, tables=h_tables)
+
+
+HEDGE_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("total_return", "total return", "return"),
+    ("max_drawdown", "max drawdown", "return"),
+    ("funding_received", "funding received", "percent"),
+    ("funding_paid", "funding paid", "percent"),
+    ("premium_paid", "option premium paid", "percent"),
+    ("premium_received", "option premium received", "percent"),
+)
+"""Hedged-short findings per (underlying, hedge): ``(column, label, unit)``."""
+
+
+def hedged_short_findings(ctx: ReportContext, data: Any) -> tuple[list[Finding], list[Table]]:
+    """Naked short vs call-hedged vs collar on BTC and ETH over the backtest window.
+
+    ``analytics.hedged_short_comparison`` on the strategy data of the
+    backtest (same window and engine settings); findings
+    ``strategy.hedge.<underlying>.<hedge>.<figure>`` (fractions of initial
+    capital), with funding and premium shown separately, and one table.
+    """
+    from altseason.analytics import HEDGES, hedged_short_comparison
+
+    ids = [
+        (u, h, col, label, unit)
+        for u in ("BTC", "ETH")
+        for h in HEDGES
+        for col, label, unit in HEDGE_FIGURES
+    ]
+    try:
+        engine: dict[str, Any] = dict(BACKTEST_DEFAULTS)
+        table = hedged_short_comparison(data, **engine)
+    except (DataUnavailableError, StrategyError, ValidationError) as exc:
+        return (
+            [
+                Finding.unavailable(
+                    f"strategy.hedge.{u.lower()}.{h}.{col}",
+                    f"{u} {HEDGES[h]}: {label}",
+                    f"the hedged-short comparison could not run: {exc}",
+                    unit=unit,
+                )
+                for u, h, col, label, unit in ids
+            ],
+            [],
+        )
+    params = table.attrs.get("params", {})
+    start, end = data.close.index[0], data.close.index[-1]
+    window = f"{pd.Timestamp(start).date()}..{pd.Timestamp(end).date()}"
+    out: list[Finding] = []
+    for u, h, col, label, unit in ids:
+        row = table.loc[(u, h)]
+        if col.startswith("funding") and not bool(row["funding_data"]):
+            # no funding rates: "0.0% received" would be a number the data never gave
+            out.append(
+                Finding.unavailable(
+                    f"strategy.hedge.{u.lower()}.{h}.{col}",
+                    f"{u} {HEDGES[h]}: {label}",
+                    f"no {u} funding rates in the store",
+                    unit=unit,
+                )
+            )
+            continue
+        out.append(
+            finding(
+                f"strategy.hedge.{u.lower()}.{h}.{col}",
+                f"{u} {HEDGES[h]}: {label}",
+                float(row[col]),
+                unit,
+                provenance=[ctx.prov("prices", asset_id=u, start=start)]
+                + ([ctx.prov("funding", asset_id=u)] if bool(row["funding_data"]) else []),
+                asof=ctx.asof,
+                window=window,
+                method=(
+                    "analytics.hedged_short_comparison (strategies.HedgedShort via "
+                    f"run_strategy; {params})"
+                ),
+            )
+        )
+    rows: list[list[Token]] = []
+    for u in ("BTC", "ETH"):
+        for h, desc in HEDGES.items():
+            pre = f"strategy.hedge.{u.lower()}.{h}"
+            cells: list[Token] = [u, desc]
+            for col, _label, _unit in HEDGE_FIGURES:
+                f = next(x for x in out if x.id == f"{pre}.{col}")
+                cells.append(Ref(f.id, f.format()))
+            rows.append(cells)
+    tables = [
+        Table(
+            f"Short BTC or ETH perps, naked or hedged, {window} (fractions of initial capital)",
+            ["underlying", "position", *[label for _c, label, _u in HEDGE_FIGURES]],
+            rows,
+        )
+    ]
+    return out, tables
 
 
 BACKTEST_METRICS: tuple[tuple[str, str, str], ...] = (
