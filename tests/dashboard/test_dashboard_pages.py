@@ -211,7 +211,13 @@ def test_assets_filter_adds_returns_and_rebased_chart(client: TestClient, store:
         assert t["y"][0] == pytest.approx(100.0)
         assert str(t["x"][0])[:10] == str((end - pd.Timedelta(days=365)).date())
     # the ETF charts of the page are still there after the selected-assets chart
-    assert [c["id"] for c in p["charts"][1:]] == ["etf-flows", "etf-cost-basis"]
+    # the flows page shows the report's flows section: BTC, then ETH (the demo has both)
+    assert [c["id"] for c in p["charts"][1:]] == [
+        "etf-flows",
+        "etf-cost-basis",
+        "etf-flows-eth",
+        "etf-cost-basis-eth",
+    ]
 
 
 def test_asof_filter_changes_the_answer(client: TestClient, store: Store) -> None:
