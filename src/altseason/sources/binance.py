@@ -203,6 +203,32 @@ class Binance(AdvisedConnector):
     klines_start = pd.Timestamp("2017-08-17")
     funding_start = pd.Timestamp("2019-09-10")
 
+    def _klines_start(self, store: Store, asset: str, since: pd.Timestamp | None) -> pd.Timestamp:
+        """Where ``asset``'s klines resume (the fetch and its dry-run plan)."""
+        return self.resume_point(
+            store,
+            "klines",
+            _symbol(asset),
+            since=since,
+            default=self.klines_start,
+            table="prices",
+            asset_id=asset,
+        )
+
+    def _funding_start(self, store: Store, symbol: str, since: pd.Timestamp | None) -> pd.Timestamp:
+        """Where ``symbol``'s funding history resumes (the fetch and its dry-run plan)."""
+        return self.resume_point(
+            store,
+            "funding",
+            symbol,
+            since=since,
+            default=self.funding_start,
+            table="funding",
+            step=pd.Timedelta(milliseconds=1),
+            venue="binance",
+            instrument=symbol,
+        )
+
     def fetch_klines(
         self,
         store: Store,
@@ -216,15 +242,7 @@ class Binance(AdvisedConnector):
         today = self.today
         for i, asset in enumerate(chosen):
             symbol = _symbol(asset)
-            start = self.resume_point(
-                store,
-                "klines",
-                symbol,
-                since=since,
-                default=self.klines_start,
-                table="prices",
-                asset_id=asset,
-            )
+            start = self._klines_start(store, asset, since)
             result.keys += 1
             guard = self.client.pages(self.name, f"klines of {symbol}")
             while start < today:
@@ -274,17 +292,7 @@ class Binance(AdvisedConnector):
         for i, asset in enumerate(chosen):
             symbol = _symbol(asset)
             hours = intervals.get(symbol, DEFAULT_INTERVAL_HOURS)
-            start = self.resume_point(
-                store,
-                "funding",
-                symbol,
-                since=since,
-                default=self.funding_start,
-                table="funding",
-                step=pd.Timedelta(milliseconds=1),
-                venue="binance",
-                instrument=symbol,
-            )
+            start = self._funding_start(store, symbol, since)
             result.keys += 1
             guard = self.client.pages(self.name, f"funding of {symbol}")
             while start <= now:
@@ -322,17 +330,7 @@ class Binance(AdvisedConnector):
         out = [self.planned("funding", FUNDING_INFO_URL, note="funding interval per symbol")]
         for asset in [a.upper() for a in (assets or self.default_assets)]:
             symbol = _symbol(asset)
-            start = self.resume_point(
-                store,
-                "funding",
-                symbol,
-                since=since,
-                default=self.funding_start,
-                table="funding",
-                step=pd.Timedelta(milliseconds=1),
-                venue="binance",
-                instrument=symbol,
-            )
+            start = self._funding_start(store, symbol, since)
             out.append(
                 self.planned(
                     "funding",
@@ -350,15 +348,7 @@ class Binance(AdvisedConnector):
         out = []
         for asset in [a.upper() for a in (assets or self.default_assets)]:
             symbol = _symbol(asset)
-            start = self.resume_point(
-                store,
-                "klines",
-                symbol,
-                since=since,
-                default=self.klines_start,
-                table="prices",
-                asset_id=asset,
-            )
+            start = self._klines_start(store, asset, since)
             if start >= today:
                 continue
             out.append(

@@ -281,6 +281,34 @@ class Deribit(AdvisedConnector):
         )
         return _result(payload, url, method), url
 
+    def _funding_start(
+        self, store: Store, instrument: str, since: pd.Timestamp | None
+    ) -> pd.Timestamp:
+        """Where a perp's funding history resumes (the fetch and its dry-run plan)."""
+        return self.resume_point(
+            store,
+            "funding",
+            instrument,
+            since=since,
+            default=self.funding_start,
+            table="funding",
+            step=pd.Timedelta(hours=1),
+            venue="deribit",
+            instrument=instrument,
+        )
+
+    def _dvol_start(self, store: Store, index_id: str, since: pd.Timestamp | None) -> pd.Timestamp:
+        """Where a DVOL index resumes (the fetch and its dry-run plan)."""
+        return self.resume_point(
+            store,
+            "dvol",
+            index_id,
+            since=since,
+            default=self.dvol_start,
+            table="sentiment",
+            index_id=index_id,
+        )
+
     def fetch_options(
         self,
         store: Store,
@@ -350,17 +378,7 @@ class Deribit(AdvisedConnector):
         out = []
         for cur in [a.upper() for a in (assets or self.default_currencies)]:
             instrument = f"{cur}-PERPETUAL"
-            start = self.resume_point(
-                store,
-                "funding",
-                instrument,
-                since=since,
-                default=self.funding_start,
-                table="funding",
-                step=pd.Timedelta(hours=1),
-                venue="deribit",
-                instrument=instrument,
-            )
+            start = self._funding_start(store, instrument, since)
             if start > now:
                 continue
             stop = min(start + self.funding_window, now)
@@ -389,15 +407,7 @@ class Deribit(AdvisedConnector):
         out = []
         for cur in [a.upper() for a in (assets or self.default_currencies)]:
             index_id = f"dvol_{cur.lower()}"
-            start = self.resume_point(
-                store,
-                "dvol",
-                index_id,
-                since=since,
-                default=self.dvol_start,
-                table="sentiment",
-                index_id=index_id,
-            )
+            start = self._dvol_start(store, index_id, since)
             if start > end:
                 continue
             stop = min(start + self.dvol_window, end)
@@ -457,17 +467,7 @@ class Deribit(AdvisedConnector):
         now = pd.Timestamp(self.now()).floor("h")
         for i, cur in enumerate(chosen):
             instrument = f"{cur}-PERPETUAL"
-            start = self.resume_point(
-                store,
-                "funding",
-                instrument,
-                since=since,
-                default=self.funding_start,
-                table="funding",
-                step=pd.Timedelta(hours=1),
-                venue="deribit",
-                instrument=instrument,
-            )
+            start = self._funding_start(store, instrument, since)
             result.keys += 1
             while start <= now:
                 stop = min(start + self.funding_window, now)
@@ -507,15 +507,7 @@ class Deribit(AdvisedConnector):
         end = self.today - pd.Timedelta(days=1)
         for i, cur in enumerate(chosen):
             index_id = f"dvol_{cur.lower()}"
-            start = self.resume_point(
-                store,
-                "dvol",
-                index_id,
-                since=since,
-                default=self.dvol_start,
-                table="sentiment",
-                index_id=index_id,
-            )
+            start = self._dvol_start(store, index_id, since)
             result.keys += 1
             while start <= end:
                 stop = min(start + self.dvol_window, end)
