@@ -48,6 +48,8 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["import", "x.csv", "--volume-unit", "usd"], ("--volume-unit", "'base' or 'quote'")),
     (["options", "BTC", "--zone-share", "2"], ("--zone-share", "(0, 1]")),
     (["options", "BTC", "--max-pain", "median"], ("--max-pain", "nearest_monthly")),
+    (["report", "--zone-share", "0"], ("--zone-share", "(0, 1]")),
+    (["report", "--max-pain", "median"], ("--max-pain", "all_expiries")),
     (["flows", "--period", "decade"], ("--period",)),
     (["verify", "-", "--date", "2025-13-01"], ("--date", "YYYY-MM-DD")),
     (["verify", "-", "--export", "out.txt"], ("--export", ".json or .html")),

@@ -94,6 +94,7 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("derivatives.call_zone_low", 100_000.0, "price", None),
     ("derivatives.call_zone_high", 120_000.0, "price", None),
     ("derivatives.zone_share", 0.5, "percent", None),
+    ("derivatives.max_pain_convention", "the nearest monthly (last-Friday) expiry", "text", None),
     ("derivatives.eth.snapshot", "2025-06-30", "date", None),
     ("derivatives.eth.spot", 2_480.0, "price", None),
     ("derivatives.eth.call_wall", 3_000.0, "price", None),
@@ -106,6 +107,12 @@ SMALL_CAPS_LEAD: list[tuple[str, object, str, str | None]] = [
     ("derivatives.eth.max_pain_all", 2_400.0, "price", None),
     ("derivatives.eth.put_call_oi", 1.002, "ratio", None),
     ("derivatives.eth.zone_share", 0.5, "percent", None),
+    (
+        "derivatives.eth.max_pain_convention",
+        "the nearest monthly (last-Friday) expiry",
+        "text",
+        None,
+    ),
     ("derivatives.eth.funding_rate", -0.0001, "rate", "1d"),
     ("onchain.price", 91_500.0, "price", None),
     ("onchain.realized_price", 47_300.0, "price", None),
@@ -573,6 +580,25 @@ def test_eth_options_name_the_headline_expiry_and_state_the_conventions() -> Non
     assert "tilted towards neither side" in eth  # 1.002 prints as 1.00
     assert "holding [50%](#f-derivatives.eth.zone_share) of that side's open interest" in eth
     assert "nearest monthly (last-Friday) expiry" in eth
+
+
+def test_max_pain_wording_follows_the_convention_used() -> None:
+    """--max-pain all_expiries: no "for the all expiries expiry", and the conventions say so."""
+    fs = _with(
+        {
+            "derivatives.max_pain_convention": "all expiries at once",
+            "derivatives.max_pain_expiry": "all expiries",
+        },
+        [],
+    )
+    btc = narrative_markdown(fs).split("**BTC options positioning.**")[1].split("\n\n")[0]
+    assert "Max pain over all expiries at once is [\\$95,000](#f-derivatives.max_pain)" in btc
+    assert "expiries expiry" not in btc
+    assert "the headline being over all expiries at once" in btc
+    assert "nearest monthly" not in btc
+    fs = _with({"derivatives.max_pain_convention": "the nearest expiry"}, [])
+    btc = narrative_markdown(fs).split("**BTC options positioning.**")[1].split("\n\n")[0]
+    assert "the headline being the nearest expiry, named." in btc
 
 
 def test_hedged_shorts_show_funding_and_premium_separately() -> None:

@@ -85,6 +85,19 @@ def flows(
         _export(table, export, demo)
 
 
+def check_option_conventions(zone_share: float, max_pain_convention: str) -> None:
+    """Exit 2 with the fix when ``--zone-share`` or ``--max-pain`` is out of range."""
+    from altseason.analytics import MAX_PAIN_HEADLINES
+
+    if max_pain_convention not in MAX_PAIN_HEADLINES:
+        usage_error(
+            f"--max-pain must be one of {', '.join(MAX_PAIN_HEADLINES)}, "
+            f"got {max_pain_convention!r}."
+        )
+    if not 0.0 < zone_share <= 1.0:
+        usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
+
+
 @app.command("options")
 def options_cmd(
     underlying: str = typer.Argument("BTC", help="BTC or ETH."),
@@ -105,15 +118,9 @@ def options_cmd(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Options positioning of the latest snapshot: walls, zones, max pain per expiry, skew, gamma."""
-    from altseason.analytics import MAX_PAIN_HEADLINES, options_from_store, options_positioning
+    from altseason.analytics import options_from_store, options_positioning
 
-    if max_pain_convention not in MAX_PAIN_HEADLINES:
-        usage_error(
-            f"--max-pain must be one of {', '.join(MAX_PAIN_HEADLINES)}, "
-            f"got {max_pain_convention!r}."
-        )
-    if not 0.0 < zone_share <= 1.0:
-        usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
+    check_option_conventions(zone_share, max_pain_convention)
     with open_cli_store(read_only=True) as store:
         frame = options_from_store(store, underlying=underlying)
         _export_option_findings(

@@ -57,6 +57,18 @@ def report(
         help="Comma-separated sections (default all): divergence, sectors, cross_asset, flows, "
         "derivatives, onchain, macro, correlation, strategy, events, coverage, changes.",
     ),
+    zone_share: float = typer.Option(
+        0.5,
+        "--zone-share",
+        help="Options zones: share of below-spot put (above-spot call) open interest the put "
+        "(call) zone holds.",
+    ),
+    max_pain_convention: str = typer.Option(
+        "nearest_monthly",
+        "--max-pain",
+        help="Headline max pain: nearest_monthly (the nearest last-Friday expiry), nearest, or "
+        "all_expiries (every expiry at once); the note's table lists each expiry.",
+    ),
 ) -> None:
     """Write the market note on the large-cap / small-cap divergence from the store.
 
@@ -83,6 +95,15 @@ def report(
                 f"--sections: unknown section(s) {', '.join(unknown)}; choose from "
                 f"{', '.join(section_ids())}."
             )
+    from altseason.cli._positioning import check_option_conventions
+
+    check_option_conventions(zone_share, max_pain_convention)
+    conventions = {
+        "zone_share": zone_share if zone_share != 0.5 else None,
+        "max_pain_convention": None
+        if max_pain_convention == "nearest_monthly"
+        else max_pain_convention,
+    }
     when = None
     if asof is not None:
         try:
@@ -124,7 +145,12 @@ def report(
                 progress.update(task, advance=1, description=section)
 
             rep = build_report(
-                store, asof=report_date, sections=chosen, previous=previous, progress=step
+                store,
+                asof=report_date,
+                sections=chosen,
+                previous=previous,
+                progress=step,
+                options=conventions,
             )
             store.release()  # rendering needs no store: let writers in meanwhile
             progress.update(task, description=f"rendering {', '.join(formats)}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -121,6 +122,32 @@ def _select(sections: Sequence[str] | None) -> list[str]:
     return [s for s in known if s in chosen]
 
 
+OPTION_CONVENTIONS = ("zone_share", "max_pain_convention")
+"""Keys of ``build_report(options=...)``."""
+
+
+def _check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options conventions, checked (``ValueError`` names the fix)."""
+    from altseason.analytics import MAX_PAIN_HEADLINES
+
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    unknown = sorted(set(opts) - set(OPTION_CONVENTIONS))
+    if unknown:
+        raise ValueError(
+            f"options: unknown key(s) {', '.join(unknown)}; use {', '.join(OPTION_CONVENTIONS)}"
+        )
+    share = opts.get("zone_share")
+    if share is not None and not 0.0 < float(share) <= 1.0:
+        raise ValueError(f"options: zone_share must be in (0, 1], e.g. 0.5; got {share}")
+    conv = opts.get("max_pain_convention")
+    if conv is not None and conv not in MAX_PAIN_HEADLINES:
+        raise ValueError(
+            f"options: max_pain_convention must be one of {', '.join(MAX_PAIN_HEADLINES)}; "
+            f"got {conv!r}"
+        )
+    return opts
+
+
 def build_report(
     store: Store,
     *,
@@ -130,6 +157,7 @@ def build_report(
     progress: ProgressFn | None = None,
     title: str = "Crypto market note: majors vs small caps",
     rules: QualityRules | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Report:
     """Compute every selected section and write the narrative.
 
@@ -150,6 +178,12 @@ def build_report(
         every finding gets a status (``ok`` / ``caveat`` / ``unavailable``),
         coverage, freshness and reason; key figures, the headline and the
         summary use only ``ok`` findings.
+    options
+        Options conventions of the derivatives section: ``zone_share`` (share
+        of one side's open interest a put or call zone holds, in (0, 1],
+        default 0.5) and ``max_pain_convention`` (headline max pain:
+        ``nearest_monthly`` (default), ``nearest`` or ``all_expiries``).
+        Non-default values are named in the findings' window.
 
     Raises
     ------
@@ -165,7 +199,7 @@ def build_report(
     when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
     check_asof(store, when)
     chosen = _select(sections)
-    ctx = ReportContext(store, when, rules)
+    ctx = ReportContext(store, when, rules, _check_options(options))
     fs = FindingSet()
     results: dict[str, SectionResult] = {}
     notes: dict[str, str] = {}

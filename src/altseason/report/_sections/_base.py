@@ -83,14 +83,26 @@ class ReportContext:
     rules
         The :class:`altseason.analytics.QualityRules` that judge each finding
         (default :data:`altseason.analytics.DEFAULT_RULES`).
+    options
+        Options conventions for the derivatives section, passed to
+        :func:`altseason.analytics.options_positioning` (``zone_share``,
+        ``max_pain_convention``); empty means the defaults (50 % zones,
+        nearest monthly expiry for the headline max pain).
     """
 
-    def __init__(self, store: Store, asof: pd.Timestamp, rules: Any = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        asof: pd.Timestamp,
+        rules: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
         from altseason.analytics import DEFAULT_RULES
 
         self.store = store
         self.asof = pd.Timestamp(asof).normalize()
         self.rules = DEFAULT_RULES if rules is None else rules
+        self.options: dict[str, Any] = {k: v for k, v in (options or {}).items() if v is not None}
         self._cache: dict[Any, Any] = {}
         self._status = store.status()
 

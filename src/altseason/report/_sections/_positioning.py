@@ -266,8 +266,21 @@ OPTION_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("call_zone_low", "{u} call zone, lower strike", "price"),
     ("call_zone_high", "{u} call zone, upper strike", "price"),
     ("zone_share", "{u} share of one side's OI a zone holds", "percent"),
+    ("max_pain_convention", "{u} expiry the headline max pain is quoted for", "text"),
 )
 """Options-positioning findings: ``(id suffix, label template, unit)``."""
+
+
+def max_pain_convention_text(detail: Any) -> str:
+    """The headline max pain's convention as the note states it (from :class:`MaxPain`)."""
+    conv = str(detail.convention).split(":", 1)[0]
+    if conv == "all_expiries":
+        return "all expiries at once"
+    if conv == "nearest_monthly" and not detail.note:
+        return "the nearest monthly (last-Friday) expiry"
+    if conv == "nearest_monthly":
+        return "the nearest expiry (the chain has no monthly expiry)"
+    return "the nearest expiry"
 
 
 def options_findings(
@@ -332,9 +345,14 @@ def options_section(
         text = label.format(u=u)
         if key in ("rr_25d", "atm_iv"):
             text += f" ({pos.target_days:.0f}-day)"
-        value = snap if key == "snapshot" else summ[cols.get(key, key)]
+        if key == "snapshot":
+            value = snap
+        elif key == "max_pain_convention":
+            value = max_pain_convention_text(pos.max_pain_detail)
+        else:
+            value = summ[cols.get(key, key)]
         method = None if key == "snapshot" else m
-        if key in ("max_pain", "max_pain_expiry"):
+        if key in ("max_pain", "max_pain_expiry", "max_pain_convention"):
             method = f"analytics.headline_max_pain: {pos.max_pain_detail.convention}"
             if pos.max_pain_detail.note:
                 method += f" ({pos.max_pain_detail.note})"
@@ -460,12 +478,15 @@ def compute_derivatives(ctx: ReportContext) -> SectionResult:
     """Options positioning of the latest BTC and ETH snapshots and perp funding.
 
     BTC findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
-    underlying gets its per-expiry max-pain table.
+    underlying gets its per-expiry max-pain table. Non-default conventions
+    (``ctx.options``: zone share, headline max-pain expiry) are named in
+    each finding's window.
     """
     from altseason.analytics._derivatives import daily_funding
 
-    out, charts, tables = options_section(ctx, "BTC", "derivatives")
-    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth")
+    conv = ctx.options or None
+    out, charts, tables = options_section(ctx, "BTC", "derivatives", conv)
+    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth", conv)
     out += eth_out
     charts += eth_charts
     tables += eth_tables

@@ -45,6 +45,7 @@ DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("derivatives.call_zone_low", "Call zone, lower strike", "price"),
     ("derivatives.call_zone_high", "Call zone, upper strike", "price"),
     ("derivatives.zone_share", "Share of one side's OI a zone holds", "percent"),
+    ("derivatives.max_pain_convention", "Expiry the headline max pain is quoted for", "text"),
     ("derivatives.eth.snapshot", "ETH options snapshot date", "date"),
     ("derivatives.eth.call_wall", "ETH call wall", "price"),
     ("derivatives.eth.max_pain", "ETH max pain", "price"),
@@ -166,7 +167,9 @@ def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
     side = ""
     if mp is not None and spot is not None:
         side = ", " + ("below" if mp < spot else ("above" if mp > spot else "at")) + " spot"
-    if fs.available(f"{pre}.max_pain_expiry"):
+    if fs.text(f"{pre}.max_pain_convention") == "all expiries at once":
+        p.add(say(fs, f"Max pain over all expiries at once is [[{pre}.max_pain]]{side}."))
+    elif fs.available(f"{pre}.max_pain_expiry"):
         p.add(
             say(
                 fs,
@@ -190,13 +193,19 @@ def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
     else:
         p.add(say(fs, f"[[{pre}.put_call_oi]]"))
     if fs.available(f"{pre}.zone_share"):
+        conv = fs.text(f"{pre}.max_pain_convention")
+        head = (
+            "; max pain is quoted per expiry, the headline being "
+            + (f"{conv}, named" if conv != "all expiries at once" else "over all expiries at once")
+            if isinstance(conv, str)
+            else ""
+        )
         p.add(
             say(
                 fs,
                 "Conventions: each zone is the contiguous strike band on its side of spot "
                 f"holding [[{pre}.zone_share]] of that side's open interest (below-spot puts, "
-                "above-spot calls), so the zones follow the data; max pain is quoted per "
-                "expiry, the headline being the nearest monthly (last-Friday) expiry, named.",
+                f"above-spot calls), so the zones follow the data{head}.",
             )
         )
     return p
