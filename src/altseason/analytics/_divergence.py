@@ -307,12 +307,26 @@ def dispersion(
     Members (default: eligible assets) need a return over the window; NaN
     with fewer than two. Units: return fraction.
     """
-    rets = trailing_returns(close, window)
-    mem = eligible(close) if members is None else members.reindex_like(close).fillna(False)
-    vals = rets.where(mem.astype(bool))
+    vals = _dispersion_values(close, window, members)
     out = vals.std(axis=1, ddof=1)
     out[vals.count(axis=1) < 2] = np.nan
     return out.rename(f"dispersion_{window}d")
+
+
+def dispersion_count(
+    close: pd.DataFrame, window: int = 30, members: pd.DataFrame | None = None
+) -> pd.Series:
+    """How many assets enter :func:`dispersion` on each day (a ``window``-day return)."""
+    vals = _dispersion_values(close, window, members)
+    return vals.count(axis=1).rename(f"dispersion_{window}d_assets")
+
+
+def _dispersion_values(
+    close: pd.DataFrame, window: int, members: pd.DataFrame | None
+) -> pd.DataFrame:
+    rets = trailing_returns(close, window)
+    mem = eligible(close) if members is None else members.reindex_like(close).fillna(False)
+    return rets.where(mem.astype(bool))
 
 
 def sector_spread(

@@ -21,6 +21,7 @@ from altseason.analytics._divergence import (
     altseason_index,
     breadth,
     dispersion,
+    dispersion_count,
     divergence_regime,
     dominance,
     performance_table,
@@ -338,6 +339,10 @@ class DivergenceAnalysis:
     def dispersion(self, window: int = 30) -> pd.Series:
         """Cross-sectional dispersion of ``window``-day returns."""
         return dispersion(self.close, window, eligible(self.close, sectors=self.sectors))
+
+    def dispersion_count(self, window: int = 30) -> pd.Series:
+        """How many eligible assets enter :meth:`dispersion` on each day."""
+        return dispersion_count(self.close, window, eligible(self.close, sectors=self.sectors))
 
     def sector_spread(self, window: int = 30) -> pd.DataFrame:
         """Best-minus-worst sector return (equal-weighted sector indices)."""

@@ -7,6 +7,8 @@ breadth, dominance, dispersion and the performance table.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError
@@ -93,6 +95,15 @@ DIVERGENCE_FINDINGS: tuple[FindingSpec, ...] = (
 SPEC = {s.id: s for s in DIVERGENCE_FINDINGS}
 
 
+def _quality_of(f: Finding) -> Any:
+    """The :class:`altseason.analytics.Quality` a finding carries."""
+    from altseason.analytics import Quality
+
+    if f.status == "ok":
+        return Quality("ok", f.coverage, f.freshness)
+    return Quality(f.status, f.coverage, f.freshness, f.reason or "no value")  # type: ignore[arg-type]
+
+
 def divergence_analysis(ctx: ReportContext) -> object:
     """The report's :class:`DivergenceAnalysis` (cached on the context)."""
     key = ("divergence",)
@@ -107,8 +118,12 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
     from altseason.analytics import (
         DivergenceAnalysis,
+        Quality,
         altseason_quality,
+        cross_section_quality,
+        divergence_regime,
         dominance_quality,
+        regime_quality,
         season_label,
         tier_quality,
     )
@@ -124,14 +139,18 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     p_assets = ctx.prov("assets")
     w = f"{WINDOW}d"
     out: list[Finding] = []
-    rules = ctx.rules
     alt = da.altseason()
     d, v = last_valid(alt["altseason_index"])
     counted = top = None
     if d is not None:
         counted = float(alt.loc[d, "counted"])
         top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
-    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, rules=rules)
+    why = (
+        f"no market caps in the store to rank the top {TOP_N}"
+        if not _mcap.notna().to_numpy().any()
+        else f"no asset of the top {TOP_N} has a {WINDOW}-day return and a known market cap"
+    )
+    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, why=why, rules=rules)
     out.append(
         SPEC["divergence.altseason_index"].make(
             v,
@@ -241,7 +260,20 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     br = da.breadth()
     for col, wl in (("above_50d", "50"), ("above_200d", "200")):
         d, v = last_valid(br[col])
-        out.append(SPEC[f"divergence.breadth_{wl}d"].make(v, provenance=[p_all, p_assets], asof=d))
+        # the count on the as-of date: a breadth that stopped earlier counts its universe then
+        n = br[f"n_{wl}d"].loc[: d if d is not None else ctx.asof]
+        bq = cross_section_quality(
+            float(n.iloc[-1]) if len(n) else 0,
+            d if d is not None else ctx.asof,
+            what=f"breadth above the {wl}-day average",
+            noun=f"assets with {wl} days of closes",
+            rules=rules,
+        )
+        out.append(
+            SPEC[f"divergence.breadth_{wl}d"].make(
+                v, provenance=[p_all, p_assets], asof=d, quality=bq
+            )
+        )
     dom = da.dominance()
     d, v = last_valid(dom)
     prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
@@ -249,40 +281,98 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
 
     elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
     dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
-    out.append(
-        SPEC["divergence.dominance"].make(
-            v,
-            provenance=[p_all, p_assets],
-            asof=d,
-            quality=dom_q,
-        )
+    dom_f = SPEC["divergence.dominance"].make(
+        v,
+        provenance=[p_all, p_assets],
+        asof=d,
+        quality=dom_q,
     )
-    out.append(
-        SPEC["divergence.dominance_change"].make(
-            None if v is None or prev.empty else v - float(prev.iloc[-1]),
-            provenance=[p_all, p_assets],
-            asof=d,
-            window=w,
-            quality=dom_q,
-        )
+    out.append(dom_f)
+    chg_q = dom_q
+    if not prev.empty:
+        # the change also needs the caps of the window's first day to cover the market
+        was = dominance_quality(_mcap, elig, prev.index[-1], prev.index[-1], rules=rules)
+        if was.status != "ok":
+            chg_q = dom_q.worst(
+                Quality(
+                    was.status,
+                    dom_q.coverage,
+                    dom_q.freshness,
+                    f"at the start of the window: {was.reason}",
+                )
+            )
+    chg_f = SPEC["divergence.dominance_change"].make(
+        None if v is None or prev.empty else v - float(prev.iloc[-1]),
+        provenance=[p_all, p_assets],
+        asof=d,
+        window=w,
+        quality=chg_q,
     )
+    out.append(chg_f)
     d, v = last_valid(da.dispersion(30))
+    n_disp = da.dispersion_count(30).loc[: d if d is not None else ctx.asof]
+    disp_q = cross_section_quality(
+        float(n_disp.iloc[-1]) if len(n_disp) else 0,
+        d if d is not None else ctx.asof,
+        what="cross-sectional dispersion",
+        noun="assets with a 30-day return",
+        rules=rules,
+    )
     out.append(
         SPEC["divergence.dispersion"].make(
             v,
             provenance=[p_all, p_assets],
             asof=d,
             window="30d",
+            quality=disp_q,
         )
     )
-    reg = da.regime()
+    # The regime reads only measures that are available; its status follows theirs.
+    by_id = {f.id: f for f in out}
+    measures = {
+        "altseason_index": by_id["divergence.altseason_index"],
+        "dominance_change_pp": chg_f,
+        "breadth_50d": by_id["divergence.breadth_50d"],
+        "breadth_200d": by_id["divergence.breadth_200d"],
+        "smallcap_vs_btc": by_id["divergence.rs_small_btc_change"],
+    }
+    quals = {k: _quality_of(f) for k, f in measures.items()}
+    vals = {
+        k: f.number * (100.0 if k == "dominance_change_pp" else 1.0)
+        if f.available
+        else float("nan")
+        for k, f in measures.items()
+    }
+    reg = divergence_regime(
+        altseason=vals["altseason_index"],
+        dominance_change_pp=vals["dominance_change_pp"],
+        breadth_50=vals["breadth_50d"],
+        breadth_200=vals["breadth_200d"],
+        smallcap_vs_btc=vals["smallcap_vs_btc"],
+        window=WINDOW,
+    )
+    tier_name = (
+        f"the {tier}-cap index relative to BTC" if tier else "the tier index relative to BTC"
+    )
+    reg_q = regime_quality(
+        reg.label,
+        quals,
+        {
+            "altseason_index": "the altseason index",
+            "dominance_change_pp": "the BTC dominance change",
+            "breadth_50d": "breadth (50-day)",
+            "breadth_200d": "breadth (200-day)",
+            "smallcap_vs_btc": tier_name,
+        },
+    )
     out.append(
         SPEC["divergence.regime"].make(
             reg.label,
             provenance=[p_win, p_assets],
             asof=ctx.asof,
             window=w,
-            method=f"analytics.divergence_regime: {reg.reason}",
+            method=f"analytics.divergence_regime on the available measures: {reg.reason}",
+            quality=reg_q,
         )
     )
 
