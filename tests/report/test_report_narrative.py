@@ -697,3 +697,19 @@ def test_a_caveat_is_stated_once_per_paragraph() -> None:
     assert texts[0] == "The call wall is $110,000 (caveat: data ends on 2025-12-05)."
     assert texts[1] == "The put zone starts at $80,000."
     assert texts[2] == "Max pain is $95,000 and spot $91,500."
+
+
+def test_summary_states_the_tier_index_when_only_the_altseason_index_is_withheld() -> None:
+    from altseason.analytics import altseason_quality
+
+    fs = findings()
+    q = altseason_quality(20, 50, 20, "2025-06-30", "2025-06-30")
+    assert q.status == "unavailable"
+    fs.add(fs.get("divergence.altseason_index").with_quality(q))
+    said = [sentence_text(s) for p in write_summary(fs.only_ok()) for s in p.sentences]
+    assert said[0] == "The small-cap index moved +21.4% relative to BTC."
+    assert said[1] == (
+        "Not available: the altseason index (the altseason index needs at least 25 of the top "
+        "50; computed on 20 of the top 50 on 2025-06-30; the store ranks 20 eligible assets by "
+        "market cap)."
+    )
