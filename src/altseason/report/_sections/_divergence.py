@@ -7,6 +7,7 @@ breadth, dominance, dispersion and the performance table.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -376,26 +377,34 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         )
     )
 
-    # charts
+    # charts: the altseason index is drawn only on days it rests on enough of the top 50
+    alt_need = math.ceil(rules.min_coverage_caveat * TOP_N - 1e-9)
     demo = ctx.is_demo("prices", "assets")
     src = ctx.source_line("prices", "assets")
     start = ctx.asof - pd.Timedelta(days=CHART_DAYS)
-    charts = [
-        ChartSpec(
-            id="altseason-index",
-            title="Altseason index: share of the top 50 beating BTC over 90 days",
-            x_label="date (UTC)",
-            y_label="share of top-50 assets (%)",
-            y_format="pct",
-            traces=[Trace.from_series(alt["altseason_index"].loc[start:], "altseason index")],
-            bands=[
-                Band("y", 0.75, 1.0, "altseason (75% or more)", "#4f9a55"),
-                Band("y", 0.0, 0.25, "bitcoin season (25% or less)", "#e08a1e"),
-            ],
-            source=src,
-            demo=demo,
+    shown_alt = alt["altseason_index"].where(alt["counted"] >= alt_need).loc[start:]
+    charts = []
+    if shown_alt.notna().any():
+        charts.append(
+            ChartSpec(
+                id="altseason-index",
+                title="Altseason index: share of the top 50 beating BTC over 90 days",
+                x_label="date (UTC)",
+                y_label="share of top-50 assets (%)",
+                y_format="pct",
+                traces=[
+                    Trace.from_series(
+                        shown_alt, f"altseason index (days on {alt_need}+ of the top {TOP_N})"
+                    )
+                ],
+                bands=[
+                    Band("y", 0.75, 1.0, "altseason (75% or more)", "#4f9a55"),
+                    Band("y", 0.0, 0.25, "bitcoin season (25% or less)", "#e08a1e"),
+                ],
+                source=src,
+                demo=demo,
+            )
         )
-    ]
     lv = da.tier_levels.loc[start:]
     btc = close["BTC"].loc[start:]
     traces = []
