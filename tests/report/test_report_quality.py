@@ -174,6 +174,8 @@ def test_demo_report_findings_are_ok(demo100_report: Report) -> None:
     assert "divergence.rs_small_btc_change" in _summary_refs(demo100_report)
     assert "divergence.breadth_50d" in _summary_refs(demo100_report)
     assert not demo100_report.headline.endswith("data not available")
+    drawn = {c.id for c in demo100_report.charts}
+    assert {"altseason-index", "average-correlation", "tier-performance"} <= drawn
 
 
 def test_small_demo_counts_against_the_definitions(
@@ -254,6 +256,10 @@ def test_three_asset_store_withholds_every_universe_number(
     for fid in ("divergence.breadth_50d", "divergence.dispersion", "correlation.avg_30d"):
         assert f"(#f-{fid})" not in body, fid  # never stated as a number
     assert f"the store has 3 on {day}" in body
+    # no chart draws a withheld series either; the pairwise heatmap of the three stays
+    drawn = {c.id for c in rep.charts}
+    assert not drawn & {"altseason-index", "average-correlation", "tier-performance"}
+    assert "correlation-heatmap" in drawn
 
 
 def test_demo_findings_json_validates(demo_report: Report, tmp_path: Path) -> None:

@@ -441,7 +441,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         and pd.notna(perf.loc[r, f"{WINDOW}d"])
         and (not r.startswith("tier:") or r[5:] in shown_tiers)
     ]
-    if rows:
+    if any(r.startswith("tier:") or r == "market_cap_weighted" for r in rows):
         names = {
             "market_cap_weighted": "total market",
             "tier:large": "large caps",

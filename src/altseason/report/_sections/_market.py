@@ -568,6 +568,8 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             demo=demo,
         ),
     ]
+    if q[30].status == "unavailable" and q[90].status == "unavailable":
+        charts = charts[:1]  # the averages are withheld: no line of them either
     return SectionResult(findings=out, charts=charts)
 
 
