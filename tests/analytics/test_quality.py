@@ -335,3 +335,36 @@ def test_dispersion_count_is_the_number_of_assets_with_a_window_return() -> None
     rets = close.loc[day] / close.loc[day - pd.Timedelta(days=30)] - 1
     assert n.loc[day] == rets.notna().sum() == 7
     assert dispersion(close, 30).loc[day] == pytest.approx(rets.dropna().std(ddof=1))
+
+
+def test_divergence_analysis_regime_ignores_a_breadth_of_six_assets() -> None:
+    from altseason.analytics import DivergenceAnalysis, divergence_regime
+
+    days = pd.date_range("2025-01-01", periods=300, freq="D")
+    ids = ["BTC", "ETH", "A", "B", "C", "D"]
+    trend = np.exp(np.linspace(0, 1, len(days)))[:, None] * np.linspace(1, 2, len(ids))
+    close = pd.DataFrame(trend * 100, index=days, columns=ids)  # every asset rising
+    da = DivergenceAnalysis.from_panels(close, pd.DataFrame(index=days, columns=ids))
+    br = da.breadth().iloc[-1]
+    assert br["above_50d"] == 1.0 and br["n_50d"] == 6  # the raw share: all six above
+    raw = divergence_regime(altseason=np.nan, breadth_50=1.0, breadth_200=1.0)
+    assert raw.label == "broad rally"  # what six assets alone would say
+    q = da.quality()["breadth_50d"]
+    assert q.status == "unavailable" and "the store has 6 on 2025-10-27" in (q.reason or "")
+    reg = da.regime()
+    assert reg.label == "mixed" and reg.quality is not None
+    assert reg.quality.status == "unavailable"
+    snap = da.snapshot()
+    assert np.isnan(snap.loc["breadth above 50d", "value"])
+    assert "unavailable: breadth above the 50-day average needs at least 20" in str(
+        snap.loc["breadth above 50d", "note"]
+    )
+    # with rules for a six-asset universe the same analysis reads a broad rally, caveated
+    loose = DivergenceAnalysis.from_panels(
+        close,
+        pd.DataFrame(index=days, columns=ids),
+        rules=QualityRules(min_cross_section=5, ok_cross_section=10),
+    )
+    reg = loose.regime()
+    assert reg.label == "broad rally" and reg.quality is not None
+    assert reg.quality.status == "caveat"

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from altseason._typing import DateLike
+from altseason.analytics._quality import Quality
 from altseason.analytics._returns import (
     calendar_year_returns,
     days_since_peak,
@@ -343,6 +344,9 @@ def sector_spread(
         sectors having a return.
     """
     hist = _upto(sector_levels, asof)
+    if hist.shape[1] == 0:  # no sector labels at all: nothing to rank
+        cols = ["best_sector", "best_return", "worst_sector", "worst_return", "spread_pp"]
+        return pd.DataFrame(np.nan, index=hist.index, columns=cols)
     rets = trailing_returns(hist, window)
     ok = rets.notna().sum(axis=1) >= 2
     filled_hi = rets.fillna(-np.inf)
@@ -411,6 +415,8 @@ class Regime:
     label: str
     reason: str
     measures: dict[str, float] = field(default_factory=dict)
+    quality: Quality | None = None
+    """Status of the label from the measures it read (:func:`regime_quality`), if judged."""
 
 
 def divergence_regime(

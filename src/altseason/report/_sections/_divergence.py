@@ -8,7 +8,6 @@ breadth, dominance, dispersion and the performance table.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 
@@ -96,38 +95,21 @@ DIVERGENCE_FINDINGS: tuple[FindingSpec, ...] = (
 SPEC = {s.id: s for s in DIVERGENCE_FINDINGS}
 
 
-def _quality_of(f: Finding) -> Any:
-    """The :class:`altseason.analytics.Quality` a finding carries."""
-    from altseason.analytics import Quality
-
-    if f.status == "ok":
-        return Quality("ok", f.coverage, f.freshness)
-    return Quality(f.status, f.coverage, f.freshness, f.reason or "no value")  # type: ignore[arg-type]
-
-
 def divergence_analysis(ctx: ReportContext) -> object:
     """The report's :class:`DivergenceAnalysis` (cached on the context)."""
     key = ("divergence",)
     if key not in ctx._cache:
         from altseason.analytics import DivergenceAnalysis
 
-        ctx._cache[key] = DivergenceAnalysis.from_market(market(ctx), asof=ctx.asof, window=WINDOW)
+        ctx._cache[key] = DivergenceAnalysis.from_market(
+            market(ctx), asof=ctx.asof, window=WINDOW, top=TOP_N, rules=ctx.rules
+        )
     return ctx._cache[key]
 
 
 def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
-    from altseason.analytics import (
-        DivergenceAnalysis,
-        Quality,
-        altseason_quality,
-        cross_section_quality,
-        divergence_regime,
-        dominance_quality,
-        regime_quality,
-        season_label,
-        tier_quality,
-    )
+    from altseason.analytics import DivergenceAnalysis, season_label
 
     da = divergence_analysis(ctx)
     assert isinstance(da, DivergenceAnalysis)
@@ -140,18 +122,11 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     p_assets = ctx.prov("assets")
     w = f"{WINDOW}d"
     out: list[Finding] = []
+    # every measure's quality comes from the analysis: the CLI prints the same judgement
+    judged = da.quality()
     alt = da.altseason()
     d, v = last_valid(alt["altseason_index"])
-    counted = top = None
-    if d is not None:
-        counted = float(alt.loc[d, "counted"])
-        top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
-    why = (
-        f"no market caps in the store to rank the top {TOP_N}"
-        if not _mcap.notna().to_numpy().any()
-        else f"no asset of the top {TOP_N} has a {WINDOW}-day return and a known market cap"
-    )
-    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, why=why, rules=rules)
+    alt_q = judged["altseason_index"]
     out.append(
         SPEC["divergence.altseason_index"].make(
             v,
@@ -171,18 +146,8 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         )
     )
     rs = da.relative_strength()
-    tier_q = {
-        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=rules)
-        for t in ("small", "mid", "large")
-    }
-    usable = [
-        t
-        for t, q in tier_q.items()
-        if q.status != "unavailable"
-        and f"tier:{t}" in rs.index
-        and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
-    ]
-    tier = usable[0] if usable else None
+    tier_q = {t: judged[f"tier:{t}"] for t in ("small", "mid", "large")}
+    tier = da.lead_tier()
     perf = da.performance()
     if tier is None:
         first = next(iter(tier_q.values()), None)
@@ -261,111 +226,42 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     br = da.breadth()
     for col, wl in (("above_50d", "50"), ("above_200d", "200")):
         d, v = last_valid(br[col])
-        # the count on the as-of date: a breadth that stopped earlier counts its universe then
-        n = br[f"n_{wl}d"].loc[: d if d is not None else ctx.asof]
-        bq = cross_section_quality(
-            float(n.iloc[-1]) if len(n) else 0,
-            d if d is not None else ctx.asof,
-            what=f"breadth above the {wl}-day average",
-            noun=f"assets with {wl} days of closes",
-            rules=rules,
-        )
         out.append(
             SPEC[f"divergence.breadth_{wl}d"].make(
-                v, provenance=[p_all, p_assets], asof=d, quality=bq
+                v, provenance=[p_all, p_assets], asof=d, quality=judged[f"breadth_{wl}d"]
             )
         )
-    dom = da.dominance()
-    d, v = last_valid(dom)
-    prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
-    from altseason.universe import eligible
-
-    elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
-    dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
-    dom_f = SPEC["divergence.dominance"].make(
-        v,
-        provenance=[p_all, p_assets],
-        asof=d,
-        quality=dom_q,
+    d, chg = da.dominance_change()
+    _, v = last_valid(da.dominance())
+    out.append(
+        SPEC["divergence.dominance"].make(
+            v,
+            provenance=[p_all, p_assets],
+            asof=d,
+            quality=judged["dominance"],
+        )
     )
-    out.append(dom_f)
-    chg_q = dom_q
-    if not prev.empty:
-        # the change also needs the caps of the window's first day to cover the market
-        was = dominance_quality(_mcap, elig, prev.index[-1], prev.index[-1], rules=rules)
-        if was.status != "ok":
-            chg_q = dom_q.worst(
-                Quality(
-                    was.status,
-                    dom_q.coverage,
-                    dom_q.freshness,
-                    f"at the start of the window: {was.reason}",
-                )
-            )
-    chg_f = SPEC["divergence.dominance_change"].make(
-        None if v is None or prev.empty else v - float(prev.iloc[-1]),
-        provenance=[p_all, p_assets],
-        asof=d,
-        window=w,
-        quality=chg_q,
+    out.append(
+        SPEC["divergence.dominance_change"].make(
+            chg,
+            provenance=[p_all, p_assets],
+            asof=d,
+            window=w,
+            quality=judged["dominance_change_pp"],
+        )
     )
-    out.append(chg_f)
     d, v = last_valid(da.dispersion(30))
-    n_disp = da.dispersion_count(30).loc[: d if d is not None else ctx.asof]
-    disp_q = cross_section_quality(
-        float(n_disp.iloc[-1]) if len(n_disp) else 0,
-        d if d is not None else ctx.asof,
-        what="cross-sectional dispersion",
-        noun="assets with a 30-day return",
-        rules=rules,
-    )
     out.append(
         SPEC["divergence.dispersion"].make(
             v,
             provenance=[p_all, p_assets],
             asof=d,
             window="30d",
-            quality=disp_q,
+            quality=judged["dispersion"],
         )
     )
-    # The regime reads only measures that are available; its status follows theirs.
-    by_id = {f.id: f for f in out}
-    measures = {
-        "altseason_index": by_id["divergence.altseason_index"],
-        "dominance_change_pp": chg_f,
-        "breadth_50d": by_id["divergence.breadth_50d"],
-        "breadth_200d": by_id["divergence.breadth_200d"],
-        "smallcap_vs_btc": by_id["divergence.rs_small_btc_change"],
-    }
-    quals = {k: _quality_of(f) for k, f in measures.items()}
-    vals = {
-        k: f.number * (100.0 if k == "dominance_change_pp" else 1.0)
-        if f.available
-        else float("nan")
-        for k, f in measures.items()
-    }
-    reg = divergence_regime(
-        altseason=vals["altseason_index"],
-        dominance_change_pp=vals["dominance_change_pp"],
-        breadth_50=vals["breadth_50d"],
-        breadth_200=vals["breadth_200d"],
-        smallcap_vs_btc=vals["smallcap_vs_btc"],
-        window=WINDOW,
-    )
-    tier_name = (
-        f"the {tier}-cap index relative to BTC" if tier else "the tier index relative to BTC"
-    )
-    reg_q = regime_quality(
-        reg.label,
-        quals,
-        {
-            "altseason_index": "the altseason index",
-            "dominance_change_pp": "the BTC dominance change",
-            "breadth_50d": "breadth (50-day)",
-            "breadth_200d": "breadth (200-day)",
-            "smallcap_vs_btc": tier_name,
-        },
-    )
+    # the regime reads only measures that are available; its status follows theirs
+    reg = da.regime()
     out.append(
         SPEC["divergence.regime"].make(
             reg.label,
@@ -373,7 +269,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             asof=ctx.asof,
             window=w,
             method=f"analytics.divergence_regime on the available measures: {reg.reason}",
-            quality=reg_q,
+            quality=reg.quality,
         )
     )
 
