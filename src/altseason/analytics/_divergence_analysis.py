@@ -75,6 +75,10 @@ class DivergenceAnalysis:
         Evaluation date (default: the last date of ``close``).
     window
         Main window in days (relative strength, altseason index, regime).
+    rules
+        The :class:`altseason.analytics.QualityRules` that judge each
+        measure (:meth:`quality`) and decide which measures the regime may
+        read (:meth:`regime`); default :data:`DEFAULT_RULES`.
     """
 
     close: pd.DataFrame
