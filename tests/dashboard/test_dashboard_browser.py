@@ -56,7 +56,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     path = tmp_path_factory.mktemp("dash-browser") / "demo.duckdb"
     with Store(path) as s:
-        write_demo(s, n_assets=30, start=START, end=END)
+        # 100 assets: the altseason index needs 25 of the top 50, breadth 20 assets
+        write_demo(s, n_assets=100, start=START, end=END)
     config = uvicorn.Config(
         create_app(path), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
     )

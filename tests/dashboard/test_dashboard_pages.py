@@ -26,7 +26,8 @@ EARLIER = "2024-11-15"
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("dash") / "demo.duckdb"
     with Store(path) as s:
-        write_demo(s, n_assets=30, start=START, end=END)
+        # 100 assets: the altseason index needs 25 of the top 50, breadth 20 assets
+        write_demo(s, n_assets=100, start=START, end=END)
     return path
 
 

@@ -371,7 +371,8 @@ def test_bottom_mover_is_the_worst_even_when_everything_falls(
 
     build_market = market_builder
     with Store(tmp_path / "fall.duckdb") as store:
-        last = build_market(store)  # type: ignore[operator]
+        # 100 alts: movers are ranked among the 100 largest, which must all be there
+        last = build_market(store, n_alts=100)  # type: ignore[operator]
         prices = store.read_table("prices")
         start = last - pd.Timedelta(days=100)
         late = prices["date"] > start
@@ -474,6 +475,101 @@ def test_caveat_and_unavailable_sentences() -> None:
     assert "Not available: divergence.dominance" not in text
     assert "*Not available: dominance (market caps on 2025-11-05 cover 61%" in text
     assert "+21.4%" not in text and "21.4%" not in text
+    assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"
+
+
+# ---------------------------------------------------------------- universe coverage (issue 13c)
+def _small_universe(n_assets: int) -> FindingSet:
+    """A store with ``n_assets`` priced assets and no market caps, judged by the real rules."""
+    from altseason.analytics import (
+        Quality,
+        altseason_quality,
+        cross_section_quality,
+        regime_quality,
+    )
+
+    day = "2026-01-02"
+    fs = findings([*SMALL_CAPS_LEAD, ("divergence.regime", "broad rally", "text", "90d")])
+    q = {
+        f"divergence.breadth_{w}d": cross_section_quality(
+            n_assets,
+            day,
+            what=f"breadth above the {w}-day average",
+            noun=f"assets with {w} days of closes",
+        )
+        for w in (50, 200)
+    }
+    q["divergence.dispersion"] = cross_section_quality(
+        n_assets, day, what="cross-sectional dispersion", noun="assets with a 30-day return"
+    )
+    alt = altseason_quality(n_assets - 1, 50, n_assets - 1, day, day)
+    q["divergence.altseason_index"] = q["divergence.altseason_regime"] = alt
+    tier = Quality(
+        "unavailable",
+        None,
+        None,
+        f"the mid-cap index needs at least 5 priced members; the store has 1 on {day}",
+    )
+    for fid in ("rs_small_btc_change", "rs_small_btc_z", "small_return"):
+        q[f"divergence.{fid}"] = tier
+    dom = Quality("unavailable", None, None, f"no BTC market cap on or before {day}")
+    q["divergence.dominance"] = q["divergence.dominance_change"] = dom
+    for fid, quality in q.items():
+        fs.add(fs.get(fid).with_quality(quality))
+    measures = {
+        "altseason_index": alt,
+        "dominance_change_pp": dom,
+        "breadth_50d": q["divergence.breadth_50d"],
+        "breadth_200d": q["divergence.breadth_200d"],
+        "smallcap_vs_btc": tier,
+    }
+    fs.add(
+        fs.get("divergence.regime").with_quality(
+            regime_quality("broad rally", measures, {"breadth_50d": "breadth (50-day)"})
+        )
+    )
+    return fs
+
+
+def test_golden_three_asset_store() -> None:
+    fs = _small_universe(3)
+    text = narrative_markdown(fs, sections=["divergence"])
+    check_golden("three_asset_store.md", text)
+    # the breadth number is withheld everywhere, with the count and the date
+    assert "[71%]" not in text and "[64%]" not in text and "[18%]" not in text
+    assert (
+        "*Not available: breadth (share above the 50-day average) (breadth above the 50-day "
+        "average needs at least 20 assets with 50 days of closes; the store has 3 on "
+        "2026-01-02).*"
+    ) in text
+    assert "needs at least 25 of the top 50; computed on 2 of the top 50 on 2026-01-02" in text
+    summary = text.split("## ", 1)[0]
+    assert "Breadth is" not in summary and "71%" not in summary and "18%" not in summary
+    assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"
+    assert not any(fs.get(i).ok for i in ("divergence.breadth_50d", "divergence.regime"))
+
+
+def test_caveated_breadth_is_stated_with_its_count_and_kept_out_of_the_summary() -> None:
+    fs = _small_universe(30)
+    assert fs.get("divergence.breadth_50d").status == "caveat"
+    assert fs.get("divergence.regime").status == "caveat"
+    text = narrative_markdown(fs, sections=["divergence"])
+    assert (
+        "Participation is broad: [71%](#f-divergence.breadth_50d) of the universe trades above "
+        "its 50-day average and [64%](#f-divergence.breadth_200d) above its 200-day average "
+        "(caveat: breadth above the 50-day average on only 30 assets with 50 days of closes, "
+        "50 for a full reading; breadth above the 200-day average on only 30 assets with 200 "
+        "days of closes, 50 for a full reading)."
+    ) in text
+    assert (
+        "Cross-sectional dispersion of returns is [18%](#f-divergence.dispersion) over the last "
+        "30 days (caveat: cross-sectional dispersion on only 30 assets with a 30-day return, 50 "
+        "for a full reading)."
+    ) in text
+    assert "on 29 of the top 50" in text
+    summary = write_summary(fs.only_ok())
+    said = " ".join(sentence_text(s) for p in summary for s in p.sentences)
+    assert "71%" not in said and "Breadth is" not in said and "broad rally" not in said
     assert headline(fs.only_ok()) == "Large-cap / small-cap divergence: data not available"
 
 
@@ -627,3 +723,19 @@ def test_a_caveat_is_stated_once_per_paragraph() -> None:
     assert texts[0] == "The call wall is $110,000 (caveat: data ends on 2025-12-05)."
     assert texts[1] == "The put zone starts at $80,000."
     assert texts[2] == "Max pain is $95,000 and spot $91,500."
+
+
+def test_summary_states_the_tier_index_when_only_the_altseason_index_is_withheld() -> None:
+    from altseason.analytics import altseason_quality
+
+    fs = findings()
+    q = altseason_quality(20, 50, 20, "2025-06-30", "2025-06-30")
+    assert q.status == "unavailable"
+    fs.add(fs.get("divergence.altseason_index").with_quality(q))
+    said = [sentence_text(s) for p in write_summary(fs.only_ok()) for s in p.sentences]
+    assert said[0] == "The small-cap index moved +21.4% relative to BTC."
+    assert said[1] == (
+        "Not available: the altseason index (the altseason index needs at least 25 of the top "
+        "50; computed on 20 of the top 50 on 2025-06-30; the store ranks 20 eligible assets by "
+        "market cap)."
+    )

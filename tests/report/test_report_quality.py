@@ -126,19 +126,140 @@ def test_real_report_refuses_asof_after_the_data(real_store_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- demo
-def test_demo_report_findings_are_ok(demo_report: Report) -> None:
-    fs = demo_report.findings
-    for fid in MARKET_CAP_FINDINGS:
+UNIVERSE_SECTIONS = ["divergence", "sectors", "correlation"]
+UNIVERSE_FINDINGS = (
+    "divergence.breadth_50d",
+    "divergence.breadth_200d",
+    "divergence.dispersion",
+    "divergence.regime",
+    "correlation.avg_30d",
+    "correlation.avg_90d",
+    "correlation.small_beta",
+    "sectors.best_return",
+    "sectors.top_mover_1_return",
+)
+
+
+@pytest.fixture(scope="module")
+def demo100_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """The demo market with 100 non-stable assets: every universe has its members."""
+    from altseason.sources.demo import write_demo
+
+    with Store(tmp_path_factory.mktemp("demo100") / "demo.duckdb") as store:
+        write_demo(store, start="2024-01-01", end=DEMO_ASOF, n_assets=100)
+        return build_report(store, asof=DEMO_ASOF, sections=UNIVERSE_SECTIONS)
+
+
+def test_demo_report_findings_are_ok(demo100_report: Report) -> None:
+    fs = demo100_report.findings
+    for fid in (*MARKET_CAP_FINDINGS, *UNIVERSE_FINDINGS):
         f = fs.get(fid)
         assert f.status == "ok", (fid, f.reason)
         assert f.freshness is not None and f.freshness["lag_days"] <= 7
     alt = fs.get("divergence.altseason_index")
-    assert alt.coverage is not None
-    assert alt.coverage["observed"] >= 0.9 * alt.coverage["expected"]
+    assert alt.coverage == {"observed": 50, "expected": 50, "unit": "assets"}
+    for fid in ("divergence.breadth_50d", "divergence.dispersion"):
+        cov = fs.get(fid).coverage
+        assert cov is not None and cov["observed"] >= cov["expected"] == 50
+    tier = fs.get("divergence.rs_small_btc_change").coverage
+    assert tier is not None and tier["members"] >= 10
     assert 0 < fs.get("divergence.dominance").number < 1
+    key = {f.id for f in demo100_report.key_figures}
+    assert {
+        "divergence.altseason_index",
+        "divergence.dominance",
+        "divergence.breadth_50d",
+        "correlation.avg_30d",
+    } <= key
+    assert "divergence.rs_small_btc_change" in _summary_refs(demo100_report)
+    assert "divergence.breadth_50d" in _summary_refs(demo100_report)
+    assert not demo100_report.headline.endswith("data not available")
+    drawn = {c.id for c in demo100_report.charts}
+    assert {"altseason-index", "average-correlation", "tier-performance"} <= drawn
+
+
+def test_small_demo_counts_against_the_definitions(
+    demo_report: Report, demo_store_path: Path
+) -> None:
+    """The 30-asset demo: the counts are computed independently and judged by the rules."""
+    from altseason.analytics import DEFAULT_RULES
+    from altseason.universe import eligible, load_market
+
+    with Store(demo_store_path, read_only=True) as store:
+        m = load_market(store, end=DEMO_ASOF)
+    excluded = m.assets["excluded"].reindex(m.close.columns)
+    sectors = m.assets["sector"].reindex(m.close.columns).where(excluded.isna(), "stablecoin")
+    elig = eligible(m.close, sectors=sectors).iloc[-1]
+    last50 = m.close.iloc[-50:]
+    n50 = int((elig & last50.notna().all() & m.close.iloc[-1].notna()).sum())
+    fs = demo_report.findings
+    b50 = fs.get("divergence.breadth_50d")
+    assert b50.coverage is not None and b50.coverage["observed"] == n50
+    expected = (
+        "unavailable"
+        if n50 < DEFAULT_RULES.min_cross_section
+        else ("caveat" if n50 < DEFAULT_RULES.ok_cross_section else "ok")
+    )
+    assert b50.status == expected, b50.reason
+    assert str(n50) in (b50.reason or "")
+    # the altseason index counts against the top 50, not against the store's 30 assets
+    alt = fs.get("divergence.altseason_index")
+    assert alt.coverage is not None and alt.coverage["expected"] == 50
+    assert alt.coverage["observed"] < 45 and alt.status in ("caveat", "unavailable")
+    assert f"on {alt.coverage['observed']} of the top 50" in (alt.reason or "")
+    # withheld or caveated figures stay out of the key figures and the summary
     key = {f.id for f in demo_report.key_figures}
-    assert {"divergence.altseason_index", "divergence.dominance"} <= key
-    assert "divergence.rs_small_btc_change" in _summary_refs(demo_report)
+    assert "divergence.altseason_index" not in key and "divergence.breadth_50d" not in key
+    assert all(fs.get(i).ok for i in _summary_refs(demo_report))
+
+
+# ---------------------------------------------------------------------- a three-asset store
+@pytest.fixture(scope="module")
+def three_asset_report(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """Binance BTC, ETH and SOL daily klines only (no market caps), as a new user imports them."""
+    from altseason.sources.files import import_files
+
+    folder = real_data / "prices" / "djienne__Hurst_Crypto" / "data"
+    files = [folder / f"{a}USDT.csv" for a in ("BTC", "ETH", "SOL")]
+    with Store(tmp_path_factory.mktemp("three") / "three.duckdb") as store:
+        import_files(store, files, on_error="reject")
+        return build_report(store, sections=UNIVERSE_SECTIONS)
+
+
+@pytest.mark.real_data
+def test_three_asset_store_withholds_every_universe_number(
+    three_asset_report: Report, tmp_path: Path
+) -> None:
+    rep = three_asset_report
+    fs = rep.findings
+    day = str(rep.asof.date())
+    b50 = fs.get("divergence.breadth_50d")
+    assert b50.status == "unavailable" and b50.value is None
+    assert b50.reason == (
+        "breadth above the 50-day average needs at least 20 assets with 50 days of closes; "
+        f"the store has 3 on {day}"
+    )
+    assert b50.coverage == {"observed": 3, "expected": 50, "unit": "assets"}
+    disp = fs.get("divergence.dispersion")
+    assert disp.status == "unavailable" and f"the store has 3 on {day}" in (disp.reason or "")
+    assert fs.get("divergence.altseason_index").status == "unavailable"
+    assert "no market caps" in (fs.get("divergence.altseason_index").reason or "")
+    assert fs.get("divergence.regime").status == "unavailable"
+    corr = fs.get("correlation.avg_30d")
+    assert corr.status == "unavailable" and "computed on 3 of the 20 largest" in (corr.reason or "")
+    assert fs.get("divergence.btc_return").ok  # BTC's own return needs no universe
+    assert rep.headline == "Large-cap / small-cap divergence: data not available"
+    assert not {f.id for f in rep.key_figures} & set(UNIVERSE_FINDINGS)
+    assert not _summary_refs(rep) & set(UNIVERSE_FINDINGS)
+    md = write_report(rep, tmp_path / "out", formats=("md",))["md"].read_text(encoding="utf-8")
+    body = md.split("## Appendix", 1)[0]
+    for fid in ("divergence.breadth_50d", "divergence.dispersion", "correlation.avg_30d"):
+        assert f"(#f-{fid})" not in body, fid  # never stated as a number
+    assert f"the store has 3 on {day}" in body
+    # no chart draws a withheld series either; the pairwise heatmap of the three stays
+    drawn = {c.id for c in rep.charts}
+    assert not drawn & {"altseason-index", "average-correlation", "tier-performance"}
+    assert "correlation-heatmap" in drawn
 
 
 def test_demo_findings_json_validates(demo_report: Report, tmp_path: Path) -> None:

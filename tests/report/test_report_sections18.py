@@ -119,9 +119,10 @@ def test_what_changed_comes_first_with_a_table_and_says_when_there_is_none(
     assert demo_report.sections[0].id == "changes"  # type: ignore[attr-defined]
     first = sentence_text(write_changes(fs)[0].sentences[0])
     assert first.startswith("There is no previous report in this reports folder")
-    # a previous report whose altseason index differs: one table row per changed id
+    # a previous report whose BTC return differs: one table row per changed id
     prev = FindingSet(fs)
-    old = fs.get("divergence.altseason_index")
+    old = fs.get("divergence.btc_return")
+    assert old.ok
     from dataclasses import replace
 
     prev.add(replace(old, value=float(old.value) / 2 + 0.01))  # type: ignore[arg-type]

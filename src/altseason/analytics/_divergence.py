@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from altseason._typing import DateLike
+from altseason.analytics._quality import Quality
 from altseason.analytics._returns import (
     calendar_year_returns,
     days_since_peak,
@@ -307,12 +308,26 @@ def dispersion(
     Members (default: eligible assets) need a return over the window; NaN
     with fewer than two. Units: return fraction.
     """
-    rets = trailing_returns(close, window)
-    mem = eligible(close) if members is None else members.reindex_like(close).fillna(False)
-    vals = rets.where(mem.astype(bool))
+    vals = _dispersion_values(close, window, members)
     out = vals.std(axis=1, ddof=1)
     out[vals.count(axis=1) < 2] = np.nan
     return out.rename(f"dispersion_{window}d")
+
+
+def dispersion_count(
+    close: pd.DataFrame, window: int = 30, members: pd.DataFrame | None = None
+) -> pd.Series:
+    """How many assets enter :func:`dispersion` on each day (a ``window``-day return)."""
+    vals = _dispersion_values(close, window, members)
+    return vals.count(axis=1).rename(f"dispersion_{window}d_assets")
+
+
+def _dispersion_values(
+    close: pd.DataFrame, window: int, members: pd.DataFrame | None
+) -> pd.DataFrame:
+    rets = trailing_returns(close, window)
+    mem = eligible(close) if members is None else members.reindex_like(close).fillna(False)
+    return rets.where(mem.astype(bool))
 
 
 def sector_spread(
@@ -329,6 +344,9 @@ def sector_spread(
         sectors having a return.
     """
     hist = _upto(sector_levels, asof)
+    if hist.shape[1] == 0:  # no sector labels at all: nothing to rank
+        cols = ["best_sector", "best_return", "worst_sector", "worst_return", "spread_pp"]
+        return pd.DataFrame(np.nan, index=hist.index, columns=cols)
     rets = trailing_returns(hist, window)
     ok = rets.notna().sum(axis=1) >= 2
     filled_hi = rets.fillna(-np.inf)
@@ -397,6 +415,8 @@ class Regime:
     label: str
     reason: str
     measures: dict[str, float] = field(default_factory=dict)
+    quality: Quality | None = None
+    """Status of the label from the measures it read (:func:`regime_quality`), if judged."""
 
 
 def divergence_regime(

@@ -21,6 +21,7 @@ from altseason.analytics._divergence import (
     altseason_index,
     breadth,
     dispersion,
+    dispersion_count,
     divergence_regime,
     dominance,
     performance_table,
@@ -35,6 +36,16 @@ from altseason.analytics._indices import (
     sector_indices,
     sector_returns,
     tier_indices,
+)
+from altseason.analytics._quality import (
+    DEFAULT_RULES,
+    Quality,
+    QualityRules,
+    altseason_quality,
+    cross_section_quality,
+    dominance_quality,
+    regime_quality,
+    tier_quality,
 )
 from altseason.analytics._returns import log_returns
 from altseason.exceptions import DataUnavailableError, ValidationError
@@ -64,6 +75,10 @@ class DivergenceAnalysis:
         Evaluation date (default: the last date of ``close``).
     window
         Main window in days (relative strength, altseason index, regime).
+    rules
+        The :class:`altseason.analytics.QualityRules` that judge each
+        measure (:meth:`quality`) and decide which measures the regime may
+        read (:meth:`regime`); default :data:`DEFAULT_RULES`.
     """
 
     close: pd.DataFrame
@@ -77,6 +92,7 @@ class DivergenceAnalysis:
     top: int = 50
     sources: tuple[str, ...] = ()
     label: str = ""
+    rules: QualityRules = field(default_factory=lambda: DEFAULT_RULES)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -339,6 +355,10 @@ class DivergenceAnalysis:
         """Cross-sectional dispersion of ``window``-day returns."""
         return dispersion(self.close, window, eligible(self.close, sectors=self.sectors))
 
+    def dispersion_count(self, window: int = 30) -> pd.Series:
+        """How many eligible assets enter :meth:`dispersion` on each day."""
+        return dispersion_count(self.close, window, eligible(self.close, sectors=self.sectors))
+
     def sector_spread(self, window: int = 30) -> pd.DataFrame:
         """Best-minus-worst sector return (equal-weighted sector indices)."""
         return sector_spread(self.sector_levels, window)
@@ -370,32 +390,183 @@ class DivergenceAnalysis:
 
         return self._memo(f"corr{w}", build)
 
-    def regime(self) -> Regime:
-        """The regime label on ``asof`` with its reason."""
-        alt = self.altseason()["altseason_index"].iloc[-1]
-        dom = self.dominance()
-        dchg = (dom.iloc[-1] - dom.shift(self.window).iloc[-1]) * 100.0 if len(dom) else np.nan
-        br = self.breadth()
-        rs = self.relative_strength()
-        small = next((f"tier:{t}" for t in ("small", "mid") if f"tier:{t}" in rs.index), None)
-        small_vs = rs.loc[small, "change_vs_BTC"] if small and "change_vs_BTC" in rs else np.nan
-        return divergence_regime(
-            altseason=float(alt),
-            dominance_change_pp=float(dchg),
-            breadth_50=float(br["above_50d"].iloc[-1]),
-            breadth_200=float(br["above_200d"].iloc[-1]),
-            smallcap_vs_btc=float(small_vs),
-            window=self.window,
+    # quality of the measures (analytics._quality; thresholds: ``rules``)
+    def dominance_change(self) -> tuple[pd.Timestamp | None, float]:
+        """``(date, change)``: BTC dominance on its last date minus its value a window earlier.
+
+        The earlier value is the last one on or before ``asof - window`` (a
+        fraction; NaN without either value).
+        """
+        dom = self.dominance().loc[: self.asof].dropna()
+        if dom.empty:
+            return None, np.nan
+        prev = dom.loc[: pd.Timestamp(self.asof) - pd.Timedelta(days=self.window)]
+        return pd.Timestamp(dom.index[-1]), (
+            float(dom.iloc[-1] - prev.iloc[-1]) if len(prev) else np.nan
         )
 
+    def quality(self) -> dict[str, Quality]:
+        """The :class:`Quality` of each measure on ``asof`` under :attr:`rules`.
+
+        Keys: ``altseason_index`` (:func:`altseason_quality`, against the top
+        ``top``), ``breadth_50d`` and ``breadth_200d`` (assets with a close and
+        a full average) and ``dispersion`` (assets with a 30-day return), both
+        by :func:`cross_section_quality`; ``dominance`` and
+        ``dominance_change_pp`` (:func:`dominance_quality`, the change also on
+        the window's first day); ``tier:small`` / ``tier:mid`` /
+        ``tier:large`` (:func:`tier_quality`).
+        """
+        return self._memo("quality", self._judge)  # type: ignore[no-any-return]
+
+    def _judge(self) -> dict[str, Quality]:
+        r, asof = self.rules, pd.Timestamp(self.asof)
+        out: dict[str, Quality] = {}
+        alt = self.altseason()
+        d = _last_date(alt["altseason_index"], asof)
+        counted = top = None
+        if d is not None:
+            counted = float(alt.loc[d, "counted"])
+            top = int(alt.loc[d, "top"]) if pd.notna(alt.loc[d, "top"]) else self.top
+        why = (
+            f"no market caps in the store to rank the top {self.top}"
+            if not self.market_cap.notna().to_numpy().any()
+            else f"no asset of the top {self.top} has a {self.window}-day return and a known "
+            "market cap"
+        )
+        out["altseason_index"] = altseason_quality(
+            counted, self.top, top or self.top, d, asof, why=why, rules=r
+        )
+        br = self.breadth()
+        for w in (50, 200):
+            d = _last_date(br[f"above_{w}d"], asof)
+            n = br[f"n_{w}d"].loc[: d if d is not None else asof]
+            out[f"breadth_{w}d"] = cross_section_quality(
+                float(n.iloc[-1]) if len(n) else 0,
+                d if d is not None else asof,
+                what=f"breadth above the {w}-day average",
+                noun=f"assets with {w} days of closes",
+                rules=r,
+            )
+        d = _last_date(self.dispersion(30), asof)
+        n = self.dispersion_count(30).loc[: d if d is not None else asof]
+        out["dispersion"] = cross_section_quality(
+            float(n.iloc[-1]) if len(n) else 0,
+            d if d is not None else asof,
+            what="cross-sectional dispersion",
+            noun="assets with a 30-day return",
+            rules=r,
+        )
+        elig = list(self.close.columns[eligible(self.close, sectors=self.sectors).any(axis=0)])
+        dom = self.dominance().loc[:asof].dropna()
+        d = pd.Timestamp(dom.index[-1]) if len(dom) else None
+        dq = dominance_quality(self.market_cap, elig, d, asof, rules=r)
+        out["dominance"] = cq = dq
+        prev = dom.loc[: asof - pd.Timedelta(days=self.window)]
+        if len(prev):
+            was = dominance_quality(self.market_cap, elig, prev.index[-1], prev.index[-1], rules=r)
+            if was.status != "ok":
+                cq = dq.worst(
+                    Quality(
+                        was.status,
+                        dq.coverage,
+                        dq.freshness,
+                        f"at the start of the window: {was.reason}",
+                    )
+                )
+        out["dominance_change_pp"] = cq
+        for t in ("small", "mid", "large"):
+            out[f"tier:{t}"] = tier_quality(
+                self.tiers, self.close, self.market_cap, t, asof, self.window, rules=r
+            )
+        return out
+
+    def lead_tier(self) -> str | None:
+        """The tier compared with BTC: small, else mid, else large caps.
+
+        The first whose quality is not ``unavailable`` and that has a change
+        relative to BTC over the window (``None`` when no tier qualifies).
+        """
+        rs = self.relative_strength()
+        q = self.quality()
+        for t in ("small", "mid", "large"):
+            row = f"tier:{t}"
+            if (
+                q[row].status != "unavailable"
+                and row in rs.index
+                and pd.notna(rs.loc[row, "change_vs_BTC"])
+            ):
+                return t
+        return None
+
+    def regime(self) -> Regime:
+        """The regime label on ``asof``, its reason and its quality.
+
+        Computed only on measures that are not ``unavailable`` under
+        :attr:`rules` (the others enter :func:`divergence_regime` as NaN);
+        ``Regime.quality`` is :func:`regime_quality` of the measures read.
+        The small-cap measure is the :meth:`lead_tier` index relative to BTC.
+        """
+        return self._memo("regime", self._regime)  # type: ignore[no-any-return]
+
+    def _regime(self) -> Regime:
+        asof = pd.Timestamp(self.asof)
+        q = self.quality()
+        tier = self.lead_tier()
+        rs = self.relative_strength()
+        br = self.breadth()
+        values = {
+            "altseason_index": _last_value(self.altseason()["altseason_index"], asof),
+            "dominance_change_pp": self.dominance_change()[1] * 100.0,
+            "breadth_50d": _last_value(br["above_50d"], asof),
+            "breadth_200d": _last_value(br["above_200d"], asof),
+            "smallcap_vs_btc": float(rs.loc[f"tier:{tier}", "change_vs_BTC"])
+            if tier is not None
+            else np.nan,
+        }
+        judged = {
+            "altseason_index": q["altseason_index"],
+            "dominance_change_pp": q["dominance_change_pp"],
+            "breadth_50d": q["breadth_50d"],
+            "breadth_200d": q["breadth_200d"],
+            "smallcap_vs_btc": q[f"tier:{tier}"]
+            if tier is not None
+            else Quality("unavailable", None, None, "no tier index qualifies"),
+        }
+        for k, v in values.items():
+            if not np.isfinite(v) and judged[k].status != "unavailable":
+                judged[k] = Quality("unavailable", None, None, "no value")
+            if judged[k].status == "unavailable":
+                values[k] = np.nan
+        reg = divergence_regime(
+            altseason=values["altseason_index"],
+            dominance_change_pp=values["dominance_change_pp"],
+            breadth_50=values["breadth_50d"],
+            breadth_200=values["breadth_200d"],
+            smallcap_vs_btc=values["smallcap_vs_btc"],
+            window=self.window,
+        )
+        names = {
+            "altseason_index": "the altseason index",
+            "dominance_change_pp": "the BTC dominance change",
+            "breadth_50d": "breadth (50-day)",
+            "breadth_200d": "breadth (200-day)",
+            "smallcap_vs_btc": f"the {tier or 'tier'}-cap index relative to BTC",
+        }
+        return Regime(reg.label, reg.reason, reg.measures, regime_quality(reg.label, judged, names))
+
     def snapshot(self) -> pd.DataFrame:
-        """One-row-per-measure summary on ``asof`` (value, unit, note)."""
+        """One-row-per-measure summary on ``asof`` (value, unit, note).
+
+        A measure judged ``unavailable`` by :meth:`quality` has no value and
+        its note gives the reason; a ``caveat`` keeps the value and says why.
+        """
         alt = self.altseason().iloc[-1]
         br = self.breadth().iloc[-1]
         disp = self.dispersion().iloc[-1]
         spread = self.sector_spread().iloc[-1]
         dom = self.dominance().iloc[-1]
         reg = self.regime()
+        q = self.quality()
         rows = [
             (
                 "altseason index",
@@ -405,10 +576,29 @@ class DivergenceAnalysis:
                 f"{alt['counted']:.0f} beat BTC over {self.window}d"
                 if np.isfinite(alt["altseason_index"])
                 else "not enough data",
+                q["altseason_index"],
             ),
-            ("breadth above 50d", br["above_50d"], "share", f"of {br['n_50d']:.0f} assets"),
-            ("breadth above 200d", br["above_200d"], "share", f"of {br['n_200d']:.0f} assets"),
-            ("dispersion 30d", disp, "return std", "cross-sectional, eligible assets"),
+            (
+                "breadth above 50d",
+                br["above_50d"],
+                "share",
+                f"of {br['n_50d']:.0f} assets",
+                q["breadth_50d"],
+            ),
+            (
+                "breadth above 200d",
+                br["above_200d"],
+                "share",
+                f"of {br['n_200d']:.0f} assets",
+                q["breadth_200d"],
+            ),
+            (
+                "dispersion 30d",
+                disp,
+                "return std",
+                "cross-sectional, eligible assets",
+                q["dispersion"],
+            ),
             (
                 "sector spread 30d",
                 spread["spread_pp"],
@@ -416,20 +606,49 @@ class DivergenceAnalysis:
                 f"{spread['best_sector']} minus {spread['worst_sector']} (equal-weighted sector indices)"
                 if isinstance(spread["best_sector"], str)
                 else "fewer than two sectors",
+                self._spread_quality(),
             ),
-            ("BTC dominance", dom, "share", self._dominance_note()),
-            ("regime", np.nan, "", f"{reg.label}: {reg.reason}"),
+            (
+                "BTC dominance",
+                dom if q["dominance"].status != "unavailable" else np.nan,
+                "share",
+                self._dominance_note(),
+                None,
+            ),
+            ("regime", np.nan, "", f"{reg.label}: {reg.reason}", reg.quality),
         ]
-        return pd.DataFrame(rows, columns=["measure", "value", "unit", "note"]).set_index("measure")
+        out = []
+        for name, value, unit, note, quality in rows:
+            if quality is not None and quality.status != "ok":
+                note = f"{note}; {quality.status}: {quality.reason}"
+                if quality.status == "unavailable":
+                    value = np.nan
+            out.append((name, value, unit, note))
+        return pd.DataFrame(out, columns=["measure", "value", "unit", "note"]).set_index("measure")
+
+    def _spread_quality(self) -> Quality:
+        r = self.rules
+        now = eligible(self.close, sectors=self.sectors).iloc[-1]
+        counts = self.sectors.reindex(now.index[now.to_numpy()]).value_counts()
+        n = int((counts >= r.min_sector_members).sum())
+        if n >= r.min_ranked_sectors:
+            return Quality(
+                "ok", {"observed": n, "expected": r.min_ranked_sectors, "unit": "sectors"}
+            )
+        return Quality(
+            "unavailable",
+            {"observed": n, "expected": r.min_ranked_sectors, "unit": "sectors"},
+            None,
+            f"a sector spread needs at least {r.min_ranked_sectors} sectors with "
+            f"{r.min_sector_members}+ priced members; the store has {n} on "
+            f"{pd.Timestamp(self.asof).date()}",
+        )
 
     def _dominance_note(self) -> str:
-        from altseason.analytics._quality import dominance_quality
-
         dom = self.dominance().loc[: self.asof].dropna()
         if dom.empty:
             return "BTC cap / non-stable cap; no BTC market cap"
-        elig = list(self.close.columns[eligible(self.close, sectors=self.sectors).any(axis=0)])
-        q = dominance_quality(self.market_cap, elig, dom.index[-1], self.asof)
+        q = self.quality()["dominance"]
         base = f"BTC cap / non-stable cap on {dom.index[-1].date()}"
         return base if q.status == "ok" else f"{base}; {q.status}: {q.reason}"
 
@@ -442,3 +661,13 @@ class DivergenceAnalysis:
             "movers": self.movers(),
             "regime": self.regime(),
         }
+
+
+def _last_date(series: pd.Series, asof: pd.Timestamp) -> pd.Timestamp | None:
+    s = series.loc[:asof].dropna()
+    return pd.Timestamp(s.index[-1]) if len(s) else None
+
+
+def _last_value(series: pd.Series, asof: pd.Timestamp) -> float:
+    s = series.loc[:asof].dropna()
+    return float(s.iloc[-1]) if len(s) else np.nan

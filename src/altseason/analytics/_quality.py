@@ -32,13 +32,16 @@ __all__ = [
     "QualityRules",
     "Status",
     "altseason_quality",
+    "cross_section_quality",
     "dominance_quality",
     "freshness",
     "freshness_quality",
     "index_quality",
     "newest_date",
+    "regime_quality",
     "series_window_quality",
     "tier_quality",
+    "top_quality",
 ]
 
 Status = Literal["ok", "caveat", "unavailable"]
@@ -93,10 +96,28 @@ class QualityRules:
     min_cap_assets: int = 10
     min_sector_members: int = 3
     reconstitution_tolerance_days: int = 35
+    min_cross_section: int = 20
+    ok_cross_section: int = 50
+    min_index_members: int = 5
+    ok_index_members: int = 10
+    min_ranked_sectors: int = 3
 
     def __post_init__(self) -> None:
         if not 0 <= self.fresh_days <= self.max_lag_days:
             raise ValidationError("QualityRules needs 0 <= fresh_days <= max_lag_days.")
+        if self.min_coverage_caveat > self.min_coverage:
+            raise ValidationError("QualityRules needs min_coverage_caveat <= min_coverage.")
+        for low, high in (
+            ("min_cross_section", "ok_cross_section"),
+            ("min_index_members", "ok_index_members"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if not 1 <= lo <= hi:
+                raise ValidationError(f"QualityRules needs 1 <= {low} <= {high}, got {lo}, {hi}.")
+        if self.min_ranked_sectors < 2 or self.min_sector_members < 1:
+            raise ValidationError(
+                "QualityRules needs min_ranked_sectors >= 2 and min_sector_members >= 1."
+            )
         for name in ("min_weight_fresh", "min_coverage", "min_coverage_caveat", "min_cap_coverage"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -217,7 +238,13 @@ def tier_quality(
     index would otherwise stay flat); a caveat when it lacked members on some
     days of the window or when the newest market cap is older than
     :attr:`QualityRules.fresh_days` past the last reconstitution; the price
-    coverage of its members is judged by :func:`index_quality`.
+    coverage of its members is judged by :func:`index_quality`. A tier with
+    fewer than :attr:`QualityRules.min_index_members` members priced on
+    ``asof`` is unavailable ("the small-cap index needs at least 5 priced
+    members; the store has 2 on 2026-01-02"), one with fewer than
+    :attr:`QualityRules.ok_index_members` a caveat. ``coverage`` counts the
+    days of the window with members (``unit`` ``"days"``) and adds
+    ``"members"``, the members priced on ``asof``.
     """
     when = _day(asof)
     cap_newest = newest_date(market_cap, when)
@@ -255,17 +282,25 @@ def tier_quality(
             )
         )
     members = [c for c, m in zip(lab.columns, today, strict=True) if m]
+    priced = close.loc[:when, members]
+    n_priced = int(priced.iloc[-1].notna().sum()) if len(priced) and priced.index[-1] == when else 0
+    mq = _count_quality(
+        n_priced,
+        rules.min_index_members,
+        rules.ok_index_members,
+        what=f"the {tier}-cap index",
+        noun="priced members",
+        date=when,
+    )
+    cov = {**cov, "members": n_priced}
+    if mq.status != "ok":
+        q = q.worst(Quality(mq.status, cov, fr, mq.reason))
     q = q.worst(
         index_quality(close.loc[:when, members], market_cap.loc[:when, members], when, rules=rules)
     )
     if fr is not None and fr["lag_days"] > rules.reconstitution_tolerance_days:
         q = q.worst(Quality("caveat", cov, fr, f"market caps last updated {fr['newest_input']}"))
-    return Quality(
-        q.status,
-        cov if q.status != "ok" or q.coverage is None else q.coverage,
-        q.freshness,
-        q.reason,
-    )
+    return Quality(q.status, cov, q.freshness, q.reason)
 
 
 def index_quality(
@@ -313,6 +348,105 @@ def index_quality(
     return Quality("unavailable", cov, fr, reason)
 
 
+def _count(n: float | None) -> int:
+    if n is None:
+        return 0
+    try:
+        v = float(n)
+    except (TypeError, ValueError):
+        return 0
+    return int(v) if np.isfinite(v) and v > 0 else 0
+
+
+def _on(date: Any) -> str:
+    return "" if date is None or pd.isna(date) else f" on {_day(date).date()}"
+
+
+def _count_quality(
+    observed: float | None, minimum: int, enough: int, *, what: str, noun: str, date: Any
+) -> Quality:
+    n = _count(observed)
+    cov = _coverage(n, enough, "assets")
+    if n < minimum:
+        return Quality(
+            "unavailable",
+            cov,
+            None,
+            f"{what} needs at least {minimum} {noun}; the store has {n}{_on(date)}",
+        )
+    if n < enough:
+        return Quality(
+            "caveat", cov, None, f"{what} on only {n} {noun}, {enough} for a full reading"
+        )
+    return Quality("ok", cov, None)
+
+
+def cross_section_quality(
+    observed: float | None,
+    date: Any,
+    *,
+    what: str,
+    noun: str = "priced assets",
+    rules: QualityRules = DEFAULT_RULES,
+) -> Quality:
+    """A measure over the whole universe (breadth, dispersion): enough assets?
+
+    ``observed`` is the number of assets that actually enter the measure on
+    ``date`` (e.g. those with a close and a 50-day average). Unavailable
+    below :attr:`QualityRules.min_cross_section` ("breadth needs at least 20
+    priced assets; the store has 3 on 2026-01-02"), a caveat below
+    :attr:`QualityRules.ok_cross_section`, else ``ok``. ``coverage`` is
+    ``{"observed": n, "expected": ok_cross_section, "unit": "assets"}``.
+    """
+    return _count_quality(
+        observed,
+        rules.min_cross_section,
+        rules.ok_cross_section,
+        what=what,
+        noun=noun,
+        date=date,
+    )
+
+
+def top_quality(
+    counted: float | None,
+    top: int,
+    date: Any,
+    *,
+    what: str,
+    of: str | None = None,
+    rules: QualityRules = DEFAULT_RULES,
+) -> Quality:
+    """A quantity defined on a top-``top`` list: how many of the ``top`` enter it?
+
+    ``counted`` is the number of the list's assets with the inputs the
+    quantity needs on ``date`` (a full-window return, a full window of
+    returns); the expected number is ``top`` itself, the definition's, even
+    when the store holds fewer assets. ``ok`` from
+    :attr:`QualityRules.min_coverage` of ``top``, a caveat ("on 39 of the top
+    50") down to :attr:`QualityRules.min_coverage_caveat`, unavailable below
+    ("... needs at least 25 of the top 50; computed on 2 of the top 50 on
+    2026-01-02").
+    """
+    expected = max(int(top), 1)
+    n = _count(counted)
+    of = of or f"the top {expected}"
+    cov = _coverage(n, expected, "assets")
+    text = f"on {n} of {of}"
+    share = n / expected
+    if share < rules.min_coverage_caveat:
+        need = int(np.ceil(rules.min_coverage_caveat * expected - 1e-9))
+        return Quality(
+            "unavailable",
+            cov,
+            None,
+            f"{what} needs at least {need} of {of}; computed {text}{_on(date)}",
+        )
+    if share < rules.min_coverage:
+        return Quality("caveat", cov, None, text)
+    return Quality("ok", cov, None)
+
+
 def altseason_quality(
     counted: float | None,
     top: int,
@@ -320,34 +454,38 @@ def altseason_quality(
     date: Any,
     asof: Any,
     *,
+    why: str | None = None,
     rules: QualityRules = DEFAULT_RULES,
 ) -> Quality:
     """The altseason index's coverage ("on 39 of the top 50") and its own date.
 
     ``counted`` is the number of top assets with a full-window return on
     ``date`` (the index's own date); ``available_top`` how many the top list
-    held (``top`` or fewer when the universe is smaller).
+    held that day (fewer than ``top`` when the store ranks fewer assets).
+    The expected number is always ``top``: the index is defined on the top
+    50, so a store with 30 assets covers 30 of them (:func:`top_quality`).
+    ``why`` explains a missing index (e.g. "no market caps to rank the top
+    50").
     """
-    expected = max(min(top, available_top), 1)
+    expected = max(int(top), 1)
+    if date is None or _count(counted) == 0:
+        reason = f"the altseason index has no value on or before {_day(asof).date()}"
+        if why:
+            reason += f": {why}"
+        fr = None if date is None else freshness(date, asof)
+        return Quality("unavailable", _coverage(0, expected, "assets"), fr, reason)
     fq = freshness_quality(date, asof, what="the altseason index", rules=rules)
-    if counted is None or not np.isfinite(counted) or counted <= 0:
-        return Quality(
-            "unavailable",
-            _coverage(0, expected, "assets"),
-            fq.freshness,
-            fq.reason or "no asset has a full-window return",
+    q = top_quality(counted, expected, date, what="the altseason index", rules=rules)
+    if q.status != "ok" and 0 < available_top < expected:
+        q = Quality(
+            q.status,
+            q.coverage,
+            None,
+            f"{q.reason}; the store ranks {int(available_top)} eligible assets by market cap",
         )
-    cov = _coverage(counted, expected, "assets")
-    share = counted / expected
-    text = f"on {int(counted)} of the top {expected}"
-    if share < rules.min_coverage_caveat:
-        q = Quality("unavailable", cov, fq.freshness, f"computed {text} only")
-    elif share < rules.min_coverage:
-        q = Quality("caveat", cov, fq.freshness, text)
-    else:
-        q = Quality("ok", cov, fq.freshness)
+    cov = q.coverage
     q = q.worst(Quality(fq.status, cov, fq.freshness, fq.reason))
-    return Quality(q.status, cov, q.freshness, q.reason)
+    return Quality(q.status, cov, q.freshness if q.freshness else fq.freshness, q.reason)
 
 
 def dominance_quality(
@@ -439,4 +577,57 @@ def series_window_quality(
             f"the {what} series ends on {end.date()}, before the {window}-day window",
         )
     q = freshness_quality(end, when, what=f"the {what} series", rules=rules)
+    return q
+
+
+REGIME_MEASURES: dict[str, tuple[str, ...]] = {
+    "altseason": ("altseason_index",),
+    "bitcoin season": ("altseason_index",),
+    "rotation into alts": ("smallcap_vs_btc", "breadth_50d"),
+    "bitcoin-led": ("dominance_change_pp", "smallcap_vs_btc"),
+    "broad risk-off": ("breadth_50d", "breadth_200d"),
+    "broad rally": ("breadth_50d",),
+}
+"""The measures each :func:`altseason.analytics.divergence_regime` rule reads, in rule order."""
+
+
+def regime_quality(
+    label: str, measures: Mapping[str, Quality], names: Mapping[str, str] | None = None
+) -> Quality:
+    """The quality of a divergence regime label, from the quality of its measures.
+
+    ``measures`` maps each measure of
+    :func:`altseason.analytics.divergence_regime` (``altseason_index``,
+    ``dominance_change_pp``, ``breadth_50d``, ``breadth_200d``,
+    ``smallcap_vs_btc``) to its :class:`Quality`; an unavailable measure must
+    have been left out of the regime (passed as NaN). The label inherits the
+    worst status of the measures its rule read (:data:`REGIME_MEASURES`;
+    ``"mixed"`` reads all), and is a caveat when a measure of an earlier
+    rule, one that could have named another regime, is unavailable
+    ("judged without breadth (50-day)"). Unavailable when every measure is.
+    """
+    names = dict(names or {})
+    order = list(REGIME_MEASURES)
+    if label in REGIME_MEASURES:
+        used = REGIME_MEASURES[label]
+        earlier = {m for r in order[: order.index(label)] for m in REGIME_MEASURES[r]}
+    else:
+        used = tuple(measures)
+        earlier = set(measures)
+    present = {k: q for k, q in measures.items() if q.status != "unavailable"}
+    if not present:
+        return Quality("unavailable", None, None, "no divergence measure is available")
+    q = Quality("ok")
+    for k in used:
+        mq = measures.get(k)
+        if mq is None or mq.status == "unavailable":
+            continue
+        if mq.status == "caveat":
+            q = q.worst(Quality("caveat", None, mq.freshness, f"{names.get(k, k)} {mq.reason}"))
+    missing = [names.get(k, k) for k in measures if k in earlier and k not in present]
+    missing += [names.get(k, k) for k in used if k not in present and k not in earlier]
+    if missing:
+        q = q.worst(
+            Quality("caveat", None, None, f"judged without {', '.join(missing)} (not available)")
+        )
     return q

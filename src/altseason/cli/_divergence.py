@@ -95,7 +95,9 @@ def divergence(
     print_frame(movers, "Top / bottom movers, 7d (%)", demo=demo, index=False)
     print_frame(snapshot, "Altseason index, breadth, dispersion, spread, dominance", demo=demo)
     regime = summary["regime"]
-    console.print(f"[bold]Regime:[/] {regime.label} — {regime.reason}")
+    q = regime.quality
+    judged = "" if q is None or q.status == "ok" else f" ({q.status}: {q.reason})"
+    console.print(f"[bold]Regime:[/] {regime.label} — {regime.reason}{judged}")
     if export is not None and json_export:
         console.print(f"exported: findings (report schema) to {export}")
     elif export is not None:

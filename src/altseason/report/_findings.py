@@ -262,6 +262,10 @@ def _date_str(d: dt.date | str | None) -> str | None:
     return d.isoformat()
 
 
+NO_VALUE = "the computation returned no value (insufficient data)"
+"""The reason of a finding without a value and without a stated reason."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One computed fact.
@@ -337,9 +341,7 @@ class Finding:
             object.__setattr__(
                 self,
                 "reason",
-                "the computation returned no value (insufficient data)"
-                if self.status == "unavailable"
-                else "see the data-quality table",
+                NO_VALUE if self.status == "unavailable" else "see the data-quality table",
             )
 
     def with_quality(self, quality: Any) -> Finding:
@@ -354,6 +356,8 @@ class Finding:
         for st, r in ((quality.status, quality.reason), (self.status, self.reason)):
             if st != "ok" and r and r not in reasons:
                 reasons.append(r)
+        if len(reasons) > 1 and quality.status == "unavailable" and self.reason == NO_VALUE:
+            reasons.remove(NO_VALUE)  # the judgement already says why there is no value
         reason = "; ".join(reasons) or None
         return replace(
             self,

@@ -137,9 +137,10 @@ def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
         label = what or (first.label if first.label != first.id else first.id)
         reasons: list[str] = []
         for f in missing:
-            r = (f.reason or "no value").rstrip(".")
-            if r not in reasons:
-                reasons.append(r)
+            # a reason may join several ("a; b"): each part is said once
+            for r in (f.reason or "no value").rstrip(".").split("; "):
+                if r not in reasons:
+                    reasons.append(r)
         return not_available(label, "; ".join(reasons))
     for m in _REF.finditer(template):
         fid, mode = m.group(1), m.group(2)

@@ -7,6 +7,8 @@ breadth, dominance, dispersion and the performance table.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from altseason.exceptions import DataUnavailableError
@@ -99,19 +101,15 @@ def divergence_analysis(ctx: ReportContext) -> object:
     if key not in ctx._cache:
         from altseason.analytics import DivergenceAnalysis
 
-        ctx._cache[key] = DivergenceAnalysis.from_market(market(ctx), asof=ctx.asof, window=WINDOW)
+        ctx._cache[key] = DivergenceAnalysis.from_market(
+            market(ctx), asof=ctx.asof, window=WINDOW, top=TOP_N, rules=ctx.rules
+        )
     return ctx._cache[key]
 
 
 def compute_divergence(ctx: ReportContext) -> SectionResult:
     """Altseason index, small caps vs BTC, returns, breadth, dominance, dispersion."""
-    from altseason.analytics import (
-        DivergenceAnalysis,
-        altseason_quality,
-        dominance_quality,
-        season_label,
-        tier_quality,
-    )
+    from altseason.analytics import DivergenceAnalysis, season_label
 
     da = divergence_analysis(ctx)
     assert isinstance(da, DivergenceAnalysis)
@@ -124,14 +122,11 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     p_assets = ctx.prov("assets")
     w = f"{WINDOW}d"
     out: list[Finding] = []
-    rules = ctx.rules
+    # every measure's quality comes from the analysis: the CLI prints the same judgement
+    judged = da.quality()
     alt = da.altseason()
     d, v = last_valid(alt["altseason_index"])
-    counted = top = None
-    if d is not None:
-        counted = float(alt.loc[d, "counted"])
-        top = int(alt.loc[d, "top"]) if "top" in alt and pd.notna(alt.loc[d, "top"]) else TOP_N
-    alt_q = altseason_quality(counted, TOP_N, top or TOP_N, d, ctx.asof, rules=rules)
+    alt_q = judged["altseason_index"]
     out.append(
         SPEC["divergence.altseason_index"].make(
             v,
@@ -151,18 +146,8 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         )
     )
     rs = da.relative_strength()
-    tier_q = {
-        t: tier_quality(da.tiers, close, _mcap, t, ctx.asof, WINDOW, rules=rules)
-        for t in ("small", "mid", "large")
-    }
-    usable = [
-        t
-        for t, q in tier_q.items()
-        if q.status != "unavailable"
-        and f"tier:{t}" in rs.index
-        and pd.notna(rs.loc[f"tier:{t}", "change_vs_BTC"])
-    ]
-    tier = usable[0] if usable else None
+    tier_q = {t: judged[f"tier:{t}"] for t in ("small", "mid", "large")}
+    tier = da.lead_tier()
     perf = da.performance()
     if tier is None:
         first = next(iter(tier_q.values()), None)
@@ -241,29 +226,28 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
     br = da.breadth()
     for col, wl in (("above_50d", "50"), ("above_200d", "200")):
         d, v = last_valid(br[col])
-        out.append(SPEC[f"divergence.breadth_{wl}d"].make(v, provenance=[p_all, p_assets], asof=d))
-    dom = da.dominance()
-    d, v = last_valid(dom)
-    prev = dom.loc[: ctx.asof - pd.Timedelta(days=WINDOW)].dropna()
-    from altseason.universe import eligible
-
-    elig = list(close.columns[eligible(close, sectors=_sectors).any(axis=0).to_numpy()])
-    dom_q = dominance_quality(_mcap, elig, d, ctx.asof, rules=rules)
+        out.append(
+            SPEC[f"divergence.breadth_{wl}d"].make(
+                v, provenance=[p_all, p_assets], asof=d, quality=judged[f"breadth_{wl}d"]
+            )
+        )
+    d, chg = da.dominance_change()
+    _, v = last_valid(da.dominance())
     out.append(
         SPEC["divergence.dominance"].make(
             v,
             provenance=[p_all, p_assets],
             asof=d,
-            quality=dom_q,
+            quality=judged["dominance"],
         )
     )
     out.append(
         SPEC["divergence.dominance_change"].make(
-            None if v is None or prev.empty else v - float(prev.iloc[-1]),
+            chg,
             provenance=[p_all, p_assets],
             asof=d,
             window=w,
-            quality=dom_q,
+            quality=judged["dominance_change_pp"],
         )
     )
     d, v = last_valid(da.dispersion(30))
@@ -273,8 +257,10 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             provenance=[p_all, p_assets],
             asof=d,
             window="30d",
+            quality=judged["dispersion"],
         )
     )
+    # the regime reads only measures that are available; its status follows theirs
     reg = da.regime()
     out.append(
         SPEC["divergence.regime"].make(
@@ -282,30 +268,39 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
             provenance=[p_win, p_assets],
             asof=ctx.asof,
             window=w,
-            method=f"analytics.divergence_regime: {reg.reason}",
+            method=f"analytics.divergence_regime on the available measures: {reg.reason}",
+            quality=reg.quality,
         )
     )
 
-    # charts
+    # charts: the altseason index is drawn only on days it rests on enough of the top 50
+    alt_need = math.ceil(rules.min_coverage_caveat * TOP_N - 1e-9)
     demo = ctx.is_demo("prices", "assets")
     src = ctx.source_line("prices", "assets")
     start = ctx.asof - pd.Timedelta(days=CHART_DAYS)
-    charts = [
-        ChartSpec(
-            id="altseason-index",
-            title="Altseason index: share of the top 50 beating BTC over 90 days",
-            x_label="date (UTC)",
-            y_label="share of top-50 assets (%)",
-            y_format="pct",
-            traces=[Trace.from_series(alt["altseason_index"].loc[start:], "altseason index")],
-            bands=[
-                Band("y", 0.75, 1.0, "altseason (75% or more)", "#4f9a55"),
-                Band("y", 0.0, 0.25, "bitcoin season (25% or less)", "#e08a1e"),
-            ],
-            source=src,
-            demo=demo,
+    shown_alt = alt["altseason_index"].where(alt["counted"] >= alt_need).loc[start:]
+    charts = []
+    if shown_alt.notna().any():
+        charts.append(
+            ChartSpec(
+                id="altseason-index",
+                title="Altseason index: share of the top 50 beating BTC over 90 days",
+                x_label="date (UTC)",
+                y_label="share of top-50 assets (%)",
+                y_format="pct",
+                traces=[
+                    Trace.from_series(
+                        shown_alt, f"altseason index (days on {alt_need}+ of the top {TOP_N})"
+                    )
+                ],
+                bands=[
+                    Band("y", 0.75, 1.0, "altseason (75% or more)", "#4f9a55"),
+                    Band("y", 0.0, 0.25, "bitcoin season (25% or less)", "#e08a1e"),
+                ],
+                source=src,
+                demo=demo,
+            )
         )
-    ]
     lv = da.tier_levels.loc[start:]
     btc = close["BTC"].loc[start:]
     traces = []
@@ -342,7 +337,7 @@ def compute_divergence(ctx: ReportContext) -> SectionResult:
         and pd.notna(perf.loc[r, f"{WINDOW}d"])
         and (not r.startswith("tier:") or r[5:] in shown_tiers)
     ]
-    if rows:
+    if any(r.startswith("tier:") or r == "market_cap_weighted" for r in rows):
         names = {
             "market_cap_weighted": "total market",
             "tier:large": "large caps",

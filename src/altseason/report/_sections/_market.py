@@ -42,6 +42,18 @@ WINDOW = 90
 
 CHART_DAYS = 365
 TOP_N = 50
+CORRELATION_TOP = 20
+"""The correlation section measures the 20 largest non-stable assets."""
+MOVERS_TOP = 100
+"""Top and bottom movers are ranked among the 100 largest non-stable assets."""
+
+
+def full_window_count(returns: pd.DataFrame, window: int, asof: Any) -> int:
+    """How many columns have a return on each of the ``window`` days ending ``asof``."""
+    tail = returns.loc[:asof].iloc[-window:]
+    if len(tail) < window:
+        return 0
+    return int(tail.notna().all(axis=0).sum())
 
 
 def market(ctx: ReportContext) -> Any:
@@ -156,17 +168,34 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         return {"observed": int(table.loc[sec, "members"]), "expected": minimum, "unit": "assets"}
 
     sp = SECTOR_SPEC
+    from altseason.analytics import Quality
+
+    need = ctx.rules.min_ranked_sectors
+    ranked = {"observed": len(rets), "expected": n_sec, "unit": "sectors"}
+    rank_q = (
+        Quality("ok", ranked)
+        if len(rets) >= need
+        else Quality(
+            "unavailable",
+            ranked,
+            None,
+            f"the sector ranking needs at least {need} sectors with {minimum}+ members priced "
+            f"over the {WINDOW}-day window; the store has {len(rets)} on {ctx.asof.date()}",
+        )
+    )
     out = [
-        sp["sectors.best"].make(sector_name(str(rets.index[0])), **kw),
-        sp["sectors.best_return"].make(rets.iloc[0], method=m, **kw),
-        sp["sectors.worst"].make(sector_name(str(rets.index[-1])), **kw),
-        sp["sectors.worst_return"].make(rets.iloc[-1], method=m, **kw),
+        sp["sectors.best"].make(sector_name(str(rets.index[0])), quality=rank_q, **kw),
+        sp["sectors.best_return"].make(rets.iloc[0], method=m, quality=rank_q, **kw),
+        sp["sectors.worst"].make(sector_name(str(rets.index[-1])), quality=rank_q, **kw),
+        sp["sectors.worst_return"].make(rets.iloc[-1], method=m, quality=rank_q, **kw),
         sp["sectors.spread"].make(
-            rets.iloc[0] - rets.iloc[-1], method="best minus worst sector return", **kw
+            rets.iloc[0] - rets.iloc[-1],
+            method="best minus worst sector return",
+            quality=rank_q,
+            **kw,
         ),
     ]
-    ranked = {"observed": len(rets), "expected": n_sec, "unit": "sectors"}
-    out = [f if f.unit == "text" else replace(f, coverage=ranked) for f in out]
+    out = [f if f.unit != "text" or f.status != "ok" else replace(f, coverage=None) for f in out]
     for sec, row in table.iterrows():
         if int(row["members"]) == 0:
             continue  # e.g. "currency" once BTC is left out: not a sector of this universe
@@ -196,8 +225,18 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         else:
             f = replace(f, coverage=members_cov(sec))
         out.append(f)
-    top = top_assets(ctx, 100)
+    top = top_assets(ctx, MOVERS_TOP)
     movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
+    from altseason.analytics import top_quality
+
+    mover_q = top_quality(
+        len(movers),
+        MOVERS_TOP,
+        ctx.asof,
+        what="a ranking of movers",
+        of=f"the {MOVERS_TOP} largest assets with a {WINDOW}-day return",
+        rules=ctx.rules,
+    )
     table_rows: list[list[str | Ref]] = []
     picks = list(movers.index[:5]) + [
         a for a in movers.index[-5:][::-1] if a not in movers.index[:5]
@@ -210,7 +249,16 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         label = f"{'Top' if side == 'top' else 'Bottom'} mover #{rank[side]}"
         pa = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)]
         out.append(
-            finding(fid, label, a, "text", provenance=pa, asof=ctx.asof, window=f"{WINDOW}d")
+            finding(
+                fid,
+                label,
+                a,
+                "text",
+                provenance=pa,
+                asof=ctx.asof,
+                window=f"{WINDOW}d",
+                quality=mover_q,
+            )
         )
         out.append(
             finding(
@@ -222,6 +270,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
                 asof=ctx.asof,
                 window=f"{WINDOW}d",
                 method="analytics.window_return",
+                quality=mover_q,
             )
         )
         table_rows.append(
@@ -384,6 +433,7 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
 # ---------------------------------------------------------------------- correlation
 def compute_correlation(ctx: ReportContext) -> SectionResult:
     """Average pairwise correlation (30/90 days), its regime, a heatmap, the alts' beta."""
+    from altseason.analytics import top_quality
     from altseason.analytics._correlation import (
         average_pairwise_correlation,
         correlation_regime,
@@ -393,7 +443,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
     from altseason.analytics._returns import log_returns
 
     close, _mcap, _sectors = market_panels(ctx)
-    top = top_assets(ctx, 20)
+    top = top_assets(ctx, CORRELATION_TOP)
     if len(top) < 3:
         raise DataUnavailableError("fewer than three non-stable assets with prices")
     lr = log_returns(close[top])
@@ -406,6 +456,18 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
     _, v30 = last_valid(avg30)
     _, v90 = last_valid(avg90)
     last_reg = reg.dropna(subset=["regime"])
+    # a pair enters a window's correlation only with a full window of common returns
+    q = {
+        n: top_quality(
+            full_window_count(lr, n, ctx.asof),
+            CORRELATION_TOP,
+            ctx.asof,
+            what=f"the {n}-day average correlation",
+            of=f"the {CORRELATION_TOP} largest assets with {n} days of returns",
+            rules=ctx.rules,
+        )
+        for n in (30, 90)
+    }
     out = [
         finding(
             "correlation.avg_30d",
@@ -414,6 +476,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             "ratio",
             window="30d",
             method=m,
+            quality=q[30],
             **kw,
         ),
         finding(
@@ -423,6 +486,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             "ratio",
             window="90d",
             method=m,
+            quality=q[90],
             **kw,
         ),
         finding(
@@ -432,6 +496,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             "text",
             window="30d",
             method="analytics.correlation_regime (level and 30-day trend)",
+            quality=q[30],
             **kw,
         ),
         finding(
@@ -441,6 +506,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             "text",
             window="30d",
             method="analytics.correlation_regime",
+            quality=q[30],
             **kw,
         ),
     ]
@@ -448,6 +514,7 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
     if "BTC" in top and alts:
         beta = rolling_beta(lr[["BTC", *alts]], "BTC", 90)
         med = beta[alts].iloc[-1].median()
+        n_alts = CORRELATION_TOP - 2
         out.append(
             finding(
                 "correlation.small_beta",
@@ -456,6 +523,14 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
                 "ratio",
                 window="90d",
                 method="analytics.rolling_beta, median across alts",
+                quality=top_quality(
+                    int(beta[alts].iloc[-1].notna().sum()),
+                    n_alts,
+                    ctx.asof,
+                    what="the median beta",
+                    of=f"the {n_alts} largest alts with 90 days of returns",
+                    rules=ctx.rules,
+                ),
                 **kw,
             )
         )
@@ -493,6 +568,8 @@ def compute_correlation(ctx: ReportContext) -> SectionResult:
             demo=demo,
         ),
     ]
+    if q[30].status == "unavailable" and q[90].status == "unavailable":
+        charts = charts[:1]  # the averages are withheld: no line of them either
     return SectionResult(findings=out, charts=charts)
 
 

@@ -128,14 +128,25 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
     out = [p]
 
     q = Paragraph(heading="Returns and breadth")
-    q.add(
-        say(
-            fs,
-            f"{over_window(fs, 'divergence.btc_return').capitalize()}, BTC returned "
-            "[[divergence.btc_return]], ETH [[divergence.eth_return]] and the "
-            f"{tier_word(fs, 'divergence.small_return')}-cap index [[divergence.small_return]].",
+    if fs.available("divergence.small_return") or not fs.available("divergence.btc_return"):
+        q.add(
+            say(
+                fs,
+                f"{over_window(fs, 'divergence.btc_return').capitalize()}, BTC returned "
+                "[[divergence.btc_return]], ETH [[divergence.eth_return]] and the "
+                f"{tier_word(fs, 'divergence.small_return')}-cap index "
+                "[[divergence.small_return]].",
+            )
         )
-    )
+    else:  # BTC and ETH stand on their own prices; the tier index is withheld with its reason
+        q.add(
+            say(
+                fs,
+                f"{over_window(fs, 'divergence.btc_return').capitalize()}, BTC returned "
+                "[[divergence.btc_return]] and ETH [[divergence.eth_return]].",
+            )
+        )
+        q.add(say(fs, "[[divergence.small_return]]"))
     bw = breadth_word(fs.value("divergence.breadth_50d"))
     if bw == "broad":
         q.add(

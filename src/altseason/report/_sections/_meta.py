@@ -145,6 +145,24 @@ def write_summary(fs: FindingSet) -> list[Paragraph]:
                 "to BTC.",
             )
         )
+    elif fs.available("divergence.rs_small_btc_change"):
+        # one measure stands: state it, and say why the other is missing
+        p.add(
+            say(
+                fs,
+                f"The {tier}-cap index moved [[divergence.rs_small_btc_change]] relative to BTC.",
+            )
+        )
+        p.add(say(fs, "[[divergence.altseason_index]]", what="the altseason index"))
+    elif fs.available("divergence.altseason_index"):
+        p.add(
+            say(
+                fs,
+                "The altseason index is [[divergence.altseason_index]]: that share of the top "
+                "50 beat BTC over 90 days.",
+            )
+        )
+        p.add(say(fs, "[[divergence.rs_small_btc_change]]", what="the tier index relative to BTC"))
     else:
         p.add(
             say(
