@@ -60,7 +60,7 @@ def build_demo(path: Path) -> None:
     from altseason.sources.demo import write_demo
 
     with Store(path) as store:
-        write_demo(store, start="2024-01-01", end=DEMO_ASOF, n_assets=30)
+        write_demo(store, start="2024-01-01", end=DEMO_ASOF)  # the quick start's universe
 
 
 def build_real(path: Path, real: Path) -> None:
