@@ -408,9 +408,9 @@ def _md_groups(groups: Sequence[FindingGroup]) -> list[str]:
             f"Group `{g.id}`, {len(g.findings)} findings",
             f"as of {sh['asof']}" if sh["asof"] else "",
             f"window {sh['window']}" if sh["window"] else "",
-            f"tables {sh['tables'] or '-'}",
+            f"tables {sh['tables']}" if sh["tables"] else "no store rows (fixed values)",
             f"range {sh['range']}" if sh["range"] else "",
-            f"sources {sh['sources'] or '-'}",
+            f"sources {sh['sources']}" if sh["sources"] else "",
             f"ingested {sh['ingested']}" if sh["ingested"] else "",
             f"method: {sh['method']}" if sh["method"] else "",
         ]
@@ -529,6 +529,27 @@ def _font_path(bold: bool = False) -> Path:
     return path
 
 
+def _pdf_col_widths(pdf: Any, t: Table, width: float) -> list[float]:
+    """Column widths (mm) for a body table: a column whose longest cell is short (a date,
+    a number) keeps that width so it never wraps; the long columns share the rest in
+    proportion to their longest cell."""
+    pad = 2.5
+    natural = [
+        max(
+            [pdf.get_string_width(str(h)) + pad]
+            + [pdf.get_string_width(_cell_text(r[j])) + pad for r in t.rows]
+        )
+        for j, h in enumerate(t.columns)
+    ]
+    if sum(natural) <= width:
+        return natural
+    short = [w <= 26 for w in natural]
+    fixed = sum(w for w, s in zip(natural, short, strict=True) if s)
+    long_total = sum(w for w, s in zip(natural, short, strict=True) if not s)
+    room = max(width - fixed, 0.3 * width)
+    return [w if s else w / long_total * room for w, s in zip(natural, short, strict=True)]
+
+
 def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
     """Appendix A's table findings: per group a header with what the findings share, then
     two compact ``id  value`` entries a line, each the link target of its finding."""
@@ -565,9 +586,9 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
         meta = [
             f"as of {sh['asof']}" if sh["asof"] else "",
             f"window {sh['window']}" if sh["window"] else "",
-            f"tables {sh['tables'] or '-'}",
+            f"tables {sh['tables']}" if sh["tables"] else "no store rows (fixed values)",
             f"range {sh['range']}" if sh["range"] else "",
-            f"sources {sh['sources'] or '-'}",
+            f"sources {sh['sources']}" if sh["sources"] else "",
             f"ingested {sh['ingested']}" if sh["ingested"] else "",
             f"method: {sh['method']}" if sh["method"] else "",
             *g.notes,
@@ -586,7 +607,7 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
             x = pdf.l_margin + col * half
             pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=y)
             r = group_row(f)
-            value = r["value"] + (f" ({r['status']})" if r["status"] else "")
+            value = r["value"] + (" (caveat)" if f.status == "caveat" else "")
             if show_asof and r["asof"]:
                 value += f" · {r['asof']}"
             pdf.set_font("DejaVu", "B", 6.3)
@@ -763,10 +784,7 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
             pdf.set_font("DejaVu", "", 7.5)
             # columns as wide as their longest cell (capped), so dates and numbers
             # are not squeezed next to a long title
-            lens = [
-                min(max([len(str(h)), 11] + [len(_cell_text(r[j])) for r in t.rows]), 36) + 3
-                for j, h in enumerate(t.columns)
-            ]
+            lens = _pdf_col_widths(pdf, t, width)
             with pdf.table(col_widths=lens, text_align="LEFT", line_height=4) as tbl:
                 tbl.row(t.columns)
                 for row in t.rows:

@@ -506,7 +506,7 @@ EVENTS_FINDINGS: tuple[FindingSpec, ...] = (
     FindingSpec("events.latest_title", "Latest event", "text"),
     FindingSpec("events.latest_date", "Date of the latest event", "date"),
     FindingSpec("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
-    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "number"),
+    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "ratio"),
     FindingSpec("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
     FindingSpec("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
     FindingSpec("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
@@ -666,7 +666,7 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             "events.car_t",
             "t-statistic of the mean abnormal return",
             row["t_caar"],
-            "number",
+            "ratio",
             provenance=[pe, pb],
             asof=ctx.asof,
             window="[0, +20] days",
@@ -750,18 +750,18 @@ def _window_slug(label: str) -> str:
 
 EVENT_CELL_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("car", "cumulative abnormal return", "return"),
-    ("t", "t-statistic (with estimation error)", "number"),
-    ("p", "placebo p-value", "number"),
+    ("t", "t-statistic (with estimation error)", "ratio"),
+    ("p", "placebo p-value", "ratio"),
 )
 """Per event and asset: the cell ``CAR (t .., p ..)``; ids ``events.<event>.<asset>.<stat>``."""
 
 CAAR_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("n_events", "events", "count"),
     ("caar", "CAAR", "return"),
-    ("t_caar", "t_caar", "number"),
-    ("t_bmp", "t_bmp", "number"),
-    ("t_kp", "t_kp", "number"),
-    ("placebo_p", "placebo p", "number"),
+    ("t_caar", "t_caar", "ratio"),
+    ("t_bmp", "t_bmp", "ratio"),
+    ("t_kp", "t_kp", "ratio"),
+    ("placebo_p", "placebo p", "ratio"),
 )
 """Columns of the CAAR table (``EventStudy.summary``); ids ``events.caar.<asset>.<window>.<col>``."""
 

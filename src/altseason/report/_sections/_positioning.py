@@ -368,7 +368,7 @@ def options_section(
                     f"{u} {r['label']} {label}",
                     r[col],
                     unit,
-                    method=f"analytics.max_pain_by_expiry ({r['label']} on its own)",
+                    method="analytics.max_pain_by_expiry (each expiry on its own)",
                     group=group,
                     **kw,
                 )
