@@ -82,7 +82,8 @@ class _Scan(HTMLParser):
         if tag == "td" and self.cell is not None:
             text = _LABELS.sub(" ", "".join(self.cell)).strip()
             m = _NUMBER.fullmatch(text)
-            if m and not self.cell_linked and _is_value(text, whole_cell=True):
+            # a value with a unit was already caught in handle_data: here the bare integer
+            if m and not self.cell_linked and not _is_value(text, whole_cell=False):
                 self.found.append(text)
                 self.where.append(f"table cell {text!r}")
             self.cell = None
@@ -100,8 +101,7 @@ class _Scan(HTMLParser):
                 self.cell_linked = True
             return
         if self.cell is not None:
-            self.cell.append(data)
-            # a whole-cell integer is judged at </td>; a value with a unit is judged here
+            self.cell.append(data)  # a whole-cell bare integer is judged at </td>
         text = _LABELS.sub(" ", data)
         for m in _NUMBER.finditer(text):
             if _is_value(m.group(0), whole_cell=False):

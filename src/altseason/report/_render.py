@@ -154,19 +154,43 @@ class FindingGroup:
         return [f"{word[st]} ({n} of {len(self.findings)}): {r}" for (st, r), n in counts.items()]
 
     @property
+    def uniform(self) -> bool:
+        """True when every finding has the same status and reason (the header states it)."""
+        return len({(f.status, f.reason) for f in self.findings}) <= 1
+
+    def rows(self) -> list[dict[str, str]]:
+        """The compact rows (:func:`group_row`)."""
+        return [group_row(f, self) for f in self.findings]
+
+    @property
+    def show_asof(self) -> bool:
+        """True when some row shows its own as-of date."""
+        return any(r["asof"] for r in self.rows())
+
+    @property
     def single_asof(self) -> bool:
         """True when every finding has the same as-of date (the rows then leave it out)."""
         return len({f.asof for f in self.findings}) <= 1
 
 
-def group_row(f: Finding) -> dict[str, str]:
-    """A group member's compact appendix row: id, value (``format()``), as of, status."""
+def group_row(f: Finding, group: FindingGroup | None = None) -> dict[str, str]:
+    """A group member's compact appendix row: id, value (``format()``), as of, status.
+
+    ``asof`` is left empty where the group's header states it (one date for all)
+    or the id already holds it (``...episode.2025-11-20.score``); ``mark`` names the
+    status only where the group's findings differ in it (else the header says it).
+    """
+    status = {"ok": "", "caveat": "caveat", "unavailable": "not available"}[f.status]
+    asof = f.asof or ""
+    if group is not None and (group.single_asof or asof in f.id):
+        asof = ""
     return {
         "id": f.id,
         "label": f.label,
         "value": f.format() if f.available else "n/a",
-        "asof": f.asof or "",
-        "status": {"ok": "", "caveat": "caveat", "unavailable": "not available"}[f.status],
+        "asof": asof,
+        "status": status,
+        "mark": "" if group is not None and group.uniform else status,
     }
 
 
@@ -347,8 +371,7 @@ def render_html(report: Report) -> str:
                 "n": len(g.findings),
                 "shared": g.shared,
                 "notes": g.notes,
-                "single_asof": g.single_asof,
-                "rows": [group_row(f) for f in g.findings],
+                "rows": g.rows(),
             }
             for g in groups
         ],
@@ -418,15 +441,14 @@ def _md_groups(groups: Sequence[FindingGroup]) -> list[str]:
         out.extend(f"- {_md_escape(n)}" for n in g.notes)
         if g.notes:
             out.append("")
-        asof = not g.single_asof
+        asof = g.show_asof
         out.append("| Finding | Value |" + (" As of |" if asof else "") + " Status |")
         out.append("|---|---:|" + ("---|" if asof else "") + "---|")
-        for f in g.findings:
-            r = group_row(f)
+        for f, r in zip(g.findings, g.rows(), strict=True):
             out.append(
                 f'| <a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(f.id)} | {_md_cell(r["value"])} |'
                 + (f" {r['asof']} |" if asof else "")
-                + f" {r['status']} |"
+                + f" {r['mark']} |"
             )
         out.append("")
     return out
@@ -597,7 +619,7 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
         pdf.set_text_color(80, 80, 80)
         pdf.multi_cell(width, 3.1, " · ".join(m for m in meta if m), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
-        show_asof = not g.single_asof
+        rows = g.rows()
         for i, f in enumerate(g.findings):
             col = i % 2
             if col == 0:
@@ -606,9 +628,9 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
                 y = pdf.get_y()
             x = pdf.l_margin + col * half
             pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=y)
-            r = group_row(f)
-            value = r["value"] + (" (caveat)" if f.status == "caveat" else "")
-            if show_asof and r["asof"]:
+            r = rows[i]
+            value = r["value"] + (" (caveat)" if r["mark"] == "caveat" else "")
+            if r["asof"]:
                 value += f" · {r['asof']}"
             pdf.set_font("DejaVu", "B", 6.3)
             vw = pdf.get_string_width(value) + 1.5

@@ -310,7 +310,8 @@ def quality_table(fs: FindingSet) -> Table | None:
                 f.status,
                 str(fr.get("newest_input") or "n/a"),
                 _lag_cell(f),
-                cov_text or "n/a",
+                # the coverage is the finding's own (its appendix row): the cell links there
+                Ref(f.id, cov_text) if cov_text else "n/a",
                 f.reason or "",
             ]
         )
