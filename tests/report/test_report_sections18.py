@@ -324,7 +324,7 @@ def test_table_findings_render_as_compact_appendix_groups(demo_report: Report) -
     prov = appendix[: appendix.index("</table>")]
     assert prov.count('<tr id="f-') == len(single)
     for x in grouped:
-        assert f'<li id="f-{x.id}"' in appendix
+        assert f'<span id="f-{x.id}"' in appendix
     # the group's shared provenance is printed once, its title is the table's
     assert appendix.count('class="fgroup"') == len(groups)
     assert "BTC max pain per expiry" in appendix

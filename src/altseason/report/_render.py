@@ -162,6 +162,18 @@ class FindingGroup:
         """The compact rows (:func:`group_row`)."""
         return [group_row(f, self) for f in self.findings]
 
+    def lines(self) -> list[GroupLine]:
+        """The rows merged by id stem: ``events.pectra.btc`` with its ``car``, ``t`` and ``p``
+        on one line (a row of the table), each value still its own finding and anchor."""
+        out: list[GroupLine] = []
+        for f, r in zip(self.findings, self.rows(), strict=True):
+            stem, _, leaf = f.id.rpartition(".")
+            if out and out[-1].stem == stem and out[-1].asof == r["asof"]:
+                out[-1].items.append((leaf, f, r))
+            else:
+                out.append(GroupLine(stem, r["asof"], [(leaf, f, r)]))
+        return out
+
     @property
     def show_asof(self) -> bool:
         """True when some row shows its own as-of date."""
@@ -171,6 +183,16 @@ class FindingGroup:
     def single_asof(self) -> bool:
         """True when every finding has the same as-of date (the rows then leave it out)."""
         return len({f.asof for f in self.findings}) <= 1
+
+
+@dataclass
+class GroupLine:
+    """One line of a group in the appendix: an id stem, its date and its ``(leaf, finding,
+    row)`` values."""
+
+    stem: str
+    asof: str
+    items: list[tuple[str, Finding, dict[str, str]]]
 
 
 def group_row(f: Finding, group: FindingGroup | None = None) -> dict[str, str]:
@@ -281,7 +303,15 @@ def _html_tokens(tokens: Sequence[Token]) -> str:
 
 
 def _html_table(t: Table) -> Markup:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+    # a column of numbers is right-aligned, its heading too
+    num = [
+        bool(t.rows) and all(isinstance(r[j], (Ref, Run)) or r[j] == "n/a" for r in t.rows)
+        for j in range(len(t.columns))
+    ]
+    head = "".join(
+        ('<th class="num">' if n else "<th>") + f"{html.escape(c)}</th>"
+        for c, n in zip(t.columns, num, strict=True)
+    )
     body = "".join("<tr>" + "".join(_html_cell(c) for c in row) + "</tr>" for row in t.rows)
     note = f'<p class="small tnote">{_html_tokens(t.note)}</p>' if t.note else ""
     return Markup(
@@ -371,7 +401,7 @@ def render_html(report: Report) -> str:
                 "n": len(g.findings),
                 "shared": g.shared,
                 "notes": g.notes,
-                "rows": g.rows(),
+                "lines": g.lines(),
             }
             for g in groups
         ],
@@ -441,15 +471,16 @@ def _md_groups(groups: Sequence[FindingGroup]) -> list[str]:
         out.extend(f"- {_md_escape(n)}" for n in g.notes)
         if g.notes:
             out.append("")
-        asof = g.show_asof
-        out.append("| Finding | Value |" + (" As of |" if asof else "") + " Status |")
-        out.append("|---|---:|" + ("---|" if asof else "") + "---|")
-        for f, r in zip(g.findings, g.rows(), strict=True):
-            out.append(
-                f'| <a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(f.id)} | {_md_cell(r["value"])} |'
-                + (f" {r['asof']} |" if asof else "")
-                + f" {r['mark']} |"
+        out.append("| Findings | Values |")
+        out.append("|---|---|")
+        for ln in g.lines():
+            vals = " · ".join(
+                f'<a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(leaf)} **{_md_cell(r["value"])}**'
+                + (f" ({r['mark']})" if r["mark"] else "")
+                for leaf, f, r in ln.items
             )
+            head = _md_cell(ln.stem) + (f" ({ln.asof})" if ln.asof else "")
+            out.append(f"| {head} | {vals} |")
         out.append("")
     return out
 
@@ -574,11 +605,11 @@ def _pdf_col_widths(pdf: Any, t: Table, width: float) -> list[float]:
 
 def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
     """Appendix A's table findings: per group a header with what the findings share, then
-    two compact ``id  value`` entries a line, each the link target of its finding."""
+    one line per id stem (a table row) with its values, each the link target of its finding."""
     if not groups:
         return
     pdf.ln(2)
-    if pdf.get_y() > pdf.h - 40:
+    if pdf.get_y() > pdf.h - 60:  # the heading stays with its first group
         pdf.add_page()
     pdf.set_font("DejaVu", "B", 10)
     pdf.cell(0, 6, "Table findings", new_x="LMARGIN", new_y="NEXT")
@@ -591,7 +622,7 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    line, half = 3.3, width / 2
+    line = 3.3
     for g in groups:
         if pdf.get_y() > pdf.h - 35:
             pdf.add_page()
@@ -619,36 +650,26 @@ def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
         pdf.set_text_color(80, 80, 80)
         pdf.multi_cell(width, 3.1, " · ".join(m for m in meta if m), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
-        rows = g.rows()
-        for i, f in enumerate(g.findings):
-            col = i % 2
-            if col == 0:
-                if pdf.get_y() > pdf.h - 18:
-                    pdf.add_page()
-                y = pdf.get_y()
-            x = pdf.l_margin + col * half
-            pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=y)
-            r = rows[i]
-            value = r["value"] + (" (caveat)" if r["mark"] == "caveat" else "")
-            if r["asof"]:
-                value += f" · {r['asof']}"
-            pdf.set_font("DejaVu", "B", 6.3)
-            vw = pdf.get_string_width(value) + 1.5
-            pdf.set_font("DejaVu", "", 6)
-            idw = half - vw - 2
-            text = f.id
-            while pdf.get_string_width(text + "…") > idw and len(text) > 8:
-                text = text[:-1]
-            if text != f.id:
-                text += "…"
-            pdf.set_xy(x, y)
-            pdf.set_text_color(60, 60, 60)
-            pdf.cell(idw, line, text)
-            pdf.set_text_color(0, 0, 0)
-            pdf.set_font("DejaVu", "B", 6.3)
-            pdf.cell(vw, line, value, align="R")
-            if col == 1 or i == len(g.findings) - 1:
-                pdf.set_xy(pdf.l_margin, y + line)
+        pdf.set_font("DejaVu", "", 6.4)
+        for ln in g.lines():
+            if pdf.get_y() > pdf.h - 18:
+                pdf.add_page()
+            y = pdf.get_y()
+            for _leaf, f, _r in ln.items:
+                pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=y)
+            head = ln.stem + (f" ({ln.asof})" if ln.asof else "")
+            vals = " · ".join(
+                f"{leaf} **{_pdf_md(r['value'])}**" + (" (caveat)" if r["mark"] == "caveat" else "")
+                for leaf, _f, r in ln.items
+            )
+            pdf.multi_cell(
+                width,
+                line,
+                f"{_pdf_md(head)}: {vals}",
+                markdown=True,
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
 
 
 def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
