@@ -362,3 +362,43 @@ def test_hedged_short_findings_match_the_comparison(demo_store_path: Path) -> No
     assert f["strategy.hedge.btc.collar.premium_received"].value > 0  # type: ignore[operator]
     (t,) = tables
     assert len(t.rows) == 6 and t.columns[4:6] == ["funding received", "funding paid"]
+
+
+@pytest.mark.real_data
+def test_real_report_tables_say_why_a_column_is_empty_and_link_every_number(
+    real_report: Report,
+) -> None:
+    from altseason.report._lint import unlinked_numbers
+    from altseason.report._render import render_html
+
+    tables = [t for s in real_report.sections for t in s.tables]
+    fs = real_report.findings
+
+    def note_text(t: Table) -> str:
+        return "".join(x if isinstance(x, str) else x.text for x in t.note)
+
+    def note_refs(t: Table) -> list[Ref]:
+        return [x for x in t.note if isinstance(x, Ref)]
+
+    # the real store has no small-cap tier: the events tables drop the column and say why
+    per_event = next(t for t in tables if t.group == "events.car_by_event")
+    assert not any(c.endswith("-cap index") for c in per_event.columns)
+    miss = fs.get("events.small_cap_index")
+    assert miss.status == "unavailable" and miss.reason
+    assert Ref("events.small_cap_index", "not available") in per_event.note
+    assert miss.reason in note_text(per_event)
+    # ... nor funding or MVRV: those capitulation columns are n/a at every peak, and say why
+    cap = next(t for t in tables if t.group == "sentiment.capitulation.episodes")
+    empty = [
+        name
+        for j, name in enumerate(cap.columns)
+        if j >= 5 and all(not isinstance(r[j], str) and r[j].text == "n/a" for r in cap.rows)
+    ]
+    assert empty, "the real store has no funding and no MVRV inputs"
+    for name in empty:
+        assert f"{name} is not available at any of these peaks" in note_text(cap)
+    for ref in note_refs(cap) + note_refs(per_event):
+        f = fs.get(ref.finding_id)
+        assert ref.finding_id in fs and f.status == "unavailable" and f.reason
+    # and no number of the real report's body is outside a finding link
+    assert unlinked_numbers(render_html(real_report), context=True) == []

@@ -14,6 +14,7 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
+from altseason.report._narrative import Ref, Token
 from altseason.report._sections._base import (
     Cell,
     ReportContext,
@@ -1048,6 +1049,25 @@ def capitulation_findings(
                 *[table_cell(f) for f in comps],
             ]
             rows.append(cells)
+        # a component missing at every peak is an empty column: the note says why
+        note: list[Token] = []
+        shown = {f.id: f for f in out if f.group == group}
+        empty = [
+            c
+            for c in CAPITULATION_WEIGHTS
+            if all(
+                not shown[f"sentiment.capitulation.episode.{pd.Timestamp(p).date()}.{c}"].available
+                for p in eps.tail(CAPITULATION_TABLE_ROWS)["peak_date"]
+            )
+        ]
+        for c in empty:
+            first = pd.Timestamp(eps.tail(CAPITULATION_TABLE_ROWS)["peak_date"].iloc[0]).date()
+            fid = f"sentiment.capitulation.episode.{first}.{c}"
+            note += [
+                ("" if not note else " ") + f"{CAPITULATION_SHORT[c]} is ",
+                Ref(fid, "not available"),
+                f" at any of these peaks ({reasons.get(c, 'no input on those days')}).",
+            ]
         tables.append(
             Table(
                 f"Dates the BTC capitulation score flagged (score >= {CAPITULATION_THRESHOLD}; "
@@ -1063,6 +1083,7 @@ def capitulation_findings(
                 ],
                 rows,
                 group=group,
+                note=tuple(note),
             )
         )
     return out, charts, tables
