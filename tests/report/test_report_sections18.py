@@ -396,7 +396,8 @@ def test_real_report_tables_say_why_a_column_is_empty_and_link_every_number(
     ]
     assert empty, "the real store has no funding and no MVRV inputs"
     for name in empty:
-        assert f"{name} is not available at any of these peaks" in note_text(cap)
+        head = name[:1].upper() + name[1:]
+        assert f"{head} is not available at any of these peaks" in note_text(cap)
     for ref in note_refs(cap) + note_refs(per_event):
         f = fs.get(ref.finding_id)
         assert ref.finding_id in fs and f.status == "unavailable" and f.reason

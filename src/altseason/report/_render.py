@@ -844,6 +844,7 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
                             link=links.get(ref.finding_id) if ref is not None else None,
                         )
             if t.note:
+                pdf.ln(1)
                 pdf.set_font("DejaVu", "", 7)
                 pdf.set_text_color(90, 90, 90)
                 pdf.multi_cell(

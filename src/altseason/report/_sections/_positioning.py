@@ -853,6 +853,11 @@ CAPITULATION_SHORT: dict[str, str] = {
 """Table column names of the capitulation components."""
 
 
+def _sentence_case(name: str) -> str:
+    """``"funding"`` -> ``"Funding"``; ``"MVRV"`` unchanged."""
+    return name[:1].upper() + name[1:]
+
+
 def capitulation_findings(
     ctx: ReportContext,
 ) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
@@ -1064,7 +1069,7 @@ def capitulation_findings(
             first = pd.Timestamp(eps.tail(CAPITULATION_TABLE_ROWS)["peak_date"].iloc[0]).date()
             fid = f"sentiment.capitulation.episode.{first}.{c}"
             note += [
-                ("" if not note else " ") + f"{CAPITULATION_SHORT[c]} is ",
+                ("" if not note else " ") + f"{_sentence_case(CAPITULATION_SHORT[c])} is ",
                 Ref(fid, "not available"),
                 f" at any of these peaks ({reasons.get(c, 'no input on those days')}).",
             ]
