@@ -65,6 +65,14 @@ __all__ = [
 
 ALTSEASON_THRESHOLD = 0.75
 BITCOIN_SEASON_THRESHOLD = 0.25
+ROTATION_MARGIN = 0.10
+"""``divergence_regime``: small caps must beat BTC by more than this for "rotation into alts"."""
+ROTATION_BREADTH = 0.5
+"""... with at least this share of the universe above its 50-day average."""
+RISK_OFF_BREADTH = 0.3
+""""broad risk-off": under this share above both the 50- and 200-day averages."""
+RALLY_BREADTH = 0.7
+""""broad rally": over this share above the 50-day average."""
 
 
 # ----------------------------------------------------------------- measures
@@ -476,7 +484,12 @@ def divergence_regime(
             f"of the top 50 over {window}d ({context})",
             m,
         )
-    if fin(smallcap_vs_btc) and smallcap_vs_btc > 0.10 and fin(breadth_50) and breadth_50 >= 0.5:
+    if (
+        fin(smallcap_vs_btc)
+        and smallcap_vs_btc > ROTATION_MARGIN
+        and fin(breadth_50)
+        and breadth_50 >= ROTATION_BREADTH
+    ):
         return Regime(
             "rotation into alts",
             f"small caps lead BTC by more than 10% with broad participation ({context})",
@@ -489,10 +502,15 @@ def divergence_regime(
         and smallcap_vs_btc < 0
     ):
         return Regime("bitcoin-led", f"BTC dominance rising and small caps lagging ({context})", m)
-    if fin(breadth_50) and fin(breadth_200) and breadth_50 < 0.3 and breadth_200 < 0.3:
+    if (
+        fin(breadth_50)
+        and fin(breadth_200)
+        and breadth_50 < RISK_OFF_BREADTH
+        and breadth_200 < RISK_OFF_BREADTH
+    ):
         return Regime(
             "broad risk-off", f"most assets below their 50d and 200d averages ({context})", m
         )
-    if fin(breadth_50) and breadth_50 > 0.7:
+    if fin(breadth_50) and breadth_50 > RALLY_BREADTH:
         return Regime("broad rally", f"most assets above their 50d average ({context})", m)
     return Regime("mixed", f"no measure is decisive ({context})", m)

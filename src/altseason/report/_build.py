@@ -16,6 +16,7 @@ from altseason.labels import DEMO_LABEL, data_label
 from altseason.report._charts import ChartSpec
 from altseason.report._findings import Finding, FindingSet
 from altseason.report._narrative import Paragraph
+from altseason.report._rules import rule_findings
 from altseason.report._sections import (
     KEY_FIGURES,
     SECTIONS,
@@ -218,6 +219,7 @@ def build_report(
         res.findings.extend(unavailable_findings(sec.expected, reason, skip=got))
         fs.extend(res.findings)
         results[sec.id] = res
+    fs.extend(rule_findings().values())  # the thresholds the narrative's rules print
     judge_freshness(fs, when, ctx.rules)
     if "coverage" in results:
         table = quality_table(fs)
@@ -315,7 +317,7 @@ def command_findings(
         )
     sections = COMMAND_SECTIONS[command] or None
     report = build_report(store, asof=asof, sections=sections, rules=rules)
-    fs = FindingSet(f for f in report.findings if f.section not in ("coverage", "changes"))
+    fs = FindingSet(f for f in report.findings if f.section not in ("coverage", "changes", "rules"))
     meta = report.meta()
     meta["command"] = command
     return fs, meta

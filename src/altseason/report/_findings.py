@@ -300,6 +300,11 @@ class Finding:
     freshness
         ``{"newest_input": "YYYY-MM-DD", "lag_days": n}``: the newest input
         date behind the value and its distance from the report date.
+    group
+        The table the finding is a cell of (e.g.
+        ``derivatives.max_pain_by_expiry``), or ``None``. The appendix shows
+        a group's findings together as one compact table with the provenance
+        and method they share printed once.
     """
 
     id: str
@@ -314,6 +319,7 @@ class Finding:
     status: str = "ok"
     coverage: Mapping[str, Any] | None = None
     freshness: Mapping[str, Any] | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -398,12 +404,25 @@ class Finding:
         unit: str = "text",
         asof: dt.date | str | None = None,
         provenance: Iterable[Provenance | Mapping[str, Any]] = (),
+        group: str | None = None,
     ) -> Finding:
         """A finding that could not be computed, with the reason."""
         prov = tuple(
             p if isinstance(p, Provenance) else Provenance.from_dict(p) for p in provenance
         )
-        return cls(id, label, None, unit, _date_str(asof), None, prov, reason, None, "unavailable")
+        return cls(
+            id,
+            label,
+            None,
+            unit,
+            _date_str(asof),
+            None,
+            prov,
+            reason,
+            None,
+            "unavailable",
+            group=group,
+        )
 
     # -- queries
     @property
@@ -463,6 +482,7 @@ class Finding:
             "reason": self.reason,
             "method": self.method,
             "provenance": [p.to_dict() for p in self.provenance],
+            "group": self.group,
         }
 
     @classmethod
@@ -481,6 +501,7 @@ class Finding:
             status=str(d.get("status") or ("unavailable" if d.get("reason") else "ok")),
             coverage=d.get("coverage"),
             freshness=d.get("freshness"),
+            group=d.get("group"),
         )
 
 
@@ -512,6 +533,13 @@ class FindingSet:
         """The finding ``id``, or an unavailable placeholder when absent."""
         f = self._items.get(id)
         if f is None:
+            if id.startswith("rules."):
+                # a rule threshold (report._rules) reads the same in every set
+                from altseason.report._rules import RULES
+
+                rule = RULES.get(id)
+                if rule is not None:
+                    return rule
             return Finding.unavailable(id, id, "not computed in this report")
         return f
 
@@ -527,12 +555,12 @@ class FindingSet:
         return len(self._items)
 
     def available(self, id: str) -> bool:
-        """True when ``id`` is present and has a value."""
-        return id in self._items and self._items[id].available
+        """True when ``id`` is present (or a rule threshold) and has a value."""
+        return self.get(id).available
 
     def ok(self, id: str) -> bool:
-        """True when ``id`` is present and ``ok``."""
-        return id in self._items and self._items[id].ok
+        """True when ``id`` is present (or a rule threshold) and ``ok``."""
+        return self.get(id).ok
 
     def only_ok(self) -> FindingSet:
         """A view in which every finding that is not ``ok`` is unavailable.

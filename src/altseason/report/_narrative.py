@@ -290,18 +290,21 @@ def put_call_tilt(fs: FindingSet, fid: str) -> str | None:
 
 
 REGIME_REASONS: dict[str, str] = {
-    "altseason": "at least 75% of the top 50 beat BTC over 90 days",
-    "bitcoin season": "at most 25% of the top 50 beat BTC over 90 days",
+    "altseason": "at least [[rules.altseason_min]] of the top 50 beat BTC over 90 days",
+    "bitcoin season": "at most [[rules.bitcoin_season_max]] of the top 50 beat BTC over 90 days",
     "rotation into alts": (
-        "{tier} caps beat BTC by more than 10% with at least half the universe above its "
-        "50-day average"
+        "{tier} caps beat BTC by more than [[rules.rotation_margin]] with at least "
+        "[[rules.rotation_breadth]] of the universe above its 50-day average"
     ),
     "bitcoin-led": "BTC dominance is rising while {tier} caps lag BTC",
-    "broad risk-off": "under 30% of the universe trades above its 50- and 200-day averages",
-    "broad rally": "over 70% of the universe trades above its 50-day average",
+    "broad risk-off": (
+        "under [[rules.risk_off_breadth]] of the universe trades above its 50- and 200-day averages"
+    ),
+    "broad rally": "over [[rules.rally_breadth]] of the universe trades above its 50-day average",
     "mixed": "no measure is decisive",
 }
-"""What each :func:`altseason.analytics.divergence_regime` label means, in prose."""
+"""What each :func:`altseason.analytics.divergence_regime` label means, in prose (a
+template for :func:`say`: thresholds are ``rules.*`` findings)."""
 
 REGIME_HEADLINES: dict[str, str] = {
     "altseason": "Altseason: most of the top 50 beat BTC",

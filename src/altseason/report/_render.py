@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,11 @@ from altseason.exceptions import ReportError
 from altseason.labels import DEMO_LABEL
 from altseason.report._build import Report
 from altseason.report._charts import ChartSpec, to_plotly, to_png
-from altseason.report._findings import Finding, FindingSet
+from altseason.report._findings import Finding, FindingSet, Provenance
 from altseason.report._narrative import Paragraph, Ref, Sentence, Token, sentence_text
+from altseason.report._rules import RULES_GROUP, RULES_TITLE
 from altseason.report._sections import Table
-from altseason.report._sections._base import summarise_sources
+from altseason.report._sections._base import Cell, Run, summarise_sources
 
 __all__ = [
     "FORMATS",
@@ -73,25 +75,163 @@ def _short_sources(sources: Sequence[str], limit: int = 4) -> str:
 
 
 def _prov_cells(f: Finding) -> dict[str, str]:
+    return _prov_text(f.provenance)
+
+
+def _prov_text(provenance: Sequence[Provenance]) -> dict[str, str]:
     tables = "; ".join(
         f"{p.table} ({p.rows:,})" + (f" [{p.describe_filters()}]" if p.filters else "")
-        for p in f.provenance
+        for p in provenance
     )
-    starts = [p.start for p in f.provenance if p.start]
-    ends = [p.end for p in f.provenance if p.end]
+    starts = [p.start for p in provenance if p.start]
+    ends = [p.end for p in provenance if p.end]
     rng = f"{min(starts)} → {max(ends)}" if starts and ends else ""
-    ing_from = [p.ingested_from for p in f.provenance if p.ingested_from]
-    ing_to = [p.ingested_to for p in f.provenance if p.ingested_to]
+    ing_from = [p.ingested_from for p in provenance if p.ingested_from]
+    ing_to = [p.ingested_to for p in provenance if p.ingested_to]
     ingested = ""
     if ing_from and ing_to:
         a, b = min(ing_from)[:19], max(ing_to)[:19]
         ingested = a if a == b else f"{a} → {b}"
+    sources = sorted({s for p in provenance for s in p.sources})
     return {
         "tables": tables,
         "range": rng,
-        "sources": _short_sources(f.sources),
+        "sources": _short_sources(sources),
         "ingested": ingested,
     }
+
+
+# ---------------------------------------------------------------------- table findings
+@dataclass(frozen=True)
+class FindingGroup:
+    """The findings of one table (:attr:`Finding.group`), shown together in the appendix.
+
+    What the findings share is printed once: the union of their provenance,
+    their methods and windows, the as-of dates, and each distinct caveat or
+    not-available reason with its count; each finding keeps a compact row
+    (id, value, as of, status) that carries its anchor.
+    """
+
+    id: str
+    title: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def shared(self) -> dict[str, str]:
+        """Provenance, method, window and as-of text of the group (see the class docstring)."""
+        seen: dict[Any, Provenance] = {}
+        for f in self.findings:
+            for p in f.provenance:
+                key = (
+                    p.table,
+                    p.start,
+                    p.end,
+                    tuple(sorted((k, str(v)) for k, v in p.filters.items())),
+                )
+                seen.setdefault(key, p)
+        out = _prov_text(list(seen.values()))
+        methods = list(dict.fromkeys(f.method for f in self.findings if f.method))
+        out["method"] = "; ".join(methods[:4]) + (
+            f"; +{len(methods) - 4} more" if len(methods) > 4 else ""
+        )
+        windows = list(dict.fromkeys(f.window for f in self.findings if f.window))
+        out["window"] = windows[0] if len(windows) == 1 else ""
+        dates = sorted({f.asof for f in self.findings if f.asof})
+        out["asof"] = (
+            "" if not dates else (dates[0] if len(dates) == 1 else f"{dates[0]} → {dates[-1]}")
+        )
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per distinct non-ok status and reason: ``"not available (12): reason"``."""
+        counts: dict[tuple[str, str], int] = {}
+        for f in self.findings:
+            if f.status != "ok":
+                key = (f.status, f.reason or "")
+                counts[key] = counts.get(key, 0) + 1
+        word = {"caveat": "caveat", "unavailable": "not available"}
+        return [f"{word[st]} ({n} of {len(self.findings)}): {r}" for (st, r), n in counts.items()]
+
+    @property
+    def uniform(self) -> bool:
+        """True when every finding has the same status and reason (the header states it)."""
+        return len({(f.status, f.reason) for f in self.findings}) <= 1
+
+    def rows(self) -> list[dict[str, str]]:
+        """The compact rows (:func:`group_row`)."""
+        return [group_row(f, self) for f in self.findings]
+
+    def lines(self) -> list[GroupLine]:
+        """The rows merged by id stem: ``events.pectra.btc`` with its ``car``, ``t`` and ``p``
+        on one line (a row of the table), each value still its own finding and anchor."""
+        out: list[GroupLine] = []
+        for f, r in zip(self.findings, self.rows(), strict=True):
+            stem, _, leaf = f.id.rpartition(".")
+            if out and out[-1].stem == stem and out[-1].asof == r["asof"]:
+                out[-1].items.append((leaf, f, r))
+            else:
+                out.append(GroupLine(stem, r["asof"], [(leaf, f, r)]))
+        return out
+
+    @property
+    def show_asof(self) -> bool:
+        """True when some row shows its own as-of date."""
+        return any(r["asof"] for r in self.rows())
+
+    @property
+    def single_asof(self) -> bool:
+        """True when every finding has the same as-of date (the rows then leave it out)."""
+        return len({f.asof for f in self.findings}) <= 1
+
+
+@dataclass
+class GroupLine:
+    """One line of a group in the appendix: an id stem, its date and its ``(leaf, finding,
+    row)`` values."""
+
+    stem: str
+    asof: str
+    items: list[tuple[str, Finding, dict[str, str]]]
+
+
+def group_row(f: Finding, group: FindingGroup | None = None) -> dict[str, str]:
+    """A group member's compact appendix row: id, value (``format()``), as of, status.
+
+    ``asof`` is left empty where the group's header states it (one date for all)
+    or the id already holds it (``...episode.2025-11-20.score``); ``mark`` names the
+    status only where the group's findings differ in it (else the header says it).
+    """
+    status = {"ok": "", "caveat": "caveat", "unavailable": "not available"}[f.status]
+    asof = f.asof or ""
+    if group is not None and (group.single_asof or asof in f.id):
+        asof = ""
+    return {
+        "id": f.id,
+        "label": f.label,
+        "value": f.format() if f.available else "n/a",
+        "asof": asof,
+        "status": status,
+        "mark": "" if group is not None and group.uniform else status,
+    }
+
+
+def split_findings(report: Report) -> tuple[list[Finding], list[FindingGroup]]:
+    """The report's findings: those shown on their own rows, and the table groups.
+
+    A group's title is the title of the table whose cells it holds (the
+    group id when no table names it).
+    """
+    titles = {t.group: t.title for s in report.sections for t in s.tables if t.group}
+    titles.setdefault(RULES_GROUP, RULES_TITLE)
+    single: list[Finding] = []
+    groups: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.group:
+            groups.setdefault(f.group, []).append(f)
+        else:
+            single.append(f)
+    return single, [FindingGroup(g, titles.get(g, g), tuple(fs)) for g, fs in groups.items()]
 
 
 def _coverage_rows(report: Report) -> list[dict[str, str]]:
@@ -140,26 +280,43 @@ def _html_paragraph(p: Paragraph, findings: Any) -> Markup:
     return Markup(f"<p>{lead}{text}</p>\n")
 
 
-def _cell_text(c: Token) -> str:
-    return c.text if isinstance(c, Ref) else c
+def _cell_text(c: Cell) -> str:
+    return c.text if isinstance(c, (Ref, Run)) else c
 
 
-def _html_cell(c: Token) -> str:
+def _html_ref(r: Ref) -> str:
+    fid = html.escape(r.finding_id, quote=True)
+    return f'<a class="f" href="#f-{fid}" data-finding="{fid}">{html.escape(r.text)}</a>'
+
+
+def _html_cell(c: Cell) -> str:
     if isinstance(c, Ref):
-        fid = html.escape(c.finding_id, quote=True)
-        return (
-            f'<td class="num"><a class="f" href="#f-{fid}" data-finding="{fid}">'
-            f"{html.escape(c.text)}</a></td>"
-        )
+        return f'<td class="num">{_html_ref(c)}</td>'
+    if isinstance(c, Run):
+        body = "".join(_html_ref(t) if isinstance(t, Ref) else html.escape(t) for t in c.tokens)
+        return f'<td class="num">{body}</td>'
     return f"<td>{html.escape(c)}</td>"
 
 
+def _html_tokens(tokens: Sequence[Token]) -> str:
+    return "".join(_html_ref(t) if isinstance(t, Ref) else html.escape(t) for t in tokens)
+
+
 def _html_table(t: Table) -> Markup:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+    # a column of numbers is right-aligned, its heading too
+    num = [
+        bool(t.rows) and all(isinstance(r[j], (Ref, Run)) or r[j] == "n/a" for r in t.rows)
+        for j in range(len(t.columns))
+    ]
+    head = "".join(
+        ('<th class="num">' if n else "<th>") + f"{html.escape(c)}</th>"
+        for c, n in zip(t.columns, num, strict=True)
+    )
     body = "".join("<tr>" + "".join(_html_cell(c) for c in row) + "</tr>" for row in t.rows)
+    note = f'<p class="small tnote">{_html_tokens(t.note)}</p>' if t.note else ""
     return Markup(
         f'<table class="movers"><caption class="small">{html.escape(t.title)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
     )
 
 
@@ -208,8 +365,9 @@ def render_html(report: Report) -> str:
                 "charts": [{"id": c.id, "html": Markup(_chart_html(c))} for c in s.charts],
             }
         )
+    single, groups = split_findings(report)
     findings = []
-    for f in fs:
+    for f in single:
         findings.append(
             {
                 "id": f.id,
@@ -236,6 +394,17 @@ def render_html(report: Report) -> str:
         summary=[_html_paragraph(p, fs) for p in report.summary],
         sections=sections,
         findings=findings,
+        groups=[
+            {
+                "id": g.id,
+                "title": g.title,
+                "n": len(g.findings),
+                "shared": g.shared,
+                "notes": g.notes,
+                "lines": g.lines(),
+            }
+            for g in groups
+        ],
         coverage=_coverage_rows(report),
     )
 
@@ -263,6 +432,57 @@ def _md_paragraph(p: Paragraph) -> str:
 
 def _md_cell(text: str) -> str:
     return escape_markdown(text)
+
+
+def _md_token(t: Token) -> str:
+    if isinstance(t, Ref):
+        return f"[{_md_escape(t.text)}](#f-{markdown_anchor(t.finding_id)})"
+    return _md_escape(t)
+
+
+def _md_table_cell(c: Cell) -> str:
+    if isinstance(c, Run):
+        return "".join(_md_token(t) for t in c.tokens)
+    return _md_token(c) if isinstance(c, Ref) else _md_cell(c)
+
+
+def _md_groups(groups: Sequence[FindingGroup]) -> list[str]:
+    if not groups:
+        return []
+    out = [
+        "\n### Table findings\n",
+        "Each table's numbers are findings too. What they share (the store rows, method and "
+        "dates behind them) is printed once per table; each row is one finding.\n",
+    ]
+    for g in groups:
+        sh = g.shared
+        out.append(f"#### {_md_escape(g.title)}\n")
+        meta = [
+            f"Group `{g.id}`, {len(g.findings)} findings",
+            f"as of {sh['asof']}" if sh["asof"] else "",
+            f"window {sh['window']}" if sh["window"] else "",
+            f"tables {sh['tables']}" if sh["tables"] else "no store rows (fixed values)",
+            f"range {sh['range']}" if sh["range"] else "",
+            f"sources {sh['sources']}" if sh["sources"] else "",
+            f"ingested {sh['ingested']}" if sh["ingested"] else "",
+            f"method: {sh['method']}" if sh["method"] else "",
+        ]
+        out.append(_md_escape(" · ".join(m for m in meta if m)) + "\n")
+        out.extend(f"- {_md_escape(n)}" for n in g.notes)
+        if g.notes:
+            out.append("")
+        out.append("| Findings | Values |")
+        out.append("|---|---|")
+        for ln in g.lines():
+            vals = " · ".join(
+                f'<a id="f-{markdown_anchor(f.id)}"></a>{_md_cell(leaf)} **{_md_cell(r["value"])}**'
+                + (f" ({r['mark']})" if r["mark"] else "")
+                for leaf, f, r in ln.items
+            )
+            head = _md_cell(ln.stem) + (f" ({ln.asof})" if ln.asof else "")
+            out.append(f"| {head} | {vals} |")
+        out.append("")
+    return out
 
 
 def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
@@ -299,18 +519,10 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
             out.append(
                 "|" + "|".join("---" if j == 0 else "---:" for j in range(len(t.columns))) + "|"
             )
-            out.extend(
-                "| "
-                + " | ".join(
-                    f"[{_md_escape(c.text)}](#f-{markdown_anchor(c.finding_id)})"
-                    if isinstance(c, Ref)
-                    else _md_cell(c)
-                    for c in row
-                )
-                + " |"
-                for row in t.rows
-            )
+            out.extend("| " + " | ".join(_md_table_cell(c) for c in row) + " |" for row in t.rows)
             out.append("")
+            if t.note:
+                out.append("*" + "".join(_md_token(x) for x in t.note) + "*\n")
         for c in s.charts:
             out.append(f"![{_md_escape(c.full_title)}]({files_dir}/{markdown_anchor(c.id)}.png)\n")
     out.append("## Appendix A: findings and provenance\n")
@@ -318,7 +530,8 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
         "| Finding | Value | As of | Window | Tables (rows) | Date range | Sources | Ingested |"
     )
     out.append("|---|---:|---|---|---|---|---|---|")
-    for f in report.findings:
+    single, groups = split_findings(report)
+    for f in single:
         cells = _prov_cells(f)
         value = f.format() if f.available else f"not available: {f.reason}"
         if f.status == "caveat":
@@ -329,6 +542,7 @@ def render_markdown(report: Report, *, files_dir: str = FILES_DIR) -> str:
             f"{_md_cell(cells['tables'])} | {_md_cell(cells['range'])} | "
             f"{_md_cell(cells['sources'])} | {_md_cell(cells['ingested'])} |"
         )
+    out.extend(_md_groups(groups))
     out.append("\n## Appendix B: data coverage and staleness\n")
     out.append(
         f"| Table | Rows | Assets / series | From | To | Days stale at {report.asof.date()} "
@@ -366,6 +580,96 @@ def _font_path(bold: bool = False) -> Path:
             f"the PDF font {path} is missing; reinstall matplotlib (it ships DejaVu Sans)."
         )
     return path
+
+
+def _pdf_col_widths(pdf: Any, t: Table, width: float) -> list[float]:
+    """Column widths (mm) for a body table: a column whose longest cell is short (a date,
+    a number) keeps that width so it never wraps; the long columns share the rest in
+    proportion to their longest cell."""
+    pad = 2.5
+    natural = [
+        max(
+            [pdf.get_string_width(str(h)) + pad]
+            + [pdf.get_string_width(_cell_text(r[j])) + pad for r in t.rows]
+        )
+        for j, h in enumerate(t.columns)
+    ]
+    if sum(natural) <= width:
+        return natural
+    short = [w <= 26 for w in natural]
+    fixed = sum(w for w, s in zip(natural, short, strict=True) if s)
+    long_total = sum(w for w, s in zip(natural, short, strict=True) if not s)
+    room = max(width - fixed, 0.3 * width)
+    return [w if s else w / long_total * room for w, s in zip(natural, short, strict=True)]
+
+
+def _pdf_groups(pdf: Any, groups: Sequence[FindingGroup], width: float) -> None:
+    """Appendix A's table findings: per group a header with what the findings share, then
+    one line per id stem (a table row) with its values, each the link target of its finding."""
+    if not groups:
+        return
+    pdf.ln(2)
+    if pdf.get_y() > pdf.h - 60:  # the heading stays with its first group
+        pdf.add_page()
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(0, 6, "Table findings", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 7)
+    pdf.multi_cell(
+        width,
+        3.4,
+        "Each table's numbers are findings too. What they share (the store rows, method and "
+        "dates behind them) is printed once per table; each entry is one finding.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    line = 3.3
+    for g in groups:
+        if pdf.get_y() > pdf.h - 35:
+            pdf.add_page()
+        pdf.ln(1.5)
+        pdf.set_font("DejaVu", "B", 8)
+        pdf.multi_cell(
+            width,
+            4,
+            f"{g.title} · {g.id} · {len(g.findings)} findings",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        sh = g.shared
+        meta = [
+            f"as of {sh['asof']}" if sh["asof"] else "",
+            f"window {sh['window']}" if sh["window"] else "",
+            f"tables {sh['tables']}" if sh["tables"] else "no store rows (fixed values)",
+            f"range {sh['range']}" if sh["range"] else "",
+            f"sources {sh['sources']}" if sh["sources"] else "",
+            f"ingested {sh['ingested']}" if sh["ingested"] else "",
+            f"method: {sh['method']}" if sh["method"] else "",
+            *g.notes,
+        ]
+        pdf.set_font("DejaVu", "", 6.5)
+        pdf.set_text_color(80, 80, 80)
+        pdf.multi_cell(width, 3.1, " · ".join(m for m in meta if m), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("DejaVu", "", 6.4)
+        for ln in g.lines():
+            if pdf.get_y() > pdf.h - 18:
+                pdf.add_page()
+            y = pdf.get_y()
+            for _leaf, f, _r in ln.items:
+                pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=y)
+            head = ln.stem + (f" ({ln.asof})" if ln.asof else "")
+            vals = " · ".join(
+                f"{leaf} **{_pdf_md(r['value'])}**" + (" (caveat)" if r["mark"] == "caveat" else "")
+                for leaf, _f, r in ln.items
+            )
+            pdf.multi_cell(
+                width,
+                line,
+                f"{_pdf_md(head)}: {vals}",
+                markdown=True,
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
 
 
 def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
@@ -523,14 +827,40 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
             pdf.set_font("DejaVu", "", 7.5)
             # columns as wide as their longest cell (capped), so dates and numbers
             # are not squeezed next to a long title
-            lens = [
-                min(max([len(str(h)), 11] + [len(_cell_text(r[j])) for r in t.rows]), 36) + 3
-                for j, h in enumerate(t.columns)
-            ]
+            lens = _pdf_col_widths(pdf, t, width)
             with pdf.table(col_widths=lens, text_align="LEFT", line_height=4) as tbl:
                 tbl.row(t.columns)
                 for row in t.rows:
-                    tbl.row([_cell_text(c) for c in row])
+                    trow = tbl.row()
+                    for cell in row:
+                        # a number links to its finding (a run of numbers: to its first)
+                        ref = (
+                            cell
+                            if isinstance(cell, Ref)
+                            else (cell.refs[0] if isinstance(cell, Run) else None)
+                        )
+                        trow.cell(
+                            _cell_text(cell),
+                            link=links.get(ref.finding_id) if ref is not None else None,
+                        )
+            if t.note:
+                pdf.ln(1)
+                pdf.set_font("DejaVu", "", 7)
+                pdf.set_text_color(90, 90, 90)
+                pdf.multi_cell(
+                    width,
+                    3.6,
+                    "".join(
+                        f"[{_pdf_md(x.text)}](#f-{markdown_anchor(x.finding_id)})"
+                        if isinstance(x, Ref)
+                        else _pdf_md(x)
+                        for x in t.note
+                    ),
+                    markdown=True,
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
+                pdf.set_text_color(0, 0, 0)
             pdf.ln(2)
         for c in s.charts:
             img = pngs.get(c.id)
@@ -545,7 +875,8 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 12.5)
     pdf.cell(0, 7, "Appendix A: findings and provenance", new_x="LMARGIN", new_y="NEXT")
-    for f in report.findings:
+    single, groups = split_findings(report)
+    for f in single:
         if pdf.get_y() > pdf.h - 30:
             pdf.add_page()
         pdf.set_link(name=f"f-{f.id}", page=pdf.page_no(), y=pdf.get_y())
@@ -567,6 +898,7 @@ def render_pdf(report: Report, pngs: dict[str, Path], path: Path) -> Path:
         pdf.multi_cell(width, 3.3, detail, new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(0.8)
+    _pdf_groups(pdf, groups, width)
     # appendix B
     pdf.ln(3)
     if pdf.get_y() > pdf.h - 60:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -21,19 +21,59 @@ from altseason.exceptions import DataUnavailableError
 from altseason.labels import data_label, is_demo
 from altseason.report._charts import ChartSpec
 from altseason.report._findings import Finding, FindingSet, Provenance, Value
-from altseason.report._narrative import Paragraph, Token
+from altseason.report._narrative import Paragraph, Ref, Token
 from altseason.store import Store
 
-__all__ = ["FindingSpec", "ReportContext", "SectionDef", "SectionResult", "Table", "expected"]
+__all__ = [
+    "Cell",
+    "FindingSpec",
+    "ReportContext",
+    "Run",
+    "SectionDef",
+    "SectionResult",
+    "Table",
+    "expected",
+    "table_cell",
+]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A table cell holding several numbers, e.g. ``+1.2% (t 0.81, p 0.40)``: labels and
+    finding references in reading order."""
+
+    tokens: tuple[Token, ...]
+
+    @property
+    def text(self) -> str:
+        """The cell as plain text."""
+        return "".join(t.text if isinstance(t, Ref) else t for t in self.tokens)
+
+    @property
+    def refs(self) -> list[Ref]:
+        """The finding references in the cell."""
+        return [t for t in self.tokens if isinstance(t, Ref)]
+
+
+Cell = Token | Run
+"""A table cell: a label, a finding reference, or a :class:`Run` of both."""
 
 
 @dataclass
 class Table:
-    """A small table shown in a section (e.g. top movers); numbers are finding references."""
+    """A small table shown in a section (e.g. top movers); numbers are finding references.
+
+    ``group`` names the finding group of the table's numeric cells (their
+    findings carry it, see :attr:`Finding.group`), so the appendix lists them
+    together under the table's title. ``note`` is a sentence printed under the
+    table, e.g. why a column is missing.
+    """
 
     title: str
     columns: list[str]
-    rows: list[list[Token]]
+    rows: Sequence[Sequence[Cell]]
+    group: str | None = None
+    note: tuple[Token, ...] = ()
 
 
 @dataclass
@@ -221,11 +261,13 @@ def finding(
     window: str | None = None,
     method: str | None = None,
     quality: Any = None,
+    group: str | None = None,
 ) -> Finding:
     """Build a finding from any scalar (numpy, pandas or Python).
 
     ``quality`` (an :class:`altseason.analytics.Quality`) sets its status,
-    coverage, freshness and reason.
+    coverage, freshness and reason; ``group`` makes it a cell of that table
+    (see :attr:`Finding.group`).
     """
     v: Value
     if value is None or isinstance(value, str):
@@ -243,7 +285,15 @@ def finding(
         else (str(pd.Timestamp(asof).date()) if not isinstance(asof, str) else asof)
     )
     f = Finding.of(id, label, v, unit, asof=a, window=window, provenance=provenance, method=method)
+    if group is not None:
+        f = replace(f, group=group)
     return f if quality is None else f.with_quality(quality)
+
+
+def table_cell(f: Finding) -> Ref:
+    """A table cell showing ``f``: its :meth:`Finding.format` text linked to it (``n/a`` when
+    unavailable; the appendix row gives the reason)."""
+    return Ref(f.id, f.format() if f.available else "n/a")
 
 
 def unavailable_findings(
@@ -291,10 +341,12 @@ class FindingSpec:
         quality: Any = None,
         label: str | None = None,
         method: str | None = None,
+        id: str | None = None,
+        group: str | None = None,
     ) -> Finding:
-        """The finding for ``value`` (see :func:`finding`)."""
+        """The finding for ``value`` (see :func:`finding`); ``id`` overrides the spec's."""
         return finding(
-            self.id,
+            id or self.id,
             label or self.label,
             value,
             self.unit,
@@ -303,6 +355,7 @@ class FindingSpec:
             window=window,
             method=method or self.method,
             quality=quality,
+            group=group,
         )
 
 

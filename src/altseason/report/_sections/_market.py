@@ -7,6 +7,7 @@ pick values out of their results and attach provenance.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -17,12 +18,15 @@ from altseason.report._charts import ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
 from altseason.report._narrative import Ref, Token
 from altseason.report._sections._base import (
+    Cell,
     FindingSpec,
     ReportContext,
+    Run,
     SectionResult,
     Table,
     finding,
     last_valid,
+    table_cell,
 )
 
 __all__ = [
@@ -579,7 +583,7 @@ EVENTS_FINDINGS: tuple[FindingSpec, ...] = (
     FindingSpec("events.latest_title", "Latest event", "text"),
     FindingSpec("events.latest_date", "Date of the latest event", "date"),
     FindingSpec("events.car_mean", "Mean cumulative abnormal return, days 0 to +20", "return"),
-    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "number"),
+    FindingSpec("events.car_t", "t-statistic of the mean abnormal return", "ratio"),
     FindingSpec("risks.btc_drawdown", "BTC drawdown from its peak", "return"),
     FindingSpec("risks.small_drawdown", "Small-cap index drawdown from its peak", "return"),
     FindingSpec("risks.btc_vol_30d", "BTC 30-day realised volatility (annualised)", "percent"),
@@ -739,14 +743,34 @@ def compute_events(ctx: ReportContext) -> SectionResult:
             "events.car_t",
             "t-statistic of the mean abnormal return",
             row["t_caar"],
-            "number",
+            "ratio",
             provenance=[pe, pb],
             asof=ctx.asof,
             window="[0, +20] days",
             method=EVENT_STUDY_METHOD,
         ),
     ]
-    tables = event_tables(ctx, study, levels[alt_tier] if alt_tier is not None else None, alt_tier)
+    if alt_tier is None:
+        tier_reason = next(
+            (q.reason for q in quality.values() if q.reason),
+            "the store has no market-cap tier index with more than "
+            f"{WINDOW} days (prices with market caps beyond the largest assets)",
+        )
+    else:
+        tier_reason = None
+    same = {
+        ("BTC", "[0, 20]", "caar"): next(f for f in out if f.id == "events.car_mean"),
+        ("BTC", "[0, 20]", "t_caar"): next(f for f in out if f.id == "events.car_t"),
+    }
+    tables, table_found = event_tables(
+        ctx,
+        study,
+        levels[alt_tier] if alt_tier is not None else None,
+        alt_tier,
+        tier_reason=tier_reason,
+        same=same,
+    )
+    out += table_found
     studied = [str(c) for c in tables[0].columns[3:]]
     bench = "the total market (sum of market caps)" if mkt == "TOTAL" else mkt
     out += [
@@ -786,34 +810,79 @@ def compute_events(ctx: ReportContext) -> SectionResult:
     return SectionResult(findings=out, charts=charts, tables=tables)
 
 
-def _pct(v: object) -> str:
-    return "n/a" if v is None or pd.isna(v) else f"{float(v):+.1%}"  # type: ignore[arg-type]
+def _slug(text: object) -> str:
+    """A finding-id part: ``"small-cap index"`` -> ``small_cap_index``, ``"sec-sues-ripple"`` kept."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text).strip()).strip("_-") or "x"
 
 
-def _num(v: object, fmt: str = ".2f") -> str:
-    return "n/a" if v is None or pd.isna(v) else format(float(v), fmt)  # type: ignore[arg-type]
+def _asset_slug(name: str) -> str:
+    """``"BTC"`` -> ``btc``, ``"small-cap index"`` -> ``small_cap_index``."""
+    return _slug(name).lower().replace("-", "_")
+
+
+def _window_slug(label: str) -> str:
+    """``"[-5, 5]"`` -> ``m5_5``, ``"[0, 20]"`` -> ``0_20`` (as ``event_table`` names them)."""
+    return label.strip("[]").replace(" ", "").replace(",", "_").replace("-", "m")
+
+
+EVENT_CELL_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("car", "cumulative abnormal return", "return"),
+    ("t", "t-statistic (with estimation error)", "ratio"),
+    ("p", "placebo p-value", "ratio"),
+)
+"""Per event and asset: the cell ``CAR (t .., p ..)``; ids ``events.<event>.<asset>.<stat>``."""
+
+CAAR_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("n_events", "events", "count"),
+    ("caar", "CAAR", "return"),
+    ("t_caar", "t_caar", "ratio"),
+    ("t_bmp", "t_bmp", "ratio"),
+    ("t_kp", "t_kp", "ratio"),
+    ("placebo_p", "placebo p", "ratio"),
+)
+"""Columns of the CAAR table (``EventStudy.summary``); ids ``events.caar.<asset>.<window>.<col>``."""
 
 
 def event_tables(
-    ctx: ReportContext, btc_study: Any, tier_level: pd.Series | None, tier: str | None
-) -> list[Table]:
+    ctx: ReportContext,
+    btc_study: Any,
+    tier_level: pd.Series | None,
+    tier: str | None,
+    *,
+    tier_reason: str | None = None,
+    same: dict[tuple[str, str, str], Finding] | None = None,
+) -> tuple[list[Table], list[Finding]]:
     """Per-event CARs of BTC, ETH and the small-cap index against one benchmark, and the CAARs.
 
     Every study uses the benchmark of the BTC study (``TOTAL``, the sum of
     market caps) and the same windows and estimation window
     (``event_study`` defaults); an asset without enough history for an
-    event shows ``n/a``. Per event: CAR, its t-statistic (including the
-    market model's estimation error) and the placebo p-value. Across events:
-    CAAR with ``t_caar`` (covariance of overlapping windows), ``t_bmp``,
-    ``t_kp`` (overlap-adjusted) and the placebo p-value.
+    event shows ``n/a`` (an unavailable finding saying so). Per event: CAR,
+    its t-statistic (including the market model's estimation error) and the
+    placebo p-value. Across events: CAAR with ``t_caar`` (covariance of
+    overlapping windows), ``t_bmp``, ``t_kp`` (overlap-adjusted) and the
+    placebo p-value. Every number is a finding of group ``events.car_by_event``
+    or ``events.caar_by_asset``; ``same`` maps ``(asset, window, column)`` to
+    an existing finding of that quantity (``events.car_mean``), which the
+    cell then references instead of a second id. Without a tier index the
+    small-cap column is left out and ``events.small_cap_index`` (unavailable,
+    ``tier_reason``) says why under the table.
     """
-    from altseason.analytics import event_study, event_study_from_store, event_table
+    from altseason.analytics import (
+        EVENT_STUDY_METHOD,
+        Quality,
+        event_study,
+        event_study_from_store,
+        event_table,
+        freshness,
+    )
     from altseason.analytics._positioning_data import market_returns_from_store
 
     bench = str(btc_study.benchmark)
     studies: dict[str, Any] = {"BTC": btc_study}
     with contextlib.suppress(DataUnavailableError, ValidationError):
         studies["ETH"], _m, _s, _b = event_study_from_store(ctx.store, "ETH", bench, end=ctx.asof)
+    small_reason = tier_reason or "no market-cap tier index up to the report date"
     if tier_level is not None and tier is not None:
         try:
             mkt = market_returns_from_store(ctx.store, bench, end=ctx.asof)
@@ -824,8 +893,8 @@ def event_tables(
                 asset=f"{tier}-cap index",
                 benchmark=bench,
             )
-        except (DataUnavailableError, ValidationError):
-            pass
+        except (DataUnavailableError, ValidationError) as exc:
+            small_reason = f"the {tier}-cap index event study failed: {exc}"
     tbl = event_table(studies)
     names = list(studies)
     wins = [
@@ -836,55 +905,136 @@ def event_tables(
     win = "0_20" if "0_20" in wins else wins[-1]
     win_text = "[" + win.replace("m", "-").replace("_", ", +", 1) + "] days"
     used = tbl.loc[tbl[[f"car_{win}_{n}" for n in names]].notna().any(axis=1)]
-    rows: list[list[Token]] = []
-    for _, r in used.iterrows():
-        cells: list[Token] = [
-            str(pd.Timestamp(r["date"]).date()),
+    pe = ctx.prov("events") if ctx.table_rows("events") else None
+    provs = {
+        n: [
+            p
+            for p in (
+                pe,
+                ctx.prov("prices", asset_id=n) if n in ("BTC", "ETH") else ctx.prov("prices"),
+            )
+            if p is not None
+        ]
+        for n in names
+    }
+    bench_text = "the total market (sum of market caps)" if bench == "TOTAL" else bench
+    # a past event's CAR is history, not stale data: its inputs are the prices up to the
+    # newest day the studies read
+    px = ctx.prices()
+    history = Quality("ok", freshness=freshness(px.index.max() if len(px) else None, ctx.asof))
+    found: list[Finding] = []
+    group = "events.car_by_event"
+    rows: list[list[Cell]] = []
+    for eid, r in used.iterrows():
+        day = pd.Timestamp(r["date"])
+        cells: list[Cell] = [
+            str(day.date()),
             str(r["jurisdiction"]) if "jurisdiction" in r and pd.notna(r["jurisdiction"]) else "—",
             str(r["title"]),
         ]
         for n in names:
-            car = r.get(f"car_{win}_{n}")
-            cells.append(
-                "n/a"
-                if pd.isna(car)
-                else f"{_pct(car)} (t {_num(r.get(f't_{win}_{n}'))}, "
-                f"p {_num(r.get(f'p_{win}_{n}'))})"
-            )
+            parts: list[Finding] = []
+            for stat, label, unit in EVENT_CELL_FIGURES:
+                fid = f"events.{_slug(eid)}.{_asset_slug(n)}.{stat}"
+                text = f"{n} {label} around {r['title']} ({day.date()}), {win_text}, against {bench_text}"
+                v = r.get(f"{stat}_{win}_{n}")
+                if v is None or pd.isna(v):
+                    parts.append(
+                        Finding.unavailable(
+                            fid,
+                            text,
+                            f"{n} has not enough history before the event for the "
+                            "estimation window",
+                            unit=unit,
+                            asof=day,
+                            provenance=provs[n],
+                            group=group,
+                        ).with_quality(history)
+                    )
+                else:
+                    parts.append(
+                        finding(
+                            fid,
+                            text,
+                            v,
+                            unit,
+                            provenance=provs[n],
+                            asof=day,
+                            window=win_text,
+                            method=EVENT_STUDY_METHOD,
+                            group=group,
+                            quality=history,
+                        )
+                    )
+            found += parts
+            car, t, p = parts
+            if not car.available:
+                cells.append(table_cell(car))
+            else:
+                cells.append(
+                    Run((table_cell(car), " (t ", table_cell(t), ", p ", table_cell(p), ")"))
+                )
         rows.append(cells)
-    bench_text = "the total market (sum of market caps)" if bench == "TOTAL" else bench
+    note: tuple[Token, ...] = ()
+    if not any(n.endswith("-cap index") for n in names):
+        miss = Finding.unavailable(
+            "events.small_cap_index",
+            "Small-cap index in the event study",
+            small_reason,
+            unit="return",
+            provenance=[ctx.prov("prices")],
+        )
+        found.append(miss)
+        note = (
+            "No small-cap column: the small-cap index is ",
+            Ref(miss.id, "not available"),
+            f" ({small_reason}).",
+        )
     out = [
         Table(
             f"Cumulative abnormal return per event, {win_text}, against {bench_text}: "
             "CAR (t with estimation error, placebo p)",
             ["date", "where", "event", *names],
             rows,
+            group=group,
+            note=note,
         )
     ]
-    srows: list[list[Token]] = []
+    sgroup = "events.caar_by_asset"
+    srows: list[list[Cell]] = []
     for n, st in studies.items():
         for label in ("[-5, 5]", "[0, 20]"):
             if label not in st.summary.index:
                 continue
             row = st.summary.loc[label]
-            srows.append(
-                [
-                    n,
-                    label.replace(", ", ", +").replace("+-", "-") + " days",
-                    f"{int(row['n_events'])}",
-                    _pct(row["caar"]),
-                    _num(row["t_caar"]),
-                    _num(row["t_bmp"]),
-                    _num(row["t_kp"]),
-                    _num(row["placebo_p"]),
-                ]
-            )
+            wl = label.replace(", ", ", +").replace("+-", "-") + " days"
+            cells = [n, wl]
+            for col, clabel, unit in CAAR_FIGURES:
+                f = (same or {}).get((n, label, col))
+                if f is None:
+                    f = finding(
+                        f"events.caar.{_asset_slug(n)}.{_window_slug(label)}.{col}",
+                        f"{n} {clabel} across events, {wl}, against {bench_text}",
+                        row[col],
+                        unit,
+                        provenance=provs[n],
+                        asof=ctx.asof,
+                        window=wl,
+                        method=EVENT_STUDY_METHOD,
+                        group=sgroup,
+                        quality=history,
+                    )
+                    found.append(f)
+                cells.append(table_cell(f))
+            srows.append(cells)
     out.append(
         Table(
             f"Mean CAR across events against {bench_text}: t_caar allows for overlapping "
             "windows, t_kp is the Kolari-Pynnonen adjustment of t_bmp, p from placebo dates",
-            ["asset", "window", "events", "CAAR", "t_caar", "t_bmp", "t_kp", "placebo p"],
+            ["asset", "window", *[label for _c, label, _u in CAAR_FIGURES]],
             srows,
+            group=sgroup,
+            note=note,
         )
     )
-    return out
+    return out, found

@@ -114,7 +114,8 @@ def write_divergence(fs: FindingSet) -> list[Paragraph]:
         say(
             fs,
             "The altseason index is in the [[divergence.altseason_regime]] band "
-            "(altseason at 75% or more, bitcoin season at 25% or less).",
+            "(altseason at [[rules.altseason_min]] or more, bitcoin season at "
+            "[[rules.bitcoin_season_max]] or less).",
         )
     )
     p.add(

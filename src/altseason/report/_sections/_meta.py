@@ -292,14 +292,25 @@ def judge_freshness(fs: FindingSet, asof: pd.Timestamp, rules: QualityRules) -> 
         fs.add(g)
 
 
+def _lag_cell(f: Finding) -> Token:
+    """The lag of ``f``'s newest input, linked to ``f`` (whose row states its freshness)."""
+    lag = (f.freshness or {}).get("lag_days")
+    return "n/a" if lag is None else Ref(f.id, str(lag))
+
+
 def quality_table(fs: FindingSet) -> Table | None:
     """The data-quality table: every finding with a caveat or stale inputs."""
     rows: list[list[Token]] = []
+    grouped: dict[tuple[str, str, str], list[Finding]] = {}
     for f in fs:
         if f.section in NOT_JUDGED or f.status == "ok":
             continue
         if f.status == "unavailable" and f.freshness is None and f.coverage is None:
             continue  # nothing to report beyond the not-available line in its section
+        if f.group is not None:
+            # a table's cells share their inputs: one row per table and reason
+            grouped.setdefault((f.group, f.status, f.reason or ""), []).append(f)
+            continue
         fr = f.freshness or {}
         cov = f.coverage
         cov_text = (
@@ -316,9 +327,22 @@ def quality_table(fs: FindingSet) -> Table | None:
                 f.label,
                 f.status,
                 str(fr.get("newest_input") or "n/a"),
-                str(fr.get("lag_days", "n/a")),
-                cov_text or "n/a",
+                _lag_cell(f),
+                # the coverage is the finding's own (its appendix row): the cell links there
+                Ref(f.id, cov_text) if cov_text else "n/a",
                 f.reason or "",
+            ]
+        )
+    for (group, status, reason), members in grouped.items():
+        fr = members[0].freshness or {}
+        rows.append(
+            [
+                f"{len(members)} table findings of {group}",
+                status,
+                str(fr.get("newest_input") or "n/a"),
+                _lag_cell(members[0]),
+                "n/a",
+                reason,
             ]
         )
     if not rows:
@@ -482,6 +506,8 @@ def change_findings(
     for cur in current:
         if cur.section in ("coverage", "changes") or not cur.available:
             continue
+        if cur.group is not None:
+            continue  # table cells: the table itself shows them; changes list headline figures
         if cur.id not in previous:
             continue
         old = previous.get(cur.id)

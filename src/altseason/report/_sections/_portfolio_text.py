@@ -85,8 +85,8 @@ def write_correlation(fs: FindingSet) -> list[Paragraph]:
     p.add(
         say(
             fs,
-            "The largest alts have a median beta of [[correlation.small_beta]] to BTC: a 1% "
-            "BTC move has come with a [[correlation.small_beta]]% move in the typical alt on "
+            "The largest alts have a median beta of [[correlation.small_beta]] to BTC: a "
+            "[[rules.beta_move]] BTC move has come with a [[correlation.small_beta]]% move in the typical alt on "
             "average.",
         )
     )
@@ -203,7 +203,8 @@ def write_events(fs: FindingSet) -> list[Paragraph]:
             say(
                 fs,
                 "Across events, the mean cumulative abnormal return over days 0 to +20 is "
-                f"[[events.car_mean]] (t = [[events.car_t]]), {sig} at the 5% level.",
+                f"[[events.car_mean]] (t = [[events.car_t]]), {sig} at the "
+                "[[rules.significance]] level.",
             )
         )
     else:

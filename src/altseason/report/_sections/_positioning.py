@@ -14,13 +14,15 @@ import pandas as pd
 from altseason.exceptions import DataUnavailableError, ValidationError
 from altseason.report._charts import Band, ChartSpec, Marker, Trace
 from altseason.report._findings import Finding
-from altseason.report._narrative import Token
+from altseason.report._narrative import Ref, Token
 from altseason.report._sections._base import (
+    Cell,
     ReportContext,
     SectionResult,
     Table,
     finding,
     last_valid,
+    table_cell,
 )
 
 __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
@@ -283,6 +285,18 @@ def max_pain_convention_text(detail: Any) -> str:
     return "the nearest expiry"
 
 
+EXPIRY_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("days", "days to expiry", "days"),
+    ("monthly", "monthly", "text"),
+    ("max_pain", "max pain", "price"),
+    ("call_oi", "call OI", "count"),
+    ("put_oi", "put OI", "count"),
+    ("put_call_oi", "put/call", "ratio"),
+)
+"""Columns of the max-pain-per-expiry table (``max_pain_by_expiry`` columns); every
+numeric one is a finding ``<prefix>.expiry.<label>.<column>``, ``monthly`` a label."""
+
+
 def options_findings(
     ctx: ReportContext,
     underlying: str = "BTC",
@@ -359,25 +373,33 @@ def options_section(
         out.append(finding(f"{pre}.{key}", text, value, unit, method=method, **kw))
     by_exp = pos.max_pain_detail.by_expiry
     if not by_exp.empty:
-        rows: list[list[Token]] = []
+        group = f"{pre}.max_pain_by_expiry"
+        rows: list[list[Cell]] = []
         for exp, r in by_exp.iterrows():
             head = " (headline)" if pd.Timestamp(exp) == pos.max_pain_detail.expiry else ""
-            rows.append(
-                [
-                    f"{r['label']}{head}",
-                    f"{float(r['days']):.0f}",
-                    "yes" if bool(r["monthly"]) else "no",
-                    f"${float(r['max_pain']):,.0f}",
-                    f"{float(r['call_oi']):,.0f}",
-                    f"{float(r['put_oi']):,.0f}",
-                    "n/a" if pd.isna(r["put_call_oi"]) else f"{float(r['put_call_oi']):.2f}",
-                ]
-            )
+            cells: list[Cell] = [f"{r['label']}{head}"]
+            for col, label, unit in EXPIRY_FIGURES:
+                if col == "monthly":
+                    cells.append("yes" if bool(r["monthly"]) else "no")
+                    continue
+                f = finding(
+                    f"{pre}.expiry.{r['label']}.{col}",
+                    f"{u} {r['label']} {label}",
+                    r[col],
+                    unit,
+                    method="analytics.max_pain_by_expiry (each expiry on its own)",
+                    group=group,
+                    **kw,
+                )
+                out.append(f)
+                cells.append(table_cell(f))
+            rows.append(cells)
         tables.append(
             Table(
                 f"{u} max pain per expiry (snapshot {snap:%Y-%m-%d}); open interest in {u}",
-                ["expiry", "days", "monthly", "max pain", "call OI", "put OI", "put/call"],
+                ["expiry", *[label for _c, label, _u in EXPIRY_FIGURES]],
                 rows,
+                group=group,
             )
         )
     demo = ctx.is_demo("options")
@@ -830,6 +852,9 @@ def compute_macro(ctx: ReportContext) -> SectionResult:
 CAPITULATION_THRESHOLD = 0.5
 """Score at or above which a day is flagged (``capitulation_episodes``' default)."""
 
+CAPITULATION_TABLE_ROWS = 12
+"""The episodes table shows the latest this many episodes."""
+
 CAPITULATION_LABELS: dict[str, str] = {
     "drawdown": "drawdown from the 365-day high",
     "volume_surge": "volume surge",
@@ -849,6 +874,11 @@ CAPITULATION_SHORT: dict[str, str] = {
 """Table column names of the capitulation components."""
 
 
+def _sentence_case(name: str) -> str:
+    """``"funding"`` -> ``"Funding"``; ``"MVRV"`` unchanged."""
+    return name[:1].upper() + name[1:]
+
+
 def capitulation_findings(
     ctx: ReportContext,
 ) -> tuple[list[Finding], list[ChartSpec], list[Table]]:
@@ -860,7 +890,7 @@ def capitulation_findings(
     score with its components over the last two years; a table of the
     episodes (start, end, peak and its score).
     """
-    from altseason.analytics import Quality
+    from altseason.analytics import Quality, freshness
     from altseason.analytics._positioning_data import capitulation_from_store
     from altseason.analytics._sentiment import CAPITULATION_WEIGHTS, capitulation_episodes
 
@@ -974,25 +1004,101 @@ def capitulation_findings(
     ]
     tables: list[Table] = []
     if not eps.empty:
-        rows: list[list[Token]] = []
-        for _, e in eps.tail(12).iterrows():
-            rows.append(
-                [
-                    str(pd.Timestamp(e["start"]).date()),
-                    str(pd.Timestamp(e["end"]).date()),
-                    str(int(e["flagged_days"])),
-                    str(pd.Timestamp(e["peak_date"]).date()),
-                    f"{float(e['peak_score']):.2f}",
-                    *[
-                        f"{float(e[c]):.2f}" if c in e and pd.notna(e[c]) else "n/a"
-                        for c in CAPITULATION_WEIGHTS
-                    ],
-                ]
+        group = "sentiment.capitulation.episodes"
+        # a past episode is history, not stale data: its inputs are the series up to d
+        history = Quality("ok", freshness=freshness(d, ctx.asof))
+        rows: list[list[Cell]] = []
+        for _, e in eps.tail(CAPITULATION_TABLE_ROWS).iterrows():
+            peak = pd.Timestamp(e["peak_date"])
+            pre = f"sentiment.capitulation.episode.{peak.date()}"
+            ep_kw: dict[str, Any] = {
+                "provenance": provs,
+                "asof": peak,
+                "window": f"{pd.Timestamp(e['start']).date()}..{pd.Timestamp(e['end']).date()}",
+                "group": group,
+                "quality": history,
+            }
+            missing_here = str(e["missing"]) if "missing" in e and pd.notna(e["missing"]) else ""
+            cells: list[Cell] = [
+                str(pd.Timestamp(e["start"]).date()),
+                str(pd.Timestamp(e["end"]).date()),
+            ]
+            days = finding(
+                f"{pre}.flagged_days",
+                f"Days flagged in the capitulation episode peaking {peak.date()}",
+                int(e["flagged_days"]),
+                "count",
+                method="analytics.capitulation_episodes (flagged days up to 7 days apart merged)",
+                **ep_kw,
             )
+            score = finding(
+                f"{pre}.score",
+                f"Capitulation score at the {peak.date()} peak",
+                float(e["peak_score"]),
+                "ratio",
+                method=method + (f"; {missing_here} missing on that day" if missing_here else ""),
+                **ep_kw,
+            )
+            comps: list[Finding] = []
+            for c in CAPITULATION_WEIGHTS:
+                fid = f"{pre}.{c}"
+                label = f"Capitulation component {CAPITULATION_LABELS[c]} (scaled 0-1) at the {peak.date()} peak"
+                if c in e and pd.notna(e[c]):
+                    comps.append(
+                        finding(
+                            fid,
+                            label,
+                            float(e[c]),
+                            "ratio",
+                            method="analytics.capitulation_score (component scaled 0-1)",
+                            **ep_kw,
+                        )
+                    )
+                else:
+                    comps.append(
+                        Finding.unavailable(
+                            fid,
+                            label,
+                            f"no {CAPITULATION_LABELS[c]} input on the peak day"
+                            + (f" ({reasons[c]})" if c in reasons else ""),
+                            unit="ratio",
+                            asof=peak,
+                            provenance=provs,
+                            group=group,
+                        ).with_quality(history)
+                    )
+            out += [days, score, *comps]
+            cells += [
+                table_cell(days),
+                str(peak.date()),
+                table_cell(score),
+                *[table_cell(f) for f in comps],
+            ]
+            rows.append(cells)
+        # a component missing at every peak is an empty column: the note says why
+        note: list[Token] = []
+        shown = {f.id: f for f in out if f.group == group}
+        empty = [
+            c
+            for c in CAPITULATION_WEIGHTS
+            if all(
+                not shown[f"sentiment.capitulation.episode.{pd.Timestamp(p).date()}.{c}"].available
+                for p in eps.tail(CAPITULATION_TABLE_ROWS)["peak_date"]
+            )
+        ]
+        for c in empty:
+            first = pd.Timestamp(eps.tail(CAPITULATION_TABLE_ROWS)["peak_date"].iloc[0]).date()
+            fid = f"sentiment.capitulation.episode.{first}.{c}"
+            note += [
+                ("" if not note else " ") + f"{_sentence_case(CAPITULATION_SHORT[c])} is ",
+                Ref(fid, "not available"),
+                f" at any of these peaks ({reasons.get(c, 'no input on those days')}).",
+            ]
         tables.append(
             Table(
                 f"Dates the BTC capitulation score flagged (score >= {CAPITULATION_THRESHOLD}; "
-                "latest 12 episodes) and the scaled components at each peak",
+                f"latest {CAPITULATION_TABLE_ROWS} episodes) and the scaled components at each "
+                "peak",
                 [
                     "start",
                     "end",
@@ -1002,6 +1108,8 @@ def capitulation_findings(
                     *[CAPITULATION_SHORT[c] for c in CAPITULATION_WEIGHTS],
                 ],
                 rows,
+                group=group,
+                note=tuple(note),
             )
         )
     return out, charts, tables

@@ -291,13 +291,15 @@ def write_onchain(fs: FindingSet) -> list[Paragraph]:
         )
     mvrv = fs.value("onchain.mvrv")
     if mvrv is not None:
+        lo, hi = fs.get("rules.mvrv_low").number, fs.get("rules.mvrv_high").number
         zone = (
-            "below 1, the historical capitulation zone"
-            if mvrv < 1
+            "below [[rules.mvrv_low]], the historical capitulation zone"
+            if mvrv < lo
             else (
-                "above 3.5, a historically overheated zone"
-                if mvrv > 3.5
-                else "between 1 and 3.5, neither capitulation nor euphoria"
+                "above [[rules.mvrv_high]], a historically overheated zone"
+                if mvrv > hi
+                else "between [[rules.mvrv_low]] and [[rules.mvrv_high]], neither capitulation "
+                "nor euphoria"
             )
         )
         p.add(say(fs, f"MVRV is [[onchain.mvrv]], {zone}."))
@@ -342,7 +344,7 @@ def write_macro(fs: FindingSet) -> list[Paragraph]:
     )
     cap = fs.value("sentiment.capitulation")
     if cap is not None:
-        word = "elevated" if cap >= 0.5 else "low"
+        word = "elevated" if cap >= fs.get("rules.capitulation_flag").number else "low"
         q.add(
             say(
                 fs,
@@ -350,7 +352,7 @@ def write_macro(fs: FindingSet) -> list[Paragraph]:
                 "(0 = none, 1 = every capitulation condition met), from "
                 "[[sentiment.capitulation_components]] of its five components (drawdown from "
                 "the 365-day high, volume surge, Fear & Greed, funding and MVRV; a day is "
-                "flagged at 0.5 or more).",
+                "flagged at [[rules.capitulation_flag]] or more).",
             )
         )
     else:
