@@ -77,6 +77,16 @@ class ReadOptions:
         ``"quote"`` (already USD/USDT) for a plain OHLCV file whose volume
         unit neither the data nor the format settles (see
         :func:`altseason.sources.files._prices.decide_volume_unit`).
+    reference
+        ``reference(asset_id) -> DataFrame`` indexed by date with ``volume_usd``
+        and ``market_cap`` from the store's other sources (set by
+        :func:`~altseason.sources.files.import_file`): evidence for the volume
+        unit. Not part of the options' identity (``repr``/``==``), so it never
+        changes a file's source id.
+    progress
+        ``progress(bytes_read, total_bytes)``, called by streaming readers as
+        they go (the CLI draws a progress line; the library never prints).
+        Not part of the options' identity either.
     """
 
     snapshot_ts: pd.Timestamp | None = None
@@ -87,6 +97,8 @@ class ReadOptions:
     today: pd.Timestamp | None = None
     date_from_filename: bool = False
     volume_unit: str | None = None
+    reference: Callable[[str], pd.DataFrame] | None = field(default=None, compare=False, repr=False)
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

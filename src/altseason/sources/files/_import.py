@@ -25,6 +25,7 @@ before the default precedence.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from altseason.exceptions import AltseasonError, FormatError, ValidationError
 from altseason.sources._validate import OnError, check_on_error, validate_tables
@@ -49,6 +51,7 @@ __all__ = [
     "list_files",
     "plan_files",
     "read_file",
+    "store_reference",
 ]
 
 _IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db"})
@@ -245,6 +248,31 @@ def _previous_versions(store: Store, path: str, source: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def store_reference(store: Store, path: str) -> Callable[[str], pd.DataFrame]:
+    """``reference(asset_id)``: the median USD volume and market cap per day that the
+    store's sources give for the asset, leaving out every version of the file at
+    ``path`` (evidence for :func:`~._prices.decide_volume_unit`)."""
+    cache: dict[str, pd.DataFrame] = {}
+
+    def reference(asset: str) -> pd.DataFrame:
+        if asset not in cache:
+            try:
+                frame = store.con.execute(
+                    "SELECT date, median(volume_usd) AS volume_usd, "
+                    "median(market_cap_usd) AS market_cap FROM prices "
+                    "WHERE asset_id = ? AND source NOT IN "
+                    "(SELECT source FROM sources WHERE path = ?) GROUP BY date",
+                    [asset, path],
+                ).df()
+            except duckdb.Error:
+                frame = pd.DataFrame(columns=["date", "volume_usd", "market_cap"])
+            frame["date"] = pd.to_datetime(frame["date"])
+            cache[asset] = frame.set_index("date").sort_index()
+        return cache[asset]
+
+    return reference
+
+
 def import_file(
     store: Store,
     path: str | Path,
@@ -294,9 +322,12 @@ def import_file(
     p = Path(path)
     if reader is not None:
         format = reader.name
-    used, result = read_file(p, format=format, options=options, on_error=on_error)
-    source = file_source_id(p, used.name, options)
     resolved = str(p.resolve())
+    opts = options or ReadOptions()
+    if opts.reference is None:
+        opts = dataclasses.replace(opts, reference=store_reference(store, resolved))
+    used, result = read_file(p, format=format, options=opts, on_error=on_error)
+    source = file_source_id(p, used.name, options)
     previous = _previous_versions(store, resolved, source)
     valid = sum(len(f) for f in result.tables.values())
     ingest = store.ingest(

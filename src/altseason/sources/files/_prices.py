@@ -51,6 +51,7 @@ __all__ = [
     "PRICE_READERS",
     "STABLECOIN_SYMBOLS",
     "carry_flags",
+    "check_volume_pair",
     "decide_volume_unit",
 ]
 
@@ -155,6 +156,64 @@ def _typical(values: np.ndarray) -> float:
     return float(np.median(v)) if len(v) else float("nan")
 
 
+REFERENCE_SHARE = (1e-3, 10.0)
+"""Plausible range of a file's typical USD volume as a multiple of what the store's
+other sources give for the same asset and days: one venue may trade a thousandth of
+an aggregate, or ten times another venue. The reference decides a unit only when
+exactly one reading falls in this range; since the readings differ by the factor
+``close``, a reading whose true share is in the range is never mistaken for the
+other (for assets priced near 1 USD both fall in it and the question stays open)."""
+
+MIN_REFERENCE_DAYS = 5
+"""Days a file must share with the store's other sources before they count as evidence."""
+
+VWAP_TOLERANCE = 0.01
+"""Relative slack on ``[low, high]`` when checking ``quote volume / base volume``."""
+
+
+def _example_day(
+    v: np.ndarray, c: np.ndarray, ok: np.ndarray, dates: pd.Series | None
+) -> tuple[str, float, float]:
+    """The day with the median volume among the usable rows: (label, volume, close)."""
+    idx = np.flatnonzero(ok)
+    order = idx[np.argsort(v[idx], kind="stable")]
+    i = int(order[len(order) // 2])
+    label = f"row {i + 1}"
+    if dates is not None:
+        d = pd.Timestamp(dates.iloc[i]) if pd.notna(dates.iloc[i]) else None
+        if d is not None:
+            label = str(d.date())
+    return label, float(v[i]), float(c[i])
+
+
+def _reference_verdict(
+    readings: dict[str, np.ndarray],
+    ok: np.ndarray,
+    reference: np.ndarray,
+    why_not: dict[str, str],
+) -> tuple[str | None, str]:
+    """Which reading the store's other sources support, with the sentence saying why."""
+    has = ok & np.isfinite(reference) & (reference > 0)
+    n = int(has.sum())
+    if n < min(MIN_REFERENCE_DAYS, int(ok.sum())) or n == 0:
+        return None, ""
+    ratio = {u: _typical(usd[has] / reference[has]) for u, usd in readings.items()}
+    if not all(r > 0 for r in ratio.values()):
+        return None, ""
+    best = min(ratio, key=lambda u: abs(float(np.log10(ratio[u]))))
+    other = "quote" if best == "base" else "base"
+    said = (
+        f"the typical day is {ratio[best]:.3g}x the USD volume other sources in the store "
+        f"give for the same asset on the same {n:,} day(s) when read as {best} units, "
+        f"{ratio[other]:.3g}x when read as {other} units"
+    )
+    lo, hi = REFERENCE_SHARE
+    inside = [u for u, r in ratio.items() if lo <= r <= hi and u not in why_not]
+    if len(inside) == 1:
+        return inside[0], said
+    return None, said
+
+
 def decide_volume_unit(
     volume: pd.Series,
     close: pd.Series,
@@ -165,20 +224,33 @@ def decide_volume_unit(
     declared: str | None = None,
     documented: str | None = None,
     documented_why: str = "",
+    reference_volume: pd.Series | None = None,
+    reference_market_cap: pd.Series | None = None,
+    dates: pd.Series | None = None,
 ) -> tuple[VolumeUnit, str]:
     """Decide whether a volume column counts units of the asset or USD.
 
     Evidence, in order:
 
-    1. **The data.** Each reading gives a USD volume (``base``: volume x
-       close; ``quote``: volume). A reading is impossible when its typical
-       (median) day exceeds :data:`MAX_DAILY_VOLUME_USD`, or
-       :data:`MAX_VOLUME_TO_MARKET_CAP` x the market cap when the file has one.
-       A declared unit (``--volume-unit``) the data makes impossible is refused.
+    1. **The data's bounds.** Each reading gives a USD volume (``base``:
+       volume x close; ``quote``: volume). A reading is impossible when its
+       typical (median) day exceeds :data:`MAX_DAILY_VOLUME_USD`, or
+       :data:`MAX_VOLUME_TO_MARKET_CAP` x the market cap (the file's own, or
+       else ``reference_market_cap``: other sources' market cap for the same
+       asset and days). A declared unit (``--volume-unit``) the data makes
+       impossible is refused.
     2. ``declared``: ``--volume-unit base|quote``.
-    3. ``documented``: the unit the format documents (Binance klines' volume
+    3. **Other sources.** ``reference_volume``: the USD volume other sources in
+       the store give for the same asset and days (at least
+       :data:`MIN_REFERENCE_DAYS` in common). When exactly one reading's typical
+       ratio to it lies in :data:`REFERENCE_SHARE`, that reading wins.
+    4. ``documented``: the unit the format documents (Binance klines' volume
        is base units; Yahoo Finance crypto pairs and CoinMarketCap/CoinGecko
        give USD), used when both readings fit the data.
+
+    When the volume and a quote volume of the same rows both exist, use
+    :func:`check_volume_pair` instead: ``quote / base`` is the day's average
+    price, which must lie within the row's ``[low, high]``.
 
     Returns
     -------
@@ -189,7 +261,8 @@ def decide_volume_unit(
     ------
     FormatError
         Both readings impossible, a declared unit the data rules out, or both
-        possible with nothing documented: the message names ``--volume-unit``.
+        possible with nothing settling it: the message names the file, the
+        column, both readings of a typical day and ``--volume-unit``.
     """
     v = volume.to_numpy(dtype="float64", na_value=np.nan)
     c = close.to_numpy(dtype="float64", na_value=np.nan)
@@ -200,6 +273,11 @@ def decide_volume_unit(
     readings = {"base": v * c, "quote": v}
     why_not: dict[str, str] = {}
     mc = None if market_cap is None else market_cap.to_numpy(dtype="float64", na_value=np.nan)
+    mc_from = "the market cap"
+    own_cap = mc is not None and bool((np.isfinite(mc) & (mc > 0) & ok).any())
+    if not own_cap and reference_market_cap is not None:
+        mc = reference_market_cap.to_numpy(dtype="float64", na_value=np.nan)
+        mc_from = "the market cap other sources in the store give"
     for unit, usd in readings.items():
         typ = _typical(usd[ok])
         if typ > MAX_DAILY_VOLUME_USD:
@@ -214,14 +292,10 @@ def decide_volume_unit(
                 ratio = _typical(usd[has] / mc[has])
                 if ratio > MAX_VOLUME_TO_MARKET_CAP:
                     why_not[unit] = (
-                        f"read as {unit} units the typical day trades {ratio:.3g}x the market "
-                        f"cap (bound {MAX_VOLUME_TO_MARKET_CAP:g}x)"
+                        f"read as {unit} units the typical day trades {ratio:.3g}x {mc_from} "
+                        f"(bound {MAX_VOLUME_TO_MARKET_CAP:g}x)"
                     )
     fits = [u for u in readings if u not in why_not]
-    fix = (
-        "pass --volume-unit quote if the volume is already in USD/USDT, or --volume-unit "
-        "base if it counts units of the asset"
-    )
     if not fits:
         raise FormatError(
             f"column {column!r} is implausible as a volume in either unit ("
@@ -246,11 +320,93 @@ def decide_volume_unit(
         unit = fits[0]
         other = "quote" if unit == "base" else "base"
         return unit, f"{column} in {unit} units, decided from the data ({why_not[other]})"
+    ref_said = ""
+    if reference_volume is not None:
+        ref = reference_volume.to_numpy(dtype="float64", na_value=np.nan)
+        unit_ref, ref_said = _reference_verdict(readings, ok, ref, why_not)
+        if unit_ref is not None:
+            return (
+                unit_ref,
+                f"{column} in {unit_ref} units, decided from other sources ({ref_said})",
+            )
     if documented is not None:
         return documented, f"{column} in {documented} units ({documented_why or 'the format'})"
+    day, vol, px = _example_day(v, c, ok, dates)
     raise FormatError(
-        f"cannot tell whether column {column!r} counts units of the asset or USD: both "
-        "readings are plausible and the format does not document it; " + fix,
+        f"cannot tell whether column {column!r} counts units of the asset or USD. On {day} "
+        f"(a typical day) {column} = {vol:,.6g} and close = {px:,.6g}: read as units of the "
+        f"asset (base) that is {vol * px:,.4g} USD traded, read as USD (quote) it is "
+        f"{vol:,.4g} USD ({vol / px:,.4g} units). Both are plausible: the file has no quote-"
+        "volume column to check against, its name and layout do not document the unit, and "
+        + (
+            f"the store's other sources do not settle it ({ref_said})"
+            if ref_said
+            else "the store holds no other source's volume for this asset on these days"
+        )
+        + ". Pass --volume-unit base if the volume counts units of the asset (e.g. Binance "
+        "or Coinbase klines), or --volume-unit quote if it is already in USD/USDT (e.g. "
+        "Yahoo Finance, CoinMarketCap); or import a source with the asset's volume or "
+        "market cap first",
+        path=str(path),
+    )
+
+
+def check_volume_pair(
+    base: pd.Series,
+    quote: pd.Series,
+    low: pd.Series,
+    high: pd.Series,
+    *,
+    path: Path,
+    base_column: str,
+    quote_column: str,
+    dates: pd.Series | None = None,
+) -> str:
+    """Check that ``quote`` is the USD value of ``base`` units: ``quote / base`` is the
+    period's average price, so it lies within ``[low, high]`` (with
+    :data:`VWAP_TOLERANCE`) on every row where both are positive.
+
+    Returns
+    -------
+    str
+        A sentence for the import notes.
+
+    Raises
+    ------
+    FormatError
+        The ratio lies outside the range on most rows (the columns are not a
+        base/quote pair: swapped, scaled or another currency), naming both
+        columns, an example row and the fix.
+    """
+    b = base.to_numpy(dtype="float64", na_value=np.nan)
+    q = quote.to_numpy(dtype="float64", na_value=np.nan)
+    lo = low.to_numpy(dtype="float64", na_value=np.nan)
+    hi = high.to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isfinite(b) & np.isfinite(q) & np.isfinite(lo) & np.isfinite(hi) & (b > 0) & (q > 0)
+    ok &= (lo > 0) & (hi >= lo)
+    if not ok.any():
+        return f"{quote_column}: no rows with both volumes to check"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg = q / b
+    inside = ok & (avg >= lo * (1 - VWAP_TOLERANCE)) & (avg <= hi * (1 + VWAP_TOLERANCE))
+    share = inside.sum() / ok.sum()
+    if share >= 0.9:
+        return (
+            f"{quote_column} / {base_column} lies within the day's low-high range on "
+            f"{share:.0%} of rows: {base_column} counts units of the asset, {quote_column} is USD"
+        )
+    i = int(np.flatnonzero(ok & ~inside)[0])
+    day = (
+        str(pd.Timestamp(dates.iloc[i]).date())
+        if dates is not None and pd.notna(dates.iloc[i])
+        else f"row {i + 1}"
+    )
+    raise FormatError(
+        f"columns {base_column!r} and {quote_column!r} are not a base/quote volume pair: "
+        f"{quote_column} / {base_column} should be the day's average price, within low-high, "
+        f"but on {day} it is {avg[i]:,.6g} against a range of {lo[i]:,.6g}-{hi[i]:,.6g} "
+        f"(outside on {1 - share:.0%} of rows). Check which column is which; to import "
+        f"anyway, drop one of them (or map the columns with --map and --format csv)",
         path=str(path),
     )
 
@@ -332,6 +488,16 @@ def _read_binance(path: Path, options: ReadOptions) -> ReadResult:
 # ---------------------------------------------------------------------- plain / Yahoo OHLCV
 _OHLCV = ["date", "open", "high", "low", "close", "volume"]
 _ADJ = ("adj close", "adj_close", "adjclose")
+_QUOTE_VOLUME = (
+    "quote_asset_volume",
+    "quote_volume",
+    "quote_vol",
+    "volume_quote",
+    "volume_usd",
+    "volume_usdt",
+    "turnover",
+)
+"""Names of a quote (USD/USDT) volume column beside a base-unit ``volume``."""
 _EXCHANGE_PAIR = re.compile(r"^[A-Z0-9]+?(USDT|USDC|BUSD|FDUSD)$")
 _YAHOO_PAIR = re.compile(r"^[A-Z0-9]{2,}[-_]USD$")
 
@@ -340,7 +506,8 @@ def _detect_ohlcv(path: Path, head: str) -> bool:
     keys = header_keys(head)
     return (
         set(_OHLCV) <= set(keys)
-        and set(keys) <= {*_OHLCV, *_ADJ}
+        and set(keys) <= {*_OHLCV, *_ADJ, *_QUOTE_VOLUME}
+        and len([k for k in keys if k in _QUOTE_VOLUME]) <= 1
         and len(keys) == len(set(keys))
         and _has_weekends(head) is True
     )
@@ -356,48 +523,95 @@ def _ohlcv_documented_unit(path: Path, columns: list[str]) -> tuple[str | None, 
     return None, ""
 
 
+def store_reference(
+    options: ReadOptions, asset: str, dates: pd.Series
+) -> tuple[pd.Series | None, pd.Series | None]:
+    """Other sources' USD volume and market cap for ``asset`` on ``dates`` (aligned to
+    the rows), from ``options.reference``; ``(None, None)`` without one."""
+    if options.reference is None:
+        return None, None
+    ref = options.reference(asset)
+    if ref is None or ref.empty:
+        return None, None
+    days = pd.DatetimeIndex(dates)
+    vol = ref["volume_usd"].reindex(days) if "volume_usd" in ref else None
+    mcap = ref["market_cap"].reindex(days) if "market_cap" in ref else None
+    return (
+        None if vol is None else pd.Series(vol.to_numpy(dtype="float64"), index=dates.index),
+        None if mcap is None else pd.Series(mcap.to_numpy(dtype="float64"), index=dates.index),
+    )
+
+
 def _read_ohlcv(path: Path, options: ReadOptions) -> ReadResult:
     """Daily OHLCV of one crypto asset with weekend rows, any column order, any
     header case, with or without Yahoo's ``Adj Close`` (ignored: for crypto it
-    equals Close). The asset comes from the file name (``BTCUSDT``, ``BTC-USD``,
-    ``btc_daily``) or ``--asset``; the volume unit from :func:`decide_volume_unit`."""
-    raw = read_csv_text(path, required=_OHLCV, optional=["adj close"])
+    equals Close) and with or without a quote-volume column (``quote_volume``,
+    ``quote_asset_volume``, ``turnover``, ...). The asset comes from the file name
+    (``BTCUSDT``, ``BTC-USD``, ``btc_daily``) or ``--asset``. With a quote-volume
+    column, ``volume_usd`` is that column once :func:`check_volume_pair` confirms
+    the pair; otherwise the volume unit comes from :func:`decide_volume_unit`."""
+    raw = read_csv_text(path, required=_OHLCV, optional=["adj close", *_QUOTE_VOLUME])
     asset, mult = _asset_from_name(path)
     if options.asset:
         asset, mult = options.asset.upper(), 1.0
     close = to_number(raw, "close") / mult
     volume = to_number(raw, "volume")
-    documented, why = _ohlcv_documented_unit(path, list(raw.columns))
-    unit, reason = decide_volume_unit(
-        volume,
-        close * mult,  # the quoted (per-contract) price: volume counts contracts
-        path=path,
-        column="volume",
-        declared=options.volume_unit,
-        documented=documented,
-        documented_why=why,
-    )
+    dates = to_date(raw, "date")
+    quote_col = next((c for c in _QUOTE_VOLUME if c in raw.columns), None)
+    if quote_col is not None:
+        quote = to_number(raw, quote_col)
+        reason = check_volume_pair(
+            volume,
+            quote,
+            to_number(raw, "low"),
+            to_number(raw, "high"),
+            path=path,
+            base_column="volume",
+            quote_column=quote_col,
+            dates=dates,
+        )
+        volume_usd = quote
+        unit = "quote"
+        vol_col = quote_col
+    else:
+        documented, why = _ohlcv_documented_unit(path, list(raw.columns))
+        ref_vol, ref_mcap = store_reference(options, asset, dates)
+        unit, reason = decide_volume_unit(
+            volume,
+            close * mult,  # the quoted (per-contract) price: volume counts contracts
+            path=path,
+            column="volume",
+            declared=options.volume_unit,
+            documented=documented,
+            documented_why=why,
+            reference_volume=ref_vol,
+            reference_market_cap=ref_mcap,
+            dates=dates,
+        )
+        volume_usd = _volume_usd(raw, volume, close * mult, unit, "volume")
+        vol_col = "volume"
     out = pd.DataFrame(
         {
             "asset_id": asset,
-            "date": to_date(raw, "date"),
+            "date": dates,
             "open": to_number(raw, "open") / mult,
             "high": to_number(raw, "high") / mult,
             "low": to_number(raw, "low") / mult,
             "close": close,
-            "volume_usd": _volume_usd(raw, volume, close * mult, unit, "volume"),
+            "volume_usd": volume_usd,
         },
         index=raw.index,
     )
     notes = [
         f"asset {asset} from the file name (pass --asset to override); {reason}"
         + ("; volume_usd = volume x close (approximation)" if unit == "base" else "")
+        + (f"; volume_usd = {quote_col}" if quote_col else "")
     ]
     return ReadResult(
         tables={"prices": carry_flags(raw, out)},
         notes=notes,
         rows_read=len(raw),
-        columns={"prices": {"volume_usd": "volume"}},
+        columns={"prices": {"volume_usd": vol_col}},
     )
 
 
