@@ -18,7 +18,11 @@ import pandas as pd
 
 from altseason.exceptions import FormatError, ValidationError
 from altseason.sources._validate import LINE_COL
-from altseason.sources.files._open import check_import_size, open_decompressed
+from altseason.sources.files._open import (
+    check_import_size,
+    current_limits,
+    open_decompressed,
+)
 from altseason.store import Reject
 
 __all__ = [
@@ -27,7 +31,9 @@ __all__ = [
     "ReadResult",
     "Reader",
     "base_asset",
+    "canonical_columns",
     "date_from_name",
+    "decimal_commas",
     "first_line",
     "has_columns",
     "header_fields",
@@ -310,12 +316,20 @@ def read_csv_text(
         too many fields, or a wrong delimiter.
     """
     p = str(path)
-    check_import_size(path)  # readable regular file, under ALTSEASON_IMPORT_MAX_MB
+    check_import_size(path)  # readable regular file, under ALTSEASON_IMPORT_MAX_INMEMORY_MB
     required = list(required)
+    cap = current_limits().import_max_inmemory_bytes
     try:
-        data = path.read_bytes()
+        with open_decompressed(path) as fh:  # gzip/zstd: decompressed, capped
+            data = fh.read(cap + 1)
     except OSError as exc:
         raise ValidationError(f"cannot read the file: {exc}", path=p) from exc
+    if len(data) > cap:
+        raise ValidationError(
+            f"the file decompresses to more than {cap / (1 << 20):,.0f} MiB, the limit for "
+            "formats read whole (ALTSEASON_IMPORT_MAX_INMEMORY_MB); decompress and split it",
+            path=p,
+        )
     text = data.decode("utf-8-sig", errors="replace")
     if not text.strip():
         raise ValidationError(
@@ -362,9 +376,9 @@ def read_csv_text(
             path=p,
             line=_first_long_line(text, len(fields), delim),
         )
-    frame = _canonical_columns(frame, [*required, *optional])
+    frame = canonical_columns(frame, [*required, *optional])
     if delim != "," and not dtype_str:
-        frame = _decimal_commas(frame)
+        frame = decimal_commas(frame)
     frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
     data_cols = [c for c in frame.columns if c != LINE_COL]
     frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
@@ -377,7 +391,7 @@ def read_csv_text(
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 
 
-def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+def decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers written with a decimal comma (``108667,44``) in a ``;``/tab/``|`` file.
 
     Only a text column whose every non-blank cell is a plain number with at
@@ -397,7 +411,7 @@ def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+def canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     """Trim header names and rename case-insensitive matches of ``names`` to that spelling."""
     frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
     want = {n.lower(): n for n in names}

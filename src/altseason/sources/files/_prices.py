@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from altseason.exceptions import FormatError
+from altseason.exceptions import FormatError, ValidationError
 from altseason.sources._validate import (
     ERRCOL_COL,
     ERROR_COL,
@@ -36,14 +36,19 @@ from altseason.sources.files._base import (
     ReadOptions,
     ReadResult,
     base_asset,
+    canonical_columns,
     date_from_name,
+    decimal_commas,
+    first_line,
     has_columns,
     head_rows,
     header_keys,
     read_csv_text,
+    read_head,
     slugify,
+    sniff_delimiter,
 )
-from altseason.sources.files._open import check_import_size
+from altseason.sources.files._open import check_import_size, open_decompressed
 
 __all__ = [
     "MAX_DAILY_VOLUME_USD",
@@ -445,44 +450,391 @@ _BINANCE = [
     "close_time",
     "quote_asset_volume",
 ]
+_BINANCE_ALL = [
+    *_BINANCE,
+    "number_of_trades",
+    "taker_buy_base_asset_volume",
+    "taker_buy_quote_asset_volume",
+    "ignore",
+]
+"""The 12 fields of a Binance kline, in order (also the columns of a headerless
+data.binance.vision dump)."""
+
+CHUNK_ROWS = 100_000
+"""Lines the streaming readers parse at a time (about 13 MB of kline text)."""
+
+_DAY_MS = 86_400_000
+
+
+def _headerless_binance(head: str) -> bool:
+    """A data.binance.vision kline dump: no header, 12 numeric fields a line, the
+    open and close times epoch milliseconds (or microseconds, spot since 2025)."""
+    rows = head_rows("x\n" + head, 5)
+    if not rows:
+        return False
+    for r in rows:
+        if len(r) != len(_BINANCE_ALL):
+            return False
+        try:
+            nums = [float(x) for x in r]
+        except ValueError:
+            return False
+        if not (1e12 <= nums[0] < 1e17 and nums[6] > nums[0]):
+            return False
+    return True
 
 
 def _detect_binance(path: Path, head: str) -> bool:
-    return header_keys(head)[: len(_BINANCE)] == _BINANCE
+    return header_keys(head)[: len(_BINANCE)] == _BINANCE or _headerless_binance(head)
+
+
+def _epoch_unit(values: pd.Series) -> str | None:
+    """``"ms"`` or ``"us"`` for an epoch column, None when it holds text dates."""
+    if not pd.api.types.is_numeric_dtype(values):
+        return None
+    arr = values.to_numpy(dtype="float64")
+    top = float(np.nanmax(arr)) if np.isfinite(arr).any() else 0.0
+    return "us" if top >= 1e15 else "ms"
+
+
+def _intraday_step_ms(head: str, headerless: bool) -> float | None:
+    """The candle length in ms when the head's candles are shorter than a day."""
+    rows = head_rows(("x\n" if headerless else "") + head, 60)
+    if len(rows) < 2:
+        return None
+    first = pd.Series([r[0] for r in rows if r])
+    nums = pd.to_numeric(first, errors="coerce")
+    if nums.notna().all():
+        ms = nums / (1000.0 if float(nums.max()) >= 1e15 else 1.0)
+    else:
+        ts = pd.to_datetime(first, errors="coerce", utc=True, format="ISO8601")
+        if ts.isna().any():
+            return None
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        ms = pd.Series((ts - epoch) / pd.Timedelta(milliseconds=1), dtype="float64")
+    steps = ms.diff().dropna()
+    steps = steps[steps > 0]
+    if steps.empty:
+        return None
+    step = float(steps.median())
+    return step if step < _DAY_MS else None
+
+
+def _check_candles(
+    raw: pd.DataFrame, o: pd.Series, h: pd.Series, lo: pd.Series, c: pd.Series, q: pd.Series
+) -> None:
+    """Per-candle checks before candles are summed into days, so an error names its line."""
+    for name, v in (("open", o), ("high", h), ("low", lo), ("close", c)):
+        arr = v.to_numpy(dtype="float64")
+        flag(raw, np.isnan(arr), "missing value; every candle needs a price", name)
+        flag(raw, ~np.isnan(arr) & ~np.isfinite(arr), "value is not finite; fix it", name)
+        flag(raw, np.isfinite(arr) & (arr <= 0), "non-positive price; prices must be > 0", name)
+    flag(raw, (h < lo).to_numpy(), "high is below low; fix the candle", "high")
+    vol = q.to_numpy(dtype="float64")
+    flag(
+        raw,
+        ~np.isnan(vol) & ~(np.isfinite(vol) & (vol >= 0)),
+        "volume must be finite and >= 0",
+        "quote_asset_volume",
+    )
+
+
+def _day_aggregate(
+    raw: pd.DataFrame,
+    ts: pd.Series,
+    o: pd.Series,
+    h: pd.Series,
+    lo: pd.Series,
+    c: pd.Series,
+    q: pd.Series,
+) -> pd.DataFrame:
+    """One chunk's candles summed per UTC day: first open, max high, min low, last
+    close, summed quote volume, candle count and the day's first error."""
+    bad = raw[ERROR_COL].notna().to_numpy() if ERROR_COL in raw else np.zeros(len(raw), bool)
+    frame = pd.DataFrame(
+        {
+            "ts": ts.to_numpy(),
+            "day": ts.dt.normalize().to_numpy(),
+            "open": o.to_numpy(),
+            "high": h.to_numpy(),
+            "low": lo.to_numpy(),
+            "close": c.to_numpy(),
+            "vol": q.to_numpy(),
+            "line": raw[LINE_COL].to_numpy(dtype="float64", na_value=np.nan),
+            "err": raw[ERROR_COL].to_numpy() if ERROR_COL in raw else None,
+            "errcol": raw[ERRCOL_COL].to_numpy() if ERRCOL_COL in raw else None,
+        }
+    )
+    good = frame[~bad & frame["day"].notna()].sort_values("ts", kind="stable")
+    agg = good.groupby("day").agg(
+        first_ts=("ts", "min"),
+        last_ts=("ts", "max"),
+        open=("open", "first"),
+        high=("high", "max"),
+        low=("low", "min"),
+        close=("close", "last"),
+        vol=("vol", "sum"),
+        n=("ts", "size"),
+        line=("line", "min"),
+    )
+    errs = frame[bad & frame["day"].notna()].sort_values("line").drop_duplicates("day")
+    agg = agg.join(
+        errs.set_index("day")[["err", "errcol", "line"]].rename(columns={"line": "errline"}),
+        how="outer",
+    )
+    return agg
+
+
+def _combine_days(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunk aggregates of the same day (a day split across chunks) merged into one."""
+    if not parts:
+        return pd.DataFrame()
+    allp = pd.concat(parts).reset_index().rename(columns={"index": "day"})
+    by_first = allp.sort_values("first_ts", kind="stable", na_position="last")
+    by_last = allp.sort_values("last_ts", kind="stable", na_position="first")
+    g = allp.groupby("day")
+    out = pd.DataFrame(
+        {
+            "first_ts": g["first_ts"].min(),
+            "last_ts": g["last_ts"].max(),
+            "open": by_first.dropna(subset=["first_ts"]).groupby("day")["open"].first(),
+            "close": by_last.dropna(subset=["last_ts"]).groupby("day")["close"].last(),
+            "high": g["high"].max(),
+            "low": g["low"].min(),
+            "vol": g["vol"].sum(min_count=1),
+            "n": g["n"].sum(),
+            "line": g["line"].min(),
+        }
+    )
+    errs = allp.dropna(subset=["err"]).sort_values("errline").drop_duplicates("day")
+    return out.join(errs.set_index("day")[["err", "errcol", "errline"]], how="left")
 
 
 def _read_binance(path: Path, options: ReadOptions) -> ReadResult:
-    raw = read_csv_text(path, required=_BINANCE)
+    """Binance klines, read in chunks of :data:`CHUNK_ROWS` lines (plain, gzip or zstd;
+    with the header or headerless as data.binance.vision ships them).
+
+    Daily candles become one row each. Shorter candles (1m, 1h, ...) are summed per
+    UTC day: first open, highest high, lowest low, last close, summed quote volume;
+    an incomplete first or last day is dropped (noted) and interior days with
+    missing candles are noted. A bad candle marks its day with the candle's line
+    and column, so ``--on-error fail`` stops naming it and ``reject`` sends that
+    day to rejects. Memory stays near one chunk whatever the file size
+    (``ALTSEASON_IMPORT_MAX_MB``)."""
+    size = check_import_size(path, whole=False)
+    head = read_head(path)
+    headerless = _headerless_binance(head)
+    delim = "," if headerless else sniff_delimiter(first_line(head))
+    step = _intraday_step_ms(head, headerless)
     asset, mult = _asset_from_name(path)
+    if options.asset:
+        asset, mult = options.asset.upper(), 1.0
     notes: list[str] = []
-    extra = [c for c in raw.columns if c.startswith("open_time.")]
+    daily_parts: list[pd.DataFrame] = []
+    day_parts: list[pd.DataFrame] = []
+    orphan_parts: list[pd.DataFrame] = []
+    rows = 0
+    extra: list[str] = []
+    filled: set[str] = set()
+    with open_decompressed(path) as fh:
+        try:
+            chunks = pd.read_csv(
+                fh,  # type: ignore[arg-type]
+                sep=delim,
+                header=None if headerless else 0,
+                names=_BINANCE_ALL if headerless else None,
+                chunksize=CHUNK_ROWS,
+                skip_blank_lines=False,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+                encoding_errors="replace",
+                low_memory=True,
+            )
+            for chunk in chunks:
+                raw = _chunk_columns(chunk, path, delim)
+                rows += _binance_chunk(
+                    raw, path, headerless, asset, mult, step, daily_parts, day_parts, orphan_parts
+                )
+                for col in raw.columns:
+                    if str(col).startswith("open_time."):
+                        if col not in extra:
+                            extra.append(col)
+                        if raw[col].notna().any():
+                            filled.add(col)
+                if options.progress is not None:
+                    options.progress(min(_position(fh), size), size)
+        except pd.errors.ParserError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            raise ValidationError(
+                f"malformed CSV: {exc}; every line needs the header's fields",
+                path=str(path),
+                line=int(m.group(1)) if m else None,
+            ) from exc
+        except pd.errors.EmptyDataError:
+            raise ValidationError(
+                "the file is empty; re-export it with a header line and data rows",
+                path=str(path),
+            ) from None
+    if rows == 0:
+        raise ValidationError(
+            "the file has a header but no data rows; re-export it with its data",
+            path=str(path),
+            line=2,
+        )
     if extra:
-        filled = [c for c in extra if raw[c].notna().any()]
         notes.append(
             f"ignored {len(extra)} repeated open_time column(s)"
             + (f" ({len(filled)} not empty)" if filled else " (empty)")
         )
-    out = pd.DataFrame(
-        {
-            "asset_id": asset,
-            "date": to_timestamp(raw, "open_time", daily=True),
-            "open": to_number(raw, "open") / mult,
-            "high": to_number(raw, "high") / mult,
-            "low": to_number(raw, "low") / mult,
-            "close": to_number(raw, "close") / mult,
-            "volume_usd": to_number(raw, "quote_asset_volume"),
-        },
-        index=raw.index,
+    if step is None:
+        out = pd.concat(daily_parts, ignore_index=True)
+    else:
+        out, day_notes = _days_from_candles(day_parts, orphan_parts, asset, mult, step)
+        notes.extend(day_notes)
+    notes.insert(
+        0,
+        f"asset {asset} from the file name; volume_usd = quote_asset_volume (USDT)"
+        + ("; read in chunks" if size > CHUNK_ROWS * 100 else ""),
     )
-    notes.insert(0, f"asset {asset} from the file name; volume_usd = quote_asset_volume (USDT)")
     if mult != 1:
         notes.append(f"prices per {mult:,.0f} tokens divided by {mult:,.0f}")
     return ReadResult(
-        tables={"prices": carry_flags(raw, out)},
+        tables={"prices": out},
         notes=notes,
-        rows_read=len(raw),
+        rows_read=rows,
         columns={"prices": {"date": "open_time", "volume_usd": "quote_asset_volume"}},
     )
+
+
+def _chunk_columns(raw: pd.DataFrame, path: Path, delim: str) -> pd.DataFrame:
+    """One chunk's columns as :func:`read_csv_text` gives them: header names trimmed
+    and matched case-insensitively, decimal commas read, too many fields refused."""
+    if not isinstance(raw.index, pd.RangeIndex):
+        raise ValidationError(
+            f"a line has more fields than the header's {raw.shape[1]}; every line needs "
+            "exactly the header's fields (check for stray commas or a wrong delimiter)",
+            path=str(path),
+        )
+    raw = canonical_columns(raw, _BINANCE_ALL)
+    return decimal_commas(raw) if delim != "," else raw
+
+
+def _position(fh: object) -> int:
+    """Bytes of the file consumed so far (the compressed position for gzip/zstd)."""
+    raw = getattr(fh, "raw_file", fh)
+    try:
+        return int(raw.tell())  # type: ignore[attr-defined]
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+def _binance_chunk(
+    raw: pd.DataFrame,
+    path: Path,
+    headerless: bool,
+    asset: str,
+    mult: float,
+    step: float | None,
+    daily_parts: list[pd.DataFrame],
+    day_parts: list[pd.DataFrame],
+    orphan_parts: list[pd.DataFrame],
+) -> int:
+    """Parse one chunk; append its daily rows or per-day aggregates. Returns data rows."""
+    raw[LINE_COL] = pd.array(raw.index.to_numpy() + (1 if headerless else 2), dtype="Int64")
+    raw = raw[raw.drop(columns=[LINE_COL]).notna().any(axis=1)]
+    if raw.empty:
+        return 0
+    missing = [c for c in _BINANCE if c not in raw.columns]
+    if missing:
+        raise FormatError(f"missing column(s) {missing}", path=str(path), line=1)
+    unit = _epoch_unit(raw["open_time"])
+    ts = to_timestamp(raw, "open_time", unit=unit, daily=step is None)
+    o = to_number(raw, "open") / mult
+    h = to_number(raw, "high") / mult
+    lo = to_number(raw, "low") / mult
+    c = to_number(raw, "close") / mult
+    q = to_number(raw, "quote_asset_volume")
+    if step is None:
+        out = pd.DataFrame(
+            {
+                "asset_id": asset,
+                "date": ts,
+                "open": o,
+                "high": h,
+                "low": lo,
+                "close": c,
+                "volume_usd": q,
+            },
+            index=raw.index,
+        )
+        daily_parts.append(carry_flags(raw, out))
+        return len(raw)
+    _check_candles(raw, o, h, lo, c, q)
+    day_parts.append(_day_aggregate(raw, ts, o, h, lo, c, q))
+    orphans = raw[ts.isna().to_numpy()]
+    if not orphans.empty:  # a candle whose time cannot be read: its own (bad) row
+        orphan_parts.append(
+            carry_flags(
+                orphans,
+                pd.DataFrame(
+                    {"asset_id": asset, "date": pd.NaT, "close": np.nan}, index=orphans.index
+                ),
+            )
+        )
+    return len(raw)
+
+
+def _days_from_candles(
+    day_parts: list[pd.DataFrame],
+    orphan_parts: list[pd.DataFrame],
+    asset: str,
+    mult: float,
+    step: float,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Daily rows from the chunks' per-day aggregates (see :func:`_read_binance`)."""
+    days = _combine_days(day_parts)
+    notes: list[str] = []
+    per_day = round(_DAY_MS / step)
+    minutes = step / 60_000
+    length = f"{minutes:g}m" if minutes < 60 else f"{minutes / 60:g}h"
+    if not days.empty:
+        short = days["n"].fillna(0) < per_day
+        ends = [days.index.min(), days.index.max()]
+        cut = [d for d in ends if short.get(d, False) and pd.isna(days.loc[d, "err"])]
+        if cut:
+            days = days.drop(index=cut)
+            notes.append(
+                f"dropped the incomplete first/last day(s) {', '.join(str(d.date()) for d in cut)}"
+                f" (fewer than the {per_day:,} {length} candles of a full day)"
+            )
+        gaps = int((days["n"].fillna(0) < per_day).sum())
+        if gaps:
+            notes.append(
+                f"{gaps:,} day(s) have missing {length} candles (built from those present)"
+            )
+        notes.insert(
+            0,
+            f"{int(days['n'].sum()):,} {length} candles summed into {len(days):,} UTC day(s)",
+        )
+    out = pd.DataFrame(
+        {
+            "asset_id": asset,
+            "date": days.index,
+            "open": days["open"].to_numpy(),
+            "high": days["high"].to_numpy(),
+            "low": days["low"].to_numpy(),
+            "close": days["close"].to_numpy(),
+            "volume_usd": days["vol"].to_numpy(),
+            LINE_COL: pd.array(days["errline"].fillna(days["line"]).to_numpy(), dtype="Int64")
+            if len(days)
+            else pd.array([], dtype="Int64"),
+            ERROR_COL: days["err"].to_numpy(dtype=object) if len(days) else [],
+            ERRCOL_COL: days["errcol"].to_numpy(dtype=object) if len(days) else [],
+        }
+    )
+    frames = [out, *orphan_parts]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else out, notes
 
 
 # ---------------------------------------------------------------------- plain / Yahoo OHLCV
