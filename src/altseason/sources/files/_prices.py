@@ -118,8 +118,28 @@ def carry_flags(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
+
+
+def _plain_stem(path: Path) -> str:
+    """The file name without compression and data suffixes (``X.csv.gz`` -> ``X``)."""
+    name = path.name
+    for suffix in _COMPRESSED:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return Path(name).stem
+
+
 def _asset_from_name(path: Path) -> tuple[str, float]:
-    stem = path.stem.split("_")[0] if path.stem.lower().endswith("_daily") else path.stem
+    """Asset and contract multiplier from the file name: ``BTCUSDT.csv``, ``btc_daily.csv``,
+    ``BTC-USD.csv``, and data.binance.vision's ``BTCUSDT-1m-2024-01.csv(.gz)``."""
+    stem = _plain_stem(path)
+    if stem.lower().endswith("_daily"):
+        stem = stem.split("_")[0]
+    pair = stem.split("-", 1)[0].upper()
+    if "-" in stem and _EXCHANGE_PAIR.match(pair):
+        stem = pair
     return base_asset(stem)
 
 
@@ -460,8 +480,8 @@ _BINANCE_ALL = [
 """The 12 fields of a Binance kline, in order (also the columns of a headerless
 data.binance.vision dump)."""
 
-CHUNK_ROWS = 100_000
-"""Lines the streaming readers parse at a time (about 13 MB of kline text)."""
+CHUNK_ROWS = 50_000
+"""Lines the streaming readers parse at a time (about 6.5 MB of kline text)."""
 
 _DAY_MS = 86_400_000
 
@@ -867,11 +887,11 @@ def _detect_ohlcv(path: Path, head: str) -> bool:
 
 def _ohlcv_documented_unit(path: Path, columns: list[str]) -> tuple[str | None, str]:
     """The volume unit the file's layout documents, if any (see :func:`decide_volume_unit`)."""
-    stem = path.stem.upper()
+    stem = _plain_stem(path).upper()
     if any(c.lower() in _ADJ for c in columns) or _YAHOO_PAIR.match(stem):
         return "quote", "Yahoo Finance layout: crypto pairs' Volume is in USD"
     if _EXCHANGE_PAIR.match(stem):
-        return "base", f"exchange pair {path.stem}: kline volume counts units of the asset"
+        return "base", f"exchange pair {stem}: kline volume counts units of the asset"
     return None, ""
 
 
