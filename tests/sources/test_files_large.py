@@ -192,3 +192,26 @@ def test_partial_first_and_last_days_are_dropped(tmp_path: Path) -> None:
     days = res.tables["prices"]["date"].dt.strftime("%Y-%m-%d").tolist()
     assert days == ["2024-01-02", "2024-01-03"]
     assert any("incomplete first/last day" in n for n in res.notes), res.notes
+
+
+def test_cli_progress_flag_reports_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--progress writes how far the file has been read to stderr (a line per tenth when
+    stderr is not a terminal); stdout keeps the summary only."""
+    from typer.testing import CliRunner
+
+    import altseason.cli._register  # noqa: F401  (registers the commands)
+    from altseason.cli import app
+
+    monkeypatch.setattr(_prices, "CHUNK_ROWS", 1000)
+    monkeypatch.setenv("ALTSEASON_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ALTSEASON_STORE", str(tmp_path / "store.duckdb"))
+    path = write_minute_klines(tmp_path / "BTCUSDT-1m.csv", days=12)  # ~2 MB
+    res = CliRunner().invoke(app, ["--create", "import", str(path), "--progress"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("import BTCUSDT-1m.csv:")]
+    assert 3 <= len(lines) <= 11, res.stderr
+    assert "100.0%" in lines[-1] and "import BTCUSDT-1m.csv" not in res.stdout
+    quiet = CliRunner().invoke(app, ["import", str(path)])
+    assert quiet.exit_code == 0 and "MiB read" not in quiet.stderr
