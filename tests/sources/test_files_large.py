@@ -215,3 +215,83 @@ def test_cli_progress_flag_reports_on_stderr(
     assert "100.0%" in lines[-1] and "import BTCUSDT-1m.csv" not in res.stdout
     quiet = CliRunner().invoke(app, ["import", str(path)])
     assert quiet.exit_code == 0 and "MiB read" not in quiet.stderr
+
+
+# ---------------------------------------------------------------------- generic --map, batches
+def _long_prices(path: Path, assets: int = 40, days: int = 100) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2024-01-01", periods=days, freq="D").strftime("%Y-%m-%d")
+    frame = pd.DataFrame(
+        {
+            "Day": np.repeat(dates, assets),
+            "Ticker": np.tile([f"C{i:03d}" for i in range(assets)], days),
+            "Px": np.round(rng.uniform(0.5, 500, assets * days), 6),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+MAP = ReadOptions(mapping={"Day": "date", "Ticker": "asset_id", "Px": "close"})
+
+
+@pytest.fixture
+def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1 MiB whole-file cap and 500-line batches: the streamed path on small files."""
+    from altseason.sources.files import _generic
+
+    monkeypatch.setenv("ALTSEASON_IMPORT_MAX_INMEMORY_MB", "0.05")
+    monkeypatch.setattr(_generic, "STREAM_CHUNK_ROWS", 500)
+
+
+def _counts(store: Store) -> dict[str, int]:
+    return {t: store.count(t) for t in ("prices", "rejects", "ingest_log", "sources")}
+
+
+@pytest.mark.usefixtures("small_caps")
+def test_generic_map_file_over_the_cap_is_written_in_batches(tmp_path: Path) -> None:
+    path = tmp_path / "closes.csv"
+    frame = _long_prices(path)
+    assert path.stat().st_size > 0.05 * MIB
+    with Store(tmp_path / "s.duckdb") as store:
+        report = import_file(store, path, format="csv", options=MAP)
+        got = store.con.execute(
+            "SELECT asset_id, strftime(date, '%Y-%m-%d') AS d, close FROM prices "
+            "ORDER BY asset_id, d"
+        ).df()
+        again = import_file(store, path, format="csv", options=MAP)
+        n_log = store.count("ingest_log")
+    assert report.rows_read == len(frame) and report.rows_written["prices"] == len(frame)
+    assert any("read in batches" in n for n in report.notes)
+    want = frame.rename(columns={"Ticker": "asset_id", "Day": "d", "Px": "close"})
+    want = want.sort_values(["asset_id", "d"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[["asset_id", "d", "close"]], check_dtype=False)
+    assert again.total_written == 0 and n_log >= 2  # re-import: a no-op, logged
+
+
+@pytest.mark.usefixtures("small_caps")
+def test_generic_batches_bad_row_or_repeated_key_write_nothing(tmp_path: Path) -> None:
+    """A bad value in a late batch, or a key repeated with another value in a later
+    batch, rolls back the batches already written: the store is unchanged."""
+    path = tmp_path / "closes.csv"
+    frame = _long_prices(path)
+    bad = frame.copy()
+    bad.loc[3210, "Px"] = -4.0  # line 3212, batch 7
+    bad_path = tmp_path / "bad.csv"
+    bad.to_csv(bad_path, index=False)
+    rep = pd.concat([frame, frame.iloc[[5]].assign(Px=1.0)], ignore_index=True)
+    rep_path = tmp_path / "repeat.csv"
+    rep.to_csv(rep_path, index=False)
+    with Store(tmp_path / "s.duckdb") as store:
+        import_file(store, write_minute_klines(tmp_path / "BTCUSDT-1m.csv", days=2))
+        before = _counts(store)
+        with pytest.raises(ValidationError) as info:
+            import_file(store, bad_path, format="csv", options=MAP)
+        assert info.value.line == 3212 and str(bad_path) in str(info.value)
+        assert _counts(store) == before
+        with pytest.raises(ValidationError, match="appears twice") as info2:
+            import_file(store, rep_path, format="csv", options=MAP)
+        assert str(rep_path) in str(info2.value) and "C005" in str(info2.value)
+        assert _counts(store) == before
+        report = import_file(store, bad_path, format="csv", options=MAP, on_error="reject")
+        assert report.rows_rejected == 1 and report.rows_written["prices"] == len(frame) - 1

@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -648,6 +648,153 @@ class Store:
                 f"writing {dataset!r} to the store failed and was rolled back: {exc}"
             ) from exc
         return result
+
+    def ingest_batches(
+        self,
+        *,
+        dataset: str,
+        source: str,
+        batches: Iterable[tuple[Mapping[str, pd.DataFrame], Sequence[Reject]]],
+        rows_in: Callable[[], int] | None = None,
+        source_info: Mapping[str, Any] | None = None,
+        supersedes: Sequence[str] = (),
+    ) -> IngestResult:
+        """Write a stream of batches of one source in ONE transaction (large files).
+
+        Like :meth:`ingest`, but ``batches`` yields ``(tables, rejects)`` pairs as a
+        streaming reader produces them; each batch is prepared, checked by the
+        domain rules, upserted and compared with other sources as it arrives, so
+        memory holds one batch. Any exception (a bad row with ``--on-error fail``,
+        a key repeated with other values in a later batch, a DuckDB error) rolls
+        back every batch: nothing is half-written. ``rows_in`` is called at the
+        end (the reader counts lines as it goes).
+
+        Raises
+        ------
+        ValidationError
+            A batch misses a required column, has NULL keys, or repeats a key of
+            this ingest with different values. Nothing is written.
+        StoreError
+            If DuckDB fails; nothing is written.
+        """
+        run_id = uuid.uuid4().hex
+        started = utcnow()
+        info = dict(source_info or {})
+        result = IngestResult(run_id=run_id, dataset=dataset, source=source, rows_in=0)
+        offered = 0
+        n_rejects = 0
+        try:
+            with self.transaction() as con:
+                now = utcnow()
+                for old in supersedes:
+                    if old != source:
+                        self._drop_source(con, old)
+                con.execute(
+                    "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        source,
+                        source_kind(source),
+                        info.get("format"),
+                        info.get("path"),
+                        info.get("content_hash"),
+                        now,
+                        now,
+                    ],
+                )
+                con.execute(
+                    "UPDATE sources SET last_seen = ?, format = coalesce(?, format), "
+                    "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
+                    "WHERE source = ?",
+                    [now, info.get("format"), info.get("path"), info.get("content_hash"), source],
+                )
+                for tables, given in batches:
+                    rejects = list(given)
+                    for name, frame in tables.items():
+                        offered += len(frame)
+                        prepared = self._prepare(name, frame, source)
+                        if (prepared["source"] != source).any():
+                            raise ValidationError(
+                                "a streamed batch carries rows of another source; stream one "
+                                "source per ingest"
+                            )
+                        clean, bad = apply_rules(name, prepared, source=source)
+                        rejects.extend(
+                            Reject(reason=r, location=loc, raw=raw) for r, loc, raw in bad
+                        )
+                        offered -= len(bad)
+                        self._check_repeats(con, TABLES[name], clean, now)
+                        result.rows_written[name] = result.rows_written.get(
+                            name, 0
+                        ) + self._upsert_frame(con, TABLES[name], clean, now)
+                        if not clean.empty:
+                            detect_conflicts(con, name, clean, source, now)
+                    if rejects:
+                        self._write_rejects(con, run_id, dataset, source, rejects, now)
+                    n_rejects += len(rejects)
+                self._sources_cache.clear()
+                result.rows_in = rows_in() if rows_in is not None else offered + n_rejects
+                result.rows_rejected = n_rejects
+                con.execute(
+                    "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        run_id,
+                        dataset,
+                        source,
+                        started,
+                        utcnow(),
+                        result.rows_in,
+                        result.total_written,
+                        result.rows_rejected,
+                        "ok",
+                        None,
+                    ],
+                )
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise StoreLockedError(f"the store is locked by another writer: {exc}") from exc
+            raise StoreError(
+                f"writing {dataset!r} to the store failed and was rolled back: {exc}"
+            ) from exc
+        return result
+
+    def _check_repeats(
+        self, con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame, now: dt.datetime
+    ) -> None:
+        """Refuse a batch row whose key an earlier batch of this ingest (same ``now``)
+        wrote with different values: the file holds the key twice."""
+        if df.empty:
+            return
+        view = f"_batch_{uuid.uuid4().hex[:8]}"
+        con.register(view, df)
+        try:
+            join = " AND ".join(
+                f"CAST(s.{k} AS {spec.column(k).type}) = t.{k}" for k in spec.stored_key
+            )
+            compare = [
+                c
+                for c in spec.column_names
+                if c not in spec.stored_key and c != "ingested_at" and c in df.columns
+            ]
+            differs = (
+                " OR ".join(
+                    f"CAST(s.{c} AS {spec.column(c).type}) IS DISTINCT FROM t.{c}" for c in compare
+                )
+                or "FALSE"
+            )
+            keys = ", ".join(f"t.{k}" for k in spec.key)
+            row = con.execute(
+                f"SELECT {keys} FROM {view} s JOIN {spec.name} t ON {join} "
+                f"WHERE t.ingested_at = ? AND ({differs}) LIMIT 1",
+                [now],
+            ).fetchall()
+        finally:
+            con.unregister(view)
+        if row:
+            key = ", ".join(f"{k}={v}" for k, v in zip(spec.key, row[0], strict=True))
+            raise ValidationError(
+                f"table {spec.name!r}: the key ({key}) appears twice in the file with different "
+                "values (in different parts of it); keep one row per key"
+            )
 
     def _drop_source(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         """Delete a superseded source's rows, conflicts and bookkeeping row."""

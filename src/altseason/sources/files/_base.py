@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +38,12 @@ __all__ = [
     "has_columns",
     "header_fields",
     "header_keys",
+    "read_csv_chunks",
     "read_csv_text",
     "read_head",
     "slugify",
     "sniff_delimiter",
+    "stream_position",
 ]
 
 HEAD_BYTES = 64 * 1024
@@ -151,12 +153,19 @@ class Reader:
         and content, the file name only to break ties the content cannot.
     read
         ``read(path, options) -> ReadResult``.
+    stream
+        ``stream(path, options) -> Iterator[ReadResult] | None``: the file in
+        batches of rows, for files over the whole-file cap; None (from the
+        function) when these options cannot be streamed. Each batch is validated
+        and written as it comes, all in one transaction
+        (:meth:`altseason.store.Store.ingest_batches`).
     """
 
     name: str
     description: str
     detect: Callable[[Path, str], bool]
     read: Callable[[Path, ReadOptions], ReadResult]
+    stream: Callable[[Path, ReadOptions], Iterator[ReadResult] | None] | None = None
 
 
 # ---------------------------------------------------------------------- heads
@@ -386,6 +395,74 @@ def read_csv_text(
     if missing:
         raise FormatError(f"missing column(s) {missing}; the file has {data_cols}", path=p, line=1)
     return frame
+
+
+def read_csv_chunks(
+    path: Path, chunk_rows: int, progress: Callable[[int, int], None] | None = None
+) -> Iterator[pd.DataFrame]:
+    """A delimited file (plain, gzip or zstd) as frames of ``chunk_rows`` data lines,
+    each shaped as :func:`read_csv_text` shapes the whole file (``_line``, trimmed
+    headers, decimal commas, blank lines dropped). Memory holds one chunk.
+
+    Raises
+    ------
+    ValidationError
+        Empty file, a line with too many fields or another malformed line.
+    """
+    p = str(path)
+    head = read_head(path)
+    if not head.strip():
+        raise ValidationError(
+            "the file is empty; re-export it with a header line and data rows", path=p
+        )
+    delim = sniff_delimiter(first_line(head))
+    size = path.stat().st_size
+    with open_decompressed(path) as fh:
+        try:
+            reader = pd.read_csv(
+                fh,  # type: ignore[arg-type]
+                sep=delim,
+                chunksize=chunk_rows,
+                skip_blank_lines=False,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+                encoding_errors="replace",
+            )
+            for frame in reader:
+                if not isinstance(frame.index, pd.RangeIndex):
+                    raise ValidationError(
+                        f"a line has more fields than the header's {frame.shape[1]}; every "
+                        "line needs exactly the header's fields (check for stray commas or a "
+                        "wrong delimiter)",
+                        path=p,
+                    )
+                frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+                if delim != ",":
+                    frame = decimal_commas(frame)
+                frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
+                data_cols = [c for c in frame.columns if c != LINE_COL]
+                frame = frame[frame[data_cols].notna().any(axis=1)]
+                if progress is not None:
+                    progress(min(stream_position(fh), size), size)
+                if not frame.empty:
+                    yield frame
+        except pd.errors.ParserError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            raise ValidationError(
+                f"malformed CSV: {exc}; every line needs the header's fields",
+                path=p,
+                line=int(m.group(1)) if m else None,
+            ) from exc
+
+
+def stream_position(fh: object) -> int:
+    """Bytes of the file consumed so far (the compressed position for gzip/zstd)."""
+    raw = getattr(fh, "raw_file", fh)
+    try:
+        return int(raw.tell())  # type: ignore[attr-defined]
+    except (OSError, AttributeError, ValueError):
+        return 0
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
