@@ -15,8 +15,8 @@ Every reader reaches a file through these checks (hooks in
   such a reader peaks at roughly 30 times the file size (text, parsed frame,
   validation and merge copies; measured: a 21 MB CSV of one million rows
   peaked at 760 MiB RSS, 150 MiB of it the interpreter), so that default
-  bounds an import near 1 GiB. Streaming readers (Binance klines CSV, the
-  zstd/JSON category bundle) read in chunks and are bounded by the file cap
+  bounds an import near 1 GiB. Streaming readers (Binance klines CSV, a generic
+  CSV with ``--map``, the zstd/JSON category bundle) read in chunks and are bounded by the file cap
   and the next two limits instead.
 * :func:`open_decompressed`: a zstd or gzip stream is decompressed through a
   counter that stops at ``Limits.import_max_decompressed_bytes``
@@ -134,7 +134,7 @@ def check_input_file(path: Path) -> os.stat_result:
     return st
 
 
-STREAMING_FORMATS = "binance_klines (plain, gzip or zstd CSV)"
+STREAMING_FORMATS = "Binance klines CSV, plain, gzip or zstd; a generic CSV imported with --map"
 """The CSV formats read in chunks, named in the size errors."""
 
 
