@@ -25,7 +25,12 @@ import duckdb
 
 from altseason._lazy import LazyModule
 from altseason.exceptions import StoreError, StoreLockedError, ValidationError
-from altseason.store._conflicts import SNAPSHOT_WINDOW, TOLERANCES, detect_conflicts
+from altseason.store._conflicts import (
+    SNAPSHOT_WINDOW,
+    TOLERANCES,
+    conflict_asset_column,
+    detect_conflicts,
+)
 from altseason.store._rules import apply_rules
 from altseason.store._schema import (
     BOOKKEEPING_DDL,
@@ -725,12 +730,12 @@ class Store:
                         self._check_repeats(con, TABLES[name], clean, now)
                         result.rows_written[name] = result.rows_written.get(
                             name, 0
-                        ) + self._upsert_frame(con, TABLES[name], clean, now)
-                        if not clean.empty:
-                            detect_conflicts(con, name, clean, source, now)
+                        ) + self._upsert_batch(con, TABLES[name], clean, now)
                     if rejects:
                         self._write_rejects(con, run_id, dataset, source, rejects, now)
                     n_rejects += len(rejects)
+                for name in result.rows_written:
+                    self._conflicts_by_asset(con, name, source, now)
                 self._sources_cache.clear()
                 result.rows_in = rows_in() if rows_in is not None else offered + n_rejects
                 result.rows_rejected = n_rejects
@@ -756,6 +761,78 @@ class Store:
                 f"writing {dataset!r} to the store failed and was rolled back: {exc}"
             ) from exc
         return result
+
+    #: Rows compared with other sources at a time after a streamed ingest.
+    CONFLICT_GROUP_ROWS = 500_000
+
+    def _conflicts_by_asset(
+        self, con: duckdb.DuckDBPyConnection, table: str, source: str, now: dt.datetime
+    ) -> None:
+        """Conflicts of ``source``'s rows in ``table``, computed once after all batches,
+        asset group by asset group (each group's rows whole, so no seam between batches
+        splits a comparison; memory holds one group)."""
+        col = conflict_asset_column(table)
+        if col is None:
+            return
+        counts = con.execute(
+            f"SELECT {col}, count(*) FROM {table} WHERE source = ? GROUP BY {col} ORDER BY {col}",
+            [source],
+        ).fetchall()
+        group: list[str] = []
+        size = 0
+        for i, (asset, n) in enumerate(counts):
+            group.append(asset)
+            size += int(n)
+            if size >= self.CONFLICT_GROUP_ROWS or i == len(counts) - 1:
+                marks = ", ".join("?" for _ in group)
+                frame = con.execute(
+                    f"SELECT * FROM {table} WHERE source = ? AND {col} IN ({marks})",
+                    [source, *group],
+                ).df()
+                detect_conflicts(con, table, frame.drop(columns=["ingested_at"]), source, now)
+                group, size = [], 0
+
+    def _upsert_batch(
+        self, con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame, now: dt.datetime
+    ) -> int:
+        """:meth:`_upsert_frame` without temporary tables: a long transaction would keep
+        every batch's dropped temp tables until the commit."""
+        if df.empty:
+            return 0
+        view = f"_batch_{uuid.uuid4().hex[:8]}"
+        con.register(view, df)
+        try:
+            casts = ", ".join(
+                f"CAST({c.name} AS {c.type}) AS {c.name}"
+                for c in spec.columns
+                if c.name != "ingested_at"
+            )
+            join = " AND ".join(f"s.{k} = t.{k}" for k in spec.stored_key)
+            compare = [
+                c for c in spec.column_names if c not in spec.stored_key and c != "ingested_at"
+            ]
+            differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in compare) or "FALSE"
+            body = (
+                f"FROM (SELECT {casts} FROM {view}) s LEFT JOIN {spec.name} t ON {join} "
+                f"WHERE t.{spec.key[0]} IS NULL OR {differs}"
+            )
+            n = _one(con.execute(f"SELECT count(*) {body}"))
+            written = int(n[0]) if n else 0
+            if written:
+                cols = [c for c in spec.column_names if c != "ingested_at"]
+                con.execute(
+                    f"INSERT OR REPLACE INTO {spec.name} ({', '.join(cols)}, ingested_at) "
+                    f"SELECT {', '.join(f's.{c}' for c in cols)}, ?::TIMESTAMP {body}",
+                    [now],
+                )
+        except duckdb.ConversionException as exc:
+            raise ValidationError(
+                f"table {spec.name!r}: a value cannot be stored as the column's type: {exc}. "
+                "Check the input's units and number formats."
+            ) from exc
+        finally:
+            con.unregister(view)
+        return written
 
     def _check_repeats(
         self, con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame, now: dt.datetime
