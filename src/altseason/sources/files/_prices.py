@@ -47,6 +47,7 @@ from altseason.sources.files._base import (
     read_head,
     slugify,
     sniff_delimiter,
+    stream_position,
 )
 from altseason.sources.files._open import check_import_size, open_decompressed
 
@@ -683,7 +684,7 @@ def _read_binance(path: Path, options: ReadOptions) -> ReadResult:
                         if raw[col].notna().any():
                             filled.add(col)
                 if options.progress is not None:
-                    options.progress(min(_position(fh), size), size)
+                    options.progress(min(stream_position(fh), size), size)
         except pd.errors.ParserError as exc:
             m = re.search(r"line (\d+)", str(exc))
             raise ValidationError(
@@ -715,7 +716,7 @@ def _read_binance(path: Path, options: ReadOptions) -> ReadResult:
     notes.insert(
         0,
         f"asset {asset} from the file name; volume_usd = quote_asset_volume (USDT)"
-        + ("; read in chunks" if size > CHUNK_ROWS * 100 else ""),
+        + (f"; read in chunks of {CHUNK_ROWS:,} lines" if rows > CHUNK_ROWS else ""),
     )
     if mult != 1:
         notes.append(f"prices per {mult:,.0f} tokens divided by {mult:,.0f}")
@@ -738,15 +739,6 @@ def _chunk_columns(raw: pd.DataFrame, path: Path, delim: str) -> pd.DataFrame:
         )
     raw = canonical_columns(raw, _BINANCE_ALL)
     return decimal_commas(raw) if delim != "," else raw
-
-
-def _position(fh: object) -> int:
-    """Bytes of the file consumed so far (the compressed position for gzip/zstd)."""
-    raw = getattr(fh, "raw_file", fh)
-    try:
-        return int(raw.tell())  # type: ignore[attr-defined]
-    except (OSError, AttributeError, ValueError):
-        return 0
 
 
 def _binance_chunk(
