@@ -49,8 +49,12 @@ ALTSEASON_MAX_PAGES
 ALTSEASON_MAX_RETRY_WAIT
     Longest wait honoured from a ``Retry-After`` header, in seconds (default 60).
 ALTSEASON_IMPORT_MAX_MB
-    Largest file a reader loads whole (CSV, JSON), in MiB (default 32; such a
-    reader peaks at roughly 30 times the file size).
+    Largest input file any import reads, in MiB (default 2048). Streaming readers
+    (Binance klines CSV, plain or gzip/zstd) read it in chunks with bounded memory.
+ALTSEASON_IMPORT_MAX_INMEMORY_MB
+    Largest file a reader that loads the whole file (the other CSV and JSON
+    formats) accepts, in MiB (default 32; such a reader peaks at roughly 30 times
+    the file size).
 ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB
     Largest decompressed size of a compressed input file, in MiB (default 2048).
 """
@@ -108,7 +112,9 @@ class Limits:
         Longest wait honoured from ``Retry-After`` (seconds); a wait that would
         pass a deadline fails at once instead.
     import_max_bytes
-        Largest input file a reader loads whole (CSV, JSON), in bytes.
+        Largest input file any import reads, in bytes (streaming readers).
+    import_max_inmemory_bytes
+        Largest input file a reader that loads the whole file accepts, in bytes.
     import_max_decompressed_bytes
         Largest decompressed size of a compressed input (zstd), in bytes.
     """
@@ -119,7 +125,8 @@ class Limits:
     max_response_bytes: int = 64 * _MIB
     max_pages: int = 1000
     max_retry_wait: float = 60.0
-    import_max_bytes: int = 32 * _MIB
+    import_max_bytes: int = 2048 * _MIB
+    import_max_inmemory_bytes: int = 32 * _MIB
     import_max_decompressed_bytes: int = 2048 * _MIB
 
 
@@ -132,6 +139,7 @@ LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
     "ALTSEASON_MAX_PAGES": ("max_pages", 1),
     "ALTSEASON_MAX_RETRY_WAIT": ("max_retry_wait", 1),
     "ALTSEASON_IMPORT_MAX_MB": ("import_max_bytes", _MIB),
+    "ALTSEASON_IMPORT_MAX_INMEMORY_MB": ("import_max_inmemory_bytes", _MIB),
     "ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB": ("import_max_decompressed_bytes", _MIB),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -94,6 +96,12 @@ def import_(
         help="Prefer these files' sources over all others in reads (nothing is overwritten: "
         "every source's rows are kept).",
     ),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Report how far a large file has been read, on stderr (shown anyway when "
+        "stderr is a terminal). Streamed formats (Binance klines) report as they read.",
+    ),
     prefer: str | None = typer.Option(
         None,
         "--prefer",
@@ -130,6 +138,7 @@ def import_(
             )
         if snap.tzinfo is not None:
             snap = snap.tz_convert("UTC").tz_localize(None)
+    current: dict[str, str] = {"name": ""}
     mapping, constants = _parse_maps(maps)
     if (mapping or constants) and format is None:
         format = "csv"  # --map only means something to the generic reader (CSV and Parquet)
@@ -149,6 +158,7 @@ def import_(
         table=table,
         date_from_filename=date_from_filename,
         volume_unit=unit,
+        progress=_byte_progress(current) if show_progress or sys.stderr.isatty() else None,
     )
     with (
         open_cli_store() as store,
@@ -167,6 +177,7 @@ def import_(
             # Called before each file: give up the store's lock while the next file is
             # read and validated, so readers (the dashboard) get in between files.
             store.release()
+            current["name"] = path.name
             progress.update(task, total=total, completed=i, description=path.name)
 
         summary = import_files(
@@ -257,3 +268,31 @@ def status() -> None:
                 "[bold yellow]Contains the simulated demo market (source 'demo'): not market data.[/]"
             )
     raise typer.Exit(0)
+
+
+def _byte_progress(current: dict[str, str]) -> Callable[[int, int], None]:
+    """A ``progress(bytes_read, total)`` callback writing to stderr: one line redrawn in
+    place on a terminal, else a line per tenth of the file (``--progress``)."""
+    tty = sys.stderr.isatty()
+    last: dict[str, int] = {}
+    mib = 1024 * 1024
+
+    def report(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        name = current["name"] or "file"
+        tenth = min(10, done * 10 // total)
+        if not tty and last.get(name, -1) >= tenth:
+            return
+        last[name] = tenth
+        text = (
+            f"import {name}: {100 * done / total:5.1f}% "
+            f"({done / mib:,.1f} of {total / mib:,.1f} MiB read)"
+        )
+        if tty:
+            sys.stderr.write("\r" + text + ("\n" if done >= total else ""))
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    return report

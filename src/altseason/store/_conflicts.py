@@ -428,6 +428,13 @@ def _compare_options(
     return found
 
 
+def conflict_asset_column(table: str) -> str | None:
+    """The column :func:`detect_conflicts` groups ``table`` by (None: no conflicts kept)."""
+    if table == "options":
+        return "underlying"
+    return _SERIES[table][2] if table in _SERIES else None
+
+
 def detect_conflicts(
     con: duckdb.DuckDBPyConnection,
     table: str,

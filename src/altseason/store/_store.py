@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,12 @@ import duckdb
 
 from altseason._lazy import LazyModule
 from altseason.exceptions import StoreError, StoreLockedError, ValidationError
-from altseason.store._conflicts import SNAPSHOT_WINDOW, TOLERANCES, detect_conflicts
+from altseason.store._conflicts import (
+    SNAPSHOT_WINDOW,
+    TOLERANCES,
+    conflict_asset_column,
+    detect_conflicts,
+)
 from altseason.store._rules import apply_rules
 from altseason.store._schema import (
     BOOKKEEPING_DDL,
@@ -648,6 +653,225 @@ class Store:
                 f"writing {dataset!r} to the store failed and was rolled back: {exc}"
             ) from exc
         return result
+
+    def ingest_batches(
+        self,
+        *,
+        dataset: str,
+        source: str,
+        batches: Iterable[tuple[Mapping[str, pd.DataFrame], Sequence[Reject]]],
+        rows_in: Callable[[], int] | None = None,
+        source_info: Mapping[str, Any] | None = None,
+        supersedes: Sequence[str] = (),
+    ) -> IngestResult:
+        """Write a stream of batches of one source in ONE transaction (large files).
+
+        Like :meth:`ingest`, but ``batches`` yields ``(tables, rejects)`` pairs as a
+        streaming reader produces them; each batch is prepared, checked by the
+        domain rules, upserted and compared with other sources as it arrives, so
+        memory holds one batch. Any exception (a bad row with ``--on-error fail``,
+        a key repeated with other values in a later batch, a DuckDB error) rolls
+        back every batch: nothing is half-written. ``rows_in`` is called at the
+        end (the reader counts lines as it goes).
+
+        Raises
+        ------
+        ValidationError
+            A batch misses a required column, has NULL keys, or repeats a key of
+            this ingest with different values. Nothing is written.
+        StoreError
+            If DuckDB fails; nothing is written.
+        """
+        run_id = uuid.uuid4().hex
+        started = utcnow()
+        info = dict(source_info or {})
+        result = IngestResult(run_id=run_id, dataset=dataset, source=source, rows_in=0)
+        offered = 0
+        n_rejects = 0
+        try:
+            with self.transaction() as con:
+                now = utcnow()
+                for old in supersedes:
+                    if old != source:
+                        self._drop_source(con, old)
+                con.execute(
+                    "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        source,
+                        source_kind(source),
+                        info.get("format"),
+                        info.get("path"),
+                        info.get("content_hash"),
+                        now,
+                        now,
+                    ],
+                )
+                con.execute(
+                    "UPDATE sources SET last_seen = ?, format = coalesce(?, format), "
+                    "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
+                    "WHERE source = ?",
+                    [now, info.get("format"), info.get("path"), info.get("content_hash"), source],
+                )
+                for tables, given in batches:
+                    rejects = list(given)
+                    for name, frame in tables.items():
+                        offered += len(frame)
+                        prepared = self._prepare(name, frame, source)
+                        if (prepared["source"] != source).any():
+                            raise ValidationError(
+                                "a streamed batch carries rows of another source; stream one "
+                                "source per ingest"
+                            )
+                        clean, bad = apply_rules(name, prepared, source=source)
+                        rejects.extend(
+                            Reject(reason=r, location=loc, raw=raw) for r, loc, raw in bad
+                        )
+                        offered -= len(bad)
+                        self._check_repeats(con, TABLES[name], clean, now)
+                        result.rows_written[name] = result.rows_written.get(
+                            name, 0
+                        ) + self._upsert_batch(con, TABLES[name], clean, now)
+                    if rejects:
+                        self._write_rejects(con, run_id, dataset, source, rejects, now)
+                    n_rejects += len(rejects)
+                for name in result.rows_written:
+                    self._conflicts_by_asset(con, name, source, now)
+                self._sources_cache.clear()
+                result.rows_in = rows_in() if rows_in is not None else offered + n_rejects
+                result.rows_rejected = n_rejects
+                con.execute(
+                    "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        run_id,
+                        dataset,
+                        source,
+                        started,
+                        utcnow(),
+                        result.rows_in,
+                        result.total_written,
+                        result.rows_rejected,
+                        "ok",
+                        None,
+                    ],
+                )
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise StoreLockedError(f"the store is locked by another writer: {exc}") from exc
+            raise StoreError(
+                f"writing {dataset!r} to the store failed and was rolled back: {exc}"
+            ) from exc
+        return result
+
+    #: Rows compared with other sources at a time after a streamed ingest.
+    CONFLICT_GROUP_ROWS = 500_000
+
+    def _conflicts_by_asset(
+        self, con: duckdb.DuckDBPyConnection, table: str, source: str, now: dt.datetime
+    ) -> None:
+        """Conflicts of ``source``'s rows in ``table``, computed once after all batches,
+        asset group by asset group (each group's rows whole, so no seam between batches
+        splits a comparison; memory holds one group)."""
+        col = conflict_asset_column(table)
+        if col is None:
+            return
+        counts = con.execute(
+            f"SELECT {col}, count(*) FROM {table} WHERE source = ? GROUP BY {col} ORDER BY {col}",
+            [source],
+        ).fetchall()
+        group: list[str] = []
+        size = 0
+        for i, (asset, n) in enumerate(counts):
+            group.append(asset)
+            size += int(n)
+            if size >= self.CONFLICT_GROUP_ROWS or i == len(counts) - 1:
+                marks = ", ".join("?" for _ in group)
+                frame = con.execute(
+                    f"SELECT * FROM {table} WHERE source = ? AND {col} IN ({marks})",
+                    [source, *group],
+                ).df()
+                detect_conflicts(con, table, frame.drop(columns=["ingested_at"]), source, now)
+                group, size = [], 0
+
+    def _upsert_batch(
+        self, con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame, now: dt.datetime
+    ) -> int:
+        """:meth:`_upsert_frame` without temporary tables: a long transaction would keep
+        every batch's dropped temp tables until the commit."""
+        if df.empty:
+            return 0
+        view = f"_batch_{uuid.uuid4().hex[:8]}"
+        con.register(view, df)
+        try:
+            casts = ", ".join(
+                f"CAST({c.name} AS {c.type}) AS {c.name}"
+                for c in spec.columns
+                if c.name != "ingested_at"
+            )
+            join = " AND ".join(f"s.{k} = t.{k}" for k in spec.stored_key)
+            compare = [
+                c for c in spec.column_names if c not in spec.stored_key and c != "ingested_at"
+            ]
+            differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in compare) or "FALSE"
+            body = (
+                f"FROM (SELECT {casts} FROM {view}) s LEFT JOIN {spec.name} t ON {join} "
+                f"WHERE t.{spec.key[0]} IS NULL OR {differs}"
+            )
+            n = _one(con.execute(f"SELECT count(*) {body}"))
+            written = int(n[0]) if n else 0
+            if written:
+                cols = [c for c in spec.column_names if c != "ingested_at"]
+                con.execute(
+                    f"INSERT OR REPLACE INTO {spec.name} ({', '.join(cols)}, ingested_at) "
+                    f"SELECT {', '.join(f's.{c}' for c in cols)}, ?::TIMESTAMP {body}",
+                    [now],
+                )
+        except duckdb.ConversionException as exc:
+            raise ValidationError(
+                f"table {spec.name!r}: a value cannot be stored as the column's type: {exc}. "
+                "Check the input's units and number formats."
+            ) from exc
+        finally:
+            con.unregister(view)
+        return written
+
+    def _check_repeats(
+        self, con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame, now: dt.datetime
+    ) -> None:
+        """Refuse a batch row whose key an earlier batch of this ingest (same ``now``)
+        wrote with different values: the file holds the key twice."""
+        if df.empty:
+            return
+        view = f"_batch_{uuid.uuid4().hex[:8]}"
+        con.register(view, df)
+        try:
+            join = " AND ".join(
+                f"CAST(s.{k} AS {spec.column(k).type}) = t.{k}" for k in spec.stored_key
+            )
+            compare = [
+                c
+                for c in spec.column_names
+                if c not in spec.stored_key and c != "ingested_at" and c in df.columns
+            ]
+            differs = (
+                " OR ".join(
+                    f"CAST(s.{c} AS {spec.column(c).type}) IS DISTINCT FROM t.{c}" for c in compare
+                )
+                or "FALSE"
+            )
+            keys = ", ".join(f"t.{k}" for k in spec.key)
+            row = con.execute(
+                f"SELECT {keys} FROM {view} s JOIN {spec.name} t ON {join} "
+                f"WHERE t.ingested_at = ? AND ({differs}) LIMIT 1",
+                [now],
+            ).fetchall()
+        finally:
+            con.unregister(view)
+        if row:
+            key = ", ".join(f"{k}={v}" for k, v in zip(spec.key, row[0], strict=True))
+            raise ValidationError(
+                f"table {spec.name!r}: the key ({key}) appears twice in the file with different "
+                "values (in different parts of it); keep one row per key"
+            )
 
     def _drop_source(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         """Delete a superseded source's rows, conflicts and bookkeeping row."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,11 @@ import pandas as pd
 
 from altseason.exceptions import FormatError, ValidationError
 from altseason.sources._validate import LINE_COL
-from altseason.sources.files._open import check_import_size, open_decompressed
+from altseason.sources.files._open import (
+    check_import_size,
+    current_limits,
+    open_decompressed,
+)
 from altseason.store import Reject
 
 __all__ = [
@@ -27,15 +31,19 @@ __all__ = [
     "ReadResult",
     "Reader",
     "base_asset",
+    "canonical_columns",
     "date_from_name",
+    "decimal_commas",
     "first_line",
     "has_columns",
     "header_fields",
     "header_keys",
+    "read_csv_chunks",
     "read_csv_text",
     "read_head",
     "slugify",
     "sniff_delimiter",
+    "stream_position",
 ]
 
 HEAD_BYTES = 64 * 1024
@@ -77,6 +85,16 @@ class ReadOptions:
         ``"quote"`` (already USD/USDT) for a plain OHLCV file whose volume
         unit neither the data nor the format settles (see
         :func:`altseason.sources.files._prices.decide_volume_unit`).
+    reference
+        ``reference(asset_id) -> DataFrame`` indexed by date with ``volume_usd``
+        and ``market_cap`` from the store's other sources (set by
+        :func:`~altseason.sources.files.import_file`): evidence for the volume
+        unit. Not part of the options' identity (``repr``/``==``), so it never
+        changes a file's source id.
+    progress
+        ``progress(bytes_read, total_bytes)``, called by streaming readers as
+        they go (the CLI draws a progress line; the library never prints).
+        Not part of the options' identity either.
     """
 
     snapshot_ts: pd.Timestamp | None = None
@@ -87,6 +105,8 @@ class ReadOptions:
     today: pd.Timestamp | None = None
     date_from_filename: bool = False
     volume_unit: str | None = None
+    reference: Callable[[str], pd.DataFrame] | None = field(default=None, compare=False, repr=False)
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -133,12 +153,19 @@ class Reader:
         and content, the file name only to break ties the content cannot.
     read
         ``read(path, options) -> ReadResult``.
+    stream
+        ``stream(path, options) -> Iterator[ReadResult] | None``: the file in
+        batches of rows, for files over the whole-file cap; None (from the
+        function) when these options cannot be streamed. Each batch is validated
+        and written as it comes, all in one transaction
+        (:meth:`altseason.store.Store.ingest_batches`).
     """
 
     name: str
     description: str
     detect: Callable[[Path, str], bool]
     read: Callable[[Path, ReadOptions], ReadResult]
+    stream: Callable[[Path, ReadOptions], Iterator[ReadResult] | None] | None = None
 
 
 # ---------------------------------------------------------------------- heads
@@ -298,12 +325,20 @@ def read_csv_text(
         too many fields, or a wrong delimiter.
     """
     p = str(path)
-    check_import_size(path)  # readable regular file, under ALTSEASON_IMPORT_MAX_MB
+    check_import_size(path)  # readable regular file, under ALTSEASON_IMPORT_MAX_INMEMORY_MB
     required = list(required)
+    cap = current_limits().import_max_inmemory_bytes
     try:
-        data = path.read_bytes()
+        with open_decompressed(path) as fh:  # gzip/zstd: decompressed, capped
+            data = fh.read(cap + 1)
     except OSError as exc:
         raise ValidationError(f"cannot read the file: {exc}", path=p) from exc
+    if len(data) > cap:
+        raise ValidationError(
+            f"the file decompresses to more than {cap / (1 << 20):,.0f} MiB, the limit for "
+            "formats read whole (ALTSEASON_IMPORT_MAX_INMEMORY_MB); decompress and split it",
+            path=p,
+        )
     text = data.decode("utf-8-sig", errors="replace")
     if not text.strip():
         raise ValidationError(
@@ -350,9 +385,9 @@ def read_csv_text(
             path=p,
             line=_first_long_line(text, len(fields), delim),
         )
-    frame = _canonical_columns(frame, [*required, *optional])
+    frame = canonical_columns(frame, [*required, *optional])
     if delim != "," and not dtype_str:
-        frame = _decimal_commas(frame)
+        frame = decimal_commas(frame)
     frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
     data_cols = [c for c in frame.columns if c != LINE_COL]
     frame = frame[frame[data_cols].notna().any(axis=1)].reset_index(drop=True)
@@ -362,10 +397,78 @@ def read_csv_text(
     return frame
 
 
+def read_csv_chunks(
+    path: Path, chunk_rows: int, progress: Callable[[int, int], None] | None = None
+) -> Iterator[pd.DataFrame]:
+    """A delimited file (plain, gzip or zstd) as frames of ``chunk_rows`` data lines,
+    each shaped as :func:`read_csv_text` shapes the whole file (``_line``, trimmed
+    headers, decimal commas, blank lines dropped). Memory holds one chunk.
+
+    Raises
+    ------
+    ValidationError
+        Empty file, a line with too many fields or another malformed line.
+    """
+    p = str(path)
+    head = read_head(path)
+    if not head.strip():
+        raise ValidationError(
+            "the file is empty; re-export it with a header line and data rows", path=p
+        )
+    delim = sniff_delimiter(first_line(head))
+    size = path.stat().st_size
+    with open_decompressed(path) as fh:
+        try:
+            reader = pd.read_csv(
+                fh,  # type: ignore[arg-type]
+                sep=delim,
+                chunksize=chunk_rows,
+                skip_blank_lines=False,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+                encoding_errors="replace",
+            )
+            for frame in reader:
+                if not isinstance(frame.index, pd.RangeIndex):
+                    raise ValidationError(
+                        f"a line has more fields than the header's {frame.shape[1]}; every "
+                        "line needs exactly the header's fields (check for stray commas or a "
+                        "wrong delimiter)",
+                        path=p,
+                    )
+                frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+                if delim != ",":
+                    frame = decimal_commas(frame)
+                frame[LINE_COL] = pd.array(frame.index.to_numpy() + 2, dtype="Int64")
+                data_cols = [c for c in frame.columns if c != LINE_COL]
+                frame = frame[frame[data_cols].notna().any(axis=1)]
+                if progress is not None:
+                    progress(min(stream_position(fh), size), size)
+                if not frame.empty:
+                    yield frame
+        except pd.errors.ParserError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            raise ValidationError(
+                f"malformed CSV: {exc}; every line needs the header's fields",
+                path=p,
+                line=int(m.group(1)) if m else None,
+            ) from exc
+
+
+def stream_position(fh: object) -> int:
+    """Bytes of the file consumed so far (the compressed position for gzip/zstd)."""
+    raw = getattr(fh, "raw_file", fh)
+    try:
+        return int(raw.tell())  # type: ignore[attr-defined]
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 
 
-def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+def decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers written with a decimal comma (``108667,44``) in a ``;``/tab/``|`` file.
 
     Only a text column whose every non-blank cell is a plain number with at
@@ -385,7 +488,7 @@ def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+def canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     """Trim header names and rename case-insensitive matches of ``names`` to that spelling."""
     frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
     want = {n.lower(): n for n in names}

@@ -19,6 +19,7 @@ ignored with a note.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,7 @@ from altseason.sources.files._base import (
     date_from_name,
     header_keys,
     is_parquet,
+    read_csv_chunks,
     read_csv_text,
 )
 from altseason.store import TABLES
@@ -164,8 +166,28 @@ def _case_insensitive(frame: pd.DataFrame, mapping: dict[str, str]) -> dict[str,
     return out
 
 
+STREAM_CHUNK_ROWS = 200_000
+"""Lines per batch when a large generic CSV is streamed (--map)."""
+
+
 def _read_generic(path: Path, options: ReadOptions) -> ReadResult:
-    frame = _load(path)
+    return _generic_frame(_load(path), path, options)
+
+
+def _stream_generic(path: Path, options: ReadOptions) -> Iterator[ReadResult] | None:
+    """A large generic CSV in batches, when ``--map`` says what its columns are.
+
+    Without ``--map`` (a file recognised only by its header) or for Parquet, None:
+    such files are read whole, within the whole-file cap."""
+    if not options.mapping or is_parquet(path):
+        return None
+    return (
+        _generic_frame(chunk, path, options)
+        for chunk in read_csv_chunks(path, STREAM_CHUNK_ROWS, options.progress)
+    )
+
+
+def _generic_frame(frame: pd.DataFrame, path: Path, options: ReadOptions) -> ReadResult:
     mapping = dict(options.mapping)
     wide_field = mapping.pop("*", None)
     mapping = _case_insensitive(frame, mapping)
@@ -256,6 +278,7 @@ GENERIC_READERS = (
         "generic CSV in store fields, long or wide (with --map col=field)",
         _detect_csv,
         _read_generic,
+        _stream_generic,
     ),
     Reader(
         "parquet",

@@ -25,20 +25,27 @@ before the default precedence.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from altseason.exceptions import AltseasonError, FormatError, ValidationError
 from altseason.sources._validate import OnError, check_on_error, validate_tables
 from altseason.sources.files._base import Reader, ReadOptions, ReadResult
-from altseason.sources.files._open import check_input_file, walk_folder
+from altseason.sources.files._open import (
+    check_import_size,
+    check_input_file,
+    current_limits,
+    walk_folder,
+)
 from altseason.sources.files._registry import detect_format, get_reader
-from altseason.store import Store
+from altseason.store import IngestResult, Reject, Store
 
 __all__ = [
     "FileReport",
@@ -49,6 +56,7 @@ __all__ = [
     "list_files",
     "plan_files",
     "read_file",
+    "store_reference",
 ]
 
 _IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db"})
@@ -245,6 +253,31 @@ def _previous_versions(store: Store, path: str, source: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def store_reference(store: Store, path: str) -> Callable[[str], pd.DataFrame]:
+    """``reference(asset_id)``: the median USD volume and market cap per day that the
+    store's sources give for the asset, leaving out every version of the file at
+    ``path`` (evidence for :func:`~._prices.decide_volume_unit`)."""
+    cache: dict[str, pd.DataFrame] = {}
+
+    def reference(asset: str) -> pd.DataFrame:
+        if asset not in cache:
+            try:
+                frame = store.con.execute(
+                    "SELECT date, median(volume_usd) AS volume_usd, "
+                    "median(market_cap_usd) AS market_cap FROM prices "
+                    "WHERE asset_id = ? AND source NOT IN "
+                    "(SELECT source FROM sources WHERE path = ?) GROUP BY date",
+                    [asset, path],
+                ).df()
+            except duckdb.Error:
+                frame = pd.DataFrame(columns=["date", "volume_usd", "market_cap"])
+            frame["date"] = pd.to_datetime(frame["date"])
+            cache[asset] = frame.set_index("date").sort_index()
+        return cache[asset]
+
+    return reference
+
+
 def import_file(
     store: Store,
     path: str | Path,
@@ -294,25 +327,39 @@ def import_file(
     p = Path(path)
     if reader is not None:
         format = reader.name
-    used, result = read_file(p, format=format, options=options, on_error=on_error)
-    source = file_source_id(p, used.name, options)
     resolved = str(p.resolve())
-    previous = _previous_versions(store, resolved, source)
-    valid = sum(len(f) for f in result.tables.values())
-    ingest = store.ingest(
-        dataset=resolved,
-        source=source,
-        tables=result.tables,
-        rejects=result.rejects,
-        rows_in=result.rows_read,
-        source_info={
-            "format": used.name,
-            "path": resolved,
-            "content_hash": source.rsplit("#", 1)[1],
-        },
-        supersedes=previous,
-    )
-    notes = list(result.notes)
+    opts = options or ReadOptions()
+    if opts.reference is None:
+        opts = dataclasses.replace(opts, reference=store_reference(store, resolved))
+    streamed = _streamed(p, reader or (get_reader(format) if format else None), opts)
+    if streamed is not None:
+        used, batches = streamed
+        source = file_source_id(p, used.name, options)
+        previous = _previous_versions(store, resolved, source)
+        ingest, valid, rows_read, read_notes = _ingest_stream(
+            store, p, used, batches, source, previous, opts, check_on_error(on_error)
+        )
+        notes = read_notes
+    else:
+        used, result = read_file(p, format=format, options=opts, on_error=on_error)
+        source = file_source_id(p, used.name, options)
+        previous = _previous_versions(store, resolved, source)
+        valid = sum(len(f) for f in result.tables.values())
+        rows_read = result.rows_read
+        ingest = store.ingest(
+            dataset=resolved,
+            source=source,
+            tables=result.tables,
+            rejects=result.rejects,
+            rows_in=result.rows_read,
+            source_info={
+                "format": used.name,
+                "path": resolved,
+                "content_hash": source.rsplit("#", 1)[1],
+            },
+            supersedes=previous,
+        )
+        notes = list(result.notes)
     if previous:
         notes.append(f"replaces the earlier version of this file ({', '.join(previous)})")
     if prefer or replace:
@@ -331,12 +378,113 @@ def import_file(
         path=p,
         format=used.name,
         source=source,
-        rows_read=result.rows_read,
+        rows_read=rows_read,
         rows_valid=valid,
         rows_written=dict(ingest.rows_written),
         rows_rejected=ingest.rows_rejected,
         conflicts=n_conf,
         notes=notes,
+    )
+
+
+MAX_STREAM_NOTES = 20
+"""Distinct notes kept from the batches of a streamed file."""
+
+
+def _streamed(
+    path: Path, reader: Reader | None, options: ReadOptions
+) -> tuple[Reader, Iterator[ReadResult]] | None:
+    """``(reader, batches)`` when the file is over the whole-file cap and its reader
+    streams it with these options; None to read it whole (which applies the cap)."""
+    st = check_input_file(path)
+    limits = current_limits()
+    if st.st_size <= limits.import_max_inmemory_bytes:
+        return None
+    if reader is None:
+        reader = detect_format(path)
+    if reader is None or reader.stream is None:
+        return None
+    check_import_size(path, limits, whole=False)
+    batches = reader.stream(path, options)
+    return None if batches is None else (reader, batches)
+
+
+def _ingest_stream(
+    store: Store,
+    path: Path,
+    reader: Reader,
+    batches: Iterator[ReadResult],
+    source: str,
+    previous: list[str],
+    options: ReadOptions,
+    on_error: OnError,
+) -> tuple[IngestResult, int, int, list[str]]:
+    """Validate and write a streamed file batch by batch in one transaction.
+
+    Returns the ingest result, valid rows, rows read and the (distinct) notes."""
+    state = {"rows": 0, "valid": 0}
+    notes: list[str] = []
+
+    def validated() -> Iterator[tuple[dict[str, pd.DataFrame], list[Reject]]]:
+        for result in batches:
+            try:
+                tables, rejects, batch_notes = validate_tables(
+                    result.tables,
+                    path=str(path),
+                    on_error=on_error,
+                    columns=result.columns,
+                    today=options.today,
+                    rejects=result.rejects,
+                    notes=result.notes,
+                )
+            except KeyError as exc:
+                raise FormatError(
+                    f"the file has no field {exc.args[0]!r}, which the {reader.name} format "
+                    "needs; check --format or the file's header",
+                    path=str(path),
+                ) from exc
+            state["rows"] += result.rows_read
+            state["valid"] += sum(len(f) for f in tables.values())
+            for n in batch_notes:
+                if n not in notes and len(notes) < MAX_STREAM_NOTES:
+                    notes.append(n)
+            yield tables, rejects
+
+    try:
+        ingest = _write_batches(store, path, reader, validated(), source, previous, state)
+    except ValidationError as exc:
+        if exc.path is not None:
+            raise
+        raise ValidationError(
+            f"{exc.args[0] if exc.args else exc}; nothing was written", path=str(path)
+        ) from exc
+    notes.append(
+        f"read in batches (a file over {current_limits().import_max_inmemory_bytes >> 20} MiB), "
+        "written in one transaction; gap checks ran per batch"
+    )
+    return ingest, state["valid"], state["rows"], notes
+
+
+def _write_batches(
+    store: Store,
+    path: Path,
+    reader: Reader,
+    batches: Iterator[tuple[dict[str, pd.DataFrame], list[Reject]]],
+    source: str,
+    previous: list[str],
+    state: dict[str, int],
+) -> IngestResult:
+    return store.ingest_batches(
+        dataset=str(path.resolve()),
+        source=source,
+        batches=batches,
+        rows_in=lambda: state["rows"],
+        source_info={
+            "format": reader.name,
+            "path": str(path.resolve()),
+            "content_hash": source.rsplit("#", 1)[1],
+        },
+        supersedes=previous,
     )
 
 

@@ -7,17 +7,21 @@ Every reader reaches a file through these checks (hooks in
   missing file, a file or folder without read permission, a named pipe
   (FIFO), a device or a socket each give a :class:`ValidationError` naming
   the path and the fix, never "internal error" and never a silent skip.
-* :func:`check_import_size`: readers that load a whole file (CSV, JSON) refuse
-  one larger than ``Limits.import_max_bytes`` (``ALTSEASON_IMPORT_MAX_MB``,
-  default 32 MiB) before reading it. Such a reader peaks at roughly 30 times
-  the file size (text, parsed frame, validation and merge copies; measured: a
-  21 MB CSV of one million rows peaked at 760 MiB RSS, 150 MiB of it the
-  interpreter), so the default bounds an import near 1 GiB. Streaming readers
-  (the zstd/JSON category bundle) are bounded by the next two limits instead.
-* :func:`open_decompressed`: a zstd stream is decompressed through a counter
-  that stops at ``Limits.import_max_decompressed_bytes``
-  (``ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB``); a corrupt zstd header or frame
-  names the file.
+* :func:`check_import_size`: no import reads a file larger than
+  ``Limits.import_max_bytes`` (``ALTSEASON_IMPORT_MAX_MB``, default 2 GiB).
+  Readers that load a whole file (most CSV and JSON formats) also refuse one
+  larger than ``Limits.import_max_inmemory_bytes``
+  (``ALTSEASON_IMPORT_MAX_INMEMORY_MB``, default 32 MiB) before reading it:
+  such a reader peaks at roughly 30 times the file size (text, parsed frame,
+  validation and merge copies; measured: a 21 MB CSV of one million rows
+  peaked at 760 MiB RSS, 150 MiB of it the interpreter), so that default
+  bounds an import near 1 GiB. Streaming readers (Binance klines CSV, a generic
+  CSV with ``--map``, the zstd/JSON category bundle) read in chunks and are bounded by the file cap
+  and the next two limits instead.
+* :func:`open_decompressed`: a zstd or gzip stream is decompressed through a
+  counter that stops at ``Limits.import_max_decompressed_bytes``
+  (``ALTSEASON_IMPORT_MAX_DECOMPRESSED_MB``); a corrupt zstd or gzip header or
+  frame names the file.
 * :data:`MAX_JSON_ELEMENT_CHARS`: the streaming JSON reader refuses a single
   array element larger than this (a decompression bomb of one endless value).
 * :func:`walk_folder`: folders are walked with errors raised, not swallowed:
@@ -37,7 +41,9 @@ from altseason.config import Limits, limit_variable, load_limits
 from altseason.exceptions import FormatError, ValidationError
 
 __all__ = [
+    "GZIP_MAGIC",
     "MAX_JSON_ELEMENT_CHARS",
+    "STREAMING_FORMATS",
     "ZSTD_MAGIC",
     "check_import_size",
     "check_input_file",
@@ -47,6 +53,7 @@ __all__ = [
 ]
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GZIP_MAGIC = b"\x1f\x8b"
 MAX_JSON_ELEMENT_CHARS = 64 * 1024 * 1024
 """Largest single element of a streamed JSON array (characters)."""
 
@@ -127,38 +134,72 @@ def check_input_file(path: Path) -> os.stat_result:
     return st
 
 
-def check_import_size(path: Path, limits: Limits | None = None) -> None:
-    """Refuse a file larger than ``import_max_bytes`` before a reader loads it whole."""
+STREAMING_FORMATS = "Binance klines CSV, plain, gzip or zstd; a generic CSV imported with --map"
+"""The CSV formats read in chunks, named in the size errors."""
+
+
+def check_import_size(path: Path, limits: Limits | None = None, *, whole: bool = True) -> int:
+    """Refuse a file over the import limits before it is read; returns its size.
+
+    ``whole``: the reader loads the whole file (the in-memory cap applies too);
+    streaming readers pass False and are bounded by the file cap only.
+    """
     st = check_input_file(path)
-    cap = (limits or current_limits()).import_max_bytes
+    lim = limits or current_limits()
+    cap = lim.import_max_bytes
     if st.st_size > cap:
         raise ValidationError(
             f"the file is {st.st_size / _MIB:,.1f} MiB, over the import limit of "
             f"{cap / _MIB:,.0f} MiB ({limit_variable('import_max_bytes')}); split it into "
-            "smaller files, or raise the limit if the machine has the memory (about 30x the "
-            "file size)",
+            "smaller files, or raise the limit",
             path=str(path),
         )
+    mem = lim.import_max_inmemory_bytes
+    if whole and st.st_size > mem:
+        raise ValidationError(
+            f"the file is {st.st_size / _MIB:,.1f} MiB, over the import limit of "
+            f"{mem / _MIB:,.0f} MiB for formats read whole "
+            f"({limit_variable('import_max_inmemory_bytes')}; such a reader needs about 30x "
+            "the file size in memory). Split it into smaller files, raise that limit if the "
+            "machine has the memory, or export it in a streamed format "
+            f"({STREAMING_FORMATS}), which is read in chunks up to "
+            f"{cap / _MIB:,.0f} MiB ({limit_variable('import_max_bytes')})",
+            path=str(path),
+        )
+    return int(st.st_size)
 
 
 class _Capped:
     """A binary stream that raises once more than ``cap`` bytes came out of it."""
 
-    def __init__(self, stream: Any, cap: int, path: Path) -> None:
+    def __init__(self, stream: Any, cap: int, path: Path, raw_file: Any = None) -> None:
         self.stream = stream
+        self.raw_file = raw_file  # the compressed file, whose position tells progress
         self.cap = cap
         self.path = path
         self.count = 0
 
     def read(self, n: int = -1) -> bytes:
+        import zlib
+
         import zstandard
 
+        if n is None or n < 0:  # read all: in blocks, so the cap stops a bomb early
+            parts = []
+            while block := self.read(1 << 20):
+                parts.append(block)
+            return b"".join(parts)
         try:
             data: bytes = self.stream.read(n)
         except zstandard.ZstdError as exc:
             raise FormatError(
                 f"corrupt zstd data ({exc}); the file is damaged or not zstd-compressed, "
                 "download it again",
+                path=str(self.path),
+            ) from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FormatError(
+                f"corrupt gzip data ({exc}); the file is damaged or truncated, download it again",
                 path=str(self.path),
             ) from None
         self.count += len(data)
@@ -171,11 +212,30 @@ class _Capped:
             )
         return data
 
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Closing is the opener's business (:func:`open_decompressed`)."""
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            block = self.read(1 << 20)
+            if not block:
+                return
+            yield block
+
 
 @contextlib.contextmanager
 def open_decompressed(path: Path, limits: Limits | None = None) -> Iterator[IO[bytes]]:
-    """``path`` opened for reading, zstd decompressed when it starts with the
-    zstd magic, with the decompressed size capped (module docstring)."""
+    """``path`` opened for reading, zstd or gzip decompressed when it starts with
+    that format's magic, with the decompressed size capped (module docstring)."""
+    import gzip
+
     import zstandard
 
     check_input_file(path)
@@ -183,6 +243,10 @@ def open_decompressed(path: Path, limits: Limits | None = None) -> Iterator[IO[b
     with path.open("rb") as fh:
         magic = fh.read(4)
         fh.seek(0)
+        if magic.startswith(GZIP_MAGIC):
+            with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                yield _Capped(gz, cap, path, fh)  # type: ignore[misc]
+            return
         if magic != ZSTD_MAGIC:
             yield fh
             return
@@ -191,7 +255,7 @@ def open_decompressed(path: Path, limits: Limits | None = None) -> Iterator[IO[b
         except zstandard.ZstdError as exc:
             raise FormatError(f"corrupt zstd header ({exc})", path=str(path)) from None
         with reader:
-            yield _Capped(reader, cap, path)  # type: ignore[misc]
+            yield _Capped(reader, cap, path, fh)  # type: ignore[misc]
 
 
 def walk_folder(folder: Path) -> Iterator[Path]:
