@@ -51,26 +51,41 @@ def _btc_close(ctx: ReportContext) -> pd.Series:
 
 # ---------------------------------------------------------------------- flows
 def compute_flows(ctx: ReportContext) -> SectionResult:
-    """Spot-ETF flows and the holders' cost basis vs price, for BTC and for ETH.
+    """Spot-ETF flows and the holders' cost basis vs price, per underlying.
 
-    BTC findings are ``flows.*``; ETH ``flows.eth.*`` (unavailable, with the
-    reason, when the store has no ETH spot-ETF flows).
+    For each of ``ctx.underlyings`` (BTC then ETH in the report), the findings
+    of :func:`flows_for`. BTC findings are ``flows.*``; ETH ``flows.eth.*``.
+    When the first underlying has no flows the section is unavailable (its
+    reason becomes the section note); a later one without flows gets
+    unavailable findings with the reason.
     """
-    btc = flow_findings(ctx, "BTC", "flows")
-    try:
-        eth = flow_findings(ctx, "ETH", "flows.eth")
-    except DataUnavailableError as exc:
-        eth = SectionResult(
-            findings=[
-                Finding.unavailable(fid, label, str(exc), unit=unit)
-                for fid, label, unit in ETH_FLOW_EXPECTED
-            ]
-        )
+    parts = []
+    for i, u in enumerate(ctx.underlyings):
+        if i == 0:
+            parts.append(flow_findings(ctx, u, flow_prefix(u)))
+            continue
+        try:
+            parts.append(flow_findings(ctx, u, flow_prefix(u)))
+        except DataUnavailableError as exc:
+            expected = ETH_FLOW_EXPECTED if u == "ETH" else ()
+            parts.append(
+                SectionResult(
+                    findings=[
+                        Finding.unavailable(fid, label, str(exc), unit=unit)
+                        for fid, label, unit in expected
+                    ]
+                )
+            )
     return SectionResult(
-        findings=btc.findings + eth.findings,
-        charts=btc.charts + eth.charts,
-        tables=btc.tables + eth.tables,
+        findings=[f for r in parts for f in r.findings],
+        charts=[c for r in parts for c in r.charts],
+        tables=[t for r in parts for t in r.tables],
     )
+
+
+def flow_prefix(u: str) -> str:
+    """Finding-id prefix of ``u``'s spot-ETF flows: ``flows`` (BTC), ``flows.eth`` (ETH)."""
+    return "flows" if u == "BTC" else f"flows.{u.lower()}"
 
 
 ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -459,20 +474,23 @@ def options_section(
 def compute_derivatives(ctx: ReportContext) -> SectionResult:
     """Options positioning of the latest BTC and ETH snapshots and perp funding.
 
-    BTC findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
+    For each of ``ctx.underlyings`` (BTC then ETH in the report): BTC
+    findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
     underlying gets its per-expiry max-pain table.
     """
     from altseason.analytics._derivatives import daily_funding
 
-    out, charts, tables = options_section(ctx, "BTC", "derivatives")
-    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth")
-    out += eth_out
-    charts += eth_charts
-    tables += eth_tables
-    for asset, fid in (
-        ("BTC", "derivatives.funding_rate"),
-        ("ETH", "derivatives.eth.funding_rate"),
-    ):
+    out: list[Finding] = []
+    charts: list[ChartSpec] = []
+    tables: list[Table] = []
+    for u in ctx.underlyings:
+        pre = derivatives_prefix(u)
+        u_out, u_charts, u_tables = options_section(ctx, u, pre)
+        out += u_out
+        charts += u_charts
+        tables += u_tables
+    for asset in ctx.underlyings:
+        fid = f"{derivatives_prefix(asset)}.funding_rate"
         fund = ctx.table("funding", asset_id=asset) if ctx.table_rows("funding") else None
         if fund is not None and not fund.empty:
             daily = daily_funding(fund, assets=[asset])
@@ -500,6 +518,11 @@ def compute_derivatives(ctx: ReportContext) -> SectionResult:
                 )
             )
     return SectionResult(findings=out, charts=charts, tables=tables)
+
+
+def derivatives_prefix(u: str) -> str:
+    """Finding-id prefix of ``u``'s derivatives: ``derivatives`` (BTC), ``derivatives.eth``."""
+    return "derivatives" if u == "BTC" else f"derivatives.{u.lower()}"
 
 
 # ---------------------------------------------------------------------- on-chain
