@@ -315,6 +315,7 @@ def options_section(
     prefix of their own.
     """
     from altseason.analytics._options import options_positioning, prepare_chain
+    from altseason.analytics._strike_bins import bin_by_strike
 
     u = underlying.upper()
     pre = prefix or f"options.{u.lower()}"
@@ -379,9 +380,11 @@ def options_section(
         )
     demo = ctx.is_demo("options")
     src = ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC")
-    oi = pos.oi_by_strike
     lo, hi = summ["spot"] * 0.5, summ["spot"] * 1.8
+    oi = pos.oi_by_strike[["call_oi", "put_oi"]]
     oi = oi.loc[(oi.index >= lo) & (oi.index <= hi)]
+    # a dense chain (hundreds of strikes) is summed into nice-width bins
+    binned = bin_by_strike(oi)
     markers = [Marker("x", float(summ["spot"]), f"spot {summ['spot']:,.0f}", "#222222", False)]
     if pd.notna(summ["call_wall"]) and summ["call_wall"] == summ["max_pain"]:
         markers.append(Marker("x", float(summ["call_wall"]), "call wall = max pain", "#4f9a55"))
@@ -405,11 +408,23 @@ def options_section(
         ChartSpec(
             id=f"oi-by-strike{sfx}",
             title=f"{u} options open interest by strike, all expiries",
-            x_label="strike (USD)",
+            x_label=f"strike (USD; {binned.label})",
             y_label=f"open interest ({u})",
             traces=[
-                Trace("calls", list(oi.index), oi["call_oi"].tolist(), kind="bar", color="#4f9a55"),
-                Trace("puts", list(oi.index), oi["put_oi"].tolist(), kind="bar", color="#c0504d"),
+                Trace(
+                    "calls",
+                    list(binned.table.index),
+                    binned.table["call_oi"].tolist(),
+                    kind="bar",
+                    color="#4f9a55",
+                ),
+                Trace(
+                    "puts",
+                    list(binned.table.index),
+                    binned.table["put_oi"].tolist(),
+                    kind="bar",
+                    color="#c0504d",
+                ),
             ],
             markers=markers,
             bands=bands,
