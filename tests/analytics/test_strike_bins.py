@@ -82,6 +82,17 @@ def test_sparse_chain_keeps_one_bar_per_strike() -> None:
     assert (bins.table[["call_oi", "put_oi"]] == table).all().all()
 
 
+def test_few_strikes_with_a_crowded_centre_are_binned() -> None:
+    # 30 ETH strikes, 25 apart near spot and 250 apart in the wings: one bar per
+    # strike would be 25 wide over a 3,000-wide axis
+    strikes = np.unique(np.r_[np.arange(1_500.0, 1_700.0, 25.0), np.arange(0, 5_500.0, 250.0)])
+    table = _chain(strikes[strikes > 0])
+    assert len(table) <= 60
+    bins = bin_by_strike(table)
+    assert bins.width == 100.0
+    assert bins.table["call_oi"].sum() == pytest.approx(table["call_oi"].sum())
+
+
 def test_bad_input_is_refused() -> None:
     with pytest.raises(ValidationError, match="positive"):
         nice_bin_width(0.0)

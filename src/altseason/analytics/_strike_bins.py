@@ -99,6 +99,14 @@ class StrikeBins:
         return f"bins of {self.width:,.6g}"
 
 
+def _few_enough(strikes: np.ndarray, max_bars: int) -> bool:
+    """True when one bar per strike stays readable (see :func:`bin_by_strike`)."""
+    if len(strikes) <= 1:
+        return True
+    gap = float(np.diff(strikes).min())
+    return len(strikes) <= max_bars and (strikes[-1] - strikes[0]) / gap + 1 <= max_bars
+
+
 def bin_by_strike(
     table: pd.DataFrame,
     *,
@@ -115,7 +123,10 @@ def bin_by_strike(
         ``call_oi, put_oi`` from :func:`altseason.analytics.oi_by_strike`),
         already cut to the range to show. NaN values count as zero.
     max_bars
-        Up to this many strikes are returned one per bar (``width`` None).
+        Strikes are returned one per bar (``width`` None) when a bar as wide
+        as the closest two strikes' gap still leaves room for at most this
+        many bars over the range (so the bars are not hair-thin even when
+        strikes crowd near spot and thin out in the wings).
     target_bins
         Bins aimed for when binning (:func:`nice_bin_width` over the listed
         strikes' range).
@@ -141,7 +152,7 @@ def bin_by_strike(
         bad = [c for c in table.columns if c not in values.columns]
         raise ValidationError(f"strike bins: columns {bad} are not numeric; pass value columns")
     values = values.fillna(0.0).astype(float)
-    if width is None and len(strikes) <= max_bars:
+    if width is None and _few_enough(np.unique(strikes), max_bars):
         out = values.copy()
         out.index = pd.Index(strikes, name="strike")
         out.insert(0, "n_strikes", 1)

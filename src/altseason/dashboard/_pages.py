@@ -135,14 +135,13 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
             "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
         }
     caption = spec.source
-    # the page prints the source line under the chart; in the figure it can collide
-    # with the legend
+    # the page prints the source line under the chart (a figcaption), so the figure
+    # drops it and the room kept for it; the legend stays above the plot
     layout = figure["layout"]
     layout["annotations"] = [
         a for a in layout.get("annotations", []) if a.get("text") != spec.source
     ]
     layout["margin"] = {**layout.get("margin", {}), "b": 64}
-    layout["legend"] = {**layout.get("legend", {}), "y": -0.2}
     for trace in figure["data"]:
         if trace.get("type") == "heatmap":
             # plotly.js styles heatmap images and colour bars through style attributes,

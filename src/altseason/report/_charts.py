@@ -219,6 +219,42 @@ def _plotly_white() -> dict[str, Any]:
     return dict(figure["layout"]["template"])
 
 
+FIGURE_HEIGHT_PX = 380
+"""Height of a Plotly chart with at most one legend row (each further row adds one)."""
+
+TITLE_PX = 56
+"""Top margin taken by the title (and the demo label under it)."""
+
+BOTTOM_PX = 92
+"""Bottom margin: x tick labels, the x-axis title and the source line under them."""
+
+LEGEND_ROW_PX = 22
+"""Height of one legend row (font :data:`LEGEND_FONT_PX`)."""
+
+LEGEND_FONT_PX = 11
+
+LEGEND_WIDTH_PX = 420
+"""Plot width the legend is laid out for: the narrowest chart column (report, dashboard)."""
+
+
+def legend_rows(spec: ChartSpec, width_px: float = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend of ``spec`` takes at ``width_px`` (0 when Plotly shows none).
+
+    Plotly shows a legend for two or more traces; an entry is about 40 px
+    (symbol and gaps) plus 6.5 px per character at 11 px, and entries wrap
+    to a new row when the next does not fit.
+    """
+    if spec.kind != "xy" or len(spec.traces) < 2:
+        return 0
+    rows, used = 1, 0.0
+    for t in spec.traces:
+        w = 40.0 + 0.6 * LEGEND_FONT_PX * len(t.name)
+        if used and used + w > width_px:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
 def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
     """Draw ``spec`` as a Plotly figure in Plotly's JSON schema, as plain dicts and lists.
 
@@ -327,6 +363,14 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             note.update(xref="x domain", x=0, xanchor="left", yref="y", y=hi, yanchor="top")
         shapes.append(rect)
         annotations.append(note)
+    rows = legend_rows(spec)
+    top = TITLE_PX + LEGEND_ROW_PX * rows + (8 if rows else 0)
+    margin = {
+        "l": 64,
+        "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
+        "t": top,
+        "b": BOTTOM_PX,
+    }
     layout: dict[str, Any] = {
         "title": {
             "text": spec.title
@@ -334,17 +378,25 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             "font": {"size": 15},
             "x": 0.01,
             "xanchor": "left",
+            # pinned to the top of the figure, so a taller legend never moves it
+            "yref": "container",
+            "y": 1.0,
+            "yanchor": "top",
+            "pad": {"t": 10},
         },
         "template": _plotly_white(),
         "barmode": spec.barmode,
-        "height": 380,
-        "margin": {
-            "l": 64,
-            "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
-            "t": 64,
-            "b": 86,
+        "height": FIGURE_HEIGHT_PX + LEGEND_ROW_PX * max(0, rows - 1),
+        "margin": margin,
+        # above the plot, under the title: clear of the axis titles and the source line
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": LEGEND_FONT_PX},
         },
-        "legend": {"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 11}},
         "font": {
             "family": "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif",
             "size": 12,
@@ -376,13 +428,16 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             "showgrid": False,
             **_plotly_tickformat(spec.y2_format),
         }
+    plot_px = layout["height"] - margin["t"] - margin["b"]
     annotations.append(
         {
             "text": spec.source,
             "xref": "paper",
             "yref": "paper",
             "x": 0,
-            "y": -0.36,
+            # 4 px above the figure's bottom edge, below the x-axis title
+            "y": -(margin["b"] - 4) / plot_px,
+            "yanchor": "bottom",
             "showarrow": False,
             "xanchor": "left",
             "font": {"size": 10, "color": "#666"},
