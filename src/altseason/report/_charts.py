@@ -237,6 +237,69 @@ LEGEND_WIDTH_PX = 420
 """Plot width the legend is laid out for: the narrowest chart column (report, dashboard)."""
 
 
+SOURCE_CHARS = 78
+"""Characters of the source line per row under a Plotly chart (10 px font, narrowest column)."""
+
+SOURCE_LINE_PX = 13
+
+
+def wrap_source(text: str, width: int = SOURCE_CHARS) -> list[str]:
+    """The source line broken at spaces into rows of at most ``width`` characters.
+
+    A word longer than ``width`` (a file name) gets a row of its own. Plotly
+    does not wrap annotations: unbroken, a long source runs off the figure.
+    """
+    rows: list[str] = []
+    for word in text.split():
+        if rows and len(rows[-1]) + 1 + len(word) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows or [""]
+
+
+def _marker_label_heights(spec: ChartSpec) -> dict[int, float]:
+    """Paper height of each vertical marker's label, stepped down where labels would touch.
+
+    Labels are written downwards from the top of the plot, left of their
+    line; a band's label sits at the top of the band's left edge. A label
+    closer than :data:`LABEL_GAP` of the x range to one already placed at the
+    same height takes the next height of :data:`LABEL_LEVELS`.
+    """
+    xs = [m for m in spec.markers if m.axis == "x"]
+    try:
+        vals = [float(m.value) for m in xs]
+        band_lo = [float(b.lo) for b in spec.bands if b.axis == "x"]
+    except (TypeError, ValueError):  # dates: markers on a time axis are far apart
+        return {}
+    pts = [float(v) for t in spec.traces for v in t.x if isinstance(v, (int, float, np.number))]
+    pts += vals + band_lo + [float(b.hi) for b in spec.bands if b.axis == "x"]
+    if not vals or len(vals) + len(band_lo) < 2:
+        return {}
+    span = (max(pts) - min(pts)) or 1.0
+    # a band label reads left to right from the band's left edge: it takes about
+    # 3 gaps of the top row
+    used: list[list[float]] = [[lo + k * LABEL_GAP * span for k in range(3)] for lo in band_lo]
+    taken: dict[int, list[float]] = {0: [v for row in used for v in row]}
+    out: dict[int, float] = {}
+    for v, m in sorted(zip(vals, xs, strict=True), key=lambda p: p[0]):
+        level = 0
+        while level < len(LABEL_LEVELS) - 1 and any(
+            abs(v - u) < LABEL_GAP * span for u in taken.get(level, [])
+        ):
+            level += 1
+        taken.setdefault(level, []).append(v)
+        out[id(m)] = LABEL_LEVELS[level]
+    return out
+
+
+LABEL_LEVELS = (1.0, 0.66, 0.33)
+"""Heights (fraction of the plot) a vertical marker's label may start at."""
+
+LABEL_GAP = 0.035
+"""Two vertical labels closer than this share of the x range would print over each other."""
+
+
 def legend_rows(spec: ChartSpec, width_px: float = LEGEND_WIDTH_PX) -> int:
     """Rows a horizontal legend of ``spec`` takes at ``width_px`` (0 when Plotly shows none).
 
@@ -307,6 +370,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             if t.kind == "area":
                 trace["fill"] = "tozeroy"
         data.append(trace)
+    label_y = _marker_label_heights(spec)
     for m in spec.markers:
         line = {"color": m.color, "width": 1.2, "dash": "dash" if m.dash else "solid"}
         value = _json_value(m.value)
@@ -318,7 +382,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             annotations.append(
                 {
                     "x": value,
-                    "y": 1.0,
+                    "y": label_y.get(id(m), 1.0),
                     "yref": "paper",
                     "text": m.label,
                     "showarrow": False,
@@ -364,7 +428,8 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
         shapes.append(rect)
         annotations.append(note)
     rows = legend_rows(spec)
-    top = TITLE_PX + LEGEND_ROW_PX * rows + (8 if rows else 0)
+    title_px = TITLE_PX if spec.demo else TITLE_PX - 16  # the demo label is a second line
+    top = title_px + LEGEND_ROW_PX * rows + (8 if rows else 0)
     margin = {
         "l": 64,
         "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
@@ -426,12 +491,19 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
+            # its own round ticks: plotly.js otherwise syncs them to the left axis's
+            # grid (-2.978, -3.242, ... on a risk reversal; $3.865B on a flow total)
+            "tickmode": "auto",
             **_plotly_tickformat(spec.y2_format),
         }
+    source_lines = wrap_source(spec.source)
+    margin["b"] += SOURCE_LINE_PX * (len(source_lines) - 1)
+    layout["height"] += SOURCE_LINE_PX * (len(source_lines) - 1)
     plot_px = layout["height"] - margin["t"] - margin["b"]
     annotations.append(
         {
-            "text": spec.source,
+            "text": "<br>".join(source_lines),
+            "align": "left",
             "xref": "paper",
             "yref": "paper",
             "x": 0,
@@ -575,6 +647,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
             if t.kind == "area":
                 target.fill_between(xs_any, list(t.y), 0, color=color, alpha=0.2)
             handles.append(h)
+    label_y = _marker_label_heights(spec)
     for m in spec.markers:
         ls = "--" if m.dash else "-"
         if m.axis == "x":
@@ -585,7 +658,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
                 ax.axvline(mv, color=m.color, ls=ls, lw=1.1)
                 ax.annotate(
                     m.label,
-                    xy=(mv, 1.0),
+                    xy=(mv, label_y.get(id(m), 1.0)),
                     xycoords=("data", "axes fraction"),
                     rotation=90,
                     ha="right",
@@ -632,6 +705,12 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
         fmt = _mpl_formatter(spec.y_format)
         if fmt is not None:
             ax.yaxis.set_major_formatter(fmt)
+    xnum = [v for t in spec.traces for v in t.x if isinstance(v, (int, float, np.number))]
+    if not spec.horizontal and xnum and max(abs(float(v)) for v in xnum) >= 10_000:
+        from matplotlib.ticker import FuncFormatter
+
+        # strikes read 60k, 100k (as in the HTML), not 60000
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1000:g}k"))
     if spec.y_log:
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
