@@ -12,7 +12,7 @@ from altseason.report._charts import (
     Marker,
     legend_rows,
     to_plotly_dict,
-    wrap_source,
+    wrap_words,
 )
 
 LONG_SOURCE = (
@@ -71,9 +71,9 @@ def test_source_line_is_wrapped_and_below_the_axis_title() -> None:
     assert below_px - 13 * len(lines) >= 60 - 4
 
 
-def test_wrap_source_keeps_words_and_a_long_word_alone() -> None:
+def test_wrap_words_keeps_words_and_a_long_word_alone() -> None:
     word = "file:" + "x" * 90
-    rows = wrap_source(f"a b {word} c", width=20)
+    rows = wrap_words(f"a b {word} c", width=20)
     assert rows == ["a b", word, "c"]
 
 
@@ -96,3 +96,22 @@ def test_close_vertical_markers_get_stepped_labels() -> None:
     # spot and max pain are 2.5% of the range apart: the second steps down
     assert notes["spot"]["y"] == 1.0 and notes["max pain"]["y"] < 1.0
     assert notes["call wall"]["y"] == 1.0
+
+
+def test_long_vertical_axis_title_is_broken_into_lines() -> None:
+    label = "sector (cap-weighted index, 25% cap per asset, monthly reconstitution), BTC and ETH excluded"
+    spec = ChartSpec(
+        id="s",
+        title="Sector index returns",
+        x_label=label,
+        y_label="90-day return (%)",
+        traces=[Trace("return", ["DeFi", "AI"], [0.1, -0.2], kind="bar")],
+        source="Source: s",
+        horizontal=True,
+    )
+    layout = to_plotly_dict(spec)["layout"]
+    lines = layout["yaxis"]["title"]["text"].split("<br>")
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    assert len(lines) >= 2 and " ".join(lines) == label
+    assert all(len(t) * 7.5 <= plot_px for t in lines)  # each line fits the plot's height
+    assert layout["xaxis"]["title"]["text"] == "90-day return (%)"  # short: left alone

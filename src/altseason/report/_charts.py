@@ -242,12 +242,16 @@ SOURCE_CHARS = 78
 
 SOURCE_LINE_PX = 13
 
+MPL_YLABEL_CHARS = 40
+"""Characters per line of a static chart's vertical axis title (9 pt on a 4.3 in figure)."""
 
-def wrap_source(text: str, width: int = SOURCE_CHARS) -> list[str]:
-    """The source line broken at spaces into rows of at most ``width`` characters.
+
+def wrap_words(text: str, width: int = SOURCE_CHARS) -> list[str]:
+    """``text`` (a source line, an axis title) broken at spaces into rows of at most ``width``.
 
     A word longer than ``width`` (a file name) gets a row of its own. Plotly
-    does not wrap annotations: unbroken, a long source runs off the figure.
+    wraps neither annotations nor axis titles: unbroken, a long one runs off
+    the figure or over the chart title.
     """
     rows: list[str] = []
     for word in text.split():
@@ -496,10 +500,16 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             "tickmode": "auto",
             **_plotly_tickformat(spec.y2_format),
         }
-    source_lines = wrap_source(spec.source)
+    source_lines = wrap_words(spec.source)
     margin["b"] += SOURCE_LINE_PX * (len(source_lines) - 1)
     layout["height"] += SOURCE_LINE_PX * (len(source_lines) - 1)
     plot_px = layout["height"] - margin["t"] - margin["b"]
+    # a vertical axis title longer than the plot is tall runs over the chart title:
+    # break it into lines (plotly's automargin makes room for them)
+    for key in ("yaxis", "yaxis2"):
+        title = layout.get(key, {}).get("title")
+        if title and title.get("text"):
+            title["text"] = "<br>".join(wrap_words(title["text"], max(16, int(plot_px / 7.5))))
     annotations.append(
         {
             "text": "<br>".join(source_lines),
@@ -695,13 +705,13 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
     ax.set_title(spec.full_title, loc="left", fontsize=11, fontweight="bold", wrap=True)
     if spec.horizontal and spec.kind == "xy":
         ax.set_xlabel(spec.y_label, fontsize=9)
-        ax.set_ylabel(spec.x_label, fontsize=9)
+        ax.set_ylabel("\n".join(wrap_words(spec.x_label, MPL_YLABEL_CHARS)), fontsize=9)
         fmt = _mpl_formatter(spec.y_format)
         if fmt is not None:
             ax.xaxis.set_major_formatter(fmt)
     else:
         ax.set_xlabel(spec.x_label, fontsize=9)
-        ax.set_ylabel(spec.y_label, fontsize=9)
+        ax.set_ylabel("\n".join(wrap_words(spec.y_label, MPL_YLABEL_CHARS)), fontsize=9)
         fmt = _mpl_formatter(spec.y_format)
         if fmt is not None:
             ax.yaxis.set_major_formatter(fmt)
@@ -720,7 +730,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
         ax.yaxis.set_major_formatter(fmt or FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
     if ax2 is not None:
-        ax2.set_ylabel(spec.y2_label or "", fontsize=9)
+        ax2.set_ylabel("\n".join(wrap_words(spec.y2_label or "", MPL_YLABEL_CHARS)), fontsize=9)
         fmt2 = _mpl_formatter(spec.y2_format)
         if fmt2 is not None:
             ax2.yaxis.set_major_formatter(fmt2)
