@@ -138,9 +138,7 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     # the page prints the source line under the chart (a figcaption), so the figure
     # drops it and the room kept for it; the legend stays above the plot
     layout = figure["layout"]
-    layout["annotations"] = [
-        a for a in layout.get("annotations", []) if a.get("text") != spec.source
-    ]
+    layout["annotations"] = [a for a in layout.get("annotations", []) if a.get("name") != "source"]
     layout["margin"] = {**layout.get("margin", {}), "b": 64}
     for trace in figure["data"]:
         if trace.get("type") == "heatmap":

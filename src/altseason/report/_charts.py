@@ -512,6 +512,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             title["text"] = "<br>".join(wrap_words(title["text"], max(16, int(plot_px / 7.5))))
     annotations.append(
         {
+            "name": "source",
             "text": "<br>".join(source_lines),
             "align": "left",
             "xref": "paper",
