@@ -115,3 +115,16 @@ def test_long_vertical_axis_title_is_broken_into_lines() -> None:
     assert len(lines) >= 2 and " ".join(lines) == label
     assert all(len(t) * 7.5 <= plot_px for t in lines)  # each line fits the plot's height
     assert layout["xaxis"]["title"]["text"] == "90-day return (%)"  # short: left alone
+
+
+def test_long_title_is_broken_into_lines_with_room_on_top() -> None:
+    short = to_plotly_dict(_spec(["a", "b"]))["layout"]
+    spec = _spec(["a", "b"])
+    spec.title = (
+        "Cumulative average abnormal return of BTC against the total market (sum of 34 events)"
+    )
+    layout = to_plotly_dict(spec)["layout"]
+    lines = layout["title"]["text"].split("<br>")
+    assert len(lines) == 2 and " ".join(lines) == spec.title
+    assert layout["margin"]["t"] == short["margin"]["t"] + 20
+    assert layout["height"] == short["height"] + 20  # the plot keeps its height

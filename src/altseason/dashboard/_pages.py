@@ -129,9 +129,10 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     if spec.demo:
         # The report marks the title with "<br><sup style=...>": plotly.js draws that
         # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
+        title = figure["layout"]["title"]
         figure["layout"]["title"] = {
-            **figure["layout"]["title"],
-            "text": spec.title,
+            **title,
+            "text": title["text"].split("<br><sup", 1)[0],  # the title, wrapped as drawn
             "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
         }
     caption = spec.source

@@ -242,6 +242,11 @@ SOURCE_CHARS = 78
 
 SOURCE_LINE_PX = 13
 
+TITLE_CHARS = 62
+"""Characters per line of a Plotly chart title (15 px font, narrowest column)."""
+
+TITLE_LINE_PX = 20
+
 MPL_YLABEL_CHARS = 40
 """Characters per line of a static chart's vertical axis title (9 pt on a 4.3 in figure)."""
 
@@ -432,7 +437,10 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
         shapes.append(rect)
         annotations.append(note)
     rows = legend_rows(spec)
-    title_px = TITLE_PX if spec.demo else TITLE_PX - 16  # the demo label is a second line
+    # a long title is broken into lines (plotly does not wrap it); each adds a row on top
+    title_lines = wrap_words(spec.title, TITLE_CHARS)
+    extra_px = TITLE_LINE_PX * (len(title_lines) - 1)
+    title_px = (TITLE_PX if spec.demo else TITLE_PX - 16) + extra_px  # demo: a second line
     top = title_px + LEGEND_ROW_PX * rows + (8 if rows else 0)
     margin = {
         "l": 64,
@@ -442,7 +450,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
     }
     layout: dict[str, Any] = {
         "title": {
-            "text": spec.title
+            "text": "<br>".join(title_lines)
             + (f"<br><sup style='color:#b23b36'>{DEMO_LABEL}</sup>" if spec.demo else ""),
             "font": {"size": 15},
             "x": 0.01,
@@ -455,7 +463,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
         },
         "template": _plotly_white(),
         "barmode": spec.barmode,
-        "height": FIGURE_HEIGHT_PX + LEGEND_ROW_PX * max(0, rows - 1),
+        "height": FIGURE_HEIGHT_PX + LEGEND_ROW_PX * max(0, rows - 1) + extra_px,
         "margin": margin,
         # above the plot, under the title: clear of the axis titles and the source line
         "legend": {
