@@ -54,25 +54,21 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
     """Spot-ETF flows and the holders' cost basis vs price, per underlying.
 
     For each of ``ctx.underlyings`` (BTC then ETH in the report), the findings
-    of :func:`flows_for`. BTC findings are ``flows.*``; ETH ``flows.eth.*``.
+    of :func:`flow_findings`. BTC findings are ``flows.*``; ETH ``flows.eth.*``.
     When the first underlying has no flows the section is unavailable (its
     reason becomes the section note); a later one without flows gets
     unavailable findings with the reason.
     """
-    parts = []
-    for i, u in enumerate(ctx.underlyings):
-        if i == 0:
-            parts.append(flow_findings(ctx, u, flow_prefix(u)))
-            continue
+    parts = [flow_findings(ctx, ctx.underlyings[0], flow_prefix(ctx.underlyings[0]))]
+    for u in ctx.underlyings[1:]:
         try:
             parts.append(flow_findings(ctx, u, flow_prefix(u)))
         except DataUnavailableError as exc:
-            expected = ETH_FLOW_EXPECTED if u == "ETH" else ()
             parts.append(
                 SectionResult(
                     findings=[
                         Finding.unavailable(fid, label, str(exc), unit=unit)
-                        for fid, label, unit in expected
+                        for fid, label, unit in ETH_FLOW_EXPECTED
                     ]
                 )
             )
