@@ -290,6 +290,7 @@ def test_flows_page_for_eth_without_eth_flows(demo_path: Path, tmp_path: Path) -
     got = _by_id(eth)
     assert got and all(i.startswith("flows.eth.") for i in got)
     assert not any(f["available"] for f in got.values())
+    assert {"flows.eth.net_flow", "flows.eth.cost_basis", "flows.eth.holder_pnl"} <= set(got)
     assert "no ETH spot-ETF flows in the store" in got["flows.eth.net_flow"]["reason"]
     assert eth["charts"] == [] and eth["sections"][0]["note"]
     body = " ".join(eth["paragraphs"])

@@ -366,7 +366,7 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         charts = [by_id[c] for c in OVERVIEW_CHARTS if c in by_id]
     else:
         for s in report.sections:
-            if s.note:  # the section could not be computed: say why first
+            if s.note and not s.paragraphs:  # not computed, and no sentence says why
                 paragraphs.append(f"{s.title}: not available ({s.note}).")
             paragraphs += _paragraphs(s.paragraphs)
             charts += s.charts

@@ -22,6 +22,7 @@ from altseason.report._sections._base import (
     finding,
     last_valid,
 )
+from altseason.report._sections._positioning_text import ETH_FLOW_EXPECTED
 
 __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
 
@@ -82,19 +83,6 @@ def compute_flows(ctx: ReportContext) -> SectionResult:
 def flow_prefix(u: str) -> str:
     """Finding-id prefix of ``u``'s spot-ETF flows: ``flows`` (BTC), ``flows.eth`` (ETH)."""
     return "flows" if u == "BTC" else f"flows.{u.lower()}"
-
-
-ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
-    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
-    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
-    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
-    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
-    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
-    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
-    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
-)
-"""ETH flow findings (``flows.eth.*``)."""
 
 
 def flow_findings(ctx: ReportContext, u: str, pre: str) -> SectionResult:

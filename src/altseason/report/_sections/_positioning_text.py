@@ -11,6 +11,7 @@ from altseason.report._sections._words import over_window
 
 __all__ = [
     "DERIVATIVES_EXPECTED",
+    "ETH_FLOW_EXPECTED",
     "FLOWS_EXPECTED",
     "MACRO_EXPECTED",
     "ONCHAIN_EXPECTED",
@@ -19,6 +20,18 @@ __all__ = [
     "write_macro",
     "write_onchain",
 ]
+
+ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
+    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
+    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
+    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
+    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
+    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
+    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
+)
+"""ETH flow findings (``flows.eth.*``)."""
 
 FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.net_flow", "Net ETF flow", "flow"),
@@ -29,7 +42,7 @@ FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.btc_price", "BTC price", "price"),
     ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
     ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
-    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    *ETH_FLOW_EXPECTED,
 )
 
 DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
