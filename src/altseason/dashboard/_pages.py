@@ -51,8 +51,8 @@ import pandas as pd
 
 from altseason.dashboard._params import PAGES, UNDERLYING_PAGES, PageParams, ParamError, scope_note
 from altseason.exceptions import DataUnavailableError
-from altseason.labels import DEMO_LABEL, is_demo
 from altseason.labels import data_label as label_of
+from altseason.labels import is_demo
 from altseason.report import (
     ChartSpec,
     Finding,
@@ -126,15 +126,6 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     label is the figure's subtitle (and the report's watermark).
     """
     figure = to_plotly_dict(spec)
-    if spec.demo:
-        # The report marks the title with "<br><sup style=...>": plotly.js draws that
-        # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
-        title = figure["layout"]["title"]
-        figure["layout"]["title"] = {
-            **title,
-            "text": title["text"].split("<br><sup", 1)[0],  # the title, wrapped as drawn
-            "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
-        }
     caption = spec.source
     # the page prints the source line under the chart (a figcaption), so the figure
     # drops it and the room kept for it; the legend stays above the plot

@@ -450,16 +450,15 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
     }
     layout: dict[str, Any] = {
         "title": {
-            "text": "<br>".join(title_lines)
-            + (f"<br><sup style='color:#b23b36'>{DEMO_LABEL}</sup>" if spec.demo else ""),
+            "text": "<br>".join(title_lines),
             "font": {"size": 15},
             "x": 0.01,
             "xanchor": "left",
-            # pinned to the top of the figure, so a taller legend never moves it
+            # pinned 10 px below the top of the figure, so a taller legend never moves it
+            # (title.pad is ignored with a container reference)
             "yref": "container",
-            "y": 1.0,
+            "y": 1.0,  # set below, once the height is known
             "yanchor": "top",
-            "pad": {"t": 10},
         },
         "template": _plotly_white(),
         "barmode": spec.barmode,
@@ -485,6 +484,10 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             **_plotly_tickformat(spec.y_format),
         },
     }
+    if spec.demo:
+        # a subtitle, not "<br><sup>" in the text: plotly anchors a multi-line title by
+        # its first line, which pushed it out of the top of the figure
+        layout["title"]["subtitle"] = {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}}
     if shapes:
         layout["shapes"] = shapes
     if spec.kind == "heatmap":
@@ -512,6 +515,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
     margin["b"] += SOURCE_LINE_PX * (len(source_lines) - 1)
     layout["height"] += SOURCE_LINE_PX * (len(source_lines) - 1)
     plot_px = layout["height"] - margin["t"] - margin["b"]
+    layout["title"]["y"] = 1.0 - 10 / layout["height"]
     # a vertical axis title longer than the plot is tall runs over the chart title:
     # break it into lines (plotly's automargin makes room for them)
     for key in ("yaxis", "yaxis2"):
