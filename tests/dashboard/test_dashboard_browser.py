@@ -129,6 +129,38 @@ def _charts(page: Any) -> list[dict[str, Any]]:
     return result
 
 
+def _overlaps(page: Any) -> dict[str, Any]:
+    """Chart parts whose boxes intersect (legend vs title, x-axis title, caption), and how
+    many legends and x-axis titles were measured."""
+    found: dict[str, Any] = page.evaluate(
+        """() => {
+          const box = (el) => el ? el.getBoundingClientRect() : null;
+          const hit = (a, b) => a && b && a.width > 0 && b.width > 0 &&
+            a.left < b.right - 1 && b.left < a.right - 1 &&
+            a.top < b.bottom - 1 && b.top < a.bottom - 1;
+          const out = [];
+          let legends = 0, xtitles = 0;
+          for (const fig of document.querySelectorAll('#charts figure.chart')) {
+            const d = fig.querySelector('div.plot');
+            const parts = {
+              legend: box(d.querySelector('g.legend')),
+              title: box(d.querySelector('g.g-gtitle')),
+              xtitle: box(d.querySelector('g.g-xtitle')),
+              caption: box(fig.querySelector('figcaption')),
+            };
+            if (parts.legend && parts.legend.width > 0) legends += 1;
+            if (parts.xtitle && parts.xtitle.width > 0) xtitles += 1;
+            for (const other of ['title', 'xtitle', 'caption']) {
+              if (hit(parts.legend, parts[other])) out.push(d.dataset.chart + ': legend/' + other);
+            }
+            if (hit(parts.xtitle, parts.caption)) out.push(d.dataset.chart + ': xtitle/caption');
+          }
+          return {overlaps: out, legends: legends, xtitles: xtitles};
+        }"""
+    )
+    return found
+
+
 def _api(page: Any, url: str) -> dict[str, Any]:
     body: dict[str, Any] = page.evaluate(
         "async (u) => (await fetch(u, {credentials: 'same-origin'})).json()", url
@@ -158,6 +190,12 @@ def test_page_renders_offline(
         assert c["title"] == spec["figure"]["layout"]["title"]["text"]
         assert c["subtitle"] == DEMO_LABEL
         assert c["xaxis"] == spec["figure"]["layout"]["xaxis"]["title"]["text"]
+    # the legend sits clear of the title, the x-axis title and the source caption
+    geometry = _overlaps(page)
+    assert geometry["overlaps"] == [], page_id
+    assert geometry["xtitles"] >= 1  # measured, so the check can fail
+    if any(len(c["figure"]["data"]) >= 2 for c in payload["charts"]):
+        assert geometry["legends"] >= 1, page_id
     rows = page.eval_on_selector_all("#findings tr[data-finding]", "rs => rs.map(r => r.id)")
     assert rows == [f"f-{f['id']}" for f in payload["findings"]]
     paras = page.eval_on_selector_all(
@@ -200,7 +238,13 @@ def test_filters_change_the_page(
     page.click("#filters button[type=submit]")
     page.wait_for_selector("#chart-oi-by-strike-eth svg.main-svg", timeout=LOAD_TIMEOUT_MS)
     _wait_loaded(page)
-    assert page.inner_text("#f-options\\.eth\\.call_wall td.value").startswith("$")
+    assert page.inner_text("#f-derivatives\\.eth\\.call_wall td.value").startswith("$")
+    assert "Underlying: ETH" in page.inner_text("#status")
+    # a page without underlying-specific content shows the selector disabled and says why
+    page.goto(f"{base_url}/divergence", wait_until="load")
+    _wait_loaded(page)
+    assert page.is_disabled("#underlying")
+    assert "underlying selector does not apply" in page.inner_text("#status")
     # an invalid filter shows the server's message, not a broken page
     page.fill("#assets", "BTC,NOPE9")
     page.click("#filters button[type=submit]")

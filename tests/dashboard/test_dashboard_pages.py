@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from altseason.dashboard import PAGES, PageParams, create_app
 from altseason.dashboard._pages import OVERVIEW_CHARTS, PAGE_SECTIONS, build_page
+from altseason.dashboard._params import UNDERLYING_PAGES
 from altseason.labels import DEMO_LABEL
 from altseason.report import build_report, format_value
 from altseason.sources.demo import write_demo
@@ -102,8 +104,12 @@ def test_every_page_has_findings_charts_and_label(
         assert c["id"] and c["title"].endswith(DEMO_LABEL) and "Source: altseason" in c["caption"]
         assert isinstance(fig["data"], list) and len(fig["data"]) >= 1
         assert fig["layout"]["title"]["subtitle"]["text"] == DEMO_LABEL
-        # no pseudo-HTML in the title: plotly.js styles it with attributes the CSP blocks
-        assert "<" not in fig["layout"]["title"]["text"]
+        # no styled pseudo-HTML in the title: plotly.js styles it with attributes the CSP
+        # blocks (a line break is a plain tspan)
+        title = fig["layout"]["title"]["text"]
+        assert "<" not in title.replace("<br>", "") and title.replace("<br>", " ") == c[
+            "title"
+        ].removesuffix(" — " + DEMO_LABEL)
         marks = [a.get("text", "") for a in fig["layout"].get("annotations", [])]
         assert DEMO_LABEL.upper() in marks  # the watermark
         assert not any(m.startswith("Source:") for m in marks)  # printed under the chart instead
@@ -133,7 +139,11 @@ def test_overview_matches_the_report(payloads: dict[str, dict[str, Any]], store:
 def test_section_pages_match_the_report(
     page: str, payloads: dict[str, dict[str, Any]], store: Store
 ) -> None:
-    report = build_report(store, asof=END, sections=list(PAGE_SECTIONS[page]))
+    # the flows page follows the underlying selector (default BTC)
+    underlyings = ["BTC"] if page in UNDERLYING_PAGES else None
+    report = build_report(
+        store, asof=END, sections=list(PAGE_SECTIONS[page]), underlyings=underlyings
+    )
     got = _by_id(payloads[page])
     assert list(got) == report.findings.ids()
     for f in report.findings:
@@ -148,7 +158,10 @@ def test_options_page_btc_and_eth(client: TestClient, store: Store) -> None:
     eth = client.get("/api/options", params={"asof": END, "underlying": "ETH"}).json()
     assert btc["underlying"] == "BTC" and eth["underlying"] == "ETH"
     assert "derivatives.call_wall" in _by_id(btc)
-    got = _by_id(eth)
+    got = {k.replace("derivatives.eth.", "options.eth."): v for k, v in _by_id(eth).items()}
+    # one underlying per page: no BTC figure on the ETH page, no ETH figure on the BTC page
+    assert not any(k.startswith("derivatives.eth.") for k in _by_id(btc))
+    assert all(k.startswith("derivatives.eth.") for k in _by_id(eth))
     # independent computation on the raw chain: latest ETH snapshot up to asof,
     # live expiries only, strike above spot with the most call OI
     raw = store.read_table("options", underlying="ETH", end=END)
@@ -182,10 +195,18 @@ def test_options_page_btc_and_eth(client: TestClient, store: Store) -> None:
     ]
     assert got["options.eth.max_pain"]["value"] == pytest.approx(strikes[int(np.argmin(pay))])
     assert got["options.eth.spot"]["value"] != _by_id(btc)["derivatives.spot"]["value"]
+    # the report's own ETH findings (both underlyings in one report): the same numbers
+    report = build_report(store, asof=END, sections=["derivatives"])
+    for f in report.findings:
+        if f.id.startswith("derivatives.eth."):
+            assert _by_id(eth)[f.id]["value"] == f.value, f.id
     chart = {c["id"]: c for c in eth["charts"]}["oi-by-strike-eth"]
     assert [t["name"] for t in chart["figure"]["data"]] == ["calls", "puts"]
     assert "ETH" in chart["title"] and DEMO_LABEL in chart["title"]
     assert any("ETH options snapshot" in p for p in eth["paragraphs"])
+    assert not any("BTC options snapshot" in p for p in eth["paragraphs"])
+    assert any("ETH perp funding" in p for p in eth["paragraphs"])
+    assert [t["title"][:3] for t in eth["tables"]] == ["ETH"] * len(eth["tables"])
 
 
 def test_assets_filter_adds_returns_and_rebased_chart(client: TestClient, store: Store) -> None:
@@ -211,14 +232,90 @@ def test_assets_filter_adds_returns_and_rebased_chart(client: TestClient, store:
     for t in traces:
         assert t["y"][0] == pytest.approx(100.0)
         assert str(t["x"][0])[:10] == str((end - pd.Timedelta(days=365)).date())
-    # the ETF charts of the page are still there after the selected-assets chart
-    # the flows page shows the report's flows section: BTC, then ETH (the demo has both)
-    assert [c["id"] for c in p["charts"][1:]] == [
-        "etf-flows",
-        "etf-cost-basis",
-        "etf-flows-eth",
-        "etf-cost-basis-eth",
-    ]
+    # the ETF charts of the page are still there after the selected-assets chart: the
+    # flows page follows the underlying selector (default BTC), so BTC's charts only
+    assert [c["id"] for c in p["charts"][1:]] == ["etf-flows", "etf-cost-basis"]
+    assert p["underlying"] == "BTC"
+
+
+FLOW_FIGURES = ("net_flow", "cumulative_flow", "last_flow", "cost_basis", "holder_pnl")
+
+
+@pytest.mark.parametrize(("chosen", "other"), [("ETH", "BTC"), ("BTC", "ETH")])
+def test_flows_page_follows_the_underlying(
+    client: TestClient, store: Store, chosen: str, other: str
+) -> None:
+    p = client.get("/api/flows", params={"asof": END, "underlying": chosen.lower()}).json()
+    assert p["underlying"] == chosen and p["underlying_note"] is None
+    got = _by_id(p)
+    # the full report (BTC and ETH) computes the same findings under the same ids
+    report = build_report(store, asof=END, sections=["flows"])
+    pre = {"BTC": "flows", "ETH": "flows.eth"}
+    mine = [f for f in report.findings if f.id.startswith(pre[chosen] + ".")]
+    if chosen == "BTC":
+        mine = [f for f in mine if not f.id.startswith("flows.eth.")]
+    assert [f.id for f in mine] == list(got)
+    for f in mine:
+        assert got[f.id]["value"] == f.value and got[f.id]["available"], f.id
+    for fig in FLOW_FIGURES:
+        assert got[f"{pre[chosen]}.{fig}"]["available"]
+    # independent check of the net flow: the sum of the chosen underlying's daily
+    # flows over the 30 days to the last flow date (from the raw table)
+    raw = store.read_table("etf_flows", underlying=chosen, end=END)
+    daily = raw.groupby("date")["flow_usd"].sum().sort_index()
+    last = pd.Timestamp(daily.index[-1])
+    window = daily.loc[(daily.index > last - pd.Timedelta(days=30)) & (daily.index <= last)]
+    assert got[f"{pre[chosen]}.net_flow"]["value"] == pytest.approx(window.sum(), rel=1e-9)
+    # none of the other underlying's numbers, charts or text
+    other_ids = {f.id for f in report.findings if f.id not in got}
+    assert other_ids and all(pre[other] in i or i.startswith("flows.") for i in other_ids)
+    assert not other_ids & set(got)
+    texts = {f.format() for f in report.findings if f.id in other_ids and f.available} - {
+        got[i]["text"] for i in got
+    }
+    body = " ".join(p["paragraphs"])
+    assert texts and not any(t in body for t in texts if "$" in t)
+    assert other not in " ".join(c["title"] for c in p["charts"])
+    assert all(c["title"].startswith(chosen) for c in p["charts"])
+    assert chosen in body and f"{other} spot ETF" not in body
+
+
+def test_flows_page_for_eth_without_eth_flows(demo_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "no-eth.duckdb"
+    shutil.copy(demo_path, path)
+    with Store(path) as s:
+        s.con.execute("DELETE FROM etf_flows WHERE underlying = 'ETH'")
+        btc = build_page(s, "flows", PageParams(asof=pd.Timestamp(END).date()))
+        eth = build_page(s, "flows", PageParams(asof=pd.Timestamp(END).date(), underlying="ETH"))
+    assert _by_id(btc)["flows.net_flow"]["available"]
+    got = _by_id(eth)
+    assert got and all(i.startswith("flows.eth.") for i in got)
+    assert not any(f["available"] for f in got.values())
+    assert {"flows.eth.net_flow", "flows.eth.cost_basis", "flows.eth.holder_pnl"} <= set(got)
+    assert "no ETH spot-ETF flows in the store" in got["flows.eth.net_flow"]["reason"]
+    assert eth["charts"] == [] and eth["sections"][0]["note"]
+    body = " ".join(eth["paragraphs"])
+    assert "no ETH spot-ETF flows in the store" in body
+    # no BTC number anywhere on the ETH page
+    btc_numbers = {f["text"] for f in btc["findings"] if f["available"] and "$" in f["text"]}
+    assert btc_numbers and not any(t in body for t in btc_numbers)
+
+
+def test_pages_without_an_underlying_say_so(
+    client: TestClient, payloads: dict[str, dict[str, Any]]
+) -> None:
+    for page, p in payloads.items():
+        if page in UNDERLYING_PAGES:
+            assert p["underlying"] == "BTC" and p["underlying_note"] is None
+            assert '<select id="underlying" name="underlying">' in client.get(f"/{page}").text
+        else:
+            assert p["underlying"] is None
+            assert "underlying selector does not apply" in p["underlying_note"], page
+            html = client.get(f"/{page}").text
+            assert '<select id="underlying" name="underlying" disabled' in html, page
+    # the selector is ignored there, not silently: ETH gives the same whole-market numbers
+    eth = client.get("/api/divergence", params={"asof": END, "underlying": "ETH"}).json()
+    assert _by_id(eth) == _by_id(payloads["divergence"])
 
 
 def test_asof_filter_changes_the_answer(client: TestClient, store: Store) -> None:
@@ -247,6 +344,9 @@ def test_invalid_parameters_give_clear_json_errors(client: TestClient) -> None:
         "NOPE2",
     )
     _assert_error(client.get("/api/options", params={"underlying": "SOL"}), 400, "BTC or ETH")
+    _assert_error(
+        client.get("/api/flows", params={"underlying": "DOGE"}), 400, "underlying", "DOGE"
+    )
     _assert_error(
         client.get("/api/overview", params={"asof": "2020-05-01"}), 400, "before", START, END
     )

@@ -161,8 +161,9 @@ def _check(
         compared += 1
 
     with Store(store_path, read_only=True) as store:
-        for page in PAGES:
-            payload = build_page(store, page, PageParams(asof=asof.date()))
+        views = [(p, "BTC") for p in PAGES] + [("flows", "ETH"), ("options", "ETH")]
+        for page, u in views:  # the selector picks the report's findings of one underlying
+            payload = build_page(store, page, PageParams(asof=asof.date(), underlying=u))
             assert payload["asof"] == str(asof.date())
             for f in payload["findings"]:
                 if f["id"] in main:

@@ -199,6 +199,7 @@ from altseason.analytics._sentiment import (
     fear_greed_summary,
     fear_greed_zone,
 )
+from altseason.analytics._strike_bins import StrikeBins, bin_by_strike, nice_bin_width
 
 __all__ = [
     "CAPITULATION_INPUTS",
@@ -228,6 +229,7 @@ __all__ = [
     "QualityRules",
     "Regime",
     "RollingMatrices",
+    "StrikeBins",
     "StrikeZone",
     "altseason_index",
     "altseason_quality",
@@ -235,6 +237,7 @@ __all__ = [
     "asof_daily",
     "aum_by_fund",
     "average_pairwise_correlation",
+    "bin_by_strike",
     "black76_greeks",
     "black76_price",
     "breadth",
@@ -314,6 +317,7 @@ __all__ = [
     "mvrv",
     "net_liquidity",
     "newest_date",
+    "nice_bin_width",
     "oi_by_strike",
     "onchain_from_store",
     "open_interest_trend",

@@ -8,6 +8,7 @@ script, so the Content-Security-Policy can forbid it.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import threading
@@ -23,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from altseason.dashboard._params import PAGES, PageParams, ParamError, parse_params
+from altseason.dashboard._params import PAGES, PageParams, ParamError, parse_params, scope_note
 from altseason.dashboard._plotly_static import plotly_css, plotly_style_guards
 from altseason.dashboard._security import SecurityMiddleware
 from altseason.exceptions import AltseasonError
@@ -85,6 +86,9 @@ def _page_html(page: str, title: str, demo: bool) -> str:
         if demo
         else ""
     )
+    note = scope_note(page)
+    # a page that does not follow the selector shows it disabled, with the reason
+    off = f' disabled title="{html.escape(note, quote=True)}"' if note else ""
     # plotly.js injects <style> elements unless these exist (see _plotly_static)
     guards = "".join(f'<template id="{g}"></template>' for g in plotly_style_guards())
     return f"""<!doctype html>
@@ -106,7 +110,7 @@ def _page_html(page: str, title: str, demo: bool) -> str:
 <form id="filters" class="filters" autocomplete="off">
   <label>As of <input type="date" id="asof" name="asof"></label>
   <label>Assets <input type="text" id="assets" name="assets" placeholder="BTC,ETH,SOL" maxlength="400"></label>
-  <label>Underlying <select id="underlying" name="underlying"><option>BTC</option><option>ETH</option></select></label>
+  <label>Underlying <select id="underlying" name="underlying"{off}><option>BTC</option><option>ETH</option></select></label>
   <button type="submit">Apply</button>
 </form>
 <div id="status" class="status" role="status">Loading…</div>

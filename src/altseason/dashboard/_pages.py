@@ -29,10 +29,17 @@ Filters
     (:func:`altseason.analytics.window_return`). Ids without prices in the
     store are refused with :class:`ParamError` naming them.
 ``underlying``
-    On the options page: the report's derivatives section covers BTC; for
-    ETH the page computes the same positioning figures with
-    :func:`altseason.analytics.options_positioning` on the latest ETH chain
-    up to ``asof``.
+    BTC or ETH, on the pages of :data:`UNDERLYING_PAGES` (ETF flows, options):
+    the page is the report's section built for that underlying alone
+    (``build_report(..., underlyings=[underlying])``), so its findings,
+    charts, tables and text are the report's own for that underlying (BTC:
+    ``flows.*``, ``derivatives.*``; ETH: ``flows.eth.*``,
+    ``derivatives.eth.*``) and none of the other's. ETH with no data in the
+    store gives unavailable findings and a paragraph saying so, never BTC
+    numbers. The other pages cover the whole market (or BTC alone): their
+    payload has ``underlying`` null and ``underlying_note`` saying so
+    (:func:`altseason.dashboard._params.scope_note`), and the selector is
+    disabled there.
 """
 
 from __future__ import annotations
@@ -42,14 +49,13 @@ from typing import Any
 
 import pandas as pd
 
-from altseason.dashboard._params import PAGES, PageParams, ParamError
+from altseason.dashboard._params import PAGES, UNDERLYING_PAGES, PageParams, ParamError, scope_note
 from altseason.exceptions import DataUnavailableError
-from altseason.labels import DEMO_LABEL, is_demo
 from altseason.labels import data_label as label_of
+from altseason.labels import is_demo
 from altseason.report import (
     ChartSpec,
     Finding,
-    FindingSet,
     Paragraph,
     Report,
     Trace,
@@ -57,7 +63,6 @@ from altseason.report import (
     default_asof,
     format_value,
     plain_text,
-    say,
 )
 from altseason.report._charts import to_plotly_dict
 from altseason.report._sections import ReportContext, Table
@@ -121,23 +126,12 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     label is the figure's subtitle (and the report's watermark).
     """
     figure = to_plotly_dict(spec)
-    if spec.demo:
-        # The report marks the title with "<br><sup style=...>": plotly.js draws that
-        # with a style attribute, which the dashboard's CSP blocks. Use a subtitle.
-        figure["layout"]["title"] = {
-            **figure["layout"]["title"],
-            "text": spec.title,
-            "subtitle": {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}},
-        }
     caption = spec.source
-    # the page prints the source line under the chart; in the figure it can collide
-    # with the legend
+    # the page prints the source line under the chart (a figcaption), so the figure
+    # drops it and the room kept for it; the legend stays above the plot
     layout = figure["layout"]
-    layout["annotations"] = [
-        a for a in layout.get("annotations", []) if a.get("text") != spec.source
-    ]
+    layout["annotations"] = [a for a in layout.get("annotations", []) if a.get("name") != "source"]
     layout["margin"] = {**layout.get("margin", {}), "b": 64}
-    layout["legend"] = {**layout.get("legend", {}), "y": -0.2}
     for trace in figure["data"]:
         if trace.get("type") == "heatmap":
             # plotly.js styles heatmap images and colour bars through style attributes,
@@ -305,78 +299,12 @@ def _asset_extras(
     return findings, charts
 
 
-# ---------------------------------------------------------------------- options (ETH)
-def _options_findings(
-    ctx: ReportContext, underlying: str
-) -> tuple[list[Finding], list[ChartSpec], list[Paragraph]]:
-    """Options positioning of the latest ``underlying`` chain up to ``ctx.asof``.
-
-    Computed by the report's own section code
-    (:func:`altseason.report._sections._positioning.options_findings`, the
-    derivatives section's computation with an underlying parameter); finding
-    ids are ``options.<underlying lower-case>.<figure>``.
-    """
-    from altseason.report._sections._positioning import options_findings
-
-    u = underlying.upper()
-    pre = f"options.{u.lower()}"
-    found, charts = options_findings(ctx, u, pre)
-    return found, charts, _options_text(FindingSet(found), pre, u)
-
-
-def _compare(x: float | None, ref: float | None, below: str, above: str, equal: str = "") -> str:
-    """``below``/``above``/``equal`` by how ``x`` compares with ``ref``; "" when either is missing."""
-    if x is None or ref is None:
-        return ""
-    return below if x < ref else (above if x > ref else equal)
-
-
-def _options_text(fs: FindingSet, pre: str, u: str) -> list[Paragraph]:
-    p = Paragraph(heading=f"{u} options positioning")
-    p.add(
-        say(
-            fs,
-            f"In the {u} options snapshot of [[{pre}.snapshot]] (spot [[{pre}.spot]]), the call "
-            f"wall, the strike above spot with the most call open interest, is at "
-            f"[[{pre}.call_wall]].",
-        )
-    )
-    p.add(
-        say(
-            fs,
-            f"Put open interest concentrates between [[{pre}.put_zone_low]] and "
-            f"[[{pre}.put_zone_high]], the zone where downside protection is bought.",
-        )
-    )
-    spot = fs.value(f"{pre}.spot")
-    side = _compare(fs.value(f"{pre}.max_pain"), spot, ", below spot", ", above spot", ", at spot")
-    p.add(say(fs, f"Max pain sits at [[{pre}.max_pain]]{side}."))
-    from altseason.report._narrative import put_call_tilt
-
-    # the report's wording rule: decided on the ratio as printed (1.00 reads "neither side")
-    side_ = put_call_tilt(fs, f"{pre}.put_call_oi")
-    tilt = "" if side_ is None else f", tilted towards {side_}"
-    p.add(say(fs, f"The put/call open-interest ratio is [[{pre}.put_call_oi]]{tilt}."))
-    q = Paragraph(heading="Volatility")
-    skew = _compare(
-        fs.value(f"{pre}.rr_25d"), 0.0, ", pricing puts over calls", ", pricing calls over puts"
-    )
-    q.add(
-        say(
-            fs,
-            f"At-the-money implied volatility is [[{pre}.atm_iv]] and the 25-delta risk "
-            f"reversal is [[{pre}.rr_25d]]{skew}.",
-        )
-    )
-    return [p, q]
-
-
 # ---------------------------------------------------------------------- pages
-def _report(store: Store, page: str, asof: pd.Timestamp, params: PageParams) -> Report | None:
+def _report(store: Store, page: str, asof: pd.Timestamp, params: PageParams) -> Report:
+    """The report sections of ``page``, for the selected underlying where the page follows it."""
     sections = PAGE_SECTIONS[page]
-    if page == "options" and params.underlying != "BTC":
-        return None
-    return build_report(store, asof=asof, sections=list(sections))
+    underlyings = [params.underlying] if page in UNDERLYING_PAGES else None
+    return build_report(store, asof=asof, sections=list(sections), underlyings=underlyings)
 
 
 def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
@@ -396,7 +324,9 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     dict
         ``asof`` (ISO date the page is computed at), ``first_date`` and
         ``last_date`` (the store's price range), ``freshness`` (null, or the
-        caveat of an ``asof`` after the data: :func:`asof_freshness`), ``underlying``, ``headline``
+        caveat of an ``asof`` after the data: :func:`asof_freshness`), ``underlying`` (the
+        selected one on the pages that follow it, else null), ``underlying_note`` (else,
+        what the page covers instead), ``headline``
         (overview only, else empty), ``paragraphs``, ``findings``, ``charts``,
         ``tables``, ``sections`` (``id, title, note``) and ``data_label``; the
         app adds ``page``, ``title``, ``demo`` and ``label``.
@@ -418,29 +348,22 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
     charts: list[ChartSpec] = []
     paragraphs: list[str] = []
     tables: list[dict[str, Any]] = []
-    sections: list[dict[str, Any]] = []
-    headline = ""
-    if report is not None:
-        headline = report.headline if page == "overview" else ""
-        sections = [{"id": s.id, "title": s.title, "note": s.note} for s in report.sections]
-        if page == "overview":
-            paragraphs = _paragraphs(report.summary)
-            findings = list(report.key_figures)
-            by_id = {c.id: c for c in report.charts}
-            charts = [by_id[c] for c in OVERVIEW_CHARTS if c in by_id]
-        else:
-            for s in report.sections:
-                paragraphs += _paragraphs(s.paragraphs)
-                charts += s.charts
-                tables += [_table_payload(t) for t in s.tables]
-            findings = list(report.findings)
-        data_label = report.data_label
+    headline = report.headline if page == "overview" else ""
+    sections = [{"id": s.id, "title": s.title, "note": s.note} for s in report.sections]
+    if page == "overview":
+        paragraphs = _paragraphs(report.summary)
+        findings = list(report.key_figures)
+        by_id = {c.id: c for c in report.charts}
+        charts = [by_id[c] for c in OVERVIEW_CHARTS if c in by_id]
     else:
-        found, charts, paras = _options_findings(ctx, params.underlying)
-        findings = found
-        paragraphs = _paragraphs(paras)
-        sections = [{"id": "options", "title": f"{params.underlying} options", "note": None}]
-        data_label = ""
+        for s in report.sections:
+            if s.note and not s.paragraphs:  # not computed, and no sentence says why
+                paragraphs.append(f"{s.title}: not available ({s.note}).")
+            paragraphs += _paragraphs(s.paragraphs)
+            charts += s.charts
+            tables += [_table_payload(t) for t in s.tables]
+        findings = list(report.findings)
+    data_label = report.data_label
     if params.assets:
         extra_f, extra_c = _asset_extras(ctx, params.assets, params.start)
         findings += extra_f
@@ -458,7 +381,8 @@ def build_page(store: Store, page: str, params: PageParams) -> dict[str, Any]:
         "asof": str(asof.date()),
         "first_date": str(first.date()),
         "last_date": str(last.date()),
-        "underlying": params.underlying,
+        "underlying": params.underlying if page in UNDERLYING_PAGES else None,
+        "underlying_note": scope_note(page),
         "headline": headline,
         "paragraphs": paragraphs,
         "freshness": freshness,

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["PAGES", "PageParams", "ParamError", "parse_params"]
+__all__ = ["PAGES", "UNDERLYING_PAGES", "PageParams", "ParamError", "parse_params", "scope_note"]
 
 PAGES: dict[str, str] = {
     "overview": "Overview",
@@ -19,6 +19,30 @@ PAGES: dict[str, str] = {
     "strategy": "Strategy",
 }
 """Page id -> title. The only pages (and API endpoints) the dashboard serves."""
+
+UNDERLYING_PAGES: tuple[str, ...] = ("flows", "options")
+"""Pages whose content follows the ``underlying`` selector (BTC or ETH): the spot-ETF
+flows, cost basis and holders' P&L; options positioning, volatility and perp funding."""
+
+_SCOPE: dict[str, str] = {
+    "overview": "the whole market (BTC's key figures); choose BTC or ETH on the ETF flows "
+    "and Options pages",
+    "divergence": "the whole market (majors vs small caps, sectors)",
+    "support": "BTC: the store's on-chain support levels (realized price, MVRV, 200-week "
+    "average) are BTC's; ETH's ETF cost basis is on the ETF flows page",
+    "macro": "the whole market (macro liquidity, sentiment, events)",
+    "correlation": "the whole market (correlation and cross-asset)",
+    "strategy": "the whole market (the rotation strategy; the hedged-short table shows BTC "
+    "and ETH side by side)",
+}
+
+
+def scope_note(page: str) -> str | None:
+    """Why the ``underlying`` selector does not apply to ``page`` (``None`` when it does)."""
+    if page in UNDERLYING_PAGES:
+        return None
+    return f"This page covers {_SCOPE.get(page, 'the whole market')}: the underlying selector does not apply."
+
 
 _ASSET_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,23}$")
 _MAX_ASSETS = 50
@@ -83,5 +107,8 @@ def parse_params(
         ids = tuple(dict.fromkeys(parts))
     u = (underlying or "BTC").strip().upper()
     if u not in ("BTC", "ETH"):
-        raise ParamError("underlying must be BTC or ETH")
+        raise ParamError(
+            f"underlying {u[:20]!r} is not supported: underlying must be BTC or ETH "
+            "(the underlyings with spot-ETF flows, options and funding in the store)"
+        )
     return PageParams(asof=a, start=s, assets=ids, underlying=u)

@@ -28,7 +28,11 @@ from altseason.report._sections import (
     section_ids,
     write_summary,
 )
-from altseason.report._sections._base import summarise_sources, unavailable_findings
+from altseason.report._sections._base import (
+    summarise_sources,
+    unavailable_findings,
+    underlying_of,
+)
 from altseason.report._sections._meta import (
     NO_PREVIOUS,
     changes_table,
@@ -159,6 +163,7 @@ def build_report(
     title: str = "Crypto market note: majors vs small caps",
     rules: QualityRules | None = None,
     options: Mapping[str, Any] | None = None,
+    underlyings: Sequence[str] | None = None,
 ) -> Report:
     """Compute every selected section and write the narrative.
 
@@ -185,11 +190,17 @@ def build_report(
         default 0.5) and ``max_pain_convention`` (headline max pain:
         ``nearest_monthly`` (default), ``nearest`` or ``all_expiries``).
         Non-default values are named in the findings' window.
+    underlyings
+        Underlyings of the per-underlying sections (flows, derivatives):
+        default both BTC and ETH; the dashboard passes the selected one, and
+        those sections then hold only its findings, charts, tables and text
+        (the same computation, ids and wording as in the full report).
 
     Raises
     ------
     ReportError
-        When ``asof`` is after the newest price in the store.
+        When ``asof`` is after the newest price in the store, or an
+        underlying is not BTC or ETH.
 
     Returns
     -------
@@ -200,7 +211,7 @@ def build_report(
     when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
     check_asof(store, when)
     chosen = _select(sections)
-    ctx = ReportContext(store, when, rules, _check_options(options))
+    ctx = ReportContext(store, when, rules, _check_options(options), underlyings)
     fs = FindingSet()
     results: dict[str, SectionResult] = {}
     notes: dict[str, str] = {}
@@ -216,7 +227,8 @@ def build_report(
             notes[sec.id] = str(exc)
         got = {f.id: f for f in res.findings}
         reason = notes.get(sec.id, "the analysis returned no value for it")
-        res.findings.extend(unavailable_findings(sec.expected, reason, skip=got))
+        wanted = [e for e in sec.expected if underlying_of(e[0]) in (None, *ctx.underlyings)]
+        res.findings.extend(unavailable_findings(wanted, reason, skip=got))
         fs.extend(res.findings)
         results[sec.id] = res
     fs.extend(rule_findings().values())  # the thresholds the narrative's rules print
@@ -252,7 +264,7 @@ def build_report(
             ReportSection(
                 sec.id,
                 sec.title,
-                sec.write(fs),
+                sec.write(fs, underlyings=ctx.underlyings) if sec.per_underlying else sec.write(fs),
                 [c for c in res.charts if c.has_data],
                 res.tables,
                 notes.get(sec.id),

@@ -219,6 +219,114 @@ def _plotly_white() -> dict[str, Any]:
     return dict(figure["layout"]["template"])
 
 
+FIGURE_HEIGHT_PX = 380
+"""Height of a Plotly chart with at most one legend row (each further row adds one)."""
+
+TITLE_PX = 56
+"""Top margin taken by the title (and the demo label under it)."""
+
+BOTTOM_PX = 92
+"""Bottom margin: x tick labels, the x-axis title and the source line under them."""
+
+LEGEND_ROW_PX = 22
+"""Height of one legend row (font :data:`LEGEND_FONT_PX`)."""
+
+LEGEND_FONT_PX = 11
+
+LEGEND_WIDTH_PX = 420
+"""Plot width the legend is laid out for: the narrowest chart column (report, dashboard)."""
+
+
+SOURCE_CHARS = 78
+"""Characters of the source line per row under a Plotly chart (10 px font, narrowest column)."""
+
+SOURCE_LINE_PX = 13
+
+TITLE_CHARS = 62
+"""Characters per line of a Plotly chart title (15 px font, narrowest column)."""
+
+TITLE_LINE_PX = 20
+
+MPL_YLABEL_CHARS = 40
+"""Characters per line of a static chart's vertical axis title (9 pt on a 4.3 in figure)."""
+
+
+def wrap_words(text: str, width: int = SOURCE_CHARS) -> list[str]:
+    """``text`` (a source line, an axis title) broken at spaces into rows of at most ``width``.
+
+    A word longer than ``width`` (a file name) gets a row of its own. Plotly
+    wraps neither annotations nor axis titles: unbroken, a long one runs off
+    the figure or over the chart title.
+    """
+    rows: list[str] = []
+    for word in text.split():
+        if rows and len(rows[-1]) + 1 + len(word) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows or [""]
+
+
+def _marker_label_heights(spec: ChartSpec) -> dict[int, float]:
+    """Paper height of each vertical marker's label, stepped down where labels would touch.
+
+    Labels are written downwards from the top of the plot, left of their
+    line; a band's label sits at the top of the band's left edge. A label
+    closer than :data:`LABEL_GAP` of the x range to one already placed at the
+    same height takes the next height of :data:`LABEL_LEVELS`.
+    """
+    xs = [m for m in spec.markers if m.axis == "x"]
+    try:
+        vals = [float(m.value) for m in xs]
+        band_lo = [float(b.lo) for b in spec.bands if b.axis == "x"]
+    except (TypeError, ValueError):  # dates: markers on a time axis are far apart
+        return {}
+    pts = [float(v) for t in spec.traces for v in t.x if isinstance(v, (int, float, np.number))]
+    pts += vals + band_lo + [float(b.hi) for b in spec.bands if b.axis == "x"]
+    if not vals or len(vals) + len(band_lo) < 2:
+        return {}
+    span = (max(pts) - min(pts)) or 1.0
+    # a band label reads left to right from the band's left edge: it takes about
+    # 3 gaps of the top row
+    used: list[list[float]] = [[lo + k * LABEL_GAP * span for k in range(3)] for lo in band_lo]
+    taken: dict[int, list[float]] = {0: [v for row in used for v in row]}
+    out: dict[int, float] = {}
+    for v, m in sorted(zip(vals, xs, strict=True), key=lambda p: p[0]):
+        level = 0
+        while level < len(LABEL_LEVELS) - 1 and any(
+            abs(v - u) < LABEL_GAP * span for u in taken.get(level, [])
+        ):
+            level += 1
+        taken.setdefault(level, []).append(v)
+        out[id(m)] = LABEL_LEVELS[level]
+    return out
+
+
+LABEL_LEVELS = (1.0, 0.66, 0.33)
+"""Heights (fraction of the plot) a vertical marker's label may start at."""
+
+LABEL_GAP = 0.035
+"""Two vertical labels closer than this share of the x range would print over each other."""
+
+
+def legend_rows(spec: ChartSpec, width_px: float = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend of ``spec`` takes at ``width_px`` (0 when Plotly shows none).
+
+    Plotly shows a legend for two or more traces; an entry is about 40 px
+    (symbol and gaps) plus 6.5 px per character at 11 px, and entries wrap
+    to a new row when the next does not fit.
+    """
+    if spec.kind != "xy" or len(spec.traces) < 2:
+        return 0
+    rows, used = 1, 0.0
+    for t in spec.traces:
+        w = 40.0 + 0.6 * LEGEND_FONT_PX * len(t.name)
+        if used and used + w > width_px:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
 def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
     """Draw ``spec`` as a Plotly figure in Plotly's JSON schema, as plain dicts and lists.
 
@@ -271,6 +379,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             if t.kind == "area":
                 trace["fill"] = "tozeroy"
         data.append(trace)
+    label_y = _marker_label_heights(spec)
     for m in spec.markers:
         line = {"color": m.color, "width": 1.2, "dash": "dash" if m.dash else "solid"}
         value = _json_value(m.value)
@@ -282,7 +391,7 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             annotations.append(
                 {
                     "x": value,
-                    "y": 1.0,
+                    "y": label_y.get(id(m), 1.0),
                     "yref": "paper",
                     "text": m.label,
                     "showarrow": False,
@@ -327,24 +436,43 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             note.update(xref="x domain", x=0, xanchor="left", yref="y", y=hi, yanchor="top")
         shapes.append(rect)
         annotations.append(note)
+    rows = legend_rows(spec)
+    # a long title is broken into lines (plotly does not wrap it); each adds a row on top
+    title_lines = wrap_words(spec.title, TITLE_CHARS)
+    extra_px = TITLE_LINE_PX * (len(title_lines) - 1)
+    title_px = (TITLE_PX if spec.demo else TITLE_PX - 16) + extra_px  # demo: a second line
+    top = title_px + LEGEND_ROW_PX * rows + (8 if rows else 0)
+    margin = {
+        "l": 64,
+        "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
+        "t": top,
+        "b": BOTTOM_PX,
+    }
     layout: dict[str, Any] = {
         "title": {
-            "text": spec.title
-            + (f"<br><sup style='color:#b23b36'>{DEMO_LABEL}</sup>" if spec.demo else ""),
+            "text": "<br>".join(title_lines),
             "font": {"size": 15},
             "x": 0.01,
             "xanchor": "left",
+            # pinned 10 px below the top of the figure, so a taller legend never moves it
+            # (title.pad is ignored with a container reference)
+            "yref": "container",
+            "y": 1.0,  # set below, once the height is known
+            "yanchor": "top",
         },
         "template": _plotly_white(),
         "barmode": spec.barmode,
-        "height": 380,
-        "margin": {
-            "l": 64,
-            "r": 64 if spec.y2_label and spec.kind == "xy" else 24,
-            "t": 64,
-            "b": 86,
+        "height": FIGURE_HEIGHT_PX + LEGEND_ROW_PX * max(0, rows - 1) + extra_px,
+        "margin": margin,
+        # above the plot, under the title: clear of the axis titles and the source line
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": LEGEND_FONT_PX},
         },
-        "legend": {"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 11}},
         "font": {
             "family": "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif",
             "size": 12,
@@ -356,6 +484,10 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             **_plotly_tickformat(spec.y_format),
         },
     }
+    if spec.demo:
+        # a subtitle, not "<br><sup>" in the text: plotly anchors a multi-line title by
+        # its first line, which pushed it out of the top of the figure
+        layout["title"]["subtitle"] = {"text": DEMO_LABEL, "font": {"color": "#b23b36", "size": 11}}
     if shapes:
         layout["shapes"] = shapes
     if spec.kind == "heatmap":
@@ -374,15 +506,33 @@ def to_plotly_dict(spec: ChartSpec) -> dict[str, Any]:
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
+            # its own round ticks: plotly.js otherwise syncs them to the left axis's
+            # grid (-2.978, -3.242, ... on a risk reversal; $3.865B on a flow total)
+            "tickmode": "auto",
             **_plotly_tickformat(spec.y2_format),
         }
+    source_lines = wrap_words(spec.source)
+    margin["b"] += SOURCE_LINE_PX * (len(source_lines) - 1)
+    layout["height"] += SOURCE_LINE_PX * (len(source_lines) - 1)
+    plot_px = layout["height"] - margin["t"] - margin["b"]
+    layout["title"]["y"] = 1.0 - 10 / layout["height"]
+    # a vertical axis title longer than the plot is tall runs over the chart title:
+    # break it into lines (plotly's automargin makes room for them)
+    for key in ("yaxis", "yaxis2"):
+        title = layout.get(key, {}).get("title")
+        if title and title.get("text"):
+            title["text"] = "<br>".join(wrap_words(title["text"], max(16, int(plot_px / 7.5))))
     annotations.append(
         {
-            "text": spec.source,
+            "name": "source",
+            "text": "<br>".join(source_lines),
+            "align": "left",
             "xref": "paper",
             "yref": "paper",
             "x": 0,
-            "y": -0.36,
+            # 4 px above the figure's bottom edge, below the x-axis title
+            "y": -(margin["b"] - 4) / plot_px,
+            "yanchor": "bottom",
             "showarrow": False,
             "xanchor": "left",
             "font": {"size": 10, "color": "#666"},
@@ -520,6 +670,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
             if t.kind == "area":
                 target.fill_between(xs_any, list(t.y), 0, color=color, alpha=0.2)
             handles.append(h)
+    label_y = _marker_label_heights(spec)
     for m in spec.markers:
         ls = "--" if m.dash else "-"
         if m.axis == "x":
@@ -530,7 +681,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
                 ax.axvline(mv, color=m.color, ls=ls, lw=1.1)
                 ax.annotate(
                     m.label,
-                    xy=(mv, 1.0),
+                    xy=(mv, label_y.get(id(m), 1.0)),
                     xycoords=("data", "axes fraction"),
                     rotation=90,
                     ha="right",
@@ -567,16 +718,22 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
     ax.set_title(spec.full_title, loc="left", fontsize=11, fontweight="bold", wrap=True)
     if spec.horizontal and spec.kind == "xy":
         ax.set_xlabel(spec.y_label, fontsize=9)
-        ax.set_ylabel(spec.x_label, fontsize=9)
+        ax.set_ylabel("\n".join(wrap_words(spec.x_label, MPL_YLABEL_CHARS)), fontsize=9)
         fmt = _mpl_formatter(spec.y_format)
         if fmt is not None:
             ax.xaxis.set_major_formatter(fmt)
     else:
         ax.set_xlabel(spec.x_label, fontsize=9)
-        ax.set_ylabel(spec.y_label, fontsize=9)
+        ax.set_ylabel("\n".join(wrap_words(spec.y_label, MPL_YLABEL_CHARS)), fontsize=9)
         fmt = _mpl_formatter(spec.y_format)
         if fmt is not None:
             ax.yaxis.set_major_formatter(fmt)
+    xnum = [v for t in spec.traces for v in t.x if isinstance(v, (int, float, np.number))]
+    if not spec.horizontal and xnum and max(abs(float(v)) for v in xnum) >= 10_000:
+        from matplotlib.ticker import FuncFormatter
+
+        # strikes read 60k, 100k (as in the HTML), not 60000
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1000:g}k"))
     if spec.y_log:
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -586,7 +743,7 @@ def to_png(spec: ChartSpec, path: Path, *, dpi: int = 110) -> Path:
         ax.yaxis.set_major_formatter(fmt or FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
     if ax2 is not None:
-        ax2.set_ylabel(spec.y2_label or "", fontsize=9)
+        ax2.set_ylabel("\n".join(wrap_words(spec.y2_label or "", MPL_YLABEL_CHARS)), fontsize=9)
         fmt2 = _mpl_formatter(spec.y2_format)
         if fmt2 is not None:
             ax2.yaxis.set_major_formatter(fmt2)

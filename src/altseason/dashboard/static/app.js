@@ -118,6 +118,12 @@
         // asked for a date after the data: say which date is shown
         statusEl.appendChild(text("span", " · Caveat: " + body.freshness.note, "caveat"));
       }
+      if (body.underlying) {
+        statusEl.appendChild(text("span", " · Underlying: " + body.underlying, "scope"));
+      } else if (body.underlying_note) {
+        // the selector does not apply here: say what the page covers instead
+        statusEl.appendChild(text("span", " · " + body.underlying_note, "scope"));
+      }
       statusEl.dataset.asof = body.asof || "";
       const asofEl = document.getElementById("asof");
       if (asofEl) {

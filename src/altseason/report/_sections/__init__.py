@@ -100,13 +100,21 @@ SECTIONS: tuple[SectionDef, ...] = (
         write_cross_asset,
         CROSS_ASSET_EXPECTED,
     ),
-    SectionDef("flows", "ETF and fund flows", compute_flows, write_flows, FLOWS_EXPECTED),
+    SectionDef(
+        "flows",
+        "ETF and fund flows",
+        compute_flows,
+        write_flows,
+        FLOWS_EXPECTED,
+        per_underlying=True,
+    ),
     SectionDef(
         "derivatives",
         "Derivatives positioning",
         compute_derivatives,
         write_derivatives,
         DERIVATIVES_EXPECTED,
+        per_underlying=True,
     ),
     SectionDef(
         "onchain",

@@ -17,14 +17,16 @@ from typing import Any
 
 import pandas as pd
 
-from altseason.exceptions import DataUnavailableError
+from altseason.exceptions import DataUnavailableError, ReportError
 from altseason.labels import data_label, is_demo
 from altseason.report._charts import ChartSpec
-from altseason.report._findings import Finding, FindingSet, Provenance, Value
+from altseason.report._findings import Finding, Provenance, Value
 from altseason.report._narrative import Paragraph, Ref, Token
 from altseason.store import Store
 
 __all__ = [
+    "UNDERLYINGS",
+    "UNDERLYING_SECTIONS",
     "Cell",
     "FindingSpec",
     "ReportContext",
@@ -32,8 +34,10 @@ __all__ = [
     "SectionDef",
     "SectionResult",
     "Table",
+    "check_underlyings",
     "expected",
     "table_cell",
+    "underlying_of",
 ]
 
 
@@ -102,13 +106,18 @@ class SectionDef:
     expected
         ``(finding_id, label, unit)`` of the findings the section writes
         about, so a failed compute still yields explicit unavailable findings.
+    per_underlying
+        The section computes and writes each of ``ctx.underlyings`` (BTC,
+        ETH): ``write`` is called as ``write(fs, underlyings=...)`` and its
+        expected ids are filtered by :func:`underlying_of`.
     """
 
     id: str
     title: str
     compute: Callable[[ReportContext], SectionResult]
-    write: Callable[[FindingSet], list[Paragraph]]
+    write: Callable[..., list[Paragraph]]
     expected: tuple[tuple[str, str, str], ...] = ()
+    per_underlying: bool = False
 
 
 class ReportContext:
@@ -128,6 +137,10 @@ class ReportContext:
         :func:`altseason.analytics.options_positioning` (``zone_share``,
         ``max_pain_convention``); empty means the defaults (50 % zones,
         nearest monthly expiry for the headline max pain).
+    underlyings
+        The underlyings whose own quantities (spot-ETF flows, options
+        positioning, perp funding) the sections compute, in this order
+        (default :data:`UNDERLYINGS`, both); the dashboard passes one.
     """
 
     def __init__(
@@ -136,6 +149,7 @@ class ReportContext:
         asof: pd.Timestamp,
         rules: Any = None,
         options: Mapping[str, Any] | None = None,
+        underlyings: Sequence[str] | None = None,
     ) -> None:
         from altseason.analytics import DEFAULT_RULES
 
@@ -143,6 +157,7 @@ class ReportContext:
         self.asof = pd.Timestamp(asof).normalize()
         self.rules = DEFAULT_RULES if rules is None else rules
         self.options: dict[str, Any] = {k: v for k, v in (options or {}).items() if v is not None}
+        self.underlyings = check_underlyings(underlyings)
         self._cache: dict[Any, Any] = {}
         self._status = store.status()
 
@@ -294,6 +309,46 @@ def table_cell(f: Finding) -> Ref:
     """A table cell showing ``f``: its :meth:`Finding.format` text linked to it (``n/a`` when
     unavailable; the appendix row gives the reason)."""
     return Ref(f.id, f.format() if f.available else "n/a")
+
+
+UNDERLYINGS: tuple[str, ...] = ("BTC", "ETH")
+"""The underlyings with quantities of their own (ETF flows, options, funding), in report order."""
+
+UNDERLYING_SECTIONS: tuple[str, ...] = ("flows", "derivatives")
+"""Sections computed per underlying: ids ``<section>.*`` are BTC's, ``<section>.eth.*`` ETH's."""
+
+
+def check_underlyings(underlyings: Sequence[str] | None) -> tuple[str, ...]:
+    """``underlyings`` upper-cased and checked against :data:`UNDERLYINGS` (``None``: all).
+
+    Raises
+    ------
+    ReportError
+        Naming the unknown underlying and the accepted ones.
+    """
+    if underlyings is None:
+        return UNDERLYINGS
+    chosen = tuple(dict.fromkeys(str(u).strip().upper() for u in underlyings))
+    bad = [u for u in chosen if u not in UNDERLYINGS]
+    if bad or not chosen:
+        raise ReportError(
+            f"unknown underlying {', '.join(bad) or '(none)'}: use one or more of "
+            f"{', '.join(UNDERLYINGS)}"
+        )
+    return tuple(u for u in UNDERLYINGS if u in chosen)
+
+
+def underlying_of(finding_id: str) -> str | None:
+    """The underlying a finding id of a per-underlying section belongs to, else ``None``.
+
+    ``flows.eth.net_flow`` -> ``"ETH"``, ``flows.net_flow`` -> ``"BTC"``,
+    ``divergence.altseason_index`` -> ``None`` (see :data:`UNDERLYING_SECTIONS`).
+    """
+    section, _, rest = finding_id.partition(".")
+    if section not in UNDERLYING_SECTIONS:
+        return None
+    head = rest.partition(".")[0].upper()
+    return head if head in UNDERLYINGS and head != UNDERLYINGS[0] else UNDERLYINGS[0]
 
 
 def unavailable_findings(

@@ -24,6 +24,7 @@ from altseason.report._sections._base import (
     last_valid,
     table_cell,
 )
+from altseason.report._sections._positioning_text import ETH_FLOW_EXPECTED
 
 __all__ = ["compute_derivatives", "compute_flows", "compute_macro", "compute_onchain"]
 
@@ -53,39 +54,37 @@ def _btc_close(ctx: ReportContext) -> pd.Series:
 
 # ---------------------------------------------------------------------- flows
 def compute_flows(ctx: ReportContext) -> SectionResult:
-    """Spot-ETF flows and the holders' cost basis vs price, for BTC and for ETH.
+    """Spot-ETF flows and the holders' cost basis vs price, per underlying.
 
-    BTC findings are ``flows.*``; ETH ``flows.eth.*`` (unavailable, with the
-    reason, when the store has no ETH spot-ETF flows).
+    For each of ``ctx.underlyings`` (BTC then ETH in the report), the findings
+    of :func:`flow_findings`. BTC findings are ``flows.*``; ETH ``flows.eth.*``.
+    When the first underlying has no flows the section is unavailable (its
+    reason becomes the section note); a later one without flows gets
+    unavailable findings with the reason.
     """
-    btc = flow_findings(ctx, "BTC", "flows")
-    try:
-        eth = flow_findings(ctx, "ETH", "flows.eth")
-    except DataUnavailableError as exc:
-        eth = SectionResult(
-            findings=[
-                Finding.unavailable(fid, label, str(exc), unit=unit)
-                for fid, label, unit in ETH_FLOW_EXPECTED
-            ]
-        )
+    parts = [flow_findings(ctx, ctx.underlyings[0], flow_prefix(ctx.underlyings[0]))]
+    for u in ctx.underlyings[1:]:
+        try:
+            parts.append(flow_findings(ctx, u, flow_prefix(u)))
+        except DataUnavailableError as exc:
+            parts.append(
+                SectionResult(
+                    findings=[
+                        Finding.unavailable(fid, label, str(exc), unit=unit)
+                        for fid, label, unit in ETH_FLOW_EXPECTED
+                    ]
+                )
+            )
     return SectionResult(
-        findings=btc.findings + eth.findings,
-        charts=btc.charts + eth.charts,
-        tables=btc.tables + eth.tables,
+        findings=[f for r in parts for f in r.findings],
+        charts=[c for r in parts for c in r.charts],
+        tables=[t for r in parts for t in r.tables],
     )
 
 
-ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
-    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
-    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
-    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
-    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
-    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
-    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
-    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
-    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
-)
-"""ETH flow findings (``flows.eth.*``)."""
+def flow_prefix(u: str) -> str:
+    """Finding-id prefix of ``u``'s spot-ETF flows: ``flows`` (BTC), ``flows.eth`` (ETH)."""
+    return "flows" if u == "BTC" else f"flows.{u.lower()}"
 
 
 def flow_findings(ctx: ReportContext, u: str, pre: str) -> SectionResult:
@@ -327,6 +326,7 @@ def options_section(
     prefix of their own.
     """
     from altseason.analytics._options import options_positioning, prepare_chain
+    from altseason.analytics._strike_bins import bin_by_strike
 
     u = underlying.upper()
     pre = prefix or f"options.{u.lower()}"
@@ -404,9 +404,11 @@ def options_section(
         )
     demo = ctx.is_demo("options")
     src = ctx.source_line("options", extra=f"snapshot {snap:%Y-%m-%d %H:%M} UTC")
-    oi = pos.oi_by_strike
     lo, hi = summ["spot"] * 0.5, summ["spot"] * 1.8
+    oi = pos.oi_by_strike[["call_oi", "put_oi"]]
     oi = oi.loc[(oi.index >= lo) & (oi.index <= hi)]
+    # a dense chain (hundreds of strikes) is summed into nice-width bins
+    binned = bin_by_strike(oi)
     markers = [Marker("x", float(summ["spot"]), f"spot {summ['spot']:,.0f}", "#222222", False)]
     if pd.notna(summ["call_wall"]) and summ["call_wall"] == summ["max_pain"]:
         markers.append(Marker("x", float(summ["call_wall"]), "call wall = max pain", "#4f9a55"))
@@ -430,11 +432,23 @@ def options_section(
         ChartSpec(
             id=f"oi-by-strike{sfx}",
             title=f"{u} options open interest by strike, all expiries",
-            x_label="strike (USD)",
+            x_label=f"strike (USD; {binned.label})",
             y_label=f"open interest ({u})",
             traces=[
-                Trace("calls", list(oi.index), oi["call_oi"].tolist(), kind="bar", color="#4f9a55"),
-                Trace("puts", list(oi.index), oi["put_oi"].tolist(), kind="bar", color="#c0504d"),
+                Trace(
+                    "calls",
+                    list(binned.table.index),
+                    binned.table["call_oi"].tolist(),
+                    kind="bar",
+                    color="#4f9a55",
+                ),
+                Trace(
+                    "puts",
+                    list(binned.table.index),
+                    binned.table["put_oi"].tolist(),
+                    kind="bar",
+                    color="#c0504d",
+                ),
             ],
             markers=markers,
             bands=bands,
@@ -499,23 +513,26 @@ def options_section(
 def compute_derivatives(ctx: ReportContext) -> SectionResult:
     """Options positioning of the latest BTC and ETH snapshots and perp funding.
 
-    BTC findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
+    For each of ``ctx.underlyings`` (BTC then ETH in the report): BTC
+    findings are ``derivatives.*``, ETH ``derivatives.eth.*``; each
     underlying gets its per-expiry max-pain table. Non-default conventions
     (``ctx.options``: zone share, headline max-pain expiry) are named in
     each finding's window.
     """
     from altseason.analytics._derivatives import daily_funding
 
+    out: list[Finding] = []
+    charts: list[ChartSpec] = []
+    tables: list[Table] = []
     conv = ctx.options or None
-    out, charts, tables = options_section(ctx, "BTC", "derivatives", conv)
-    eth_out, eth_charts, eth_tables = options_section(ctx, "ETH", "derivatives.eth", conv)
-    out += eth_out
-    charts += eth_charts
-    tables += eth_tables
-    for asset, fid in (
-        ("BTC", "derivatives.funding_rate"),
-        ("ETH", "derivatives.eth.funding_rate"),
-    ):
+    for u in ctx.underlyings:
+        pre = derivatives_prefix(u)
+        u_out, u_charts, u_tables = options_section(ctx, u, pre, conv)
+        out += u_out
+        charts += u_charts
+        tables += u_tables
+    for asset in ctx.underlyings:
+        fid = f"{derivatives_prefix(asset)}.funding_rate"
         fund = ctx.table("funding", asset_id=asset) if ctx.table_rows("funding") else None
         if fund is not None and not fund.empty:
             daily = daily_funding(fund, assets=[asset])
@@ -543,6 +560,11 @@ def compute_derivatives(ctx: ReportContext) -> SectionResult:
                 )
             )
     return SectionResult(findings=out, charts=charts, tables=tables)
+
+
+def derivatives_prefix(u: str) -> str:
+    """Finding-id prefix of ``u``'s derivatives: ``derivatives`` (BTC), ``derivatives.eth``."""
+    return "derivatives" if u == "BTC" else f"derivatives.{u.lower()}"
 
 
 # ---------------------------------------------------------------------- on-chain

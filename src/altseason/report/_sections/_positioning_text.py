@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from altseason.report._findings import FindingSet
-from altseason.report._narrative import Paragraph, put_call_tilt, say
+from altseason.report._narrative import Paragraph, Sentence, put_call_tilt, say
+from altseason.report._sections._base import UNDERLYINGS
 from altseason.report._sections._words import over_window
 
 __all__ = [
     "DERIVATIVES_EXPECTED",
+    "ETH_FLOW_EXPECTED",
     "FLOWS_EXPECTED",
     "MACRO_EXPECTED",
     "ONCHAIN_EXPECTED",
@@ -16,6 +20,18 @@ __all__ = [
     "write_macro",
     "write_onchain",
 ]
+
+ETH_FLOW_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    ("flows.eth.cumulative_flow", "Cumulative ETH spot-ETF flow in the data", "flow"),
+    ("flows.eth.last_flow", "Latest daily ETH spot-ETF flow", "flow"),
+    ("flows.eth.last_flow_date", "Date of the latest ETH ETF flow", "date"),
+    ("flows.eth.cost_basis", "Aggregate ETH spot-ETF cost basis", "price"),
+    ("flows.eth.price", "ETH price on the cost-basis date", "price"),
+    ("flows.eth.holder_pnl", "ETH ETF holders' unrealised P&L", "return"),
+    ("flows.eth.cost_basis_date", "Date of the ETH cost-basis comparison", "date"),
+)
+"""ETH flow findings (``flows.eth.*``)."""
 
 FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.net_flow", "Net ETF flow", "flow"),
@@ -26,7 +42,7 @@ FLOWS_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("flows.btc_price", "BTC price", "price"),
     ("flows.holder_pnl", "ETF holders' unrealised P&L", "return"),
     ("flows.cost_basis_date", "Date of the cost-basis comparison", "date"),
-    ("flows.eth.net_flow", "Net ETH spot-ETF flow", "flow"),
+    *ETH_FLOW_EXPECTED,
 )
 
 DERIVATIVES_EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -118,9 +134,17 @@ def _flow_paragraphs(fs: FindingSet, pre: str, u: str, price_id: str) -> list[Pa
     return [p, q]
 
 
-def write_flows(fs: FindingSet) -> list[Paragraph]:
-    """Spot-ETF flows and the ETF holders' cost basis, BTC then ETH."""
-    out = _flow_paragraphs(fs, "flows", "BTC", "flows.btc_price")
+def write_flows(fs: FindingSet, underlyings: Sequence[str] = UNDERLYINGS) -> list[Paragraph]:
+    """Spot-ETF flows and the ETF holders' cost basis, BTC then ETH.
+
+    ``underlyings``: those the report was built for (both by default; the
+    dashboard builds one, see :class:`ReportContext`).
+    """
+    out: list[Paragraph] = []
+    if "BTC" in underlyings:
+        out += _flow_paragraphs(fs, "flows", "BTC", "flows.btc_price")
+    if "ETH" not in underlyings:
+        return out
     if fs.available("flows.eth.net_flow"):
         out += _flow_paragraphs(fs, "flows.eth", "ETH", "flows.eth.price")
     else:
@@ -211,60 +235,54 @@ def _options_paragraph(fs: FindingSet, pre: str, u: str) -> Paragraph:
     return p
 
 
-def write_derivatives(fs: FindingSet) -> list[Paragraph]:
-    """Options positioning of BTC and ETH, implied volatility and perp funding."""
-    p = _options_paragraph(fs, "derivatives", "BTC")
-    e = _options_paragraph(fs, "derivatives.eth", "ETH")
+def _funding_sentence(fs: FindingSet, fid: str, u: str) -> Sentence:
+    fr = fs.value(fid)
+    if fr is None:
+        return say(fs, f"[[{fid}]]")
+    lean = "longs pay shorts" if fr > 0 else ("shorts pay longs" if fr < 0 else "neither side pays")
+    return say(fs, f"{u} perp funding on the latest day was [[{fid}]] per day: {lean}.")
+
+
+def write_derivatives(fs: FindingSet, underlyings: Sequence[str] = UNDERLYINGS) -> list[Paragraph]:
+    """Options positioning of BTC and ETH, implied volatility and perp funding.
+
+    ``underlyings``: those the report was built for (see :func:`write_flows`).
+    """
+    out: list[Paragraph] = []
+    btc = "BTC" in underlyings
+    eth = "ETH" in underlyings
+    if btc:
+        out.append(_options_paragraph(fs, "derivatives", "BTC"))
+    if eth:
+        out.append(_options_paragraph(fs, "derivatives.eth", "ETH"))
     q = Paragraph(heading="Volatility and funding")
-    rr = fs.value("derivatives.rr_25d")
-    if rr is not None:
-        skew = "puts over calls" if rr < 0 else "calls over puts"
-        q.add(
-            say(
-                fs,
-                "At-the-money implied volatility is [[derivatives.atm_iv]] and the 25-delta "
-                f"risk reversal is [[derivatives.rr_25d]], pricing {skew}.",
+    for pre, shown in (("derivatives", btc), ("derivatives.eth", eth and not btc)):
+        # the report states BTC's volatility; a page of ETH alone states ETH's
+        if not shown:
+            continue
+        rr = fs.value(f"{pre}.rr_25d")
+        if rr is not None:
+            skew = "puts over calls" if rr < 0 else "calls over puts"
+            q.add(
+                say(
+                    fs,
+                    f"At-the-money implied volatility is [[{pre}.atm_iv]] and the 25-delta "
+                    f"risk reversal is [[{pre}.rr_25d]], pricing {skew}.",
+                )
             )
-        )
-    else:
-        q.add(
-            say(
-                fs,
-                "At-the-money implied volatility is [[derivatives.atm_iv]]; the 25-delta "
-                "risk reversal is [[derivatives.rr_25d]].",
+        else:
+            q.add(
+                say(
+                    fs,
+                    f"At-the-money implied volatility is [[{pre}.atm_iv]]; the 25-delta "
+                    f"risk reversal is [[{pre}.rr_25d]].",
+                )
             )
-        )
-    fr = fs.value("derivatives.funding_rate")
-    if fr is not None:
-        lean = (
-            "longs pay shorts"
-            if fr > 0
-            else ("shorts pay longs" if fr < 0 else "neither side pays")
-        )
-        q.add(
-            say(
-                fs,
-                "BTC perp funding on the latest day was [[derivatives.funding_rate]] per day: "
-                f"{lean}.",
-            )
-        )
-    else:
-        q.add(say(fs, "[[derivatives.funding_rate]]"))
-    efr = fs.value("derivatives.eth.funding_rate")
-    if efr is not None:
-        lean = (
-            "longs pay shorts"
-            if efr > 0
-            else ("shorts pay longs" if efr < 0 else "neither side pays")
-        )
-        q.add(
-            say(
-                fs,
-                "ETH perp funding on the latest day was [[derivatives.eth.funding_rate]] per "
-                f"day: {lean}.",
-            )
-        )
-    return [p, e, q]
+    if btc:
+        q.add(_funding_sentence(fs, "derivatives.funding_rate", "BTC"))
+    if eth and (fs.available("derivatives.eth.funding_rate") or not btc):
+        q.add(_funding_sentence(fs, "derivatives.eth.funding_rate", "ETH"))
+    return [*out, q]
 
 
 def write_onchain(fs: FindingSet) -> list[Paragraph]:
