@@ -243,7 +243,7 @@ def _export(demo_path: Path, tmp_path: Path, *args: str) -> dict[str, Any]:
 def test_options_eth_export_matches_the_dashboard(demo_path: Path, tmp_path: Path) -> None:
     payload = _export(demo_path, tmp_path, "ETH")
     ids = {f["id"]: f for f in payload["findings"]}
-    assert "options.eth.call_wall" in ids and "options.eth.max_pain" in ids
+    assert "derivatives.eth.call_wall" in ids and "derivatives.eth.max_pain" in ids
     with Store(demo_path, read_only=True) as store:
         page = build_page(store, "options", PageParams(underlying="ETH"))
     shown = {f["id"]: f for f in page["findings"]}

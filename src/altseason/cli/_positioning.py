@@ -213,9 +213,9 @@ def option_findings_prefix(
 ) -> str:
     """The finding-id prefix of an ``altseason options`` run.
 
-    ``derivatives`` for BTC with every default (the report's derivatives
-    section), ``options.<underlying>`` for another underlying (the
-    dashboard's options page), and a suffix naming each non-default choice
+    ``derivatives`` for BTC and ``derivatives.eth`` for ETH with every
+    default (the report's derivatives section and the dashboard's options
+    page), otherwise ``options.<underlying>`` with a suffix naming each non-default choice
     (``expiry-2025-12-26``, ``horizon-30d``, ``zone-0_6``, ``maxpain-nearest``),
     so the same id always means the same number.
     """
@@ -231,8 +231,8 @@ def option_findings_prefix(
         scope.append(f"zone-{zone_share:g}")
     if max_pain_convention != "nearest_monthly":
         scope.append(f"maxpain-{max_pain_convention}")
-    if u == "BTC" and not scope:
-        return "derivatives"
+    if not scope:
+        return "derivatives" if u == "BTC" else f"derivatives.{u.lower()}"
     # an id part holds letters, digits, "_" and "-" (findings.schema.json)
     parts = [re.sub(r"[^A-Za-z0-9_-]", "_", p) for p in (u.lower(), *scope)]
     return ".".join(["options", *parts])

@@ -153,6 +153,21 @@ def _check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     return opts
 
 
+def _referenced(paragraphs: Sequence[Paragraph], tables: Sequence[Any]) -> set[str]:
+    """Finding ids linked from ``paragraphs`` and table cells."""
+    from altseason.report._narrative import Ref
+
+    ids = {r.finding_id for p in paragraphs for sent in p.sentences for r in sent.refs}
+    for table in tables:
+        for row in table.rows:
+            for cell in row:
+                if isinstance(cell, Ref):
+                    ids.add(cell.finding_id)
+                else:
+                    ids.update(r.finding_id for r in getattr(cell, "refs", ()))
+    return ids
+
+
 def build_report(
     store: Store,
     *,
@@ -231,7 +246,6 @@ def build_report(
         res.findings.extend(unavailable_findings(wanted, reason, skip=got))
         fs.extend(res.findings)
         results[sec.id] = res
-    fs.extend(rule_findings().values())  # the thresholds the narrative's rules print
     judge_freshness(fs, when, ctx.rules)
     if "coverage" in results:
         table = quality_table(fs)
@@ -270,6 +284,14 @@ def build_report(
                 notes.get(sec.id),
             )
         )
+    summary = write_summary(fs.only_ok())
+    # the thresholds the narrative's rules printed, so their links resolve (only those:
+    # a report of one section or one underlying holds no unrelated rules)
+    rules_used = _referenced(
+        [p for sec in out_sections for p in sec.paragraphs] + summary,
+        [t for sec in out_sections for t in sec.tables],
+    )
+    fs.extend(f for fid, f in rule_findings().items() if fid in rules_used)
     demo = ctx.is_demo() or fs.is_demo
     sources = sorted({s for st in ctx.status for s in st.sources})
     label = summarise_sources(sources) if not demo else data_label(sources)
@@ -280,7 +302,7 @@ def build_report(
         generated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         title=title,
         headline=headline(fs.only_ok()),
-        summary=write_summary(fs.only_ok()),
+        summary=summary,
         key_figures=[fs.get(k) for k in KEY_FIGURES if fs.ok(k)],
         sections=out_sections,
         findings=fs,
