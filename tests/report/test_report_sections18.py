@@ -404,3 +404,28 @@ def test_real_report_tables_say_why_a_column_is_empty_and_link_every_number(
         assert ref.finding_id in fs and f.status == "unavailable" and f.reason
     # and no number of the real report's body is outside a finding link
     assert unlinked_numbers(render_html(real_report), context=True) == []
+
+
+def test_previous_report_must_come_from_the_same_store(
+    demo_store_path: Path, tmp_path: Path
+) -> None:
+    """A report of another store with the same as-of is not "the previous report"."""
+    import json
+    import shutil
+
+    from altseason.report._build import store_id
+    from altseason.report._generate import generate_report
+
+    other = tmp_path / "other.duckdb"
+    shutil.copy(demo_store_path, other)
+    reports = tmp_path / "reports"
+    with Store(other) as store:
+        generate_report(store, reports / "a", asof=DEMO_ASOF, formats=["md"])
+        theirs = json.loads((reports / "a" / "findings.json").read_text())["meta"]
+        assert theirs["store"] == store_id(store) == str(other.resolve())
+    with Store(demo_store_path) as store:
+        mine, _ = generate_report(store, reports / "b", asof=DEMO_ASOF, formats=["md"])
+        assert mine.previous is None  # report "a" came from other.duckdb
+        again, _ = generate_report(store, reports / "c", asof=DEMO_ASOF, formats=["md"])
+    # a second report of the same store and as-of compares with the first one
+    assert again.previous == (reports / "b" / "findings.json").resolve()

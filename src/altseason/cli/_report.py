@@ -124,12 +124,13 @@ def report(
         import pandas as pd
 
         from altseason.report import default_asof
+        from altseason.report._build import store_id
 
         report_date = default_asof(store) if when is None else pd.Timestamp(when)
         folder = out or next_report_folder(
             state.settings.reports_dir, report_date.date(), overwrite=overwrite
         )
-        previous = find_previous(folder, report_date)
+        previous = find_previous(folder, report_date, store_id(store))
         names = [s for s in section_ids() if chosen is None or s in chosen]
         with Progress(
             TextColumn("[bold]report[/]"),

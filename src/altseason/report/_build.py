@@ -83,6 +83,8 @@ class Report:
     demo: bool
     data_label: str
     previous: Path | None = None
+    store: str | None = None
+    """The store file the report was built from (``None`` for an in-memory store)."""
 
     @property
     def charts(self) -> list[ChartSpec]:
@@ -99,8 +101,15 @@ class Report:
             "demo": self.demo,
             "data_label": self.data_label,
             "previous": None if self.previous is None else str(self.previous),
+            "store": self.store,
             "sections": [s.id for s in self.sections],
         }
+
+
+def store_id(store: Store) -> str | None:
+    """The store's file, resolved (how a report names the store it came from)."""
+    path = store.path
+    return None if path is None else str(Path(path).resolve())
 
 
 def default_asof(store: Store, today: dt.date | None = None) -> pd.Timestamp:
@@ -310,6 +319,7 @@ def build_report(
         demo=demo,
         data_label=label,
         previous=previous,
+        store=store_id(store),
     )
 
 

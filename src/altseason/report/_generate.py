@@ -16,7 +16,7 @@ import pandas as pd
 
 from altseason.exceptions import ReportError
 from altseason.report._atomic import next_report_folder, staged_folder
-from altseason.report._build import Report, build_report, default_asof
+from altseason.report._build import Report, build_report, default_asof, store_id
 from altseason.report._render import FORMATS, write_report
 from altseason.report._sections import find_previous
 from altseason.store import Store
@@ -70,7 +70,7 @@ def generate_report(
         The report and ``{format: path}`` of the files written (plus ``findings``).
     """
     when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
-    previous = find_previous(out_dir, when)
+    previous = find_previous(out_dir, when, store_id(store))
     report = build_report(
         store,
         asof=when,

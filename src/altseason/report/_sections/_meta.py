@@ -452,12 +452,14 @@ def write_coverage(fs: FindingSet) -> list[Paragraph]:
 
 
 # ---------------------------------------------------------------------- changes
-def find_previous(out_dir: Path, asof: pd.Timestamp) -> Path | None:
+def find_previous(out_dir: Path, asof: pd.Timestamp, store: str | None = None) -> Path | None:
     """The newest ``findings.json`` of an earlier report in ``out_dir``'s parent.
 
     Candidates are sibling folders (not ``out_dir`` itself) holding a
-    ``findings.json`` whose ``asof`` is on or before ``asof``; the latest
-    ``(asof, generated_at)`` wins.
+    ``findings.json`` whose ``asof`` is on or before ``asof`` and, when both
+    are known, built from the same ``store`` file (a report of another store
+    is not an earlier version of this one); the latest ``(asof,
+    generated_at)`` wins.
     """
     parent = out_dir.resolve().parent
     if not parent.is_dir():
@@ -472,6 +474,8 @@ def find_previous(out_dir: Path, asof: pd.Timestamp) -> Path | None:
             continue
         prev_asof = str(meta.get("asof", ""))
         if not prev_asof or prev_asof > str(asof.date()):
+            continue
+        if store is not None and meta.get("store") not in (None, store):
             continue
         key = (prev_asof, str(meta.get("generated_at", "")), path)
         if best is None or key[:2] > best[:2]:
