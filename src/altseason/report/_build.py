@@ -36,6 +36,7 @@ from altseason.report._sections._base import (
 from altseason.report._sections._meta import (
     NO_PREVIOUS,
     changes_table,
+    judge_conflicts,
     judge_freshness,
     quality_table,
 )
@@ -256,6 +257,7 @@ def build_report(
         fs.extend(res.findings)
         results[sec.id] = res
     judge_freshness(fs, when, ctx.rules)
+    judge_conflicts(fs)
     if "coverage" in results:
         table = quality_table(fs)
         if table is not None:

@@ -196,6 +196,9 @@ class Provenance:
         Oldest and newest ``ingested_at`` of the rows (ISO strings).
     filters
         The equality filters that defined the selection (e.g. ``asset_id``).
+    conflicts
+        Stored conflicts on the selection's inputs (facts on which sources
+        disagree, flows booked on exchange holidays; ``altseason conflicts``).
     """
 
     table: str
@@ -206,6 +209,7 @@ class Provenance:
     ingested_from: str | None = None
     ingested_to: str | None = None
     filters: Mapping[str, Any] = field(default_factory=dict)
+    conflicts: int = 0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Provenance:
@@ -219,6 +223,7 @@ class Provenance:
             ingested_from=d.get("ingested_from"),
             ingested_to=d.get("ingested_to"),
             filters=dict(d.get("filters") or {}),
+            conflicts=int(d.get("conflicts") or 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -236,6 +241,7 @@ class Provenance:
             "ingested_from": self.ingested_from,
             "ingested_to": self.ingested_to,
             "filters": json.loads(json.dumps(filters, default=str)),
+            "conflicts": self.conflicts,
         }
 
     def describe_filters(self) -> str:

@@ -80,7 +80,10 @@ def _prov_cells(f: Finding) -> dict[str, str]:
 
 def _prov_text(provenance: Sequence[Provenance]) -> dict[str, str]:
     tables = "; ".join(
-        f"{p.table} ({p.rows:,})" + (f" [{p.describe_filters()}]" if p.filters else "")
+        f"{p.table} ({p.rows:,}"
+        + (f"; {p.conflicts:,} conflict{'s' if p.conflicts != 1 else ''}" if p.conflicts else "")
+        + ")"
+        + (f" [{p.describe_filters()}]" if p.filters else "")
         for p in provenance
     )
     starts = [p.start for p in provenance if p.start]

@@ -292,6 +292,37 @@ def judge_freshness(fs: FindingSet, asof: pd.Timestamp, rules: QualityRules) -> 
         fs.add(g)
 
 
+ADDITIVE_UNITS: tuple[str, ...] = ("flow",)
+"""Units of findings that sum their input rows (a net flow over a window, a cumulative flow):
+one wrong row changes the sum, so any conflict among the inputs is a caveat."""
+
+
+def judge_conflicts(fs: FindingSet) -> None:
+    """Caveat the additive findings whose input rows include conflicts between sources.
+
+    A sum of daily ETF flows that includes a day on which two sources disagree,
+    or a flow booked on an NYSE holiday, cannot be stated as plainly as one
+    without: the finding stays, with the count and the command that lists them.
+    Other findings show their inputs' conflict count in the provenance only (a
+    1 % venue difference on a mid-window close does not move a 90-day return).
+    """
+    from altseason.analytics import Quality
+
+    for f in list(fs):
+        if f.section in NOT_JUDGED or f.status != "ok" or f.unit not in ADDITIVE_UNITS:
+            continue
+        hits = [p for p in f.provenance if p.conflicts]
+        if not hits:
+            continue
+        n = sum(p.conflicts for p in hits)
+        tables = ", ".join(dict.fromkeys(p.table for p in hits))
+        reason = (
+            f"{n:,} of the rows it sums disagree between sources or fall on exchange "
+            f"holidays (altseason conflicts --dataset {tables})"
+        )
+        fs.add(f.with_quality(Quality("caveat", reason=reason)))
+
+
 def _lag_cell(f: Finding) -> Token:
     """The lag of ``f``'s newest input, linked to ``f`` (whose row states its freshness)."""
     lag = (f.freshness or {}).get("lag_days")

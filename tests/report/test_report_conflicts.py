@@ -1,0 +1,56 @@
+"""Conflicts between sources reach the findings: counted in provenance, a caveat on sums."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from altseason.report import build_report
+from altseason.store import Store
+
+
+def _flows(store: Store, source: str, rows: list[tuple[str, str, float]]) -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime([d for d, _f, _v in rows]),
+            "fund": [f for _d, f, _v in rows],
+            "underlying": "BTC",
+            "flow_usd": [v for _d, _f, v in rows],
+        }
+    )
+    store.ingest(dataset=source, source=source, tables={"etf_flows": frame})
+
+
+def test_flow_sums_over_conflicting_rows_are_caveats(
+    market_store: tuple[Store, pd.Timestamp], tmp_path: Path
+) -> None:
+    store, last = market_store
+    before = build_report(store, asof=last, sections=["flows"])
+    net0 = before.findings.get("flows.net_flow")
+    # the fixture's own flows: count the conflicts the store holds on the window independently
+    window_start = last - pd.Timedelta(days=29)
+    stored = store.conflicts(dataset="etf_flows", start=window_start, end=last)
+    assert (net0.status == "ok") == stored.empty
+    # a second source disagreeing on one day of the window
+    day = store.read_table("etf_flows", start=window_start, end=last).iloc[-1]
+    _flows(
+        store,
+        "other_provider",
+        [(str(pd.Timestamp(day["date"]).date()), str(day["fund"]), float(day["flow_usd"]) + 5e8)],
+    )
+    after = build_report(store, asof=last, sections=["flows"])
+    net = after.findings.get("flows.net_flow")
+    assert net.status == "caveat"
+    assert "altseason conflicts --dataset etf_flows" in (net.reason or "")
+    n = sum(p.conflicts for p in net.provenance)
+    assert n >= 1 and f"{n:,} of the rows it sums" in (net.reason or "")
+    # the value is still the resolved data's sum (the caveat does not change it)
+    assert net.value is not None
+    # the provenance in findings.json carries the count; a non-additive finding keeps its status
+    payload = json.loads(after.findings.to_json(asof=str(last.date())))
+    row = next(f for f in payload["findings"] if f["id"] == "flows.net_flow")
+    assert sum(p.get("conflicts", 0) for p in row["provenance"]) == n
+    when = after.findings.get("flows.last_flow_date")
+    assert when.available and "conflicts --dataset" not in (when.reason or "")
