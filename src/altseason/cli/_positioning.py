@@ -105,6 +105,8 @@ def options_cmd(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Options positioning of the latest snapshot: walls, zones, max pain per expiry, skew, gamma."""
+    import pandas as pd
+
     from altseason.analytics import MAX_PAIN_HEADLINES, options_from_store, options_positioning
 
     if max_pain_convention not in MAX_PAIN_HEADLINES:
@@ -136,6 +138,12 @@ def options_cmd(
     )
     summary = res.summary().to_frame("value")
     print_frame(summary, f"{res.underlying} options positioning at {res.snapshot_ts}", demo=demo)
+    newest = pd.Timestamp(frame.loc[frame["underlying"] == res.underlying, "snapshot_ts"].max())
+    if newest > pd.Timestamp(res.snapshot_ts):
+        console.print(
+            f"[yellow]newer snapshot {newest} skipped:[/] it has no open interest "
+            "(quotes only), so it cannot give walls, zones or max pain."
+        )
     mp = res.max_pain_detail
     console.print(
         f"[dim]max pain {mp.value:,.0f} = {mp.convention}"
