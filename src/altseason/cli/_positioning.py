@@ -43,6 +43,7 @@ def flows(
         period_flows,
         total_flows,
     )
+    from altseason.analytics._flows import MAX_PRICE_LAG_DAYS
     from altseason.analytics._positioning_data import etf_flows_from_store
 
     if period not in _PERIODS:
@@ -69,12 +70,21 @@ def flows(
     fund_table = None
     if close is not None and close.index[0] <= panel.index[0]:
         sources += list(close.attrs.get("sources", []))
-        cb = holders_cost_basis(panel, close)
+        last_close = close.dropna().index[-1]
+        valued = panel
+        if panel.index[-1] > last_close + pd.Timedelta(days=MAX_PRICE_LAG_DAYS):
+            valued = panel.loc[:last_close]
+            console.print(
+                f"[yellow]cost basis to {last_close.date()} only:[/] the {underlying.upper()} "
+                f"prices end there while the flows run to {panel.index[-1].date()}; "
+                "import newer prices to value the later flows."
+            )
+        cb = holders_cost_basis(valued, close)
         agg = cb.aggregate.resample(sums.index.freq).last()
         table["cost_basis_usd"] = agg["cost_basis"]
         table["holders_pnl"] = agg["unrealised_pnl"]
         fund_table = cb.by_fund()
-        fund_table.insert(0, "net_flow_usd_m", panel.sum() / 1e6)
+        fund_table.insert(0, "net_flow_usd_m", valued.sum() / 1e6)
         fund_table = fund_table.sort_values("net_flow_usd_m", ascending=False)
     table.index.name = period
     demo = is_demo(sources)
