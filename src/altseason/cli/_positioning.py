@@ -32,6 +32,9 @@ def flows(
     underlying: str = typer.Option("BTC", "--underlying", "-u", help="ETF underlying, e.g. BTC."),
     period: str = typer.Option("week", "--period", help="day, week, month or year."),
     last: int = typer.Option(12, "--last", help="Periods to print (the export has all)."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Spot ETF net flows per period, cumulative flows and holders' cost basis."""
@@ -49,13 +52,23 @@ def flows(
     if period not in _PERIODS:
         usage_error(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
     with open_cli_store(read_only=True) as store:
+        day = _asof(store, asof)
         panel = etf_flows_from_store(store, underlying=underlying)
         try:
             close = close_from_store(store, underlying)
         except DataUnavailableError:
             close = None
+        if day is not None:
+            panel = panel.loc[:day]
+            close = None if close is None else close.loc[:day]
+            if panel.empty:
+                raise DataUnavailableError(
+                    f"no {underlying.upper()} ETF flows on or before {day.date()}."
+                )
+            if close is not None and close.dropna().empty:
+                close = None
         if underlying.upper() == "BTC":
-            _export_findings(store, "flows", export, None)
+            _export_findings(store, "flows", export, day)
     sources = list(panel.attrs.get("sources", []))
     total = total_flows(panel)
     sums = period_flows(panel, period)  # type: ignore[arg-type]
@@ -185,6 +198,9 @@ def options_cmd(
 @app.command()
 def support(
     asset: str = typer.Argument("BTC", help="Asset id."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help="Write the daily bands to PATH."),
 ) -> None:
     """Support levels: realized price, ETF cost basis, 200-week average; distance to each."""
@@ -193,15 +209,32 @@ def support(
     from altseason.analytics import support_from_store, support_levels
 
     with open_cli_store(read_only=True) as store:
-        bands, _ = support_from_store(store, asset)
+        day = _asof(store, asof)
+        bands, _ = support_from_store(store, asset, end=day)
         if asset.upper() == "BTC":
-            _export_findings(store, "support", export, None)
+            _export_findings(store, "support", export, day)
     demo = is_demo(bands.attrs.get("sources", []))
     table = support_levels(bands)
     date = table.attrs.get("date")
     print_frame(table, f"{asset.upper()} support levels on {pd.Timestamp(date).date()}", demo=demo)
     if asset.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
         _export(bands, export, demo)
+
+
+def _asof(store: Store, asof: str | None) -> pd.Timestamp | None:
+    """``--asof``: a parsed date the store's prices reach (the same check as every command)."""
+    if asof is None:
+        return None
+    import pandas as pd
+
+    from altseason.universe import check_asof
+
+    try:
+        day = pd.Timestamp(asof).normalize()
+    except ValueError as exc:
+        usage_error(f"--asof must be a date like 2025-06-30: {exc}")
+    check_asof(store, day)
+    return day
 
 
 def _export_findings(store: Store, command: str, export: Path | None, asof: object) -> None:
@@ -333,16 +366,20 @@ def events(
         "Default BTC, or TOTAL when the asset is BTC.",
     ),
     category: str | None = typer.Option(None, "--category", help="Only events of this category."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Event study: abnormal returns around regulatory and market events, with placebos."""
     from altseason.analytics import event_study_from_store
 
     with open_cli_store(read_only=True) as store:
+        day = _asof(store, asof)
         res, mkt, sources, _built_in = event_study_from_store(
-            store, asset, market, category=category
+            store, asset, market, category=category, end=day
         )
-        _export_findings(store, "events", export, None)
+        _export_findings(store, "events", export, day)
     demo = is_demo(sources)
     cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "p_m5_5", "car_0_20", "t_0_20", "p_0_20"]
     cols[2:2] = [c for c in ("jurisdiction",) if c in res.events.columns]
