@@ -160,6 +160,14 @@ class DivergenceAnalysis:
         table lacks; default: the shipped map.
         """
         market = load_market(store, end=asof, sector_map=sector_map)
+        if market.close.empty and asof is not None:
+            row = store.con.execute("SELECT min(date) FROM prices").fetchone()
+            if row is not None and row[0] is not None:
+                first = pd.Timestamp(row[0]).date()
+                raise DataUnavailableError(
+                    f"no prices on or before {pd.Timestamp(asof).date()}: the store's prices "
+                    f"start on {first}. Pass --asof {first} or later."
+                )
         return cls.from_market(
             market, asof=pd.Timestamp(asof) if asof is not None else None, window=window, **kwargs
         )
