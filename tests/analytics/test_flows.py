@@ -206,6 +206,21 @@ def test_cost_basis_uses_the_last_close_and_rejects_missing_history():
         cost_basis(flows, prices * 0)
 
 
+def test_cost_basis_refuses_flows_after_the_prices_end():
+    """Found on a real store: SOL ETF fund flows from 2026-01-26 with SOL prices ending
+    2026-01-02 gave every fund a cost basis of exactly the last close (132.1) and a
+    0 % P&L. A flow more than MAX_PRICE_LAG_DAYS after the last close is refused."""
+    prices = pd.Series([10.0, 11.0, 12.0], index=pd.date_range("2024-01-01", periods=3, freq="D"))
+    ok = pd.Series([5.0, 5.0], index=pd.to_datetime(["2024-01-02", "2024-01-07"]))
+    assert cost_basis(ok, prices)["price"].iloc[-1] == 12.0  # 4 days: a gap, still valued
+    late = pd.Series([5.0, 5.0], index=pd.to_datetime(["2024-01-02", "2024-01-08"]))
+    with pytest.raises(ValidationError, match="prices end 2024-01-03"):
+        cost_basis(late, prices)
+    panel = late.to_frame("A")
+    with pytest.raises(ValidationError, match="1 flow day"):
+        holders_cost_basis(panel, prices)
+
+
 def test_aggregate_is_unit_weighted():
     dates = pd.date_range("2024-01-01", periods=2, freq="D")
     panel = pd.DataFrame({"A": [100.0, 0.0], "B": [0.0, 300.0]}, index=dates)

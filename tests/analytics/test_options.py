@@ -18,12 +18,13 @@ from altseason.analytics import (
     oi_by_strike,
     options_positioning,
     positioning_history,
+    positioning_snapshot,
     prepare_chain,
     put_call_ratio,
     put_zone,
     term_structure,
 )
-from altseason.exceptions import ValidationError
+from altseason.exceptions import DataUnavailableError, ValidationError
 
 SNAP = pd.Timestamp("2025-12-04 23:10")
 DERIBIT = "options/GitHubAvailable__heston-bitcoin-pricing/data/deribit_btc_options.csv"
@@ -245,7 +246,8 @@ def test_expired_instruments_are_excluded_and_reported():
     # The expired calls' huge OI does not move the call wall.
     assert call_wall(ch) == 110.0
     only_dead = dead.copy()
-    with pytest.raises(ValidationError, match="expired"):
+    # nothing live to position: data unavailable (the report skips the figures), not bad input
+    with pytest.raises(DataUnavailableError, match="expired"):
         prepare_chain(only_dead)
 
 
@@ -351,3 +353,23 @@ def test_max_pain_is_a_listed_strike(data):
         )
 
     assert pay(mp) <= min(pay(s) for s in chain["strike"]) + 1e-6
+
+
+def test_default_snapshot_skips_a_newer_quotes_only_snapshot():
+    """A newer chain saved without open interest (Deribit quotes: mark price and IV only,
+    as in sol-dnn/HestonCryptoPricing) cannot give positioning: the default snapshot is
+    the latest with OI; naming the quotes-only one says which snapshots have OI."""
+    older = make_chain()
+    newer = make_chain(snap=SNAP + pd.Timedelta(days=100), call_oi=(7.0,) * 5)
+    newer["open_interest"] = np.nan
+    both = pd.concat([newer, older], ignore_index=True)
+    assert positioning_snapshot(both, "BTC") == SNAP
+    res = options_positioning(both)
+    assert res.snapshot_ts == SNAP
+    assert res.summary()["call_oi"] == pytest.approx(sum((1.0, 2.0, 3.0, 9.0, 4.0)))
+    with pytest.raises(DataUnavailableError, match=str(SNAP)):
+        prepare_chain(both, snapshot=SNAP + pd.Timedelta(days=100))
+    assert positioning_snapshot(newer, "BTC") is None
+    # no IV at all: gamma exposure is unknown, not zero
+    no_iv = older.assign(mark_iv=np.nan)
+    assert np.isnan(options_positioning(no_iv).summary()["net_gex_usd"])

@@ -116,8 +116,7 @@ def _check(
     for cmd, extra in COMMANDS.items():
         path = tmp_path / f"{cmd}.json"
         args = ["--store", str(store_path), cmd, *extra]
-        if cmd in ("divergence", "allocate"):
-            args += ["--asof", str(asof.date())]
+        args += ["--asof", str(asof.date())]  # every command takes the report's as-of
         res = runner.invoke(app, [*args, "--export", str(path)], env={"COLUMNS": "200"})
         assert res.exit_code == 0, (cmd, res.output, res.exception)
         payload = json.loads(path.read_text())

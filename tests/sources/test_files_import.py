@@ -145,10 +145,11 @@ def test_bybit_folder_imports(real_data: Path, store: Store) -> None:
 CMC_SMALL = (
     "Rank,Name,Symbol,Market Cap,Price,Circulating Supply,Volume (24h),% 1h,% 24h,% 7d,snapshot_date\n"
     "1,Bitcoin,BTC,1000000,50000,20,10,0,0,0,20240101\n"
-    "2,Terra,LUNA,500,2,250,1,0,0,0,20240101\n"
+    "2,Terra,LUNA,500,0.0001,5000000,1,0,0,0,20240101\n"
     "1,Bitcoin,BTC,1100000,55000,20,10,0,0,0,20240201\n"
     "2,Terra 2.0,LUNA,300,1,300,1,0,0,0,20240201\n"
 )
+"""Old Terra (5 million coins at $0.0001) and Terra 2.0 (300 coins at $1) re-use LUNA."""
 
 
 def test_failure_in_second_table_leaves_store_unchanged(
@@ -186,7 +187,29 @@ def test_cmc_reused_ticker_ids(tmp_path: Path, store: Store) -> None:
     assert assets.loc["LUNA", "name"] == "Terra 2.0"
     assert assets.loc["LUNA-terra", "name"] == "Terra"
     prices = store.read_table("prices").set_index(["asset_id", "date"])
-    assert prices.loc[("LUNA-terra", pd.Timestamp("2024-01-01")), "close"] == 2
+    assert prices.loc[("LUNA-terra", pd.Timestamp("2024-01-01")), "close"] == 0.0001
+
+
+def test_cmc_renamed_coin_keeps_one_id(tmp_path: Path, store: Store) -> None:
+    """A rename is not a re-used ticker: "Binance Coin" became "BNB" in the real
+    CoinMarketCap snapshots (2022), "Tether" "Tether USDt", "0x" "0x Protocol" (62 coins
+    of the monthly file). The supply carries on, so the coin keeps one id and its caps
+    stay on it (they were split onto BNB-binance-coin, USDT-tether, ...)."""
+    cmc = tmp_path / "cmc.csv"
+    cmc.write_text(
+        "Rank,Name,Symbol,Market Cap,Price,Circulating Supply,Volume (24h),% 1h,% 24h,% 7d,"
+        "snapshot_date\n"
+        "1,Binance Coin,BNB,88000000000,527.35,166800000,1,0,0,0,20220101\n"
+        "1,BNB,BNB,63700000000,390.1,163300000,1,0,0,0,20220501\n"
+        "2,Terra,LUNA,500,0.0001,5000000,1,0,0,0,20220101\n"
+        "2,Terra 2.0,LUNA,300,1,300,1,0,0,0,20220501\n"
+    )
+    import_file(store, cmc)
+    caps = store.read_table("prices").set_index(["asset_id", "date"])["market_cap_usd"]
+    assert caps.loc[("BNB", pd.Timestamp("2022-01-01"))] == 88e9
+    assert caps.loc[("BNB", pd.Timestamp("2022-05-01"))] == 63.7e9
+    assert "BNB-binance-coin" not in set(caps.index.get_level_values(0))
+    assert ("LUNA-terra", pd.Timestamp("2022-01-01")) in caps.index
 
 
 # ---------------------------------------------------------------------- CLI

@@ -361,3 +361,58 @@ def test_usd_volume_multiplied_by_close_is_a_unit_conflict(real_data: Path, tmp_
         closes = k.set_index(day.dt.normalize())["close"].reindex(vol["date"]).to_numpy()
         np.testing.assert_allclose(ratio.to_numpy(), closes, rtol=1e-9)
         assert conf[conf["field"] == "close"].empty  # the prices themselves agree
+
+
+@pytest.mark.real_data
+def test_conflict_kinds_and_notes_do_not_depend_on_import_order(
+    real_data: Path, tmp_path: Path
+) -> None:
+    """Found on a wide real store: 47 of 46,341 conflicts changed kind with the import
+    order (Binance AAVE volume vs the annual CMC snapshots was a 'shift' when CMC came
+    second, a 'difference' when it came first; a volume 'unit' verdict used only the new
+    batch's close). Every field of the conflicts table is now the same in both orders,
+    and the shifted close of the test above stays a shift either way, its note from
+    source_a's side."""
+    aave = real_data / "prices/djienne__Hurst_Crypto/data/AAVEUSDT.csv"
+    src = _slice(real_data / BINANCE, tmp_path / "ex" / "BTCUSDT.csv", ("2024-01", "2024-02"))
+    k = pd.read_csv(src)
+    day = pd.to_datetime(k["open_time"], utc=True).dt.tz_localize(None).dt.normalize()
+    close = k["close"].to_numpy()
+    shifted = pd.DataFrame(
+        {
+            "date": day.dt.strftime("%Y-%m-%d")[1:],
+            "open": close[:-1],
+            "high": np.maximum(close[:-1], k["high"].to_numpy()[1:]),
+            "low": np.minimum(close[:-1], k["low"].to_numpy()[1:]),
+            "close": close[:-1],
+            "volume": k["volume"].to_numpy()[1:],
+        }
+    )
+    moved = tmp_path / "shifted" / "BTCUSDT.csv"
+    moved.parent.mkdir()
+    shifted.to_csv(moved, index=False)
+    files = [aave, real_data / CMC, src, moved]
+    tables = []
+    for order in (files, files[::-1]):
+        with Store(":memory:") as store:
+            _import(store, order)
+            c = store.conflicts()
+            c = c.drop(columns=[x for x in ("detected_at", "sources", "values") if x in c])
+            tables.append(c.sort_values(list(c.columns)).reset_index(drop=True))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    c = tables[0]
+    btc_close = c[(c["asset"] == "BTC") & (c["field"] == "close") & (c["source_b"] != "")]
+    pair = btc_close[
+        btc_close["source_a"].str.contains("BTCUSDT")
+        & btc_close["source_b"].str.contains("BTCUSDT")
+    ]
+    assert set(pair["kind"]) == {"shift"}
+    # source_a is the smaller id; the shifted file's close(d) = Binance close(d-1)
+    a_is_shifted = pair["source_a"].str.startswith("file:ohlcv_daily")
+    expected = np.where(
+        a_is_shifted,
+        "source_a matches source_b moved by +1 day",
+        "source_a matches source_b moved by -1 day",
+    )
+    assert (pair["note"].to_numpy() == expected).all()
+    assert (c["dataset"] == "prices").any() and (c["asset"] == "AAVE").any()

@@ -32,6 +32,7 @@ from altseason.analytics._divergence import (
 )
 from altseason.analytics._indices import (
     SECTOR_MAJORS,
+    IndexResult,
     market_index,
     sector_indices,
     sector_returns,
@@ -56,6 +57,25 @@ if TYPE_CHECKING:
     from altseason.store import Store
 
 __all__ = ["DivergenceAnalysis"]
+
+
+def _without_empty_periods(index: IndexResult) -> pd.Series:
+    """The index level, NaN over every rebalance period that found no constituent.
+
+    :func:`build_index` holds such a period flat (cash), right for a strategy but
+    false for a market index: with market caps older than the staleness bound
+    (CoinMarketCap snapshots ending months before the prices) a flat level
+    would read as a 0 % market return. Unknown is stated as unknown."""
+    level = index.level.copy()
+    counts = index.constituents
+    if counts.empty or (counts > 0).all():
+        return level
+    pos = level.index.get_indexer(counts.index)
+    bounds = [*pos.tolist(), len(level)]
+    for k, n in enumerate(counts.to_numpy()):
+        if n == 0:
+            level.iloc[bounds[k] : bounds[k + 1]] = np.nan
+    return level
 
 
 @dataclass
@@ -156,6 +176,14 @@ class DivergenceAnalysis:
         table lacks; default: the shipped map.
         """
         market = load_market(store, end=asof, sector_map=sector_map)
+        if market.close.empty and asof is not None:
+            row = store.con.execute("SELECT min(date) FROM prices").fetchone()
+            if row is not None and row[0] is not None:
+                first = pd.Timestamp(row[0]).date()
+                raise DataUnavailableError(
+                    f"no prices on or before {pd.Timestamp(asof).date()}: the store's prices "
+                    f"start on {first}. Pass --asof {first} or later."
+                )
         return cls.from_market(
             market, asof=pd.Timestamp(asof) if asof is not None else None, window=window, **kwargs
         )
@@ -279,7 +307,10 @@ class DivergenceAnalysis:
                 self.close, weighting="equal", sectors=self.sectors, rebalance=self.rebalance
             )
             return pd.DataFrame(
-                {"market_cap_weighted": cap.level, "market_equal_weighted": eq.level}
+                {
+                    "market_cap_weighted": _without_empty_periods(cap),
+                    "market_equal_weighted": _without_empty_periods(eq),
+                }
             )
 
         return self._memo("market_levels", build)
@@ -389,6 +420,40 @@ class DivergenceAnalysis:
             return out
 
         return self._memo(f"corr{w}", build)
+
+    def coverage(self, lookback_days: int = 365, share: float = 0.5) -> dict[str, Any]:
+        """How broad the cross-section is on :attr:`asof`.
+
+        ``recent``: assets priced daily in the ``lookback_days`` before
+        ``asof`` (at least 30 closes: coins seen only in monthly or one-day
+        snapshots do not count); ``priced``: those with a close on ``asof``; ``thin``: ``priced <
+        share x recent`` (e.g. a store whose newest days come from a
+        three-coin file while hundreds of coins end earlier); ``broad_asof``:
+        the newest day up to ``asof`` on which at least ``share x recent``
+        assets are priced (``None`` when there is none). Market-wide figures
+        (breadth, altseason index, indices) on a thin as-of describe the few
+        coins still priced, not the market.
+        """
+        close = self.close
+        asof = pd.Timestamp(self.asof) if self.asof is not None else close.index[-1]
+        hist = close.loc[:asof]
+        if hist.empty:
+            return {"asof": asof, "priced": 0, "recent": 0, "thin": False, "broad_asof": None}
+        window = hist.loc[asof - pd.Timedelta(days=lookback_days) :]
+        # daily series only: a coin seen in monthly or one-day snapshots is not "priced daily"
+        daily = window.loc[:, window.notna().sum() >= min(30, len(window))]
+        recent = int(daily.shape[1])
+        counts = daily.notna().sum(axis=1)
+        priced = int(counts.iloc[-1]) if counts.index[-1] == asof else 0
+        need = share * recent
+        broad = counts[counts >= need]
+        return {
+            "asof": asof,
+            "priced": priced,
+            "recent": recent,
+            "thin": recent > 0 and priced < need,
+            "broad_asof": pd.Timestamp(broad.index[-1]) if len(broad) else None,
+        }
 
     # quality of the measures (analytics._quality; thresholds: ``rules``)
     def dominance_change(self) -> tuple[pd.Timestamp | None, float]:

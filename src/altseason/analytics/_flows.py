@@ -353,9 +353,25 @@ def _asof_prices(prices: pd.Series, dates: pd.DatetimeIndex, *, strict: bool = T
                 "the cost basis needs a close on or before every flow day."
             )
     pos = px.index.searchsorted(dates, side="right") - 1
+    if strict and len(px):
+        lag = (dates - px.index[np.clip(pos, 0, None)]).days
+        stale = lag > MAX_PRICE_LAG_DAYS
+        if stale.any():
+            raise ValidationError(
+                f"flows run to {dates.max().date()} but the prices end {px.index[-1].date()}: "
+                f"{int(stale.sum())} flow day(s) would be valued at a close more than "
+                f"{MAX_PRICE_LAG_DAYS} days old. Import newer prices of the underlying, or "
+                f"cut the flows at {px.index[-1].date()}."
+            )
     vals = px.to_numpy()
     out = np.where(pos >= 0, vals[np.clip(pos, 0, None)] if len(vals) else np.nan, np.nan)
     return np.asarray(out, dtype=float)
+
+
+MAX_PRICE_LAG_DAYS = 4
+"""Oldest close (days before a flow day) a cost basis may value that day's flow at:
+crypto trades every day, so only a gap in the price series (or prices that end
+before the flows) reaches it; the flow is then refused, never valued at a stale close."""
 
 
 def _average_cost(

@@ -6,8 +6,10 @@ open_interest (contracts = coins), mark_iv (decimal), underlying_price (USD
 forward of that expiry), mark_price (inverse premium in coin), volume``.
 
 Selection
-    One underlying and one snapshot at a time (the latest snapshot when the
-    frame holds several and none is named). Expiries: all live ones, one
+    One underlying and one snapshot at a time (when none is named, the latest
+    snapshot holding a live option with open interest: a newer quotes-only
+    snapshot, e.g. a chain saved without OI, cannot give positioning; see
+    :func:`positioning_snapshot`). Expiries: all live ones, one
     (``expiry=``, a calendar day) or those within ``horizon_days`` of the
     snapshot. Aggregated figures sum over the selected expiries.
 
@@ -54,7 +56,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from altseason.analytics._black76 import black76_greeks
-from altseason.exceptions import ValidationError
+from altseason.exceptions import DataUnavailableError, ValidationError
 
 __all__ = [
     "DEFAULT_ZONE_SHARE",
@@ -77,6 +79,7 @@ __all__ = [
     "options_positioning",
     "payout_curve",
     "positioning_history",
+    "positioning_snapshot",
     "prepare_chain",
     "put_call_ratio",
     "put_zone",
@@ -183,6 +186,36 @@ def _exclusion_rows(frame: pd.DataFrame, mask: pd.Series, reason: str, scope: st
     )
 
 
+def _usable_snapshots(frame: pd.DataFrame, underlying: str) -> list[pd.Timestamp]:
+    """Snapshots (sorted) of ``underlying`` holding an unexpired option with open interest.
+
+    ``frame``: the long options rows with ``snapshot_ts`` and ``expiry`` as datetimes."""
+    f = frame.loc[frame["underlying"].astype(str).str.upper() == underlying.upper()]
+    oi = pd.to_numeric(f["open_interest"], errors="coerce")
+    live = f.loc[oi.notna() & (oi >= 0) & (f["expiry"] > f["snapshot_ts"]), "snapshot_ts"]
+    return sorted(pd.Timestamp(t) for t in live.unique())
+
+
+def _latest_with_oi(frame: pd.DataFrame, underlying: str) -> pd.Timestamp | None:
+    usable = _usable_snapshots(frame, underlying)
+    return usable[-1] if usable else None
+
+
+def positioning_snapshot(options: pd.DataFrame, underlying: str) -> pd.Timestamp | None:
+    """The snapshot positioning uses by default: the latest one of ``underlying``
+    with an unexpired option that has open interest (``None`` when there is none).
+
+    A newer snapshot without open interest (quotes only, e.g. a chain of mark
+    prices and IVs) is passed over: walls, zones, max pain and put/call need OI.
+    """
+    if options.empty:
+        return None
+    frame = options[["underlying", "snapshot_ts", "expiry", "open_interest"]].copy()
+    frame["snapshot_ts"] = pd.to_datetime(frame["snapshot_ts"])
+    frame["expiry"] = pd.to_datetime(frame["expiry"])
+    return _latest_with_oi(frame, underlying)
+
+
 def prepare_chain(
     options: pd.DataFrame,
     *,
@@ -203,7 +236,8 @@ def prepare_chain(
     underlying
         Asset id (e.g. ``"BTC"``); required when the frame holds several.
     snapshot
-        Snapshot time to use; default the latest in the frame.
+        Snapshot time to use; default :func:`positioning_snapshot` (the latest
+        with open interest; the latest of all when none has any).
     expiry
         Keep only the expiry falling on this UTC calendar day.
     horizon_days
@@ -216,6 +250,9 @@ def prepare_chain(
     ValidationError
         For the malformed inputs listed in the module docstring, or when the
         selection is empty (the message lists what is available).
+    DataUnavailableError
+        The snapshot has no unexpired option with open interest (the message
+        lists the snapshots that have one).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in options.columns]
     if missing:
@@ -243,8 +280,13 @@ def prepare_chain(
         )
     frame["snapshot_ts"] = pd.to_datetime(frame["snapshot_ts"])
     frame["expiry"] = pd.to_datetime(frame["expiry"])
+    options_all = frame
     snaps = frame["snapshot_ts"].unique()
-    snap = pd.Timestamp(snapshot) if snapshot is not None else pd.Timestamp(max(snaps))
+    snap = (
+        pd.Timestamp(snapshot)
+        if snapshot is not None
+        else _latest_with_oi(frame, underlying) or pd.Timestamp(max(snaps))
+    )
     frame = frame.loc[frame["snapshot_ts"] == snap].copy()
     if frame.empty:
         raise ValidationError(
@@ -329,8 +371,16 @@ def prepare_chain(
                 column="expiry",
             )
     if frame.empty:
-        raise ValidationError(
-            f"every {underlying} option at {snap} is expired or lacks open interest."
+        usable = _usable_snapshots(options_all, underlying)
+        hint = (
+            f"snapshots with open interest: {[str(t) for t in usable[-5:]]}; pass one of them"
+            if usable
+            else "no snapshot of this underlying has open interest; import a chain with an "
+            "open_interest column (e.g. a Deribit book summary)"
+        )
+        raise DataUnavailableError(
+            f"every {underlying} option at {snap} is expired or lacks open interest "
+            f"(a quotes-only snapshot cannot give positioning); {hint}."
         )
     frame["t_years"] = (frame["expiry"] - snap) / _DAY / _YEAR_DAYS
     if "mark_iv" in frame.columns:
@@ -956,7 +1006,12 @@ class OptionsPositioning:
                 "atm_iv": _interp_tenor(ts, "atm_iv", self.target_days),
                 "rr25": _interp_tenor(ts, "rr25", self.target_days),
                 "bf25": _interp_tenor(ts, "bf25", self.target_days),
-                "net_gex_usd": float(self.gamma_exposure["net_gex_usd"].sum()),
+                # no option with an implied vol: gamma unknown, not zero
+                "net_gex_usd": (
+                    float(self.gamma_exposure["net_gex_usd"].sum())
+                    if len(self.gamma_exposure)
+                    else float("nan")
+                ),
                 "excluded_rows": int((self.exclusions["scope"] != "note").sum()),
             }
         )

@@ -181,7 +181,9 @@ def max_drawdown(prices: pd.DataFrame) -> pd.Series:
 def days_since_peak(prices: pd.DataFrame, asof: DateLike | None = None) -> pd.Series:
     """Calendar days from the running peak (up to ``asof``) to ``asof``.
 
-    0 on a new high; NaN for a column with no price up to ``asof``.
+    0 on a new high; NaN for a column with no price on ``asof`` (as
+    :func:`drawdown`: a series that stopped, or an index with no constituent,
+    may have made a new high since, so the count is unknown).
     """
     _check_daily(prices)
     pos = _asof_pos(prices.index, asof)
@@ -190,5 +192,6 @@ def days_since_peak(prices: pd.DataFrame, asof: DateLike | None = None) -> pd.Se
     out = {}
     for col in hist.columns:
         s = hist[col].dropna()
-        out[col] = float((end - s.idxmax()).days) if len(s) else np.nan
+        known = len(s) and s.index[-1] == end
+        out[col] = float((end - s.idxmax()).days) if known else np.nan
     return pd.Series(out, dtype=float)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import typer
 
-from altseason.cli._app import app, console, open_cli_store, print_frame
+from altseason.cli._app import app, console, open_cli_store, print_frame, usage_error
+
+_CONFLICT_DATASETS = ("prices", "etf_flows", "options", "funding", "onchain", "macro", "sentiment")
+"""The datasets ingest compares across sources (store/_conflicts.py)."""
 
 
 @app.command()
@@ -71,6 +74,11 @@ def conflicts(
     factor). Reads resolve such facts by precedence; see README "Data".
     """
     with open_cli_store(read_only=True) as store:
+        if dataset is not None and dataset not in _CONFLICT_DATASETS:
+            usage_error(
+                f"--dataset {dataset!r} is not a dataset with conflicts; choose one of "
+                f"{', '.join(_CONFLICT_DATASETS)}."
+            )
         frame = store.conflicts(dataset=dataset, asset=asset)
     cols = ["dataset", "key", "date", "field", "sources", "values", "rel_diff", "kind", "note"]
     if export is not None:

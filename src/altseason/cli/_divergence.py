@@ -12,6 +12,8 @@ from altseason.cli._app import app, console, export_frame, open_cli_store, print
 if TYPE_CHECKING:  # imported where used: 'altseason --help' stays fast
     import pandas as pd
 
+    from altseason.analytics import DivergenceAnalysis
+
 
 def _pct(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     out = frame.copy()
@@ -69,7 +71,19 @@ def divergence(
             export_findings(store, "divergence", export, asof=day_)
     demo = analysis.is_demo
     day = pd.Timestamp(analysis.asof).date() if analysis.asof is not None else "?"
-    console.print(f"[bold]Divergence as of {day}[/] — data: {analysis.label}")
+    console.print(f"[bold]Divergence as of {day}[/] — data: {_sources_line(analysis)}")
+    cov = analysis.coverage()
+    if cov["thin"]:
+        hint = (
+            f"; the newest broad day is {cov['broad_asof'].date()} (--asof {cov['broad_asof'].date()})"
+            if cov["broad_asof"] is not None
+            else ""
+        )
+        console.print(
+            f"[yellow]thin cross-section:[/] only {cov['priced']} of the {cov['recent']} assets "
+            f"priced in the year before {day} have a close on {day}, so breadth, indices "
+            f"and the regime describe those few coins, not the market{hint}."
+        )
     perf = summary["performance"]
     ret_cols = [c for c in perf.columns if c != "days_since_peak"]
     perf_pct = _pct(perf, ret_cols)
@@ -112,3 +126,18 @@ def divergence(
             path = export.with_name(f"{export.stem}_{name}{export.suffix}")
             written.append(export_frame(frame, path, demo=demo))
         console.print("exported: " + ", ".join(str(p) for p in written))
+
+
+def _sources_line(analysis: DivergenceAnalysis) -> str:
+    """The data sources, grouped by format when there are many (status lists them all)."""
+    srcs = sorted(set(analysis.sources))
+    if len(srcs) <= 6 or analysis.is_demo:
+        return analysis.label
+    groups: dict[str, int] = {}
+    for s in srcs:
+        parts = s.split(":")
+        key = parts[1] if parts[0] == "file" and len(parts) > 2 else parts[0]
+        groups[key] = groups.get(key, 0) + 1
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    named = [f"{k} ({n} files)" if n > 1 else k for k, n in ranked]
+    return ", ".join(named) + " ('altseason status' lists them)"

@@ -32,6 +32,9 @@ def flows(
     underlying: str = typer.Option("BTC", "--underlying", "-u", help="ETF underlying, e.g. BTC."),
     period: str = typer.Option("week", "--period", help="day, week, month or year."),
     last: int = typer.Option(12, "--last", help="Periods to print (the export has all)."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Spot ETF net flows per period, cumulative flows and holders' cost basis."""
@@ -43,18 +46,29 @@ def flows(
         period_flows,
         total_flows,
     )
+    from altseason.analytics._flows import MAX_PRICE_LAG_DAYS
     from altseason.analytics._positioning_data import etf_flows_from_store
 
     if period not in _PERIODS:
         usage_error(f"--period must be one of {', '.join(_PERIODS)}, got {period!r}.")
     with open_cli_store(read_only=True) as store:
+        day = _asof(store, asof)
         panel = etf_flows_from_store(store, underlying=underlying)
         try:
             close = close_from_store(store, underlying)
         except DataUnavailableError:
             close = None
+        if day is not None:
+            panel = panel.loc[:day]
+            close = None if close is None else close.loc[:day]
+            if panel.empty:
+                raise DataUnavailableError(
+                    f"no {underlying.upper()} ETF flows on or before {day.date()}."
+                )
+            if close is not None and close.dropna().empty:
+                close = None
         if underlying.upper() == "BTC":
-            _export_findings(store, "flows", export, None)
+            _export_findings(store, "flows", export, day)
     sources = list(panel.attrs.get("sources", []))
     total = total_flows(panel)
     sums = period_flows(panel, period)  # type: ignore[arg-type]
@@ -69,12 +83,21 @@ def flows(
     fund_table = None
     if close is not None and close.index[0] <= panel.index[0]:
         sources += list(close.attrs.get("sources", []))
-        cb = holders_cost_basis(panel, close)
+        last_close = close.dropna().index[-1]
+        valued = panel
+        if panel.index[-1] > last_close + pd.Timedelta(days=MAX_PRICE_LAG_DAYS):
+            valued = panel.loc[:last_close]
+            console.print(
+                f"[yellow]cost basis to {last_close.date()} only:[/] the {underlying.upper()} "
+                f"prices end there while the flows run to {panel.index[-1].date()}; "
+                "import newer prices to value the later flows."
+            )
+        cb = holders_cost_basis(valued, close)
         agg = cb.aggregate.resample(sums.index.freq).last()
         table["cost_basis_usd"] = agg["cost_basis"]
         table["holders_pnl"] = agg["unrealised_pnl"]
         fund_table = cb.by_fund()
-        fund_table.insert(0, "net_flow_usd_m", panel.sum() / 1e6)
+        fund_table.insert(0, "net_flow_usd_m", valued.sum() / 1e6)
         fund_table = fund_table.sort_values("net_flow_usd_m", ascending=False)
     table.index.name = period
     demo = is_demo(sources)
@@ -118,6 +141,8 @@ def options_cmd(
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Options positioning of the latest snapshot: walls, zones, max pain per expiry, skew, gamma."""
+    import pandas as pd
+
     from altseason.analytics import options_from_store, options_positioning
 
     check_option_conventions(zone_share, max_pain_convention)
@@ -143,6 +168,12 @@ def options_cmd(
     )
     summary = res.summary().to_frame("value")
     print_frame(summary, f"{res.underlying} options positioning at {res.snapshot_ts}", demo=demo)
+    newest = pd.Timestamp(frame.loc[frame["underlying"] == res.underlying, "snapshot_ts"].max())
+    if newest > pd.Timestamp(res.snapshot_ts):
+        console.print(
+            f"[yellow]newer snapshot {newest} skipped:[/] it has no open interest "
+            "(quotes only), so it cannot give walls, zones or max pain."
+        )
     mp = res.max_pain_detail
     console.print(
         f"[dim]max pain {mp.value:,.0f} = {mp.convention}"
@@ -174,6 +205,9 @@ def options_cmd(
 @app.command()
 def support(
     asset: str = typer.Argument("BTC", help="Asset id."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help="Write the daily bands to PATH."),
 ) -> None:
     """Support levels: realized price, ETF cost basis, 200-week average; distance to each."""
@@ -182,15 +216,32 @@ def support(
     from altseason.analytics import support_from_store, support_levels
 
     with open_cli_store(read_only=True) as store:
-        bands, _ = support_from_store(store, asset)
+        day = _asof(store, asof)
+        bands, _ = support_from_store(store, asset, end=day)
         if asset.upper() == "BTC":
-            _export_findings(store, "support", export, None)
+            _export_findings(store, "support", export, day)
     demo = is_demo(bands.attrs.get("sources", []))
     table = support_levels(bands)
     date = table.attrs.get("date")
     print_frame(table, f"{asset.upper()} support levels on {pd.Timestamp(date).date()}", demo=demo)
     if asset.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
         _export(bands, export, demo)
+
+
+def _asof(store: Store, asof: str | None) -> pd.Timestamp | None:
+    """``--asof``: a parsed date the store's prices reach (the same check as every command)."""
+    if asof is None:
+        return None
+    import pandas as pd
+
+    from altseason.universe import check_asof
+
+    try:
+        day = pd.Timestamp(asof).normalize()
+    except ValueError as exc:
+        usage_error(f"--asof must be a date like 2025-06-30: {exc}")
+    check_asof(store, day)
+    return day
 
 
 def _export_findings(store: Store, command: str, export: Path | None, asof: object) -> None:
@@ -322,16 +373,20 @@ def events(
         "Default BTC, or TOTAL when the asset is BTC.",
     ),
     category: str | None = typer.Option(None, "--category", help="Only events of this category."),
+    asof: str | None = typer.Option(
+        None, "--asof", help="As-of date YYYY-MM-DD: data up to that day (default: all)."
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Event study: abnormal returns around regulatory and market events, with placebos."""
     from altseason.analytics import event_study_from_store
 
     with open_cli_store(read_only=True) as store:
+        day = _asof(store, asof)
         res, mkt, sources, _built_in = event_study_from_store(
-            store, asset, market, category=category
+            store, asset, market, category=category, end=day
         )
-        _export_findings(store, "events", export, None)
+        _export_findings(store, "events", export, day)
     demo = is_demo(sources)
     cols = ["date", "title", "beta", "car_m5_5", "t_m5_5", "p_m5_5", "car_0_20", "t_0_20", "p_0_20"]
     cols[2:2] = [c for c in ("jurisdiction",) if c in res.events.columns]

@@ -15,8 +15,11 @@ A stored conflict has a ``kind``:
     volumes, after multiplying by the day's close (base units vs USD).
 ``shift``
     The series agrees with the other source's series moved by one day (at
-    least 80 % of the overlapping days match that way, and clearly more than
-    unshifted): typically a "close" column that is really the next day's open.
+    least 80 % of the days on which one series and the other moved by that
+    day both have a value match, and clearly more than unshifted; judged on
+    those days from ``source_a``'s side, so the verdict and its note do not
+    depend on which source came first): typically a "close" column that is
+    really the next day's open.
 ``difference``
     Anything else; also ETF flows booked on an NYSE holiday (``note`` says
     so; the other "source" is ``calendar:nyse``) and a published ETF total
@@ -170,14 +173,78 @@ def _rel_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _unit(a: np.ndarray, b: np.ndarray, close: np.ndarray | None) -> np.ndarray:
+    """Rows where ``a`` and ``b`` agree after a unit factor; ``close``: one row of
+    closes, or several (each source's own close: either may explain the factor, so the
+    verdict does not depend on which side is the new batch)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         r = a / b
         hit = np.zeros(len(a), dtype=bool)
         for f in _UNIT_FACTORS:
             hit |= (np.abs(r / f - 1) < 0.02) | (np.abs(r * f - 1) < 0.02)
         if close is not None:
-            hit |= (np.abs(r / close - 1) < 0.05) | (np.abs(r * close - 1) < 0.05)
+            for c in np.atleast_2d(close):
+                hit |= (np.abs(r / c - 1) < 0.05) | (np.abs(r * c - 1) < 0.05)
     return hit & np.isfinite(r)
+
+
+_A_SIDE = "source_a"
+_B_SIDE = "source_b"
+
+
+def _shift_verdicts(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    date_col: str,
+    f: str,
+    rel: float,
+    abs_: float,
+    source: str,
+) -> pd.Series:
+    """Per ``series key + other source``: the lag (+1 or -1, seen from ``source_a``,
+    the smaller source id of the pair) by which ``source_a``'s series matches
+    ``source_b``'s, for the pairs that are a ``shift``; other pairs are absent.
+
+    Symmetric by construction: for each lag, the days counted are all days on
+    which one series and the other moved by the lag both have a value, so
+    swapping the two series (the other import order) swaps the lag's sign and
+    nothing else. A shift needs at least 5 such days, :data:`SHIFT_MIN_MATCH`
+    of them within tolerance, and 0.2 more than unshifted."""
+    mine = left[["_sk", date_col, f]].rename(columns={f: "_a"})
+    other = right[["_sk", date_col, "source", f]].rename(columns={f: "_b"})
+    step = pd.Timedelta(days=1)
+    stats: dict[int, pd.DataFrame] = {}
+    for lag in (0, 1, -1):
+        moved = other.assign(**{date_col: other[date_col] + lag * step})
+        mm = mine.merge(moved, on=["_sk", date_col])
+        if mm.empty:
+            stats[lag] = pd.DataFrame(columns=["have", "share"])
+            continue
+        ok = ~_exceeds(mm["_a"].to_numpy(float), mm["_b"].to_numpy(float), rel, abs_)
+        g = mm["_sk"] + "\x00" + mm["source"]
+        agg = pd.DataFrame({"g": g, "ok": ok}).groupby("g")["ok"].agg(["size", "mean"])
+        stats[lag] = agg.rename(columns={"size": "have", "mean": "share"})
+    if stats[1].empty and stats[-1].empty:
+        return pd.Series(dtype=object)
+    now = stats[0]["share"]
+    verdict: dict[str, int] = {}
+    for g in stats[1].index.union(stats[-1].index):
+        best: tuple[float, int] | None = None
+        for lag in (1, -1):
+            st = stats[lag]
+            if g not in st.index:
+                continue
+            have, share = float(st.at[g, "have"]), float(st.at[g, "share"])
+            base = float(now.get(g, 0.0))
+            if have >= 5 and share >= SHIFT_MIN_MATCH and share > base + 0.2:
+                other_src = g.split("\x00", 1)[1]
+                # seen from source_a: mine moved by -lag matches the other when I am source_b
+                lag_a = lag if source < other_src else -lag
+                cand = (share, lag_a)
+                if best is None or cand > best:
+                    best = cand
+        if best is not None:
+            verdict[g] = best[1]
+    return pd.Series(verdict, dtype=object)
 
 
 def _series_key(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
@@ -225,7 +292,6 @@ def _compare_series(
     other["_sk"] = _series_key(other, cols)
     mine[date_col] = pd.to_datetime(mine[date_col])
     other[date_col] = pd.to_datetime(other[date_col])
-    step = pd.Timedelta(days=1)
     found: list[pd.DataFrame] = []
     for f in fields:
         rel, abs_ = tol[f]
@@ -233,7 +299,10 @@ def _compare_series(
             dict.fromkeys(["_sk", date_col, asset_col, f, *[c for c in extra if c in mine]])
         )
         left = mine[keep].dropna(subset=[f])
-        right = other[["_sk", date_col, "source", f]].dropna(subset=[f])
+        rcols = ["_sk", date_col, "source", f]
+        if f == "volume_usd" and "close" in other:
+            rcols.append("close")
+        right = other[rcols].dropna(subset=[f])
         if left.empty or right.empty:
             continue
         m = left.merge(right, on=["_sk", date_col], suffixes=("", "_o"))
@@ -244,30 +313,24 @@ def _compare_series(
         bad = _exceeds(a, b, rel, abs_)
         if not bad.any():
             continue
-        # shift: does my series match the other's moved by one day?
+        # shift: does one series match the other moved by one day? Judged on every
+        # day both series have (not only the days they share unshifted), from source_a's
+        # side, so the verdict does not depend on which source was imported first.
         kind = np.full(len(m), "difference", dtype=object)
         note = np.full(len(m), None, dtype=object)
-        for lag in (1, -1):
-            moved = right.copy()
-            moved[date_col] = moved[date_col] + lag * step
-            mm = m[["_sk", date_col, "source", f]].merge(
-                moved.rename(columns={f: "_moved"}), on=["_sk", date_col, "source"], how="left"
-            )
-            moved_v = mm["_moved"].to_numpy(float)
-            have = ~np.isnan(moved_v)
-            ok_moved = have & ~_exceeds(a, moved_v, rel, abs_)
-            ok_now = have & ~bad
+        shift_of = _shift_verdicts(left, right, date_col, f, rel, abs_, source)
+        if not shift_of.empty:
             grp = m["_sk"] + "\x00" + m["source"]
-            stats = pd.DataFrame({"g": grp, "have": have, "moved": ok_moved, "now": ok_now})
-            agg = stats.groupby("g")[["have", "moved", "now"]].sum()
-            share_moved = agg["moved"] / agg["have"].clip(lower=1)
-            share_now = agg["now"] / agg["have"].clip(lower=1)
-            shifted = (agg["have"] >= 5) & (share_moved >= SHIFT_MIN_MATCH)
-            shifted &= share_moved > share_now + 0.2
-            is_shift = grp.map(shifted).fillna(False).to_numpy(bool) & bad & (kind == "difference")
-            kind[is_shift] = "shift"
-            note[is_shift] = f"matches the other series moved by {lag:+d} day"
-        close = m["close"].to_numpy(float) if f == "volume_usd" and "close" in m else None
+            lag_a = grp.map(shift_of).to_numpy()
+            has = pd.notna(lag_a) & bad
+            kind[has] = "shift"
+            for lag in (1, -1):
+                note[has & (lag_a == lag)] = f"{_A_SIDE} matches {_B_SIDE} moved by {lag:+d} day"
+        close = None
+        if f == "volume_usd" and "close" in m:
+            close = m["close"].to_numpy(float)
+            if "close_o" in m:
+                close = np.vstack([close, m["close_o"].to_numpy(float)])
         unit = _unit(a, b, close) & bad & (kind == "difference")
         kind[unit] = "unit"
         note[unit] = "agrees after a unit factor (1e3, 1e6 or the close)"

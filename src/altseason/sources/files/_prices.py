@@ -1092,35 +1092,118 @@ def _detect_cmc(path: Path, head: str) -> bool:
     return keys[: len(_CMC)] == [c.lower() for c in _CMC] and "snapshot_date" in keys
 
 
-def cmc_asset_ids(frame: pd.DataFrame) -> pd.Series:
-    """Disambiguated asset ids for CoinMarketCap rows (``Symbol``, ``Name``, date, rank).
+RENAME_MAX_SUPPLY_RATIO = 1.5
+"""A ticker's name change is a rename (the same coin) when the two names never
+share a snapshot and the circulating supply moves less than this factor between
+the old name's last snapshot and the new name's first (a token's supply changes
+slowly: Binance Coin -> BNB, Matic Network -> Polygon, Elrond -> MultiversX); a
+re-used ticker is another token (old Terra: 6.9 trillion LUNA, Terra 2.0: 0.2
+billion). Without supplies the price must move less than
+:data:`RENAME_MAX_PRICE_RATIO`."""
 
-    Rule: a coin is a (symbol, name) pair. For each symbol, the coin holding
-    it at the latest snapshot in which the symbol appears (the best-ranked
-    one if two share it that day) keeps the plain upper-case ``SYMBOL``; every
-    other coin that used the ticker gets ``SYMBOL-<slug of its name>``
-    (e.g. ``LUNA`` for Terra 2.0 and ``LUNA-terra`` for the old Terra).
+RENAME_MAX_PRICE_RATIO = 4.0
+
+
+def _continuous(prev: pd.Series, cur: pd.Series) -> bool:
+    """The same token across a name change: supply (else price) continuous."""
+
+    def ratio(a: float, b: float) -> float:
+        return max(a, b) / min(a, b) if a > 0 and b > 0 else float("nan")
+
+    sup = ratio(float(prev["sup_last"]), float(cur["sup_first"]))
+    if np.isfinite(sup):
+        return bool(sup < RENAME_MAX_SUPPLY_RATIO)
+    px = ratio(float(prev["px_last"]), float(cur["px_first"]))
+    return bool(np.isfinite(px) and px < RENAME_MAX_PRICE_RATIO)
+
+
+def cmc_asset_ids(frame: pd.DataFrame) -> pd.Series:
+    """Disambiguated asset ids for CoinMarketCap rows (``Symbol``, ``Name``, date, rank,
+    and ``_price`` when given).
+
+    Rule: a coin is a chain of (symbol, name) pairs. Names of one symbol are
+    chained in order of first appearance when the next name starts after the
+    previous one ends and the price is continuous across the change
+    (:data:`RENAME_MAX_PRICE_RATIO`): "Binance Coin" -> "BNB" is one coin. The
+    chain holding the symbol at the latest snapshot in which it appears (the
+    best-ranked one if two share it that day) keeps the plain upper-case
+    ``SYMBOL``; every other name that used the ticker gets ``SYMBOL-<slug of its
+    name>`` (e.g. ``LUNA`` for Terra 2.0 and ``LUNA-terra`` for the old Terra).
     """
     sym = frame["Symbol"].astype("string").str.strip().str.upper()
     name = frame["Name"].astype("string").str.strip().fillna("")
-    df = pd.DataFrame({"sym": sym, "name": name, "date": frame["_date"], "rank": frame["_rank"]})
+    nan = pd.Series(np.nan, index=frame.index)
+    price = pd.to_numeric(frame["_price"], errors="coerce") if "_price" in frame else nan
+    supply = pd.to_numeric(frame["_supply"], errors="coerce") if "_supply" in frame else nan
+    df = pd.DataFrame(
+        {
+            "sym": sym,
+            "name": name,
+            "date": frame["_date"],
+            "rank": frame["_rank"],
+            "px": price,
+            "sup": supply,
+        }
+    )
     latest = (
         df.dropna(subset=["sym"])
         .sort_values(["sym", "date", "rank"], ascending=[True, False, True])
         .drop_duplicates("sym")
         .set_index("sym")["name"]
     )
-    owner = sym.map(latest)
+    owners: set[tuple[str, str]] = {(str(k), str(v)) for k, v in latest.items()}
+    # renames: walk each symbol's names back from the owner while the chain is continuous
+    spans = (
+        df.dropna(subset=["sym", "date"])
+        .sort_values("date")
+        .groupby(["sym", "name"], sort=False)
+        .agg(
+            first=("date", "min"),
+            last=("date", "max"),
+            px_first=("px", "first"),
+            px_last=("px", "last"),
+            sup_first=("sup", "first"),
+            sup_last=("sup", "last"),
+        )
+    )
+    for s_, grp in spans.groupby(level="sym", sort=False):
+        if len(grp) < 2:
+            continue
+        grp = grp.droplevel("sym").sort_values("first")
+        owner = str(latest.get(s_, ""))
+        if owner not in grp.index:
+            continue
+        names = list(grp.index)
+        i = names.index(owner)
+        while i > 0:
+            prev, cur = grp.iloc[i - 1], grp.iloc[i]
+            if not prev["last"] < cur["first"]:
+                break
+            if not _continuous(prev, cur):
+                break
+            owners.add((str(s_), str(names[i - 1])))
+            i -= 1
+    is_owner = pd.Series(
+        [(str(a), str(b)) in owners for a, b in zip(sym.fillna(""), name, strict=True)],
+        index=frame.index,
+    )
     slug = name.map(slugify)
-    return sym.where((owner == name).fillna(True), sym + "-" + slug)
+    return sym.where(is_owner | sym.isna(), sym + "-" + slug)
 
 
 def _read_cmc(path: Path, options: ReadOptions) -> ReadResult:
-    raw = read_csv_text(path, required=[*_CMC, "snapshot_date"], optional=["Volume (24h)"])
+    raw = read_csv_text(
+        path, required=[*_CMC, "snapshot_date"], optional=["Volume (24h)", "Circulating Supply"]
+    )
     raw["_date"] = to_date(raw, "snapshot_date", fmt="%Y%m%d")
     raw["_rank"] = to_number(raw, "Rank")
-    ids = cmc_asset_ids(raw)
     close = to_number(raw, "Price")
+    raw["_price"] = close
+    if "Circulating Supply" in raw:
+        raw["_supply"] = pd.to_numeric(
+            raw["Circulating Supply"].astype("string").str.replace(",", ""), errors="coerce"
+        )
+    ids = cmc_asset_ids(raw)
     mcap = to_number(raw, "Market Cap")
     volume: pd.Series | float = np.nan
     vol_note = "no volume column"
