@@ -54,3 +54,36 @@ def test_flow_sums_over_conflicting_rows_are_caveats(
     assert sum(p.get("conflicts", 0) for p in row["provenance"]) == n
     when = after.findings.get("flows.last_flow_date")
     assert when.available and "conflicts --dataset" not in (when.reason or "")
+
+
+def test_options_use_the_newest_chain_with_open_interest_per_underlying(
+    market_store: tuple[Store, pd.Timestamp],
+) -> None:
+    """A newer quotes-only BTC chain is passed over (and named); an ETH chain without open
+    interest makes the ETH figures unavailable without taking BTC's with it."""
+    store, last = market_store
+    before = build_report(store, asof=last, sections=["derivatives"]).findings
+    chain = store.read_table("options", underlying="BTC")
+    snap = pd.Timestamp(chain["snapshot_ts"].max())
+    quotes = chain.assign(snapshot_ts=snap + pd.Timedelta(hours=1), open_interest=float("nan"))
+    eth = chain.assign(
+        underlying="ETH",
+        instrument=chain["instrument"].str.replace("BTC-", "ETH-", regex=False),
+        strike=chain["strike"] / 25.0,
+        underlying_price=chain["underlying_price"] / 25.0,
+        open_interest=float("nan"),
+    )
+    frame = pd.concat([quotes, eth], ignore_index=True).drop(
+        columns=[c for c in ("source", "ingested_at") if c in chain.columns]
+    )
+    store.ingest(dataset="quotes", source="quotes_only", tables={"options": frame})
+    after = build_report(store, asof=last, sections=["derivatives"]).findings
+    for key in ("call_wall", "max_pain", "put_zone_low", "put_call_oi"):
+        b, a = before.get(f"derivatives.{key}"), after.get(f"derivatives.{key}")
+        assert a.status == b.status and a.value == b.value, key
+    wall = after.get("derivatives.call_wall")
+    assert f"the newer snapshot of {snap + pd.Timedelta(hours=1):%Y-%m-%d %H:%M}" in (
+        wall.window or ""
+    )
+    eth_wall = after.get("derivatives.eth.call_wall")
+    assert not eth_wall.available and "open interest" in (eth_wall.reason or "")

@@ -325,7 +325,11 @@ def options_section(
     findings, named in their ``window``; the caller gives such findings a
     prefix of their own.
     """
-    from altseason.analytics._options import options_positioning, prepare_chain
+    from altseason.analytics._options import (
+        options_positioning,
+        positioning_snapshot,
+        prepare_chain,
+    )
     from altseason.analytics._strike_bins import bin_by_strike
 
     u = underlying.upper()
@@ -340,12 +344,24 @@ def options_section(
         for key, label, unit in OPTION_FIGURES:
             out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
         return out, charts, tables
-    snap = pd.Timestamp(opts["snapshot_ts"].max())
+    newest = pd.Timestamp(pd.to_datetime(opts["snapshot_ts"]).max())
+    live = positioning_snapshot(opts, u)
+    if live is None:
+        reason = (
+            f"no {u} options snapshot up to {ctx.asof.date()} has an unexpired option with "
+            "open interest (quotes only): walls, zones and max pain need open interest"
+        )
+        for key, label, unit in OPTION_FIGURES:
+            out.append(Finding.unavailable(f"{pre}.{key}", label.format(u=u), reason, unit=unit))
+        return out, charts, tables
+    snap = pd.Timestamp(live)
     extra = {k: v for k, v in (positioning or {}).items() if v is not None}
     pos = options_positioning(opts, underlying=u, snapshot=snap, **extra)
     summ = pos.summary()
     prov = ctx.prov("options", start=snap.normalize(), end=snap.normalize(), underlying=u)
     window = f"snapshot {snap:%Y-%m-%d %H:%M} UTC"
+    if newest > snap:
+        window += f" (the newer snapshot of {newest:%Y-%m-%d %H:%M} has no open interest)"
     if extra:
         window += "; " + ", ".join(f"{k}={v}" for k, v in extra.items())
     kw = {"provenance": [prov], "asof": snap, "window": window}
@@ -527,7 +543,15 @@ def compute_derivatives(ctx: ReportContext) -> SectionResult:
     conv = ctx.options or None
     for u in ctx.underlyings:
         pre = derivatives_prefix(u)
-        u_out, u_charts, u_tables = options_section(ctx, u, pre, conv)
+        try:
+            u_out, u_charts, u_tables = options_section(ctx, u, pre, conv)
+        except (DataUnavailableError, ValidationError) as exc:
+            # one underlying's unusable chain does not take the other's figures with it
+            u_out = [
+                Finding.unavailable(f"{pre}.{key}", label.format(u=u), str(exc), unit=unit)
+                for key, label, unit in OPTION_FIGURES
+            ]
+            u_charts, u_tables = [], []
         out += u_out
         charts += u_charts
         tables += u_tables
