@@ -56,7 +56,7 @@ from altseason.universe import Market, TierThresholds, cap_tiers, eligible, load
 if TYPE_CHECKING:
     from altseason.store import Store
 
-__all__ = ["DivergenceAnalysis"]
+__all__ = ["DivergenceAnalysis", "cross_section_breadth"]
 
 
 def _without_empty_periods(index: IndexResult) -> pd.Series:
@@ -76,6 +76,32 @@ def _without_empty_periods(index: IndexResult) -> pd.Series:
         if n == 0:
             level.iloc[bounds[k] : bounds[k + 1]] = np.nan
     return level
+
+
+def cross_section_breadth(
+    counts: pd.Series, recent: int, asof: Any, share: float = 0.5
+) -> dict[str, Any]:
+    """Is the cross-section on ``asof`` broad, and which day was the newest broad one?
+
+    ``counts``: assets priced per day (index dates up to ``asof``);
+    ``recent``: assets priced daily over the lookback before ``asof``. The
+    as-of is ``thin`` when fewer than ``share x recent`` assets have a close
+    on it; ``broad_asof`` is the newest day with at least that many. The one
+    rule behind :meth:`DivergenceAnalysis.coverage`, the ``divergence``
+    warning and the report's default as-of (``report.broad_asof``).
+    """
+    asof = pd.Timestamp(asof)
+    counts = counts.loc[:asof]
+    priced = int(counts.iloc[-1]) if len(counts) and counts.index[-1] == asof else 0
+    need = share * recent
+    broad = counts[counts >= need]
+    return {
+        "asof": asof,
+        "priced": priced,
+        "recent": recent,
+        "thin": recent > 0 and priced < need,
+        "broad_asof": pd.Timestamp(broad.index[-1]) if len(broad) else None,
+    }
 
 
 @dataclass
@@ -442,18 +468,7 @@ class DivergenceAnalysis:
         window = hist.loc[asof - pd.Timedelta(days=lookback_days) :]
         # daily series only: a coin seen in monthly or one-day snapshots is not "priced daily"
         daily = window.loc[:, window.notna().sum() >= min(30, len(window))]
-        recent = int(daily.shape[1])
-        counts = daily.notna().sum(axis=1)
-        priced = int(counts.iloc[-1]) if counts.index[-1] == asof else 0
-        need = share * recent
-        broad = counts[counts >= need]
-        return {
-            "asof": asof,
-            "priced": priced,
-            "recent": recent,
-            "thin": recent > 0 and priced < need,
-            "broad_asof": pd.Timestamp(broad.index[-1]) if len(broad) else None,
-        }
+        return cross_section_breadth(daily.notna().sum(axis=1), int(daily.shape[1]), asof, share)
 
     # quality of the measures (analytics._quality; thresholds: ``rules``)
     def dominance_change(self) -> tuple[pd.Timestamp | None, float]:

@@ -123,10 +123,20 @@ def report(
                 console.print(f"[yellow]Seeded the {DEMO_LABEL}; this report describes it.[/]")
         import pandas as pd
 
-        from altseason.report import default_asof
+        from altseason.report import broad_asof
         from altseason.report._build import store_id
 
-        report_date = default_asof(store) if when is None else pd.Timestamp(when)
+        if when is None:
+            report_date, breadth = broad_asof(store)
+            if breadth["thin"] and report_date != breadth["asof"]:
+                console.print(
+                    f"[yellow]Reporting as of {report_date.date()}, the newest day with a broad "
+                    f"cross-section: on {breadth['asof'].date()} only {breadth['priced']} of the "
+                    f"{breadth['recent']} assets priced daily in the year before have a close. "
+                    f"Pass --asof {breadth['asof'].date()} to report on that day anyway.[/]"
+                )
+        else:
+            report_date = pd.Timestamp(when)
         folder = out or next_report_folder(
             state.settings.reports_dir, report_date.date(), overwrite=overwrite
         )

@@ -59,6 +59,7 @@ from altseason.report import (
     Paragraph,
     Report,
     Trace,
+    broad_asof,
     build_report,
     default_asof,
     format_value,
@@ -196,7 +197,7 @@ def resolve_asof(store: Store, requested: Any = None) -> pd.Timestamp:
     """
     first, last = _price_range(store)
     if requested is None:
-        when = default_asof(store)
+        when = broad_asof(store)[0]  # the report's default: the newest broad day
         return when if first <= when <= last else last
     ts = pd.Timestamp(requested).normalize()
     if ts < first:

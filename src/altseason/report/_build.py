@@ -47,6 +47,7 @@ __all__ = [
     "COMMAND_SECTIONS",
     "Report",
     "ReportSection",
+    "broad_asof",
     "build_report",
     "command_findings",
     "default_asof",
@@ -124,6 +125,71 @@ def default_asof(store: Store, today: dt.date | None = None) -> pd.Timestamp:
     return pd.Timestamp(row[0]).normalize()
 
 
+BROAD_LOOKBACK_DAYS = 365
+"""Days before the newest price over which "assets priced daily" are counted."""
+BROAD_SHARE = 0.5
+"""Share of those assets that must have a close on a day for it to be a broad as-of."""
+
+
+def broad_asof(store: Store, today: dt.date | None = None) -> tuple[pd.Timestamp, dict[str, Any]]:
+    """The default report date: the newest day with a broad cross-section of prices.
+
+    When the newest days of a store come from a few coins (a three-coin price
+    file that runs months past hundreds of others), market-wide figures on
+    those days would describe three coins. The default as-of is then the
+    newest day on which at least :data:`BROAD_SHARE` of the assets priced
+    daily over the :data:`BROAD_LOOKBACK_DAYS` before the newest price have a
+    close (:func:`altseason.analytics.cross_section_breadth`, the rule of
+    ``DivergenceAnalysis.coverage``). Returns the date and the
+    ``cross_section_breadth`` dict of the newest price date (``thin``,
+    ``priced``, ``recent``, ``broad_asof``); an explicit ``--asof`` is never
+    moved.
+    """
+    from altseason.analytics._divergence_analysis import cross_section_breadth
+
+    newest = default_asof(store, today)
+    start = newest - pd.Timedelta(days=BROAD_LOOKBACK_DAYS)
+    rows = store.con.execute(
+        """
+        WITH w AS (
+            SELECT DISTINCT date, asset_id FROM prices
+            WHERE date BETWEEN ? AND ? AND close IS NOT NULL
+        ),
+        n AS (SELECT count(DISTINCT date) AS days FROM w),
+        d AS (
+            SELECT asset_id FROM w GROUP BY asset_id
+            HAVING count(*) >= least(30, (SELECT days FROM n))
+        )
+        SELECT w.date, count(*) AS priced FROM w JOIN d USING (asset_id)
+        GROUP BY w.date ORDER BY w.date
+        """,
+        [start.to_pydatetime(), newest.to_pydatetime()],
+    ).fetchall()
+    if not rows:
+        return newest, cross_section_breadth(pd.Series(dtype=float), 0, newest)
+    counts = pd.Series(
+        [int(r[1]) for r in rows], index=pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows])
+    )
+    recent = int(
+        store.con.execute(
+            """
+            WITH w AS (
+                SELECT DISTINCT date, asset_id FROM prices
+                WHERE date BETWEEN ? AND ? AND close IS NOT NULL
+            )
+            SELECT count(*) FROM (
+                SELECT asset_id FROM w GROUP BY asset_id
+                HAVING count(*) >= least(30, (SELECT count(DISTINCT date) FROM w))
+            )
+            """,
+            [start.to_pydatetime(), newest.to_pydatetime()],
+        ).fetchone()[0]  # type: ignore[index]
+    )
+    info = cross_section_breadth(counts, recent, newest, BROAD_SHARE)
+    when = info["broad_asof"] if info["thin"] and info["broad_asof"] is not None else newest
+    return pd.Timestamp(when).normalize(), info
+
+
 def _select(sections: Sequence[str] | None) -> list[str]:
     known = section_ids()
     if not sections:
@@ -197,7 +263,9 @@ def build_report(
     store
         The warehouse to read.
     asof
-        Report date; default :func:`default_asof`. Nothing after it is read.
+        Report date; default :func:`broad_asof` (the newest price date, or
+        the newest day with a broad cross-section when the newest days hold
+        only a few coins). Nothing after it is read.
     sections
         Section ids (default all, see :func:`altseason.report.section_ids`).
     previous
@@ -233,7 +301,7 @@ def build_report(
         Findings, narrative and chart specs; render with
         :func:`altseason.report.write_report`.
     """
-    when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
+    when = pd.Timestamp(asof).normalize() if asof is not None else broad_asof(store)[0]
     check_asof(store, when)
     chosen = _select(sections)
     ctx = ReportContext(store, when, rules, _check_options(options), underlyings)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from altseason.exceptions import ReportError
 from altseason.report._atomic import next_report_folder, staged_folder
-from altseason.report._build import Report, build_report, default_asof, store_id
+from altseason.report._build import Report, broad_asof, build_report, store_id
 from altseason.report._render import FORMATS, write_report
 from altseason.report._sections import find_previous
 from altseason.store import Store
@@ -69,7 +69,7 @@ def generate_report(
     (Report, dict)
         The report and ``{format: path}`` of the files written (plus ``findings``).
     """
-    when = pd.Timestamp(asof).normalize() if asof is not None else default_asof(store)
+    when = pd.Timestamp(asof).normalize() if asof is not None else broad_asof(store)[0]
     previous = find_previous(out_dir, when, store_id(store))
     report = build_report(
         store,
