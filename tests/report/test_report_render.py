@@ -72,12 +72,19 @@ def test_numbers_in_text_match_their_findings(market_store: tuple[Store, pd.Time
         assert f.available
         import html as h
 
+        # the data-quality table links a finding's lag (days) and coverage to its row
+        lag = (f.freshness or {}).get("lag_days")
+        cov = f.coverage or {}
+        own = [str(lag)] if lag is not None else []
+        if cov.get("observed") is not None and cov.get("expected") is not None:
+            own.append(f"{cov['observed']} of {cov['expected']} {cov.get('unit', '')}".strip())
         assert h.unescape(text) in (
             f.format(),
             f.format(absolute=True, signed=False),
             f.format(signed=True),
             f.format(signed=False),
-        )
+            *own,
+        ), (fid, text)
     # independent check of one number: rows in the prices table
     n = store.con.execute("SELECT count(*) FROM prices WHERE date <= ?", [last]).fetchone()
     assert report.findings.value("coverage.prices.rows") == n[0]  # type: ignore[index]

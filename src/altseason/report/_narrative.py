@@ -66,6 +66,9 @@ class Sentence:
     missing: bool = False
     caveat: str | None = None
     """The ``" (caveat: ...)"`` note appended to the sentence, if any."""
+    unavailable: tuple[tuple[str, ...], str] | None = None
+    """For a "Not available" statement: what is missing and why (so a paragraph can say
+    several missing things with one reason once)."""
 
     @property
     def refs(self) -> list[Ref]:
@@ -88,6 +91,16 @@ class Paragraph:
         """
         if sentence is None:
             return
+        if sentence.unavailable is not None:
+            whats, why = sentence.unavailable
+            for k, prev in enumerate(self.sentences):
+                if prev.unavailable is not None and prev.unavailable[1] == why:
+                    # "Not available: A; B (why)." instead of the reason twice
+                    both = prev.unavailable[0] + tuple(
+                        w for w in whats if w not in prev.unavailable[0]
+                    )
+                    self.sentences[k] = not_available_all(both, why)
+                    return
         note = sentence.caveat
         if note and any(s.caveat == note for s in self.sentences):
             last = sentence.tokens[-1]
@@ -102,8 +115,17 @@ class Paragraph:
 
 def not_available(what: str, reason: str) -> Sentence:
     """The explicit statement that replaces a sentence whose finding is missing."""
+    return not_available_all((what,), reason)
+
+
+def not_available_all(whats: tuple[str, ...], reason: str) -> Sentence:
+    """One "Not available" statement for several missing things with the same reason."""
     reason = reason.rstrip(".")
-    return Sentence((f"Not available: {what} ({reason}).",), missing=True)
+    return Sentence(
+        (f"Not available: {'; '.join(whats)} ({reason}).",),
+        missing=True,
+        unavailable=(whats, reason),
+    )
 
 
 def say(fs: FindingSet, template: str, *, what: str | None = None) -> Sentence:
