@@ -78,3 +78,37 @@ def test_bad_options_conventions_name_the_fix(
     with Store(demo_store_path) as store, pytest.raises(ValueError) as err:
         build_report(store, asof=DEMO_ASOF, sections=["derivatives"], options=options)
     assert needle in str(err.value)
+
+
+def test_options_cli_asof_matches_the_report_of_that_day(
+    demo_store_path: Path, tmp_path: Path
+) -> None:
+    """``options --asof D --export x.json`` states the report's derivatives findings at D."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from altseason.cli import _register  # noqa: F401
+    from altseason.cli._app import app
+
+    day = "2025-03-31"
+    for u, pre in (("BTC", "derivatives"), ("ETH", "derivatives.eth")):
+        out = tmp_path / f"{u}.json"
+        res = CliRunner().invoke(
+            app,
+            ["--store", str(demo_store_path), "options", u, "--asof", day, "--export", str(out)],
+        )
+        assert res.exit_code == 0, res.output
+        payload = json.loads(out.read_text())
+        got = {f["id"]: f for f in payload["findings"]}
+        with Store(demo_store_path) as store:
+            rep = build_report(store, asof=day, sections=["derivatives"])
+        snap = rep.findings.get(f"{pre}.snapshot")
+        assert snap.value is not None and str(snap.value) <= day
+        for key in ("snapshot", "call_wall", "max_pain", "put_zone_low", "put_call_oi"):
+            assert got[f"{pre}.{key}"]["value"] == rep.findings.get(f"{pre}.{key}").value, key
+    # a later as-of is refused with the data's end named (the same check as every command)
+    res = CliRunner().invoke(
+        app, ["--store", str(demo_store_path), "options", "BTC", "--asof", "2031-01-01"]
+    )
+    assert res.exit_code != 0 and "2025-06-30" in res.output + str(res.exception)

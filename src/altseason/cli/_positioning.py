@@ -138,6 +138,12 @@ def options_cmd(
         "--max-pain",
         help="Headline max pain: nearest_monthly, nearest or all_expiries.",
     ),
+    asof: str | None = typer.Option(
+        None,
+        "--asof",
+        help="As-of date YYYY-MM-DD: the newest snapshot with open interest up to that day "
+        "(default: all).",
+    ),
     export: Path | None = typer.Option(None, "--export", help=_EXPORT_HELP),
 ) -> None:
     """Options positioning of the latest snapshot: walls, zones, max pain per expiry, skew, gamma."""
@@ -147,10 +153,12 @@ def options_cmd(
 
     check_option_conventions(zone_share, max_pain_convention)
     with open_cli_store(read_only=True) as store:
-        frame = options_from_store(store, underlying=underlying)
+        day = _asof(store, asof)
+        frame = options_from_store(store, underlying=underlying, end=day)
         _export_option_findings(
             store,
             export,
+            asof=day,
             underlying=underlying,
             expiry=expiry,
             horizon_days=horizon_days,
@@ -293,6 +301,7 @@ def _export_option_findings(
     store: Store,
     export: Path | None,
     *,
+    asof: pd.Timestamp | None = None,
     underlying: str,
     expiry: str | None,
     horizon_days: float | None,
@@ -317,7 +326,7 @@ def _export_option_findings(
         max_pain_convention=max_pain_convention,
     )
     if prefix == "derivatives":
-        _export_findings(store, "options", export, None)
+        _export_findings(store, "options", export, asof)
         return
     from altseason.analytics import QualityRules
     from altseason.analytics._options import DEFAULT_ZONE_SHARE
@@ -329,7 +338,7 @@ def _export_option_findings(
     from altseason.report._sections._meta import judge_freshness
     from altseason.report._sections._positioning import options_findings
 
-    asof = default_asof(store)
+    asof = default_asof(store) if asof is None else asof
     ctx = ReportContext(store, asof)
     found, _ = options_findings(
         ctx,
