@@ -189,3 +189,26 @@ def test_no_look_ahead(
     pd.testing.assert_frame_equal(tiers.iloc[: t + 1], tiers2.iloc[: t + 1])
     pd.testing.assert_frame_equal(lv.iloc[: t + 1], lv2.iloc[: t + 1])
     pd.testing.assert_series_equal(base.iloc[: t + 1], base2.iloc[: t + 1])
+
+
+def test_tier_index_is_unknown_not_flat_while_it_has_no_member() -> None:
+    """Tier labels that stop (stale market caps) leave the tier unknown, never a flat 0 % run."""
+    from altseason.analytics import tier_indices
+
+    days = pd.date_range("2025-01-01", "2025-05-31", freq="D")
+    rng = np.random.default_rng(3)
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(days), 3)), axis=0)),
+        index=days,
+        columns=["AAA", "BBB", "CCC"],
+    )
+    tiers = pd.DataFrame("large", index=days, columns=prices.columns)
+    tiers.loc["2025-03-01":] = None  # no caps after February: no tier labels
+    lv = tier_indices(prices, tiers, weighting="equal")["large"]
+    assert lv.loc[:"2025-02-28"].notna().all()
+    assert lv.loc["2025-03-01":].isna().all()
+    # while it had members it is the equal-weighted index of them (independent computation)
+    feb = prices.loc["2025-02-01":"2025-02-28"]
+    expect = (feb / feb.iloc[0]).mean(axis=1)
+    got = lv.loc["2025-02-01":"2025-02-28"]
+    np.testing.assert_allclose((got / got.iloc[0]).to_numpy(), expect.to_numpy(), rtol=1e-12)

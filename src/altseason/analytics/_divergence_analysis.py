@@ -60,22 +60,9 @@ __all__ = ["DivergenceAnalysis", "cross_section_breadth"]
 
 
 def _without_empty_periods(index: IndexResult) -> pd.Series:
-    """The index level, NaN over every rebalance period that found no constituent.
-
-    :func:`build_index` holds such a period flat (cash), right for a strategy but
-    false for a market index: with market caps older than the staleness bound
-    (CoinMarketCap snapshots ending months before the prices) a flat level
-    would read as a 0 % market return. Unknown is stated as unknown."""
-    level = index.level.copy()
-    counts = index.constituents
-    if counts.empty or (counts > 0).all():
-        return level
-    pos = level.index.get_indexer(counts.index)
-    bounds = [*pos.tolist(), len(level)]
-    for k, n in enumerate(counts.to_numpy()):
-        if n == 0:
-            level.iloc[bounds[k] : bounds[k + 1]] = np.nan
-    return level
+    """The index level, NaN over every rebalance period that found no constituent
+    (:attr:`IndexResult.known_level`)."""
+    return index.known_level
 
 
 def cross_section_breadth(

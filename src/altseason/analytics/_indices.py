@@ -116,6 +116,27 @@ class IndexResult:
         """Daily simple returns of the level."""
         return self.level / self.level.shift(1) - 1.0
 
+    @property
+    def known_level(self) -> pd.Series:
+        """The level, NaN over every rebalance period that found no constituent.
+
+        :func:`build_index` holds such a period flat (cash), right for a
+        strategy but false for a market index: with market caps older than the
+        staleness bound (snapshots ending months before the prices) a flat
+        level would read as a 0 % return of the tier or sector. Unknown is
+        stated as unknown.
+        """
+        level = self.level.copy()
+        counts = self.constituents
+        if counts.empty or (counts > 0).all():
+            return level
+        pos = level.index.get_indexer(counts.index)
+        bounds = [*pos.tolist(), len(level)]
+        for k, n in enumerate(counts.to_numpy()):
+            if n == 0:
+                level.iloc[bounds[k] : bounds[k + 1]] = np.nan
+        return level
+
 
 def _aligned(frame: pd.DataFrame | None, like: pd.DataFrame, name: str) -> pd.DataFrame | None:
     if frame is None:
@@ -247,7 +268,8 @@ def _group_indices(
             max_stale_days=max_stale_days,
             name=name,
         )
-        out[name] = res.level
+        # a market index (tier, sector) is unknown, not flat, while it has no constituent
+        out[name] = res.known_level
     frame = pd.DataFrame(out, index=prices.index)
     frame.columns.name = "index"
     return frame
