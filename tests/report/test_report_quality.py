@@ -268,6 +268,10 @@ def test_three_asset_store_withholds_every_universe_number(
     drawn = {c.id for c in rep.charts}
     assert not drawn & {"altseason-index", "average-correlation", "tier-performance"}
     assert "correlation-heatmap" in drawn
+    # a withheld movers ranking is said once in the text, not shown as a table of n/a cells
+    assert fs.get("sectors.top_mover_1_return").status == "unavailable"
+    tables = [t.title for s in rep.sections for t in s.tables]
+    assert not any(t.startswith("Top and bottom movers") for t in tables), tables
 
 
 def test_demo_findings_json_validates(demo_report: Report, tmp_path: Path) -> None:

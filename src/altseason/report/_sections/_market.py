@@ -303,13 +303,19 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
             demo=demo,
         )
     ]
-    tables = [
-        Table(
-            f"Top and bottom movers among the 100 largest assets, {WINDOW} days",
-            ["Asset", "Sector", "Return"],
-            table_rows,
-        )
-    ]
+    # a ranking that is withheld is not shown as a table of "not available" cells: the
+    # section's text says why (the findings stay in the appendix with their reason)
+    tables = (
+        []
+        if mover_q.status == "unavailable" or not table_rows
+        else [
+            Table(
+                f"Top and bottom movers among the {MOVERS_TOP} largest assets, {WINDOW} days",
+                ["Asset", "Sector", "Return"],
+                table_rows,
+            )
+        ]
+    )
     return SectionResult(findings=out, charts=charts, tables=tables)
 
 
