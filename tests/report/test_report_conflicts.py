@@ -43,7 +43,7 @@ def test_flow_sums_over_conflicting_rows_are_caveats(
     after = build_report(store, asof=last, sections=["flows"])
     net = after.findings.get("flows.net_flow")
     assert net.status == "caveat"
-    assert "altseason conflicts --dataset etf_flows" in (net.reason or "")
+    assert "listed by 'altseason conflicts' for etf_flows" in (net.reason or "")
     n = sum(p.conflicts for p in net.provenance)
     assert n >= 1 and f"{n:,} of the rows it sums" in (net.reason or "")
     # the value is still the resolved data's sum (the caveat does not change it)
@@ -53,7 +53,7 @@ def test_flow_sums_over_conflicting_rows_are_caveats(
     row = next(f for f in payload["findings"] if f["id"] == "flows.net_flow")
     assert sum(p.get("conflicts", 0) for p in row["provenance"]) == n
     when = after.findings.get("flows.last_flow_date")
-    assert when.available and "conflicts --dataset" not in (when.reason or "")
+    assert when.available and "altseason conflicts" not in (when.reason or "")
 
 
 def test_options_use_the_newest_chain_with_open_interest_per_underlying(

@@ -96,6 +96,18 @@ def test_real_spx_return_carries_its_own_end_date(real_report: Report) -> None:
     assert f.status in ("caveat", "unavailable")
     assert f.freshness is not None and f.freshness["newest_input"] == "2025-12-31"
     assert "2025-12-31" in (f.reason or "")
+    # the chart's S&P 500 line stops where the series ends (no flat run to the report date)
+    chart = next(c for s in real_report.sections for c in s.charts if c.id == "cross-asset")
+    spx = next(t for t in chart.traces if t.name == "S&P 500")
+    assert pd.Timestamp(max(spx.x)) <= pd.Timestamp("2025-12-31")
+
+
+@pytest.mark.real_data
+def test_real_sector_ranking_names_the_stale_market_caps(real_report: Report) -> None:
+    """Cap-weighted sector indices without fresh caps: the reason says so (not "history")."""
+    best = real_report.findings.get("sectors.best")
+    assert best.status == "unavailable"
+    assert "market caps were updated last on 2025-10-01" in (best.reason or ""), best.reason
 
 
 @pytest.mark.real_data

@@ -158,6 +158,18 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
     rets = good["return"]
     if rets.empty:
         priced = table[table["return"].notna()]
+        caps = mcap.loc[: ctx.asof].dropna(how="all") if mcap is not None else None
+        last_cap = None if caps is None or caps.empty else pd.Timestamp(caps.index[-1])
+        stale = (
+            last_cap is None or (ctx.asof - last_cap).days > ctx.rules.reconstitution_tolerance_days
+        )
+        if priced.empty and stale:
+            when = "never" if last_cap is None else f"last on {last_cap.date()}"
+            raise DataUnavailableError(
+                "sector indices are cap-weighted and the store's market caps were updated "
+                f"{when}, older than the {ctx.rules.reconstitution_tolerance_days}-day reconstitution "
+                "tolerance"
+            )
         raise DataUnavailableError(
             f"no sector index has {WINDOW} days of history"
             if priced.empty
@@ -422,7 +434,8 @@ def compute_cross_asset(ctx: ReportContext) -> SectionResult:
                     method="analytics.rolling_pair_correlation on log returns",
                 )
             )
-        seg = daily.loc[start:].dropna()
+        # the line stops where the series ends (no flat run past its last value)
+        seg = daily.loc[start : s.index[-1]].dropna()
         if len(seg):
             traces.append(Trace.from_series(seg / seg.iloc[0], name, dash=key == "silver"))
     charts = [

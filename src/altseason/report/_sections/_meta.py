@@ -318,7 +318,7 @@ def judge_conflicts(fs: FindingSet) -> None:
         tables = ", ".join(dict.fromkeys(p.table for p in hits))
         reason = (
             f"{n:,} of the rows it sums disagree between sources or fall on exchange "
-            f"holidays (altseason conflicts --dataset {tables})"
+            f"holidays, listed by 'altseason conflicts' for {tables}"
         )
         fs.add(f.with_quality(Quality("caveat", reason=reason)))
 

@@ -116,7 +116,12 @@ def flow_findings(ctx: ReportContext, u: str, pre: str) -> SectionResult:
             f"Net {u} spot-ETF flow, {FLOW_WINDOW} days",
             net,
             "flow",
-            provenance=[prov_f],
+            # the rows it sums: the window's days only
+            provenance=[
+                ctx.prov(
+                    "etf_flows", start=start + pd.Timedelta(days=1), end=last_day, underlying=u
+                )
+            ],
             asof=last_day,
             window=f"{FLOW_WINDOW}d",
             method="analytics.cumulative_flows(total_flows): change over the window",
