@@ -7,7 +7,8 @@ Usage::
 For each report (``demo``, ``real``) it writes ``OUT_DIR/<name>/report/`` (HTML,
 PDF, Markdown, findings.json) and the pictures a person reads:
 
-* ``OUT_DIR/<name>/html.png``: the HTML page in headless Chromium, full page;
+* ``OUT_DIR/<name>/html.png``: the HTML page in headless Chromium, full page, once every
+  chart has drawn, and ``html-NN.png`` slices of it a viewer shows legibly;
 * ``OUT_DIR/<name>/pdf-<n>.png``: every PDF page (``pdftoppm -png``).
 
 The real store is built from a representative subset of the real datasets
@@ -70,6 +71,40 @@ def build_real(path: Path, real: Path) -> None:
         import_files(store, real_files(real), on_error="reject", skip_unknown=True)
 
 
+SLICE_PX = 4000
+"""Height of the readable slices of the full-page HTML screenshot."""
+
+
+def screenshot_html(chromium: str, html: Path, out: Path) -> list[Path]:
+    """The whole HTML page in headless Chromium (``html.png``) once every chart has drawn,
+    plus ``html-NN.png`` slices of :data:`SLICE_PX` pixels that an image viewer shows legibly."""
+    from playwright.sync_api import sync_playwright
+
+    for old in out.glob("html-*.png"):
+        old.unlink()
+    shots = [out / "html.png"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(html.resolve().as_uri(), wait_until="load")
+            n = page.evaluate("() => document.querySelectorAll('div[id^=chart-]').length")
+            page.wait_for_function(
+                f"document.querySelectorAll('div[id^=chart-] svg.main-svg').length >= {n}",
+                timeout=120_000,
+            )
+            page.screenshot(path=str(shots[0]), full_page=True)
+            height = int(page.evaluate("() => document.documentElement.scrollHeight"))
+            for k, top in enumerate(range(0, height, SLICE_PX), start=1):
+                shot = out / f"html-{k:02d}.png"
+                clip = {"x": 0, "y": top, "width": 1280, "height": min(SLICE_PX, height - top)}
+                page.screenshot(path=str(shot), full_page=True, clip=clip)
+                shots.append(shot)
+        finally:
+            browser.close()
+    return shots
+
+
 def render(store_path: Path, asof: str, out: Path) -> list[Path]:
     """Build and write the report, then screenshot the HTML and rasterise the PDF."""
     with Store(store_path) as store:
@@ -78,23 +113,7 @@ def render(store_path: Path, asof: str, out: Path) -> list[Path]:
     pngs: list[Path] = []
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium and "html" in written:
-        shot = out / "html.png"
-        subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                f"--screenshot={shot}",
-                "--window-size=1280,6000",
-                "--virtual-time-budget=20000",
-                written["html"].resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        pngs.append(shot)
+        pngs += screenshot_html(chromium, written["html"], out)
     if shutil.which("pdftoppm") and "pdf" in written:
         for old in out.glob("pdf-*.png"):
             old.unlink()
