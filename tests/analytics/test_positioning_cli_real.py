@@ -60,3 +60,19 @@ def test_options_for_eth_and_btc(real_store: Path) -> None:
     assert "holding 50% of below-spot put OI" in out
     out = run(real_store, "options", "BTC", "--zone-share", "0.8", "--max-pain", "all_expiries")
     assert "holding 80% of below-spot put OI" in out and "max pain 95,000" in out
+
+
+@pytest.mark.real_data
+def test_flows_by_fund_names_a_totals_only_row(real_data: Path, tmp_path: Path) -> None:
+    """SOL flows whose early days come as a total only: the row says so, not a fund name."""
+    path = tmp_path / "sol.duckdb"
+    with Store(path) as store:
+        for rel in ("sol_etf_flows.json", "sol_price.json"):
+            import_file(store, real_data / "etf_flows/kittycapital__btc-etf-dashboard/data" / rel)
+        funds = set(store.read_table("etf_flows", underlying="SOL")["fund"].astype(str))
+    out = run(path, "flows", "-u", "SOL")
+    assert "SOL ETF holders by fund" in out
+    totals = sorted(f for f in funds if f.upper().startswith("TOTAL-"))
+    assert totals == ["TOTAL-SOL"]  # the file gives its early days as totals only
+    assert "TOTAL-SOL (total only)" in " ".join(out.split())
+    assert "not a fund of its own" in " ".join(out.split())

@@ -41,6 +41,7 @@ def flows(
     import pandas as pd
 
     from altseason.analytics import (
+        TOTAL_PREFIX,
         close_from_store,
         holders_cost_basis,
         period_flows,
@@ -103,7 +104,16 @@ def flows(
     demo = is_demo(sources)
     print_frame(table.tail(last), f"{underlying.upper()} spot ETF flows per {period}", demo=demo)
     if fund_table is not None:
+        totals = [f for f in fund_table.index if str(f).upper().startswith(TOTAL_PREFIX)]
+        if totals:
+            # a "TOTAL-<U>" row holds the days a source gives only the total across funds
+            fund_table = fund_table.rename(index={f: f"{f} (total only)" for f in totals})
         print_frame(fund_table, f"{underlying.upper()} ETF holders by fund", demo=demo)
+        if totals:
+            console.print(
+                f"[dim]{', '.join(totals)}: the days for which the source gives only the "
+                "total across funds, not a fund of its own.[/]"
+            )
     if underlying.upper() != "BTC" or export is None or export.suffix.lower() != ".json":
         _export(table, export, demo)
 
