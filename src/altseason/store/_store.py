@@ -151,6 +151,13 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
+def _write_error(dataset: str, exc: duckdb.Error) -> StoreError:
+    """The error a failed (rolled-back) write raises: locked, or failed."""
+    if _is_lock_error(exc):
+        return StoreLockedError(f"the store is locked by another writer: {exc}")
+    return StoreError(f"writing {dataset!r} to the store failed and was rolled back: {exc}")
+
+
 def _lock_holder(exc: BaseException) -> str:
     """The 'held by PID n' part of DuckDB's lock message, when it names one."""
     import re
@@ -595,27 +602,7 @@ class Store:
                 for frame in prepared.values():
                     written_sources.update(frame["source"].dropna().astype(str).unique())
                 for src in sorted(written_sources):
-                    own = src == source
-                    con.execute(
-                        "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            src,
-                            source_kind(src),
-                            info.get("format") if own else None,
-                            info.get("path") if own else None,
-                            info.get("content_hash") if own else None,
-                            now,
-                            now,
-                        ],
-                    )
-                    con.execute("UPDATE sources SET last_seen = ? WHERE source = ?", [now, src])
-                    if own and info:
-                        con.execute(
-                            "UPDATE sources SET format = coalesce(?, format), "
-                            "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
-                            "WHERE source = ?",
-                            [info.get("format"), info.get("path"), info.get("content_hash"), src],
-                        )
+                    self._register_source(con, src, info if src == source else {}, now)
                 for name, frame in prepared.items():
                     result.rows_written[name] = self._upsert_frame(con, TABLES[name], frame, now)
                 for name, frame in prepared.items():
@@ -631,27 +618,9 @@ class Store:
                         "INSERT OR REPLACE INTO fetch_state VALUES (?, ?, ?, ?, ?)",
                         [source, ds_key, key, cursor, now],
                     )
-                con.execute(
-                    "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        run_id,
-                        dataset,
-                        source,
-                        started,
-                        utcnow(),
-                        result.rows_in,
-                        result.total_written,
-                        result.rows_rejected,
-                        "ok",
-                        None,
-                    ],
-                )
+                self._log_ingest(con, result, started)
         except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                raise StoreLockedError(f"the store is locked by another writer: {exc}") from exc
-            raise StoreError(
-                f"writing {dataset!r} to the store failed and was rolled back: {exc}"
-            ) from exc
+            raise _write_error(dataset, exc) from exc
         return result
 
     def ingest_batches(
@@ -694,24 +663,7 @@ class Store:
                 for old in supersedes:
                     if old != source:
                         self._drop_source(con, old)
-                con.execute(
-                    "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        source,
-                        source_kind(source),
-                        info.get("format"),
-                        info.get("path"),
-                        info.get("content_hash"),
-                        now,
-                        now,
-                    ],
-                )
-                con.execute(
-                    "UPDATE sources SET last_seen = ?, format = coalesce(?, format), "
-                    "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
-                    "WHERE source = ?",
-                    [now, info.get("format"), info.get("path"), info.get("content_hash"), source],
-                )
+                self._register_source(con, source, info, now)
                 for tables, given in batches:
                     rejects = list(given)
                     for name, frame in tables.items():
@@ -739,28 +691,56 @@ class Store:
                 self._sources_cache.clear()
                 result.rows_in = rows_in() if rows_in is not None else offered + n_rejects
                 result.rows_rejected = n_rejects
-                con.execute(
-                    "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        run_id,
-                        dataset,
-                        source,
-                        started,
-                        utcnow(),
-                        result.rows_in,
-                        result.total_written,
-                        result.rows_rejected,
-                        "ok",
-                        None,
-                    ],
-                )
+                self._log_ingest(con, result, started)
         except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                raise StoreLockedError(f"the store is locked by another writer: {exc}") from exc
-            raise StoreError(
-                f"writing {dataset!r} to the store failed and was rolled back: {exc}"
-            ) from exc
+            raise _write_error(dataset, exc) from exc
         return result
+
+    @staticmethod
+    def _register_source(
+        con: duckdb.DuckDBPyConnection, source: str, info: Mapping[str, Any], now: dt.datetime
+    ) -> None:
+        """Record ``source`` in ``sources`` (first and last seen; its file's format, path and
+        content hash when ``info`` gives them)."""
+        con.execute(
+            "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                source,
+                source_kind(source),
+                info.get("format"),
+                info.get("path"),
+                info.get("content_hash"),
+                now,
+                now,
+            ],
+        )
+        con.execute(
+            "UPDATE sources SET last_seen = ?, format = coalesce(?, format), "
+            "path = coalesce(?, path), content_hash = coalesce(?, content_hash) "
+            "WHERE source = ?",
+            [now, info.get("format"), info.get("path"), info.get("content_hash"), source],
+        )
+
+    @staticmethod
+    def _log_ingest(
+        con: duckdb.DuckDBPyConnection, result: IngestResult, started: dt.datetime
+    ) -> None:
+        """The ``ingest_log`` row of a successful write."""
+        con.execute(
+            "INSERT OR REPLACE INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.run_id,
+                result.dataset,
+                result.source,
+                started,
+                utcnow(),
+                result.rows_in,
+                result.total_written,
+                result.rows_rejected,
+                "ok",
+                None,
+            ],
+        )
 
     #: Rows compared with other sources at a time after a streamed ingest.
     CONFLICT_GROUP_ROWS = 500_000
