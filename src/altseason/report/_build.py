@@ -149,42 +149,21 @@ def broad_asof(store: Store, today: dt.date | None = None) -> tuple[pd.Timestamp
 
     newest = default_asof(store, today)
     start = newest - pd.Timedelta(days=BROAD_LOOKBACK_DAYS)
-    rows = store.con.execute(
-        """
-        WITH w AS (
-            SELECT DISTINCT date, asset_id FROM prices
-            WHERE date BETWEEN ? AND ? AND close IS NOT NULL
-        ),
-        n AS (SELECT count(DISTINCT date) AS days FROM w),
-        d AS (
-            SELECT asset_id FROM w GROUP BY asset_id
-            HAVING count(*) >= least(30, (SELECT days FROM n))
-        )
-        SELECT w.date, count(*) AS priced FROM w JOIN d USING (asset_id)
-        GROUP BY w.date ORDER BY w.date
-        """,
+    seen = store.con.execute(
+        "SELECT DISTINCT date, asset_id FROM prices "
+        "WHERE date BETWEEN ? AND ? AND close IS NOT NULL",
         [start.to_pydatetime(), newest.to_pydatetime()],
-    ).fetchall()
-    if not rows:
-        return newest, cross_section_breadth(pd.Series(dtype=float), 0, newest)
-    counts = pd.Series(
-        [int(r[1]) for r in rows], index=pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows])
+    ).df()
+    # assets priced daily over the lookback (30+ closes), counted per day
+    per_asset = seen["asset_id"].value_counts()
+    daily = per_asset.index[per_asset >= min(30, seen["date"].nunique())]
+    counts = (
+        seen.loc[seen["asset_id"].isin(daily)]
+        .groupby(pd.to_datetime(seen["date"]))
+        .size()
+        .sort_index()
     )
-    recent = int(
-        store.con.execute(
-            """
-            WITH w AS (
-                SELECT DISTINCT date, asset_id FROM prices
-                WHERE date BETWEEN ? AND ? AND close IS NOT NULL
-            )
-            SELECT count(*) FROM (
-                SELECT asset_id FROM w GROUP BY asset_id
-                HAVING count(*) >= least(30, (SELECT count(DISTINCT date) FROM w))
-            )
-            """,
-            [start.to_pydatetime(), newest.to_pydatetime()],
-        ).fetchone()[0]  # type: ignore[index]
-    )
+    recent = len(daily)
     info = cross_section_breadth(counts, recent, newest, BROAD_SHARE)
     when = info["broad_asof"] if info["thin"] and info["broad_asof"] is not None else newest
     return pd.Timestamp(when).normalize(), info
