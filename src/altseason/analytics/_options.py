@@ -750,6 +750,26 @@ class MaxPain:
     note: str = ""
 
 
+def convention_problem(
+    zone_share: float | None,
+    max_pain_convention: str | None,
+    names: tuple[str, str] = ("zone_share", "max_pain_convention"),
+) -> str | None:
+    """What is wrong with a zone share or a headline max-pain convention, else ``None``.
+
+    ``names`` are how the caller's user writes the two settings (``--zone-share`` on the
+    command line, ``zone_share`` in the API), so the message names what to fix.
+    """
+    if max_pain_convention is not None and max_pain_convention not in MAX_PAIN_HEADLINES:
+        return (
+            f"{names[1]} must be one of {', '.join(MAX_PAIN_HEADLINES)}; "
+            f"got {max_pain_convention!r}"
+        )
+    if zone_share is not None and not 0.0 < float(zone_share) <= 1.0:
+        return f"{names[0]} must be in (0, 1], e.g. 0.5; got {zone_share}"
+    return None
+
+
 def headline_max_pain(
     options: pd.DataFrame | OptionChain,
     *,

@@ -120,15 +120,13 @@ def flows(
 
 def check_option_conventions(zone_share: float, max_pain_convention: str) -> None:
     """Exit 2 with the fix when ``--zone-share`` or ``--max-pain`` is out of range."""
-    from altseason.analytics import MAX_PAIN_HEADLINES
+    from altseason.analytics._options import convention_problem
 
-    if max_pain_convention not in MAX_PAIN_HEADLINES:
-        usage_error(
-            f"--max-pain must be one of {', '.join(MAX_PAIN_HEADLINES)}, "
-            f"got {max_pain_convention!r}."
-        )
-    if not 0.0 < zone_share <= 1.0:
-        usage_error(f"--zone-share must be in (0, 1], e.g. 0.5; got {zone_share}.")
+    problem = convention_problem(
+        zone_share, max_pain_convention, names=("--zone-share", "--max-pain")
+    )
+    if problem is not None:
+        usage_error(problem + ".")
 
 
 @app.command("options")

@@ -188,7 +188,7 @@ OPTION_CONVENTIONS = ("zone_share", "max_pain_convention")
 
 def _check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """The options conventions, checked (``ValueError`` names the fix)."""
-    from altseason.analytics import MAX_PAIN_HEADLINES
+    from altseason.analytics._options import convention_problem
 
     opts = {k: v for k, v in (options or {}).items() if v is not None}
     unknown = sorted(set(opts) - set(OPTION_CONVENTIONS))
@@ -196,15 +196,9 @@ def _check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ValueError(
             f"options: unknown key(s) {', '.join(unknown)}; use {', '.join(OPTION_CONVENTIONS)}"
         )
-    share = opts.get("zone_share")
-    if share is not None and not 0.0 < float(share) <= 1.0:
-        raise ValueError(f"options: zone_share must be in (0, 1], e.g. 0.5; got {share}")
-    conv = opts.get("max_pain_convention")
-    if conv is not None and conv not in MAX_PAIN_HEADLINES:
-        raise ValueError(
-            f"options: max_pain_convention must be one of {', '.join(MAX_PAIN_HEADLINES)}; "
-            f"got {conv!r}"
-        )
+    problem = convention_problem(opts.get("zone_share"), opts.get("max_pain_convention"))
+    if problem is not None:
+        raise ValueError(f"options: {problem}")
     return opts
 
 
