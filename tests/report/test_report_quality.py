@@ -108,6 +108,10 @@ def test_real_sector_ranking_names_the_stale_market_caps(real_report: Report) ->
     best = real_report.findings.get("sectors.best")
     assert best.status == "unavailable"
     assert "market caps were updated last on 2025-10-01" in (best.reason or ""), best.reason
+    # the movers rank assets, not sectors: their own reason, not the sector indices' one
+    mover = real_report.findings.get("sectors.top_mover_1")
+    assert "sector indices" not in (mover.reason or "")
+    assert "largest assets" in (mover.reason or ""), mover.reason
 
 
 @pytest.mark.real_data

@@ -141,10 +141,89 @@ SECTORS_FINDINGS: tuple[FindingSpec, ...] = (
 SECTOR_SPEC = {s.id: s for s in SECTORS_FINDINGS}
 
 
+def _movers(
+    ctx: ReportContext, close: pd.DataFrame, sectors: pd.Series
+) -> tuple[list[Finding], list[Table]]:
+    """Top and bottom movers among the largest assets (findings and their table); a ranking
+    of assets, independent of the sector indices."""
+    from altseason.analytics._returns import window_return
+    from altseason.universe import sector_name
+
+    out: list[Finding] = []
+    top = top_assets(ctx, MOVERS_TOP)
+    movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
+    from altseason.analytics import top_quality
+
+    mover_q = top_quality(
+        len(movers),
+        MOVERS_TOP,
+        ctx.asof,
+        what="a ranking of movers",
+        of=f"the {MOVERS_TOP} largest assets with a {WINDOW}-day return",
+        rules=ctx.rules,
+    )
+    table_rows: list[list[str | Ref]] = []
+    picks = list(movers.index[:5]) + [
+        a for a in movers.index[-5:][::-1] if a not in movers.index[:5]
+    ]
+    rank = {"top": 0, "bottom": 0}
+    for a in picks:
+        side = "top" if a in movers.index[:5] else "bottom"
+        rank[side] += 1
+        fid = f"sectors.{side}_mover_{rank[side]}"
+        label = f"{'Top' if side == 'top' else 'Bottom'} mover #{rank[side]}"
+        pa = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)]
+        out.append(
+            finding(
+                fid,
+                label,
+                a,
+                "text",
+                provenance=pa,
+                asof=ctx.asof,
+                window=f"{WINDOW}d",
+                quality=mover_q,
+            )
+        )
+        out.append(
+            finding(
+                f"{fid}_return",
+                f"{label} return ({a})",
+                movers[a],
+                "return",
+                provenance=pa,
+                asof=ctx.asof,
+                window=f"{WINDOW}d",
+                method="analytics.window_return",
+                quality=mover_q,
+            )
+        )
+        table_rows.append(
+            [
+                a,
+                sector_name(sectors.get(a) if isinstance(sectors.get(a), str) else "unclassified"),
+                Ref(f"{fid}_return", out[-1].format()),
+            ]
+        )
+    # a ranking that is withheld is not shown as a table of "not available" cells: the
+    # section's text says why (the findings stay in the appendix with their reason)
+    tables = (
+        []
+        if mover_q.status == "unavailable" or not table_rows
+        else [
+            Table(
+                f"Top and bottom movers among the {MOVERS_TOP} largest assets, {WINDOW} days",
+                ["Asset", "Sector", "Return"],
+                table_rows,
+            )
+        ]
+    )
+    return out, tables
+
+
 def compute_sectors(ctx: ReportContext) -> SectionResult:
     """Sector index returns over the window (majors excluded) and the top movers."""
     from altseason.analytics import SECTOR_METHOD, sector_returns
-    from altseason.analytics._returns import window_return
     from altseason.universe import sector_name
 
     close, mcap, sectors = market_panels(ctx)
@@ -165,16 +244,24 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         )
         if priced.empty and stale:
             when = "never" if last_cap is None else f"last on {last_cap.date()}"
-            raise DataUnavailableError(
+            reason = (
                 "sector indices are cap-weighted and the store's market caps were updated "
-                f"{when}, older than the {ctx.rules.reconstitution_tolerance_days}-day reconstitution "
-                "tolerance"
+                f"{when}, older than the {ctx.rules.reconstitution_tolerance_days}-day "
+                "reconstitution tolerance"
             )
-        raise DataUnavailableError(
-            f"no sector index has {WINDOW} days of history"
-            if priced.empty
-            else f"no sector has {minimum} or more members priced over the {WINDOW}-day window"
-        )
+        elif priced.empty:
+            reason = f"no sector index has {WINDOW} days of history"
+        else:
+            reason = f"no sector has {minimum} or more members priced over the {WINDOW}-day window"
+        # the movers rank assets, not sectors: they stand (or fall) on their own
+        mover_findings, tables = _movers(ctx, close, sectors)
+        got = {f.id for f in mover_findings}
+        missing = [
+            Finding.unavailable(sp.id, sp.label, reason, unit=sp.unit)
+            for sp in SECTORS_FINDINGS
+            if sp.id not in got
+        ]
+        return SectionResult(findings=missing + mover_findings, tables=tables)
     prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW)), ctx.prov("assets")]
     kw = {"provenance": prov, "asof": ctx.asof, "window": f"{WINDOW}d"}
     m = f"analytics.sector_returns: {SECTOR_METHOD}; ranked among sectors with {minimum}+ priced members"
@@ -241,61 +328,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         else:
             f = replace(f, coverage=members_cov(sec))
         out.append(f)
-    top = top_assets(ctx, MOVERS_TOP)
-    movers = window_return(close[top], WINDOW).dropna().sort_values(ascending=False)
-    from altseason.analytics import top_quality
-
-    mover_q = top_quality(
-        len(movers),
-        MOVERS_TOP,
-        ctx.asof,
-        what="a ranking of movers",
-        of=f"the {MOVERS_TOP} largest assets with a {WINDOW}-day return",
-        rules=ctx.rules,
-    )
-    table_rows: list[list[str | Ref]] = []
-    picks = list(movers.index[:5]) + [
-        a for a in movers.index[-5:][::-1] if a not in movers.index[:5]
-    ]
-    rank = {"top": 0, "bottom": 0}
-    for a in picks:
-        side = "top" if a in movers.index[:5] else "bottom"
-        rank[side] += 1
-        fid = f"sectors.{side}_mover_{rank[side]}"
-        label = f"{'Top' if side == 'top' else 'Bottom'} mover #{rank[side]}"
-        pa = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW), asset_id=a)]
-        out.append(
-            finding(
-                fid,
-                label,
-                a,
-                "text",
-                provenance=pa,
-                asof=ctx.asof,
-                window=f"{WINDOW}d",
-                quality=mover_q,
-            )
-        )
-        out.append(
-            finding(
-                f"{fid}_return",
-                f"{label} return ({a})",
-                movers[a],
-                "return",
-                provenance=pa,
-                asof=ctx.asof,
-                window=f"{WINDOW}d",
-                method="analytics.window_return",
-                quality=mover_q,
-            )
-        )
-        table_rows.append(
-            [
-                a,
-                sector_name(sectors.get(a) if isinstance(sectors.get(a), str) else "unclassified"),
-                Ref(f"{fid}_return", out[-1].format()),
-            ]
-        )
+    mover_findings, tables = _movers(ctx, close, sectors)
     demo = ctx.is_demo("prices", "assets")
     src = ctx.source_line("prices", "assets")
     charts = [
@@ -315,19 +348,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
             demo=demo,
         )
     ]
-    # a ranking that is withheld is not shown as a table of "not available" cells: the
-    # section's text says why (the findings stay in the appendix with their reason)
-    tables = (
-        []
-        if mover_q.status == "unavailable" or not table_rows
-        else [
-            Table(
-                f"Top and bottom movers among the {MOVERS_TOP} largest assets, {WINDOW} days",
-                ["Asset", "Sector", "Return"],
-                table_rows,
-            )
-        ]
-    )
+    out += mover_findings
     return SectionResult(findings=out, charts=charts, tables=tables)
 
 
