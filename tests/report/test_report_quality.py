@@ -112,6 +112,8 @@ def test_real_sector_ranking_names_the_stale_market_caps(real_report: Report) ->
     mover = real_report.findings.get("sectors.top_mover_1")
     assert "sector indices" not in (mover.reason or "")
     assert "largest assets" in (mover.reason or ""), mover.reason
+    bottom = real_report.findings.get("sectors.bottom_mover_1")
+    assert "sector indices" not in (bottom.reason or "")
 
 
 @pytest.mark.real_data

@@ -205,6 +205,19 @@ def _movers(
                 Ref(f"{fid}_return", out[-1].format()),
             ]
         )
+    for side, n in rank.items():
+        if n == 0:  # too few assets for this side: say so rather than leave it unexplained
+            why = (
+                f"only {len(movers)} of the {MOVERS_TOP} largest assets have a {WINDOW}-day "
+                "return" + (", all of them among the top movers" if side == "bottom" else "")
+            )
+            label = f"{side.capitalize()} mover #1"
+            out.append(Finding.unavailable(f"sectors.{side}_mover_1", label, why, unit="text"))
+            out.append(
+                Finding.unavailable(
+                    f"sectors.{side}_mover_1_return", f"{label} return", why, unit="return"
+                )
+            )
     # a ranking that is withheld is not shown as a table of "not available" cells: the
     # section's text says why (the findings stay in the appendix with their reason)
     tables = (
@@ -259,7 +272,7 @@ def compute_sectors(ctx: ReportContext) -> SectionResult:
         missing = [
             Finding.unavailable(sp.id, sp.label, reason, unit=sp.unit)
             for sp in SECTORS_FINDINGS
-            if sp.id not in got
+            if sp.id not in got and "_mover_" not in sp.id
         ]
         return SectionResult(findings=missing + mover_findings, tables=tables)
     prov = [ctx.prov("prices", start=ctx.asof - pd.Timedelta(days=WINDOW)), ctx.prov("assets")]
